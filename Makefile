@@ -1,0 +1,54 @@
+# Drive: `make run` serves the portal on http://127.0.0.1:8888,
+# `make test` runs every suite.  Both install what is missing first.
+
+CC	?= cc
+KORE_FEATURES := $(shell cat /usr/share/kore/features 2>/dev/null)
+CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
+	   -Wsign-compare -Wshadow -Wno-unused-parameter \
+	   -Wno-missing-field-initializers
+PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c
+KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
+	   app/password.c app/render.c app/auth.c app/invitations.c \
+	   app/health.c
+MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
+
+BUILD	= build
+MODULE	= $(BUILD)/drive.so
+DRIVECTL = $(BUILD)/drivectl
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all build deps run test unit e2e browser clean demo
+
+all: build
+
+build: $(MODULE) $(DRIVECTL)
+
+deps:
+	@conf/local.sh deps
+
+$(MODULE): $(PURE_SRC) $(KORE_SRC) app/drive.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) $(KORE_FEATURES) -shared -o $@ $(PURE_SRC) $(KORE_SRC) \
+	    $(MODULE_LIBS)
+
+$(DRIVECTL): app/drivectl.c app/util.c app/drive.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -DDRIVE_PURE -I/usr/include/postgresql -o $@ \
+	    app/drivectl.c app/util.c -lpq -ljansson -lcrypto
+
+$(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) app/drive.h
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(CFLAGS) -DDRIVE_PURE -Iapp -o $@ $< $(PURE_SRC) \
+	    -ljansson -lcmocka
+
+run: deps build
+	@conf/local.sh run
+
+unit: $(UNIT_TESTS)
+
+test: deps build unit
+	@tests/run.sh
+
+clean:
+	rm -rf $(BUILD)

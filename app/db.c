@@ -1,0 +1,443 @@
+/*
+ * The request engine: every handler is a short list of steps.  A step may
+ * queue one named, parameterised query (db_query) or one password job
+ * (pw_start); the engine runs it without blocking the event loop and calls
+ * the next step when the answer is there.  Before the handler's own steps
+ * the engine parses the input, looks up the session, checks the role and
+ * the CSRF token, so that a handler cannot forget to.
+ *
+ * Kore's pgsql pool keeps a dead connection after PostgreSQL restarts;
+ * db_release() resets such a connection, so the portal heals by itself.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "drive.h"
+
+#define PH_STEP		1
+#define PH_DB		2
+#define PH_TASK		3
+
+#define DBS_SETUP	1
+#define DBS_WAIT	2
+
+#define POLL_WAIT	0
+#define POLL_DONE	1
+#define POLL_FAILED	2
+
+static int	prelude_input(struct http_request *, struct dreq *);
+static int	prelude_authorize(struct http_request *, struct dreq *);
+static void	dreq_free(struct http_request *);
+static void	db_start(struct http_request *, struct dreq *);
+static int	db_poll(struct dreq *);
+static void	db_note_error(struct dreq *);
+static void	db_release(struct dreq *);
+static void	db_params_free(struct dreq *);
+static int	pw_task(struct kore_task *);
+static void	pw_finish(struct dreq *);
+
+static const step_fn prelude[] = {
+	prelude_input,
+	session_step_lookup,
+	session_step_loaded,
+	prelude_authorize,
+};
+#define PRELUDE_STEPS	(sizeof(prelude) / sizeof(prelude[0]))
+
+int
+drive_run(struct http_request *req, int need, const step_fn *steps,
+    size_t nsteps)
+{
+	struct dreq	*r;
+	step_fn		 fn;
+	int		 rc;
+
+	if ((r = http_state_get(req)) == NULL) {
+		r = http_state_create(req, sizeof(*r), dreq_free);
+		r->steps = steps;
+		r->nsteps = nsteps;
+		r->need = need;
+		r->phase = PH_STEP;
+		/* /healthz answers machines, in JSON like the API. */
+		r->is_api = strncmp(req->path, "/api/", 5) == 0 ||
+		    strcmp(req->path, "/healthz") == 0;
+		r->lang = "en";
+		r->ctx = json_object();
+	}
+
+	for (;;) {
+		if (r->phase == PH_DB) {
+			switch (db_poll(r)) {
+			case POLL_WAIT:
+				return (KORE_RESULT_RETRY);
+			case POLL_FAILED:
+				if (r->db_error == DB_ECONN) {
+					out_error(req, r, 503, "unavailable",
+					    NULL, "err.unavailable");
+					return (KORE_RESULT_OK);
+				}
+				if (strncmp(r->sqlstate, "DR", 2) != 0 &&
+				    strncmp(r->sqlstate, "23", 2) != 0) {
+					out_error(req, r, 500, "internal",
+					    NULL, "err.internal");
+					return (KORE_RESULT_OK);
+				}
+				break;
+			}
+			r->phase = PH_STEP;
+		}
+
+		if (r->phase == PH_TASK) {
+			if (!kore_task_finished(&r->task))
+				return (KORE_RESULT_RETRY);
+			pw_finish(r);
+			r->phase = PH_STEP;
+		}
+
+		if (r->step < PRELUDE_STEPS)
+			fn = prelude[r->step];
+		else if (r->step - PRELUDE_STEPS < r->nsteps)
+			fn = r->steps[r->step - PRELUDE_STEPS];
+		else
+			fn = NULL;
+
+		if (fn == NULL) {
+			kore_log(LOG_ERR, "%s: no response after the last step",
+			    req->path);
+			out_error(req, r, 500, "internal", NULL, "err.internal");
+			return (KORE_RESULT_OK);
+		}
+
+		rc = fn(req, r);
+		switch (rc) {
+		case STEP_DONE:
+			return (KORE_RESULT_OK);
+		case STEP_NEXT:
+			r->step++;
+			break;
+		case STEP_JUMP:
+			break;
+		default:
+			fatal("%s: step returned %d", req->path, rc);
+		}
+
+		if (r->query != NULL) {
+			db_start(req, r);
+			r->phase = PH_DB;
+		} else if (r->task_active) {
+			kore_task_run(&r->task);
+			r->phase = PH_TASK;
+		}
+	}
+}
+
+/* Makes the handler's step n (counted from 0) the next one. */
+int
+step_goto(struct dreq *r, size_t n)
+{
+	r->step = PRELUDE_STEPS + n;
+	return (STEP_JUMP);
+}
+
+void
+db_query(struct dreq *r, const struct db_query *q, int n, ...)
+{
+	va_list		 ap;
+	const char	*v;
+	int		 i;
+
+	if (n > DRIVE_PARAMS_MAX)
+		fatal("db_query %s: %d parameters", q->name, n);
+
+	if (r->res != NULL) {
+		PQclear(r->res);
+		r->res = NULL;
+	}
+	db_params_free(r);
+
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		v = va_arg(ap, const char *);
+		r->params[i] = (v == NULL) ? NULL : kore_strdup(v);
+	}
+	va_end(ap);
+
+	r->nparams = n;
+	r->query = q;
+	r->db_error = DB_OK;
+	r->sqlstate[0] = '\0';
+}
+
+int
+db_rows(struct dreq *r)
+{
+	if (r->res == NULL)
+		return (0);
+	return (PQntuples(r->res));
+}
+
+const char *
+db_get(struct dreq *r, int row, int col)
+{
+	if (r->res == NULL || row >= PQntuples(r->res) ||
+	    col >= PQnfields(r->res) || PQgetisnull(r->res, row, col))
+		return (NULL);
+	return (PQgetvalue(r->res, row, col));
+}
+
+int64_t
+db_int(struct dreq *r, int row, int col)
+{
+	const char	*v;
+
+	if ((v = db_get(r, row, col)) == NULL)
+		return (0);
+	return (strtoll(v, NULL, 10));
+}
+
+int
+db_bool(struct dreq *r, int row, int col)
+{
+	const char	*v;
+
+	v = db_get(r, row, col);
+	return (v != NULL && v[0] == 't');
+}
+
+static int
+prelude_input(struct http_request *req, struct dreq *r)
+{
+	if (!in_parse(req, r))
+		return (STEP_DONE);
+	return (STEP_NEXT);
+}
+
+/* The one place that says who may: anonymous, wrong role, CSRF. */
+static int
+prelude_authorize(struct http_request *req, struct dreq *r)
+{
+	if (r->need > ROLE_ANON && r->sess.id == 0) {
+		if (r->is_api) {
+			out_error(req, r, 401, "unauthenticated", NULL,
+			    "err.unauthenticated");
+		} else {
+			out_redirect(req, r, "/login");
+		}
+		return (STEP_DONE);
+	}
+
+	if (r->sess.role < r->need) {
+		out_error(req, r, 403, "forbidden", NULL, "err.forbidden");
+		return (STEP_DONE);
+	}
+
+	if (!session_check(req, r))
+		return (STEP_DONE);
+
+	return (STEP_NEXT);
+}
+
+static void
+db_start(struct http_request *req, struct dreq *r)
+{
+	kore_pgsql_init(&r->sql);
+	kore_pgsql_bind_request(&r->sql, req);
+	r->sql_active = DBS_SETUP;
+}
+
+static int
+db_poll(struct dreq *r)
+{
+	if (r->sql_active == DBS_SETUP) {
+		if (!kore_pgsql_setup(&r->sql, DRIVE_DB, KORE_PGSQL_ASYNC)) {
+			/* Queued until a connection is free. */
+			if (r->sql.state == KORE_PGSQL_STATE_INIT)
+				return (POLL_WAIT);
+			db_note_error(r);
+			db_release(r);
+			return (POLL_FAILED);
+		}
+		if (PQstatus(r->sql.conn->db) == CONNECTION_BAD)
+			PQreset(r->sql.conn->db);
+		if (!kore_pgsql_query_param_fields(&r->sql, r->query->sql, 0,
+		    r->nparams, (const char **)r->params, NULL, NULL)) {
+			db_note_error(r);
+			db_release(r);
+			return (POLL_FAILED);
+		}
+		r->sql_active = DBS_WAIT;
+	}
+
+	for (;;) {
+		switch (r->sql.state) {
+		case KORE_PGSQL_STATE_WAIT:
+			return (POLL_WAIT);
+		case KORE_PGSQL_STATE_RESULT:
+			if (r->res == NULL) {
+				r->res = r->sql.result;
+				r->sql.result = NULL;
+			}
+			kore_pgsql_continue(&r->sql);
+			break;
+		case KORE_PGSQL_STATE_ERROR:
+			if (r->db_error == DB_OK)
+				db_note_error(r);
+			/* A failed statement: drain it, keep the connection. */
+			if (r->sql.conn != NULL &&
+			    PQstatus(r->sql.conn->db) == CONNECTION_OK &&
+			    (r->sql.flags & KORE_PGSQL_SCHEDULED) &&
+			    r->db_error == DB_ESQL) {
+				kore_pgsql_continue(&r->sql);
+				break;
+			}
+			db_release(r);
+			return (POLL_FAILED);
+		case KORE_PGSQL_STATE_DONE:
+			kore_pgsql_continue(&r->sql);
+			break;
+		case KORE_PGSQL_STATE_COMPLETE:
+			db_release(r);
+			return (r->db_error == DB_OK ? POLL_DONE : POLL_FAILED);
+		default:
+			kore_pgsql_continue(&r->sql);
+			break;
+		}
+	}
+}
+
+static void
+db_note_error(struct dreq *r)
+{
+	const char	*state;
+
+	r->db_error = DB_ECONN;
+	if (r->sql.result != NULL) {
+		state = PQresultErrorField(r->sql.result, PG_DIAG_SQLSTATE);
+		if (state != NULL) {
+			(void)kore_strlcpy(r->sqlstate, state,
+			    sizeof(r->sqlstate));
+			/* Connection exceptions and shutdowns: unavailable. */
+			if (strncmp(state, "08", 2) != 0 &&
+			    strncmp(state, "57P", 3) != 0)
+				r->db_error = DB_ESQL;
+		}
+	}
+
+	if (r->db_error == DB_ESQL && strncmp(r->sqlstate, "DR", 2) == 0)
+		return;
+	kore_log(LOG_NOTICE, "query %s: %s", r->query->name,
+	    r->sql.error != NULL ? r->sql.error : "unknown error");
+}
+
+static void
+db_release(struct dreq *r)
+{
+	struct pgsql_conn	*conn;
+	int			 dead;
+
+	if (r->sql_active) {
+		conn = r->sql.conn;
+		dead = conn != NULL && PQstatus(conn->db) == CONNECTION_BAD;
+		kore_pgsql_cleanup(&r->sql);
+		/* The connection is back in Kore's pool: mend it there. */
+		if (dead)
+			PQreset(conn->db);
+		r->sql_active = 0;
+	}
+	r->query = NULL;
+	db_params_free(r);
+}
+
+static void
+db_params_free(struct dreq *r)
+{
+	int	i;
+
+	for (i = 0; i < r->nparams; i++) {
+		kore_free(r->params[i]);
+		r->params[i] = NULL;
+	}
+	r->nparams = 0;
+}
+
+void
+pw_start(struct http_request *req, struct dreq *r, int op,
+    const char *password, const char *encoded)
+{
+	r->pw.op = op;
+	r->pw.ok = 0;
+	r->pw.password = kore_strdup(password);
+	r->pw.encoded = kore_calloc(1, 128);
+	if (encoded != NULL)
+		(void)kore_strlcpy(r->pw.encoded, encoded, 128);
+
+	kore_task_create(&r->task, pw_task);
+	kore_task_bind_request(&r->task, req);
+	r->task_active = 1;
+}
+
+/*
+ * Runs on a task thread: no Kore allocator here, only the buffers the
+ * worker prepared.
+ */
+static int
+pw_task(struct kore_task *t)
+{
+	struct dreq	*r;
+
+	r = (struct dreq *)((char *)t - offsetof(struct dreq, task));
+	if (r->pw.op == PW_HASH)
+		r->pw.ok = password_hash(r->pw.password, r->pw.encoded, 128);
+	else
+		r->pw.ok = password_verify(r->pw.password, r->pw.encoded);
+
+	return (KORE_RESULT_OK);
+}
+
+static void
+pw_finish(struct dreq *r)
+{
+	kore_task_destroy(&r->task);
+	r->task_active = 0;
+	secret_free(r->pw.password);
+	r->pw.password = NULL;
+}
+
+static void
+dreq_free(struct http_request *req)
+{
+	struct dreq	*r;
+
+	if ((r = http_state_get(req)) == NULL)
+		return;
+
+	if (!r->freed) {
+		r->freed = 1;
+		db_release(r);
+		if (r->res != NULL)
+			PQclear(r->res);
+		r->res = NULL;
+		form_free(&r->form);
+		if (r->json != NULL)
+			json_decref(r->json);
+		if (r->ctx != NULL)
+			json_decref(r->ctx);
+		if (r->data != NULL && r->data_free != NULL)
+			r->data_free(r->data);
+		kore_free(r->sess.name);
+		kore_free(r->cookie_session);
+		kore_free(r->cookie_csrf);
+		r->json = r->ctx = NULL;
+		r->data = NULL;
+	}
+
+	/* A running password job still reads these; Kore calls us again. */
+	if (r->task_active && !kore_task_finished(&r->task))
+		return;
+	if (r->pw.password != NULL)
+		secret_free(r->pw.password);
+	if (r->pw.encoded != NULL)
+		secret_free(r->pw.encoded);
+	r->pw.password = r->pw.encoded = NULL;
+}

@@ -1,0 +1,325 @@
+/*
+ * Drive: the client co-creation portal.
+ *
+ * One header for the whole module.  The first half declares the pure code
+ * (no Kore): buffers, text checks, form decoding, templates and message
+ * catalogs.  Unit tests compile it with -DDRIVE_PURE.  The second half
+ * declares the Kore side: SQL, HTTP in and out, sessions, handlers.
+ */
+
+#ifndef DRIVE_H
+#define DRIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+/* util.c: a growable byte buffer and text helpers. */
+struct dbuf {
+	char		*data;		/* always NUL-terminated when len > 0 */
+	size_t		 len;
+	size_t		 cap;
+};
+
+void		 dbuf_init(struct dbuf *);
+void		 dbuf_append(struct dbuf *, const void *, size_t);
+void		 dbuf_appendstr(struct dbuf *, const char *);
+void		 dbuf_appendf(struct dbuf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+char		*dbuf_release(struct dbuf *);	/* caller frees, never NULL */
+void		 dbuf_free(struct dbuf *);
+
+/* Appends s escaping & < > " ' as entities. */
+void		 html_escape(struct dbuf *, const char *, size_t);
+
+/* 1 when the bytes are valid UTF-8 (no overlongs, no surrogates). */
+int		 utf8_valid(const char *, size_t);
+/* Number of code points in valid UTF-8. */
+size_t		 utf8_count(const char *, size_t);
+/*
+ * 1 when the text is valid UTF-8 without NUL and without control
+ * characters other than \n and \t (\r must have been normalised away).
+ */
+int		 text_acceptable(const char *, size_t);
+/* 1 when valid UTF-8 without any control character (single-line text). */
+int		 line_acceptable(const char *, size_t);
+
+/* Abort on allocation failure: a worker that cannot allocate must die. */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xrealloc(void *, size_t);
+char		*xstrdup(const char *);
+
+/* Lower-case hex; out holds 2 * len + 1 bytes. */
+void		 hex_encode(const unsigned char *, size_t, char *);
+/* Decodes exactly outlen bytes from 2 * outlen hex digits; 1 on success. */
+int		 hex_decode(const char *, size_t, unsigned char *, size_t);
+
+/* form.c: application/x-www-form-urlencoded and query strings. */
+struct form_field {
+	char		*name;
+	char		*value;		/* NUL-terminated; may contain \n */
+	size_t		 len;		/* bytes in value */
+};
+
+struct form {
+	struct form_field	*fields;
+	size_t			 n;
+};
+
+/*
+ * Decodes "a=b&c=d": '+' is a space, %XX any byte (also %00, which the
+ * caller refuses through text_acceptable()), CRLF and lone CR become LF.
+ * A value may contain '='.  Fields without '=' have an empty value.
+ * Returns 1, or 0 on a malformed escape (the form is then empty).
+ */
+int		 form_decode(const char *, size_t, struct form *);
+/* The first value of name, or NULL. */
+const struct form_field	*form_get(const struct form *, const char *);
+void		 form_free(struct form *);
+
+/* i18n.c: message catalogs, one file a language: "key = text" lines. */
+#define I18N_LANG_MAX	2
+struct i18n_cat;
+
+struct i18n_cat	*i18n_load(const char *path, char *err, size_t errlen);
+void		 i18n_free(struct i18n_cat *);
+/* The text of key, or NULL when the catalog lacks it. */
+const char	*i18n_get(const struct i18n_cat *, const char *key);
+/* Iterates keys: returns the i-th key or NULL past the end. */
+const char	*i18n_key_at(const struct i18n_cat *, size_t i);
+/*
+ * A message compiled at load time into literal runs and {{name}}
+ * placeholders, so that rendering never parses.  For a placeholder,
+ * text holds the dotted name with each '.' replaced by NUL ("." itself
+ * has len 0).
+ */
+struct i18n_part {
+	const char	*text;
+	size_t		 len;
+	int		 var;
+};
+/* The parts of key and their number in *n, or NULL when missing. */
+const struct i18n_part	*i18n_parts(const struct i18n_cat *, const char *key,
+		    size_t *n);
+/*
+ * Picks "en" or "de" from an Accept-Language header value (q-values
+ * honoured); NULL or nothing known gives "en".
+ */
+const char	*i18n_pick(const char *accept_language);
+
+/* tpl.c: templates with escape-by-default output. */
+struct tpl_set;
+
+/*
+ * Loads every "*.html" file in dir; a template's name is its file name
+ * without ".html".  Messages ({{t:key}}) are looked up in the catalog
+ * given at render time.  On a syntax error returns NULL and describes it
+ * (file and line) in err.
+ */
+struct tpl_set	*tpl_load_dir(const char *dir, char *err, size_t errlen);
+/* Compiles a single template from a string (used by tests). */
+struct tpl_set	*tpl_load_string(const char *name, const char *src,
+		    char *err, size_t errlen);
+int		 tpl_add_string(struct tpl_set *, const char *name,
+		    const char *src, char *err, size_t errlen);
+void		 tpl_free(struct tpl_set *);
+int		 tpl_exists(const struct tpl_set *, const char *name);
+/* Names of the message keys a template set uses, for catalog checks. */
+const char	*tpl_message_key_at(const struct tpl_set *, size_t i);
+/*
+ * Renders name with ctx into out.  Returns 1, or 0 when the template
+ * does not exist or a message key is missing from cat (out then holds
+ * what was rendered so far).
+ */
+int		 tpl_render(const struct tpl_set *, const char *name,
+		    json_t *ctx, const struct i18n_cat *cat, struct dbuf *out);
+/*
+ * Renders the message key of cat with ctx as its variables, as plain
+ * text (escape == 0, for data that a template escapes later) or as HTML
+ * (escape == 1).  Returns 0 when the key is missing (key itself is then
+ * appended, so a page never shows nothing).
+ */
+int		 tpl_message(const struct i18n_cat *cat, const char *key,
+		    json_t *ctx, int escape, struct dbuf *out);
+
+#ifndef DRIVE_PURE
+/* ------------------------------------------------------------------ */
+/* The Kore side.                                                      */
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+#include <kore/tasks.h>
+
+#define DRIVE_DB		"db"
+#define DRIVE_BODY_MAX		(64 * 1024)
+#define DRIVE_PARAMS_MAX	12
+#define TOKEN_BYTES		32
+#define TOKEN_HEX		(TOKEN_BYTES * 2)
+#define INVITATION_DAYS		7
+
+/* Roles, ordered: a handler names the least role it needs. */
+#define ROLE_ANON		0
+#define ROLE_CLIENT		1
+#define ROLE_PM			2
+#define ROLE_ADMIN		3
+
+/* What a step returns. */
+#define STEP_NEXT		1	/* run the next step (after SQL/task) */
+#define STEP_DONE		2	/* a response was written */
+#define STEP_JUMP		3	/* run r->step (set by the step) */
+
+/* What became of the last query. */
+#define DB_OK			0
+#define DB_ECONN		1	/* the database did not answer: 503 */
+#define DB_ESQL			2	/* the statement failed: see sqlstate */
+
+struct session {
+	int64_t		 id;		/* 0 when anonymous */
+	int64_t		 user_id;
+	int		 role;
+	char		*name;
+	char		 csrf[TOKEN_HEX + 1];
+	char		 lang[3];	/* "" when the profile has none */
+};
+
+struct db_query {
+	const char	*name;
+	const char	*sql;
+};
+
+struct pw_job {
+	int		 op;		/* PW_HASH or PW_VERIFY */
+	char		*password;	/* wiped and freed when done */
+	char		*encoded;	/* in for verify, out for hash */
+	int		 ok;
+};
+#define PW_HASH			1
+#define PW_VERIFY		2
+
+struct dreq;
+typedef int	(*step_fn)(struct http_request *, struct dreq *);
+
+/* Everything one request carries between its steps. */
+struct dreq {
+	const step_fn		*steps;
+	size_t			 nsteps;
+	size_t			 step;
+	int			 phase;
+	int			 need;
+	int			 is_api;
+	int			 freed;
+	const char		*lang;		/* "en" or "de" */
+	char			 address[64];
+	int			 secure;	/* came over HTTPS (nginx) */
+
+	struct session		 sess;
+	char			*cookie_session;
+	char			*cookie_csrf;
+
+	struct form		 form;
+	json_t			*json;		/* the JSON body, an object */
+
+	struct kore_pgsql	 sql;
+	const struct db_query	*query;
+	char			*params[DRIVE_PARAMS_MAX];
+	int			 nparams;
+	int			 sql_active;
+	int			 db_error;
+	char			 sqlstate[6];
+	PGresult		*res;
+
+	struct kore_task	 task;
+	int			 task_active;
+	struct pw_job		 pw;
+
+	json_t			*ctx;		/* template context */
+	void			*data;		/* the handler's own state */
+	void			(*data_free)(void *);
+};
+
+/* main.c */
+extern struct tpl_set	*drive_templates;
+extern struct i18n_cat	*drive_catalogs[I18N_LANG_MAX];
+extern const char	*drive_base_url;
+int		 drive_init(int);
+
+/* db.c: the request engine and its async SQL. */
+int		 drive_run(struct http_request *, int, const step_fn *, size_t);
+int		 step_goto(struct dreq *, size_t);
+void		 db_query(struct dreq *, const struct db_query *, int, ...);
+int		 db_rows(struct dreq *);
+const char	*db_get(struct dreq *, int, int);
+int64_t		 db_int(struct dreq *, int, int);
+int		 db_bool(struct dreq *, int, int);
+void		 pw_start(struct http_request *, struct dreq *, int,
+		    const char *, const char *);
+
+/* http_in.c */
+int		 in_parse(struct http_request *, struct dreq *);
+const char	*in_text(struct dreq *, const char *);
+int		 in_field(struct dreq *, const char *, const char **);
+const char	*in_cookie(struct http_request *, const char *);
+int64_t		 in_path_id(struct http_request *, int);
+int		 in_email_valid(const char *);
+void		 in_wipe(struct dreq *, const char *);
+
+/* http_out.c */
+void		 out_security_headers(struct http_request *, int);
+void		 out_cookie(struct http_request *, struct dreq *, const char *,
+		    const char *, int);
+int		 out_json(struct http_request *, struct dreq *, int, json_t *);
+int		 out_error(struct http_request *, struct dreq *, int,
+		    const char *, const char *, const char *);
+int		 out_redirect(struct http_request *, struct dreq *,
+		    const char *);
+char		*out_msg(struct dreq *, const char *, json_t *);
+char		*out_iso8601(int64_t);
+char		*out_relative(struct dreq *, int64_t);
+
+/* render.c */
+int		 render_page(struct http_request *, struct dreq *, int,
+		    const char *, const char *, const char *);
+void		 ctx_set_error(struct dreq *, const char *, const char *);
+void		 ctx_set_value(struct dreq *, const char *, const char *);
+
+/* password.c: Argon2id; called on a task thread only. */
+int		 password_hash(const char *, char *, size_t);
+int		 password_verify(const char *, const char *);
+const char	*password_dummy_hash(void);
+void		 password_init(void);
+
+/* session.c */
+void		 token_new(char *);
+int		 token_hash(const char *, char *);
+int		 session_step_lookup(struct http_request *, struct dreq *);
+int		 session_step_loaded(struct http_request *, struct dreq *);
+int		 session_check(struct http_request *, struct dreq *);
+void		 session_begin(struct http_request *, struct dreq *, char *,
+		    char *);
+void		 session_clear_cookie(struct http_request *, struct dreq *);
+json_t		*session_user_json(struct dreq *);
+const char	*role_name(int);
+int		 role_parse(const char *);
+int		 csrf_equal(const char *, const char *);
+void		 secret_free(char *);
+
+/* handlers */
+int		 page_healthz(struct http_request *);
+int		 page_home(struct http_request *);
+int		 page_login(struct http_request *);
+int		 page_logout(struct http_request *);
+int		 page_invite(struct http_request *);
+int		 page_admin_invitations(struct http_request *);
+int		 page_admin_invitation_revoke(struct http_request *);
+int		 page_not_found(struct http_request *);
+int		 api_session(struct http_request *);
+int		 api_me(struct http_request *);
+int		 api_me_answer(struct http_request *, struct dreq *);
+int		 api_invitations(struct http_request *);
+int		 api_invitation_accept(struct http_request *);
+int		 api_invitation_one(struct http_request *);
+
+#endif /* !DRIVE_PURE */
+#endif /* DRIVE_H */

@@ -1,0 +1,317 @@
+/*
+ * Input: the body (JSON or a form, decoded by our own decoder so that
+ * newlines survive), cookies, the client's address and language.  Kore's
+ * own parameter parsing is not used: it drops control characters and
+ * undeclared fields (see KORE-NOTES.md).
+ */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+
+#include "drive.h"
+
+static void	in_address(struct http_request *, struct dreq *);
+static int	in_body(struct http_request *, struct dreq *);
+static int	content_type_is(struct http_request *, const char *);
+static void	body_free(struct kore_buf *);
+
+int
+in_parse(struct http_request *req, struct dreq *r)
+{
+	const char	*v;
+
+	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
+	    v : NULL);
+	in_address(req, r);
+
+	if ((v = in_cookie(req, "drive_session")) != NULL)
+		r->cookie_session = kore_strdup(v);
+	if ((v = in_cookie(req, "drive_csrf")) != NULL)
+		r->cookie_csrf = kore_strdup(v);
+
+	return (in_body(req, r));
+}
+
+/*
+ * The peer, or behind nginx on loopback, the address nginx saw.  Only a
+ * proxy on this host is believed.
+ */
+static void
+in_address(struct http_request *req, struct dreq *r)
+{
+	struct connection	*c = req->owner;
+	const char		*fwd, *proto, *last;
+	int			 loopback = 0;
+
+	r->address[0] = '\0';
+	if (c->family == AF_INET) {
+		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, r->address,
+		    sizeof(r->address));
+		loopback = (ntohl(c->addr.ipv4.sin_addr.s_addr) >> 24) == 127;
+	} else if (c->family == AF_INET6) {
+		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, r->address,
+		    sizeof(r->address));
+		loopback = IN6_IS_ADDR_LOOPBACK(&c->addr.ipv6.sin6_addr);
+	}
+
+	if (!loopback)
+		return;
+
+	if (http_request_header(req, "x-forwarded-for", &fwd)) {
+		last = strrchr(fwd, ',');
+		last = (last == NULL) ? fwd : last + 1;
+		while (*last == ' ')
+			last++;
+		{
+			unsigned char	tmp[sizeof(struct in6_addr)];
+			char		buf[64];
+
+			(void)kore_strlcpy(buf, last, sizeof(buf));
+			if (inet_pton(AF_INET, buf, tmp) == 1 ||
+			    inet_pton(AF_INET6, buf, tmp) == 1)
+				(void)kore_strlcpy(r->address, buf,
+				    sizeof(r->address));
+		}
+	}
+	if (http_request_header(req, "x-forwarded-proto", &proto) &&
+	    strcasecmp(proto, "https") == 0)
+		r->secure = 1;
+}
+
+/* The raw body holds passwords: wipe it, and Kore's copy, when done. */
+static void
+body_free(struct kore_buf *buf)
+{
+	explicit_bzero(buf->data, buf->length);
+	kore_buf_free(buf);
+}
+
+static int
+content_type_is(struct http_request *req, const char *type)
+{
+	const char	*v;
+	size_t		 len;
+
+	if (!http_request_header(req, "content-type", &v))
+		return (0);
+	len = strlen(type);
+	return (strncasecmp(v, type, len) == 0 &&
+	    (v[len] == '\0' || v[len] == ';' || v[len] == ' '));
+}
+
+static int
+in_body(struct http_request *req, struct dreq *r)
+{
+	struct kore_buf	*buf;
+	char		 chunk[8192];
+	ssize_t		 n;
+	json_error_t	 jerr;
+
+	if (req->method != HTTP_METHOD_POST && req->method != HTTP_METHOD_PUT &&
+	    req->method != HTTP_METHOD_PATCH)
+		return (1);
+
+	if (req->http_body_length > DRIVE_BODY_MAX) {
+		out_error(req, r, 413, "too_large", NULL, "err.too_large");
+		return (0);
+	}
+
+	buf = kore_buf_alloc(req->http_body_length + 1);
+	for (;;) {
+		n = http_body_read(req, chunk, sizeof(chunk));
+		if (n == -1) {
+			body_free(buf);
+			out_error(req, r, 400, "bad_request", NULL,
+			    "err.bad_request");
+			return (0);
+		}
+		if (n == 0)
+			break;
+		kore_buf_append(buf, chunk, n);
+		if (buf->offset > DRIVE_BODY_MAX) {
+			body_free(buf);
+			out_error(req, r, 413, "too_large", NULL,
+			    "err.too_large");
+			return (0);
+		}
+	}
+
+	if (req->http_body != NULL)
+		explicit_bzero(req->http_body->data, req->http_body->length);
+
+	if (content_type_is(req, "application/json")) {
+		r->json = json_loadb((const char *)buf->data, buf->offset,
+		    JSON_REJECT_DUPLICATES, &jerr);
+		body_free(buf);
+		if (r->json == NULL || !json_is_object(r->json)) {
+			out_error(req, r, 400, "malformed_json", NULL,
+			    "err.malformed_json");
+			return (0);
+		}
+		return (1);
+	}
+
+	if (r->is_api && buf->offset > 0) {
+		body_free(buf);
+		out_error(req, r, 415, "unsupported_media_type", NULL,
+		    "err.media_type");
+		return (0);
+	}
+
+	if (buf->offset > 0 && !content_type_is(req,
+	    "application/x-www-form-urlencoded")) {
+		body_free(buf);
+		out_error(req, r, 415, "unsupported_media_type", NULL,
+		    "err.media_type");
+		return (0);
+	}
+
+	if (!form_decode((const char *)buf->data, buf->offset, &r->form)) {
+		body_free(buf);
+		out_error(req, r, 400, "bad_request", NULL, "err.bad_request");
+		return (0);
+	}
+	body_free(buf);
+	return (1);
+}
+
+/*
+ * A text field of the JSON body or the form: 1 with *out set, 0 when the
+ * field is absent, -1 when it is not a string or not acceptable text
+ * (NUL bytes, control characters, invalid UTF-8).
+ */
+int
+in_field(struct dreq *r, const char *name, const char **out)
+{
+	const struct form_field	*f;
+	json_t			*v;
+
+	*out = NULL;
+	if (r->json != NULL) {
+		if ((v = json_object_get(r->json, name)) == NULL ||
+		    json_is_null(v))
+			return (0);
+		if (!json_is_string(v))
+			return (-1);
+		if (!text_acceptable(json_string_value(v),
+		    json_string_length(v)))
+			return (-1);
+		*out = json_string_value(v);
+		return (1);
+	}
+
+	if ((f = form_get(&r->form, name)) == NULL)
+		return (0);
+	if (!text_acceptable(f->value, f->len))
+		return (-1);
+	*out = f->value;
+	return (1);
+}
+
+/* The field's text, or NULL when absent or not acceptable. */
+const char *
+in_text(struct dreq *r, const char *name)
+{
+	const char	*v;
+
+	return (in_field(r, name, &v) == 1 ? v : NULL);
+}
+
+/*
+ * A cookie's value from the request, or NULL.  Parsed here, because Kore
+ * keeps only nine cookies and cuts values at '='.
+ */
+const char *
+in_cookie(struct http_request *req, const char *name)
+{
+	static char	 value[256];
+	const char	*hdr, *p, *end;
+	size_t		 nlen, vlen;
+
+	if (!http_request_header(req, "cookie", &hdr))
+		return (NULL);
+
+	nlen = strlen(name);
+	for (p = hdr; *p != '\0'; p = (*end == ';') ? end + 1 : end) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			vlen = end - (p + nlen + 1);
+			if (vlen == 0 || vlen >= sizeof(value))
+				return (NULL);
+			memcpy(value, p + nlen + 1, vlen);
+			value[vlen] = '\0';
+			return (value);
+		}
+	}
+
+	return (NULL);
+}
+
+/* The idx-th path segment (0: first) as a positive id, or 0. */
+int64_t
+in_path_id(struct http_request *req, int idx)
+{
+	const char	*p = req->path;
+	char		*end;
+	long long	 v;
+	int		 i;
+
+	for (i = 0; i <= idx; i++) {
+		if ((p = strchr(p, '/')) == NULL)
+			return (0);
+		p++;
+	}
+	if (!isdigit((unsigned char)*p))
+		return (0);
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (errno != 0 || v <= 0 || (*end != '\0' && *end != '/'))
+		return (0);
+	return (v);
+}
+
+/* Wipes a secret field (a password) once it has been copied. */
+void
+in_wipe(struct dreq *r, const char *name)
+{
+	const struct form_field	*f;
+	json_t			*v;
+
+	if (r->json != NULL) {
+		v = json_object_get(r->json, name);
+		if (json_is_string(v))
+			explicit_bzero((char *)json_string_value(v),
+			    json_string_length(v));
+		json_object_del(r->json, name);
+		return;
+	}
+	if ((f = form_get(&r->form, name)) != NULL)
+		explicit_bzero(f->value, f->len);
+}
+
+/* A plausible address: one '@', text on both sides, a dot in the domain. */
+int
+in_email_valid(const char *s)
+{
+	const char	*at, *p;
+	size_t		 len;
+
+	len = strlen(s);
+	if (len < 3 || len > 254 || !line_acceptable(s, len))
+		return (0);
+	if ((at = strchr(s, '@')) == NULL || at == s || strchr(at + 1, '@'))
+		return (0);
+	if (strchr(at + 1, '.') == NULL || at[1] == '.' || s[len - 1] == '.')
+		return (0);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '<' || *p == '>' || *p == ',' ||
+		    *p == ';' || *p == '"')
+			return (0);
+	}
+	return (1);
+}

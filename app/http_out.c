@@ -1,0 +1,195 @@
+/*
+ * Output: security headers, cookies with SameSite, JSON answers and the
+ * error envelope, redirects, and the words for times.
+ */
+
+#include <time.h>
+
+#include "drive.h"
+
+static const char *csp_html =
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'";
+
+void
+out_security_headers(struct http_request *req, int html)
+{
+	http_response_header(req, "content-security-policy", html ? csp_html :
+	    "default-src 'none'; frame-ancestors 'none'");
+	http_response_header(req, "x-content-type-options", "nosniff");
+	http_response_header(req, "x-frame-options", "DENY");
+	http_response_header(req, "referrer-policy", "same-origin");
+	http_response_header(req, "cross-origin-opener-policy", "same-origin");
+	http_response_header(req, "permissions-policy",
+	    "camera=(), microphone=(), geolocation=()");
+	http_response_header(req, "cache-control", "no-store");
+}
+
+/*
+ * Kore's own cookie writer has no SameSite and copies the Host header
+ * into Domain; this one is ours.  max_age < 0: a session cookie; 0:
+ * delete it.
+ */
+void
+out_cookie(struct http_request *req, struct dreq *r, const char *name,
+    const char *value, int max_age)
+{
+	char	buf[512];
+	int	len;
+
+	len = snprintf(buf, sizeof(buf), "%s=%s; Path=/; HttpOnly; "
+	    "SameSite=Lax%s", name, value, r->secure ? "; Secure" : "");
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		fatal("out_cookie: too long");
+	if (max_age >= 0)
+		(void)snprintf(buf + len, sizeof(buf) - len, "; Max-Age=%d",
+		    max_age);
+	http_response_header(req, "set-cookie", buf);
+}
+
+int
+out_json(struct http_request *req, struct dreq *r, int status, json_t *obj)
+{
+	char	*s;
+
+	s = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (s == NULL)
+		fatal("out_json: cannot serialise");
+	out_security_headers(req, 0);
+	http_response_header(req, "content-type",
+	    "application/json; charset=utf-8");
+	http_response(req, status, s, strlen(s));
+	free(s);
+	return (STEP_DONE);
+}
+
+static const char *
+error_heading(int status)
+{
+	switch (status) {
+	case 400:
+	case 415:
+	case 422:
+		return ("heading.bad_request");
+	case 401:
+	case 403:
+		return ("heading.forbidden");
+	case 404:
+		return ("heading.not_found");
+	case 405:
+		return ("heading.method");
+	case 413:
+		return ("heading.too_large");
+	case 503:
+		return ("heading.unavailable");
+	default:
+		return ("heading.internal");
+	}
+}
+
+/*
+ * The error envelope for the API, the error page for people.  The message
+ * is a catalog key, so that no error ever carries data from the request
+ * or the database.
+ */
+int
+out_error(struct http_request *req, struct dreq *r, int status,
+    const char *code, const char *field, const char *msgkey)
+{
+	json_t	*err;
+	char	*msg;
+
+	msg = out_msg(r, msgkey, NULL);
+	if (r->is_api) {
+		err = json_pack("{s:s, s:s}", "code", code, "message", msg);
+		if (field != NULL)
+			json_object_set_new(err, "field", json_string(field));
+		kore_free(msg);
+		return (out_json(req, r, status, json_pack("{s:o}", "error",
+		    err)));
+	}
+
+	json_object_set_new(r->ctx, "status", json_integer(status));
+	json_object_set_new(r->ctx, "message", json_string(msg));
+	kore_free(msg);
+	msg = out_msg(r, error_heading(status), NULL);
+	json_object_set_new(r->ctx, "heading", json_string(msg));
+	kore_free(msg);
+	return (render_page(req, r, status, "error", "title.error", NULL));
+}
+
+int
+out_redirect(struct http_request *req, struct dreq *r, const char *location)
+{
+	out_security_headers(req, 1);
+	http_response_header(req, "location", location);
+	http_response(req, 303, NULL, 0);
+	return (STEP_DONE);
+}
+
+/* A message in the request's language as plain text; kore_free it. */
+char *
+out_msg(struct dreq *r, const char *key, json_t *vars)
+{
+	struct dbuf	 b;
+	char		*s;
+	int		 lang;
+
+	lang = (r->lang != NULL && strcmp(r->lang, "de") == 0) ? 1 : 0;
+	dbuf_init(&b);
+	if (!tpl_message(drive_catalogs[lang], key, vars, 0, &b))
+		kore_log(LOG_NOTICE, "message %s missing", key);
+	s = kore_strdup(b.len > 0 ? b.data : "");
+	dbuf_free(&b);
+	return (s);
+}
+
+char *
+out_iso8601(int64_t t)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+	char		buf[32];
+
+	gmtime_r(&tt, &tm);
+	(void)strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return (kore_strdup(buf));
+}
+
+/* "3 days ago" or "in 6 days", in the request's language. */
+char *
+out_relative(struct dreq *r, int64_t t)
+{
+	json_t		*vars;
+	const char	*unit;
+	int64_t		 d, n;
+	char		 key[32], *s;
+	int		 future;
+
+	d = t - (int64_t)time(NULL);
+	future = d > 0;
+	if (!future)
+		d = -d;
+
+	if (d < 60)
+		return (out_msg(r, "ago.now", NULL));
+	if (d < 3600) {
+		n = d / 60;
+		unit = "minute";
+	} else if (d < 86400) {
+		n = d / 3600;
+		unit = "hour";
+	} else {
+		n = d / 86400;
+		unit = "day";
+	}
+
+	(void)snprintf(key, sizeof(key), "%s.%s%s", future ? "in" : "ago",
+	    unit, n == 1 ? "" : "s");
+	vars = json_pack("{s:I}", "n", (json_int_t)n);
+	s = out_msg(r, key, vars);
+	json_decref(vars);
+	return (s);
+}

@@ -1,0 +1,90 @@
+/*
+ * Drive's Kore module: configuration from the environment, templates and
+ * message catalogs loaded once per worker, and the seccomp additions that
+ * Kore 4.1.0 lacks on Debian bookworm (see KORE-NOTES.md).
+ */
+
+#include "drive.h"
+
+#include <kore/seccomp.h>
+
+/*
+ * newfstatat: stat() by libpq and the filemap; clone3 and rseq: a task
+ * thread starting; faccessat2: static directories; getdents64: libpq
+ * over TCP; madvise: glibc trimming the arena Argon2 used.
+ */
+KORE_SECCOMP_FILTER("drive",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(faccessat2),
+	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(madvise)
+);
+
+struct tpl_set		*drive_templates;
+struct i18n_cat		*drive_catalogs[I18N_LANG_MAX];
+const char		*drive_base_url;
+
+static const char *
+env_or(const char *name, const char *fallback)
+{
+	const char	*v;
+
+	v = getenv(name);
+	return ((v != NULL && *v != '\0') ? v : fallback);
+}
+
+int
+drive_init(int state)
+{
+	static const char	*langs[I18N_LANG_MAX] = { "en", "de" };
+	const char		*root, *url;
+	char			 path[PATH_MAX], err[256], *conn;
+	int			 i;
+
+	if (state == KORE_MODULE_UNLOAD)
+		return (KORE_RESULT_OK);
+
+	root = env_or("DRIVE_ROOT", ".");
+	drive_base_url = env_or("DRIVE_BASE_URL", "http://127.0.0.1:8888");
+
+	(void)snprintf(path, sizeof(path), "%s/assets/templates", root);
+	if ((drive_templates = tpl_load_dir(path, err, sizeof(err))) == NULL) {
+		kore_log(LOG_ERR, "templates: %s", err);
+		return (KORE_RESULT_ERROR);
+	}
+	for (i = 0; i < I18N_LANG_MAX; i++) {
+		(void)snprintf(path, sizeof(path), "%s/assets/i18n/%s.txt",
+		    root, langs[i]);
+		if ((drive_catalogs[i] = i18n_load(path, err,
+		    sizeof(err))) == NULL) {
+			kore_log(LOG_ERR, "catalog: %s", err);
+			return (KORE_RESULT_ERROR);
+		}
+	}
+
+	if ((url = getenv("DRIVE_DATABASE_URL")) == NULL || *url == '\0') {
+		kore_log(LOG_ERR, "DRIVE_DATABASE_URL is not set");
+		return (KORE_RESULT_ERROR);
+	}
+	/* A dead server must fail fast, not hang the worker. */
+	if (strstr(url, "connect_timeout") == NULL && strchr(url, '=') != NULL)
+		{
+		struct kore_buf *b = kore_buf_alloc(256);
+		kore_buf_appendf(b, "%s connect_timeout=2", url);
+		conn = kore_buf_stringify(b, NULL);
+		conn = kore_strdup(conn);
+		kore_buf_free(b);
+	}
+	else
+		conn = kore_strdup(url);
+	if (!kore_pgsql_register(DRIVE_DB, conn)) {
+		kore_free(conn);
+		return (KORE_RESULT_ERROR);
+	}
+	kore_free(conn);
+
+	password_init();
+	return (KORE_RESULT_OK);
+}

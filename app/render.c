@@ -1,0 +1,121 @@
+/*
+ * Pages: the handler fills r->ctx, render_page() adds what every page
+ * needs (language, the person, the CSRF token, navigation), renders the
+ * page template and then the layout around it.  Templates escape every
+ * value; only fields named *_html are inserted as they are.
+ */
+
+#include "drive.h"
+
+static void	ctx_put_member(struct dreq *, const char *, const char *,
+		    const char *);
+
+int
+render_page(struct http_request *req, struct dreq *r, int status,
+    const char *name, const char *title_key, const char *nav)
+{
+	struct dbuf	 page, html;
+	json_t		*user, *navobj;
+	char		*title, csrf[TOKEN_HEX + 1];
+	const char	*token;
+	int		 lang;
+
+	lang = strcmp(r->lang, "de") == 0 ? 1 : 0;
+	json_object_set_new(r->ctx, "lang", json_string(r->lang));
+	title = out_msg(r, title_key, r->ctx);
+	json_object_set_new(r->ctx, "page_title", json_string(title));
+	kore_free(title);
+
+	if (r->sess.id != 0) {
+		user = session_user_json(r);
+		title = out_msg(r, r->sess.role == ROLE_CLIENT ? "role.client" :
+		    r->sess.role == ROLE_PM ? "role.pm" : "role.admin", NULL);
+		json_object_set_new(user, "role_label", json_string(title));
+		kore_free(title);
+		json_object_set_new(user, "is_staff",
+		    json_boolean(r->sess.role >= ROLE_PM));
+		json_object_set_new(user, "is_admin",
+		    json_boolean(r->sess.role >= ROLE_ADMIN));
+		json_object_set_new(r->ctx, "user", user);
+		token = r->sess.csrf;
+	} else {
+		/* Anonymous forms: double-submit cookie. */
+		if (r->cookie_csrf != NULL && strlen(r->cookie_csrf) ==
+		    TOKEN_HEX) {
+			token = r->cookie_csrf;
+		} else {
+			token_new(csrf);
+			out_cookie(req, r, "drive_csrf", csrf, -1);
+			token = csrf;
+		}
+	}
+	json_object_set_new(r->ctx, "csrf_token", json_string(token));
+
+	if (nav != NULL) {
+		navobj = json_object();
+		json_object_set_new(navobj, nav, json_true());
+		json_object_set_new(r->ctx, "nav", navobj);
+	}
+
+	dbuf_init(&page);
+	dbuf_init(&html);
+	if (!tpl_render(drive_templates, name, r->ctx, drive_catalogs[lang],
+	    &page)) {
+		kore_log(LOG_ERR, "template %s failed", name);
+		goto fail;
+	}
+	json_object_set_new(r->ctx, "content_html",
+	    json_stringn(page.data != NULL ? page.data : "", page.len));
+	if (!tpl_render(drive_templates, "layout", r->ctx,
+	    drive_catalogs[lang], &html)) {
+		kore_log(LOG_ERR, "layout failed for %s", name);
+		goto fail;
+	}
+
+	out_security_headers(req, 1);
+	http_response_header(req, "content-type", "text/html; charset=utf-8");
+	http_response_header(req, "content-language", r->lang);
+	http_response(req, status, html.data, html.len);
+	dbuf_free(&page);
+	dbuf_free(&html);
+	return (STEP_DONE);
+
+fail:
+	dbuf_free(&page);
+	dbuf_free(&html);
+	out_security_headers(req, 0);
+	http_response(req, 500, "internal error\n", 15);
+	return (STEP_DONE);
+}
+
+/* errors.<field> = the message of key, in the request's language. */
+void
+ctx_set_error(struct dreq *r, const char *field, const char *key)
+{
+	char	*msg;
+
+	msg = out_msg(r, key, NULL);
+	ctx_put_member(r, "errors", field, msg);
+	kore_free(msg);
+	json_object_set_new(r->ctx, "has_errors", json_true());
+}
+
+/* values.<field> = what was typed, so that a failed form keeps it. */
+void
+ctx_set_value(struct dreq *r, const char *field, const char *value)
+{
+	ctx_put_member(r, "values", field, value != NULL ? value : "");
+}
+
+static void
+ctx_put_member(struct dreq *r, const char *obj, const char *field,
+    const char *value)
+{
+	json_t	*o;
+
+	if ((o = json_object_get(r->ctx, obj)) == NULL) {
+		o = json_object();
+		json_object_set_new(r->ctx, obj, o);
+	}
+	json_object_set_new(o, field, json_string(value));
+}

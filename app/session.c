@@ -1,0 +1,204 @@
+/*
+ * Sessions and CSRF.  The cookie carries 32 random bytes (hex); the
+ * database keeps only their SHA-256.  A session ends after 30 minutes
+ * without a request or 12 hours in all.  Every state-changing request
+ * of a signed-in person carries the session's CSRF token (a form field
+ * or the X-CSRF-Token header); anonymous forms use a double-submit
+ * cookie, and the anonymous JSON API demands application/json, which no
+ * cross-site form can send.
+ */
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "drive.h"
+
+#define SESSION_IDLE		"30 minutes"
+#define SESSION_MAX_AGE		(12 * 3600)
+
+static const struct db_query q_session_lookup = {
+	"session_lookup",
+	"WITH s AS ("
+	"  SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at"
+	"  FROM sessions s WHERE s.token_hash = decode($1, 'hex')"
+	"  AND s.last_seen_at > now() - interval '" SESSION_IDLE "'"
+	"  AND s.created_at > now() - interval '12 hours'"
+	"), touch AS ("
+	"  UPDATE sessions SET last_seen_at = now() FROM s"
+	"  WHERE sessions.id = s.id"
+	"  AND s.last_seen_at < now() - interval '1 minute'"
+	") SELECT s.id, u.id, u.display_name, u.role, coalesce(u.lang, ''),"
+	"  s.csrf_token FROM s JOIN users u ON u.id = s.user_id"
+	"  WHERE u.active"
+};
+
+void
+token_new(char *hex)
+{
+	unsigned char	raw[TOKEN_BYTES];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		fatal("token_new: no randomness");
+	hex_encode(raw, sizeof(raw), hex);
+	explicit_bzero(raw, sizeof(raw));
+}
+
+/* SHA-256 of a token given as 64 hex digits; 0 when it is not one. */
+int
+token_hash(const char *hex, char *out)
+{
+	unsigned char	raw[TOKEN_BYTES], md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen;
+
+	if (hex == NULL || strlen(hex) != TOKEN_HEX ||
+	    !hex_decode(hex, TOKEN_HEX, raw, sizeof(raw)))
+		return (0);
+	if (!EVP_Digest(raw, sizeof(raw), md, &mdlen, EVP_sha256(), NULL))
+		fatal("token_hash: sha256 failed");
+	explicit_bzero(raw, sizeof(raw));
+	hex_encode(md, mdlen, out);
+	return (1);
+}
+
+int
+session_step_lookup(struct http_request *req, struct dreq *r)
+{
+	char	hash[TOKEN_HEX + 1];
+
+	if (token_hash(r->cookie_session, hash))
+		db_query(r, &q_session_lookup, 1, hash);
+	return (STEP_NEXT);
+}
+
+int
+session_step_loaded(struct http_request *req, struct dreq *r)
+{
+	const char	*lang;
+
+	if (r->res == NULL)
+		return (STEP_NEXT);
+
+	if (db_rows(r) != 1) {
+		/* Expired or ended: forget the cookie. */
+		session_clear_cookie(req, r);
+		return (STEP_NEXT);
+	}
+
+	r->sess.id = db_int(r, 0, 0);
+	r->sess.user_id = db_int(r, 0, 1);
+	r->sess.name = kore_strdup(db_get(r, 0, 2));
+	r->sess.role = role_parse(db_get(r, 0, 3));
+	lang = db_get(r, 0, 4);
+	if (lang != NULL && *lang != '\0') {
+		(void)kore_strlcpy(r->sess.lang, lang, sizeof(r->sess.lang));
+		r->lang = strcmp(lang, "de") == 0 ? "de" : "en";
+	}
+	(void)kore_strlcpy(r->sess.csrf, db_get(r, 0, 5), sizeof(r->sess.csrf));
+	return (STEP_NEXT);
+}
+
+/* CSRF: 1 when the request may go on, else the refusal was written. */
+int
+session_check(struct http_request *req, struct dreq *r)
+{
+	const char	*sent = NULL, *expected;
+
+	if (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD)
+		return (1);
+
+	if (r->sess.id != 0) {
+		expected = r->sess.csrf;
+		if (r->is_api)
+			(void)http_request_header(req, "x-csrf-token", &sent);
+		else
+			sent = in_text(r, "csrf_token");
+	} else {
+		/* Anonymous JSON: application/json was demanded already. */
+		if (r->is_api)
+			return (1);
+		expected = r->cookie_csrf;
+		sent = in_text(r, "csrf_token");
+	}
+
+	if (csrf_equal(sent, expected))
+		return (1);
+
+	out_error(req, r, 403, "csrf", NULL, "err.csrf");
+	return (0);
+}
+
+void
+session_begin(struct http_request *req, struct dreq *r, char *token,
+    char *csrf)
+{
+	out_cookie(req, r, "drive_session", token, SESSION_MAX_AGE);
+	(void)kore_strlcpy(r->sess.csrf, csrf, sizeof(r->sess.csrf));
+	explicit_bzero(token, TOKEN_HEX);
+}
+
+void
+session_clear_cookie(struct http_request *req, struct dreq *r)
+{
+	out_cookie(req, r, "drive_session", "", 0);
+}
+
+json_t *
+session_user_json(struct dreq *r)
+{
+	return (json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r->sess.user_id,
+	    "name", r->sess.name != NULL ? r->sess.name : "",
+	    "role", role_name(r->sess.role)));
+}
+
+const char *
+role_name(int role)
+{
+	switch (role) {
+	case ROLE_CLIENT:
+		return ("client");
+	case ROLE_PM:
+		return ("pm");
+	case ROLE_ADMIN:
+		return ("admin");
+	default:
+		return ("anonymous");
+	}
+}
+
+int
+role_parse(const char *s)
+{
+	if (s == NULL)
+		return (ROLE_ANON);
+	if (strcmp(s, "client") == 0)
+		return (ROLE_CLIENT);
+	if (strcmp(s, "pm") == 0)
+		return (ROLE_PM);
+	if (strcmp(s, "admin") == 0)
+		return (ROLE_ADMIN);
+	return (ROLE_ANON);
+}
+
+/* Constant time for equal lengths; tokens have a fixed length. */
+int
+csrf_equal(const char *a, const char *b)
+{
+	size_t	len;
+
+	if (a == NULL || b == NULL)
+		return (0);
+	len = strlen(b);
+	if (len != TOKEN_HEX || strlen(a) != len)
+		return (0);
+	return (CRYPTO_memcmp(a, b, len) == 0);
+}
+
+void
+secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	kore_free(s);
+}

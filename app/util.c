@@ -1,0 +1,304 @@
+/*
+ * Drive: growable buffers, HTML escaping, UTF-8 and hex helpers.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drive.h"
+
+static void	grow(struct dbuf *, size_t);
+static int	hexval(int);
+
+void *
+xmalloc(size_t n)
+{
+	void	*p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		abort();
+	return (p);
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((p = calloc(n, size)) == NULL)
+		abort();
+	return (p);
+}
+
+void *
+xrealloc(void *old, size_t n)
+{
+	void	*p;
+
+	if ((p = realloc(old, n == 0 ? 1 : n)) == NULL)
+		abort();
+	return (p);
+}
+
+char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		abort();
+	return (p);
+}
+
+void
+dbuf_init(struct dbuf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+/* Makes room for n more bytes plus the terminating NUL. */
+static void
+grow(struct dbuf *b, size_t n)
+{
+	size_t	 need, cap;
+
+	if (n > SIZE_MAX - b->len - 1)
+		abort();
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return;
+	cap = b->cap == 0 ? 256 : b->cap;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2) {
+			cap = need;
+			break;
+		}
+		cap *= 2;
+	}
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void
+dbuf_append(struct dbuf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	grow(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+dbuf_appendstr(struct dbuf *b, const char *s)
+{
+	dbuf_append(b, s, strlen(s));
+}
+
+void
+dbuf_appendf(struct dbuf *b, const char *fmt, ...)
+{
+	va_list	 ap, aq;
+	char	 small[256];
+	int	 n;
+
+	va_start(ap, fmt);
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	if ((size_t)n < sizeof(small)) {
+		dbuf_append(b, small, n);
+	} else {
+		grow(b, (size_t)n);
+		if (vsnprintf(b->data + b->len, (size_t)n + 1, fmt, aq) != n)
+			abort();
+		b->len += n;
+	}
+	va_end(aq);
+}
+
+char *
+dbuf_release(struct dbuf *b)
+{
+	char	*p;
+
+	p = b->data != NULL ? b->data : xstrdup("");
+	dbuf_init(b);
+	return (p);
+}
+
+void
+dbuf_free(struct dbuf *b)
+{
+	free(b->data);
+	dbuf_init(b);
+}
+
+void
+html_escape(struct dbuf *b, const char *s, size_t len)
+{
+	const char	*ent;
+	size_t		 i, run;
+
+	run = 0;
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&':
+			ent = "&amp;";
+			break;
+		case '<':
+			ent = "&lt;";
+			break;
+		case '>':
+			ent = "&gt;";
+			break;
+		case '"':
+			ent = "&quot;";
+			break;
+		case '\'':
+			ent = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		dbuf_append(b, s + run, i - run);
+		dbuf_appendstr(b, ent);
+		run = i + 1;
+	}
+	dbuf_append(b, s + run, len - run);
+}
+
+/* Follows table 3-7 of the Unicode standard. */
+int
+utf8_valid(const char *str, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 i, n, k;
+	unsigned char		 lo, hi;
+
+	i = 0;
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 1;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			if (s[i] == 0xe0)
+				lo = 0xa0;
+			else if (s[i] == 0xed)
+				hi = 0x9f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			if (s[i] == 0xf0)
+				lo = 0x90;
+			else if (s[i] == 0xf4)
+				hi = 0x8f;
+		} else
+			return (0);
+		if (len - i - 1 < n)
+			return (0);
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return (0);
+		for (k = 2; k <= n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return (0);
+		i += n + 1;
+	}
+	return (1);
+}
+
+size_t
+utf8_count(const char *s, size_t len)
+{
+	size_t	 i, n;
+
+	n = 0;
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return (n);
+}
+
+int
+text_acceptable(const char *s, size_t len)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			return (0);
+	}
+	return (utf8_valid(s, len));
+}
+
+int
+line_acceptable(const char *s, size_t len)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if (c < 0x20 || c == 0x7f)
+			return (0);
+	}
+	return (utf8_valid(s, len));
+}
+
+void
+hex_encode(const unsigned char *p, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+hex_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
+{
+	size_t	 i;
+	int	 hi, lo;
+
+	if (outlen > SIZE_MAX / 2 || len != 2 * outlen)
+		return (0);
+	for (i = 0; i < outlen; i++) {
+		if ((hi = hexval((unsigned char)s[2 * i])) == -1 ||
+		    (lo = hexval((unsigned char)s[2 * i + 1])) == -1)
+			return (0);
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (1);
+}

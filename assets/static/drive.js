@@ -1,0 +1,1 @@
+/* Drive: progressive enhancements (instant voting, similar ideas) will live here. */

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Local operation of Drive: install what is missing, run a PostgreSQL
+# cluster of its own (own port and socket, never as root), migrate, and
+# serve.  Used by `make run`, `make test` and `make bench`.
+#
+#   conf/local.sh deps            install missing Debian packages
+#   conf/local.sh run             the embedded default: var/pg, port 8888
+#   source conf/local.sh          for the functions (tests, bench)
+set -euo pipefail
+
+DRIVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
+libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
+libcmocka-dev gcc make"
+
+log() { printf 'drive: %s\n' "$*" >&2; }
+
+drive_deps() {
+	local missing=() p
+	for p in $DEBIAN_PACKAGES "$@"; do
+		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		log "missing packages: ${missing[*]}; install them as root"
+		return 1
+	fi
+	log "installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    "${missing[@]}" >/dev/null
+	PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+}
+
+# Runs a command as the owner of the cluster: postgres when we are root,
+# ourselves otherwise.
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# pg_up DIR PORT: creates the cluster in DIR when it is new, starts it.
+pg_up() {
+	local dir="$1" port="$2"
+	mkdir -p "$dir"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres: "$dir"
+		if ! runuser -u postgres -- test -x "$dir"; then
+			log "the postgres user cannot reach $dir; move the checkout" \
+			    "to a folder others may traverse, or set DRIVE_DATABASE_URL"
+			return 1
+		fi
+	fi
+	if [ ! -f "$dir/PG_VERSION" ]; then
+		log "creating a PostgreSQL cluster in $dir"
+		as_pg "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust \
+		    -E UTF8 --locale=C.UTF-8 >/dev/null
+		cat >>"$dir/postgresql.conf" <<-EOF
+		listen_addresses = '127.0.0.1'
+		port = $port
+		unix_socket_directories = '$dir'
+		max_connections = 100
+		shared_preload_libraries = 'pg_stat_statements'
+		pg_stat_statements.track = all
+		log_min_messages = warning
+		EOF
+	fi
+	if ! as_pg "$PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+		as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
+		    -o "-p $port" start >/dev/null
+	fi
+	as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -qAt -d postgres \
+	    -c "SELECT 1 FROM pg_roles WHERE rolname = 'drive'" | grep -q 1 ||
+	    as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -q -d postgres \
+	    -c "CREATE ROLE drive LOGIN" -c "CREATE DATABASE drive OWNER drive" \
+	    >/dev/null
+	as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -q -d drive \
+	    -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+	    -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null
+}
+
+pg_down() {
+	local dir="$1"
+	as_pg "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+pg_url() {
+	printf 'host=%s port=%s dbname=drive user=drive connect_timeout=2' "$1" "$2"
+}
+
+# kore_conf PORT OUTFILE LOGFILE: the Kore configuration for this checkout;
+# Kore's pid goes to OUTFILE.pid.
+kore_conf() {
+	sed -e "s|@PORT@|$1|" -e "s|@MODULE@|$DRIVE_ROOT/build/drive.so|" \
+	    -e "s|@LOG@|$3|" -e "s|@PID@|$2.pid|" \
+	    "$DRIVE_ROOT/conf/drive.conf" >"$2"
+}
+
+kore_alive() {
+	[ -f "$1.pid" ] && kill -0 "$(cat "$1.pid")" 2>/dev/null
+}
+
+# kore_up CONF LOG: starts Kore in its own session, waits for /healthz.
+kore_up() {
+	local conf="$1" logf="$2" port
+	port="$(awk '/^[[:space:]]*bind/ { print $3; exit }' "$conf")"
+	rm -f "$conf.pid"
+	(cd "$DRIVE_ROOT" && setsid stdbuf -oL -eL kore -f -n -r -c "$conf" \
+	    >>"$logf" 2>&1 &)
+	for _ in $(seq 1 100); do
+		if curl -fs -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	kore_down "$conf"
+	log "kore did not answer on port $port; see $logf"
+	tail -20 "$logf" >&2
+	return 1
+}
+
+kore_down() {
+	local conf="$1" pid
+	[ -f "$conf.pid" ] || return 0
+	pid="$(cat "$conf.pid")"
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || { rm -f "$conf.pid"; return 0; }
+		sleep 0.1
+	done
+	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$conf.pid"
+}
+
+drive_run() {
+	local var="$DRIVE_ROOT/var" port="${DRIVE_PORT:-8888}" pgport=5488
+	mkdir -p "$var/mail"
+	if [ -z "${DRIVE_DATABASE_URL:-}" ]; then
+		pg_up "$var/pg" "$pgport"
+		export DRIVE_DATABASE_URL="$(pg_url "$var/pg" "$pgport")"
+		trap 'kore_down "$var/kore.conf"; pg_down "$var/pg"; log stopped' EXIT
+	else
+		trap 'kore_down "$var/kore.conf"; log stopped' EXIT
+	fi
+	export DRIVE_BASE_URL="${DRIVE_BASE_URL:-http://127.0.0.1:$port}"
+	"$DRIVE_ROOT/build/drivectl" migrate
+	"$DRIVE_ROOT/build/drivectl" invite --first-admin \
+	    --email "${DRIVE_ADMIN_EMAIL:-admin@drive.test}"
+	kore_conf "$port" "$var/kore.conf" "$var/access.log"
+	kore_up "$var/kore.conf" "$var/kore.log"
+	log "serving on http://127.0.0.1:$port (log: var/kore.log); Ctrl-C stops"
+	trap 'exit 0' INT TERM
+	while kore_alive "$var/kore.conf"; do
+		sleep 1
+	done
+	log "kore exited; see var/kore.log"
+	return 1
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	case "${1:-}" in
+	deps)	shift; drive_deps "$@" ;;
+	run)	drive_run ;;
+	*)	echo "usage: conf/local.sh deps|run" >&2; exit 2 ;;
+	esac
+fi
