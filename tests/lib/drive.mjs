@@ -1,0 +1,152 @@
+// Shared helpers for the e2e and browser tests: a client with a cookie
+// jar, the API with its CSRF header, SQL as the superuser (to count rows
+// and to tamper like an attacker with database access would), and
+// drivectl.  tests/run.sh starts the stack and sets DRIVE_TEST_*.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export const BASE = process.env.DRIVE_TEST_BASE;
+export const ROOT = process.env.DRIVE_ROOT || process.cwd();
+if (!BASE) throw new Error('run the tests through tests/run.sh (make test)');
+
+// Runs SQL as the superuser; returns rows as arrays of strings.
+export function sql(query) {
+  const out = execFileSync('psql', [process.env.DRIVE_TEST_SUPER_URL, '-qAtX',
+    '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-c', query], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
+}
+
+export function sqlValue(query) {
+  const rows = sql(query);
+  return rows.length ? rows[0][0] : null;
+}
+
+export function count(table) {
+  return Number(sqlValue(`SELECT count(*) FROM ${table}`));
+}
+
+// Counts of every table a request could write to.
+export function snapshot() {
+  const t = ['users', 'organizations', 'invitations', 'sessions', 'audit_log'];
+  return Object.fromEntries(t.map((n) => [n, count(n)]));
+}
+
+export function unique(prefix = 'x') {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+// drivectl invite: returns the token of the printed link.
+export function drivectlInvite(email, role, org) {
+  const args = ['invite', '--email', email, '--role', role];
+  if (org) args.push('--org', org);
+  const out = execFileSync(`${ROOT}/build/drivectl`, args, { encoding: 'utf8' });
+  const m = out.match(/\/invite\/([0-9a-f]{64})/);
+  if (!m) throw new Error(`no link in: ${out}`);
+  return m[1];
+}
+
+export function shell(cmd) {
+  return execFileSync('bash', ['-c', cmd], { encoding: 'utf8', cwd: ROOT });
+}
+
+// A person's browser, minus the browser: keeps cookies, knows its CSRF.
+export class Client {
+  constructor() {
+    this.cookies = new Map();
+    this.csrf = null;
+  }
+
+  cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  remember(res) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      const k = pair.slice(0, i);
+      const v = pair.slice(i + 1);
+      if (v === '' || /Max-Age=0/i.test(c)) this.cookies.delete(k);
+      else this.cookies.set(k, v);
+    }
+  }
+
+  async fetch(path, opts = {}) {
+    const headers = { ...(opts.headers || {}) };
+    if (this.cookies.size) headers.cookie = this.cookieHeader();
+    const res = await fetch(BASE + path, { redirect: 'manual', ...opts, headers });
+    this.remember(res);
+    return res;
+  }
+
+  // JSON API call; state-changing ones carry X-CSRF-Token.
+  async api(method, path, body, extraHeaders = {}) {
+    const headers = { ...extraHeaders };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.csrf && method !== 'GET' && !('x-csrf-token' in extraHeaders)) {
+      headers['x-csrf-token'] = this.csrf;
+    }
+    const res = await this.fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined
+        : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+
+  // A form post as a browser sends it (urlencoded).
+  async form(path, fields) {
+    const body = new URLSearchParams(fields).toString();
+    const res = await this.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
+    return { status: res.status, text: await res.text(), headers: res.headers };
+  }
+
+  async page(path) {
+    const res = await this.fetch(path);
+    return { status: res.status, text: await res.text(), headers: res.headers };
+  }
+
+  async signIn(email, password) {
+    const r = await this.api('POST', '/api/v1/session', { email, password });
+    if (r.status === 200) this.csrf = r.json.csrf_token;
+    return r;
+  }
+
+  async accept(token, name, password) {
+    const r = await this.api('POST', '/api/v1/invitations/accept', { token, name, password });
+    if (r.status === 201) this.csrf = r.json.csrf_token;
+    return r;
+  }
+}
+
+export const PASSWORD = 'a long enough passphrase';
+
+// A signed-in person of the given role, created through a real invitation.
+export async function person(role = 'client', org = null) {
+  const email = `${unique(role)}@example.test`;
+  const organization = role === 'client' ? (org || unique('Org')) : null;
+  const token = drivectlInvite(email, role, organization);
+  const c = new Client();
+  const name = unique('Name').slice(0, 30);
+  const r = await c.accept(token, name, PASSWORD);
+  if (r.status !== 201) throw new Error(`accept failed: ${r.status} ${r.text}`);
+  c.email = email;
+  c.name = name;
+  c.organization = organization;
+  c.id = r.json.user.id;
+  return c;
+}
+
+// Pulls the CSRF token out of a page's form.
+export function formCsrf(html) {
+  const m = html.match(/name="csrf_token" value="([0-9a-f]{64})"/);
+  return m ? m[1] : null;
+}
