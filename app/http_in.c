@@ -111,6 +111,8 @@ in_body(struct http_request *req, struct dreq *r)
 	    req->method != HTTP_METHOD_PATCH)
 		return (1);
 
+	if (req->http_body_length == 0)
+		return (1);
 	if (req->http_body_length > DRIVE_BODY_MAX) {
 		out_error(req, r, 413, "too_large", NULL, "err.too_large");
 		return (0);
