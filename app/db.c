@@ -33,7 +33,11 @@ static void	db_start(struct http_request *, struct dreq *);
 static int	db_poll(struct dreq *);
 static void	db_note_error(struct dreq *);
 static void	db_release(struct dreq *);
+static void	db_release_keep(struct dreq *);
 static void	db_params_free(struct dreq *);
+static void	db_park(struct dreq *);
+static void	db_unpark(struct dreq *);
+static void	db_parked_wakeup(void *, u_int64_t);
 static int	pw_task(struct kore_task *);
 static void	pw_finish(struct dreq *);
 
@@ -45,6 +49,55 @@ static const step_fn prelude[] = {
 };
 #define PRELUDE_STEPS	(sizeof(prelude) / sizeof(prelude[0]))
 
+/*
+ * Requests waiting for a free connection.  Kore wakes them only when a
+ * connection is released, not when one is destroyed; after PostgreSQL
+ * went away none may ever be released.  A timer wakes them, and after
+ * PARK_MAX_MS they get a 503 instead of waiting forever.
+ */
+/* Every pooled connection may be stale after a restart: try them all. */
+#define DB_RETRIES	5
+
+#define PARK_WAKE_MS	200
+#define PARK_MAX_MS	5000
+static TAILQ_HEAD(, dreq)	parked = TAILQ_HEAD_INITIALIZER(parked);
+
+void
+db_init(void)
+{
+	(void)kore_timer_add(db_parked_wakeup, PARK_WAKE_MS, NULL, 0);
+}
+
+static void
+db_parked_wakeup(void *arg, u_int64_t now)
+{
+	struct dreq	*r;
+
+	TAILQ_FOREACH(r, &parked, park_list) {
+		if (now - r->parked_since >= PARK_WAKE_MS)
+			http_request_wakeup(r->req);
+	}
+}
+
+static void
+db_park(struct dreq *r)
+{
+	if (!r->parked) {
+		r->parked = 1;
+		r->parked_since = kore_time_ms();
+		TAILQ_INSERT_TAIL(&parked, r, park_list);
+	}
+}
+
+static void
+db_unpark(struct dreq *r)
+{
+	if (r->parked) {
+		TAILQ_REMOVE(&parked, r, park_list);
+		r->parked = 0;
+	}
+}
+
 int
 drive_run(struct http_request *req, int need, const step_fn *steps,
     size_t nsteps)
@@ -55,6 +108,7 @@ drive_run(struct http_request *req, int need, const step_fn *steps,
 
 	if ((r = http_state_get(req)) == NULL) {
 		r = http_state_create(req, sizeof(*r), dreq_free);
+		r->req = req;
 		r->steps = steps;
 		r->nsteps = nsteps;
 		r->need = need;
@@ -123,6 +177,7 @@ drive_run(struct http_request *req, int need, const step_fn *steps,
 		}
 
 		if (r->query != NULL) {
+			r->retried = 0;
 			db_start(req, r);
 			r->phase = PH_DB;
 		} else if (r->task_active) {
@@ -250,19 +305,42 @@ static int
 db_poll(struct dreq *r)
 {
 	if (r->sql_active == DBS_SETUP) {
+		if (r->parked) {
+			/* Woken by Kore or by our timer: ask again. */
+			kore_pgsql_cleanup(&r->sql);
+			kore_pgsql_init(&r->sql);
+			kore_pgsql_bind_request(&r->sql, r->req);
+			if (kore_time_ms() - r->parked_since > PARK_MAX_MS) {
+				db_unpark(r);
+				r->db_error = DB_ECONN;
+				db_release(r);
+				return (POLL_FAILED);
+			}
+		}
 		if (!kore_pgsql_setup(&r->sql, DRIVE_DB, KORE_PGSQL_ASYNC)) {
 			/* Queued until a connection is free. */
-			if (r->sql.state == KORE_PGSQL_STATE_INIT)
+			if (r->sql.state == KORE_PGSQL_STATE_INIT) {
+				db_park(r);
 				return (POLL_WAIT);
+			}
+			db_unpark(r);
 			db_note_error(r);
 			db_release(r);
 			return (POLL_FAILED);
 		}
+		db_unpark(r);
 		if (PQstatus(r->sql.conn->db) == CONNECTION_BAD)
 			PQreset(r->sql.conn->db);
 		if (!kore_pgsql_query_param_fields(&r->sql, r->query->sql, 0,
 		    r->nparams, (const char **)r->params, NULL, NULL)) {
 			db_note_error(r);
+			if (r->retried < DB_RETRIES) {
+				r->retried++;
+				db_release_keep(r);
+				db_start(r->req, r);
+				r->db_error = DB_OK;
+				return (db_poll(r));
+			}
 			db_release(r);
 			return (POLL_FAILED);
 		}
@@ -290,6 +368,19 @@ db_poll(struct dreq *r)
 			    r->db_error == DB_ESQL) {
 				kore_pgsql_continue(&r->sql);
 				break;
+			}
+			/*
+			 * A pooled connection whose server went away fails
+			 * before the statement ran: reset it (db_release) and
+			 * run the statement again, on the next connection.
+			 */
+			if (r->db_error == DB_ECONN &&
+			    r->retried < DB_RETRIES && r->res == NULL) {
+				r->retried++;
+				db_release_keep(r);
+				db_start(r->req, r);
+				r->db_error = DB_OK;
+				return (db_poll(r));
 			}
 			db_release(r);
 			return (POLL_FAILED);
@@ -333,9 +424,19 @@ db_note_error(struct dreq *r)
 static void
 db_release(struct dreq *r)
 {
+	db_release_keep(r);
+	r->query = NULL;
+	db_params_free(r);
+}
+
+/* Gives the connection back (mending a dead one), keeps the query. */
+static void
+db_release_keep(struct dreq *r)
+{
 	struct pgsql_conn	*conn;
 	int			 dead;
 
+	db_unpark(r);
 	if (r->sql_active) {
 		conn = r->sql.conn;
 		dead = conn != NULL && PQstatus(conn->db) == CONNECTION_BAD;
@@ -345,8 +446,6 @@ db_release(struct dreq *r)
 			PQreset(conn->db);
 		r->sql_active = 0;
 	}
-	r->query = NULL;
-	db_params_free(r);
 }
 
 static void

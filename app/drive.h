@@ -203,6 +203,7 @@ typedef int	(*step_fn)(struct http_request *, struct dreq *);
 
 /* Everything one request carries between its steps. */
 struct dreq {
+	struct http_request	*req;
 	const step_fn		*steps;
 	size_t			 nsteps;
 	size_t			 step;
@@ -229,6 +230,10 @@ struct dreq {
 	int			 db_error;
 	char			 sqlstate[6];
 	PGresult		*res;
+	int			 retried;	/* stale connections tried */
+	int			 parked;	/* waiting for a connection */
+	u_int64_t		 parked_since;
+	TAILQ_ENTRY(dreq)	 park_list;
 
 	struct kore_task	 task;
 	int			 task_active;
@@ -247,6 +252,7 @@ int		 drive_init(int);
 
 /* db.c: the request engine and its async SQL. */
 int		 drive_run(struct http_request *, int, const step_fn *, size_t);
+void		 db_init(void);
 int		 step_goto(struct dreq *, size_t);
 void		 db_query(struct dreq *, const struct db_query *, int, ...);
 int		 db_rows(struct dreq *);

@@ -85,6 +85,7 @@ drive_init(int state)
 	}
 	kore_free(conn);
 
+	db_init();
 	password_init();
 	return (KORE_RESULT_OK);
 }

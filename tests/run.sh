@@ -96,7 +96,7 @@ for s in $SUITES; do
 			    FAILED=$((FAILED + 1)); continue; }
 		fi
 		node --test --test-concurrency=1 --test-reporter=tap \
-		    tests/"$s"/*.test.mjs 2>&1 | tee "$WORK/$s.tap" | \
+		    ${TEST_FILTER:-tests/"$s"/*.test.mjs} 2>&1 | tee "$WORK/$s.tap" | \
 		    grep -E '^(not ok|# (pass|fail)|#   )|^ +(error|expected|actual|at )' | head -200
 		count_node "$WORK/$s.tap" "$s"
 		;;

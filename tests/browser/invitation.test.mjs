@@ -18,6 +18,7 @@ const SHOTS = process.env.DRIVE_TEST_SCREENSHOTS ||
   `${process.env.DRIVE_TEST_WORK}/screenshots`;
 const WIDE = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+const TABLET = { width: 800, height: 1024 };
 const TEST_TIMEOUT = 60_000;
 
 // What each language must say.  The texts come from assets/i18n/*.txt.
@@ -47,6 +48,7 @@ const LANGS = {
     signInHeading: 'Sign in to Drive',
     signIn: 'Sign in',
     loginFailed: 'The e-mail address or the password is not right.',
+    emailInvalid: 'Enter a valid e-mail address.',
     invalidHeading: 'Invitation not valid',
     invalidText: 'This invitation link can no longer be used.',
     notFound: 'Page not found',
@@ -77,6 +79,7 @@ const LANGS = {
     signInHeading: 'Bei Drive anmelden',
     signIn: 'Anmelden',
     loginFailed: 'E-Mail-Adresse oder Passwort sind nicht korrekt.',
+    emailInvalid: 'Bitte geben Sie eine gültige E-Mail-Adresse ein.',
     invalidHeading: 'Einladung nicht gültig',
     invalidText: 'Dieser Einladungslink kann nicht mehr verwendet werden.',
     notFound: 'Seite nicht gefunden',
@@ -143,43 +146,46 @@ async function text(locator) {
   return (await locator.textContent()).replace(/\s+/g, ' ').trim();
 }
 
-// The page's language and title.
+// The page's language, as <html lang> declares it.
 async function checkLanguage(page, lang) {
   assert.equal(await page.locator('html').getAttribute('lang'), lang,
     `<html lang> on ${path(page)}`);
 }
 
-// axe-core, the screenshots, and (at 390 px) no sideways scrolling.
-// Serious and critical findings are collected in `problems`, so that one
-// page's finding does not hide the next page's.
+// axe-core, the screenshots, and no sideways scrolling of the page on a
+// phone (390 px) or a tablet (800 px).  Serious and critical findings are
+// collected in `problems`, so that one page's finding does not hide the
+// next page's.
 async function look(page, lang, name, { audit, shots, phone = false, problems }) {
+  const where = { page: `${lang}/${name}`, url: path(page) };
   if (audit) {
     const result = await new AxeBuilder({ page }).analyze();
     for (const v of result.violations) {
       const entry = {
-        page: `${lang}/${name}`, url: path(page), id: v.id, impact: v.impact,
-        help: v.help, nodes: v.nodes.map((n) => ({
-          target: n.target.join(' '), summary: n.failureSummary,
-        })),
+        ...where, id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
       };
       axeLog.push(entry);
       if (v.impact === 'serious' || v.impact === 'critical') problems.push(entry);
     }
   }
-  if (!shots) return;
-  await page.screenshot({ path: `${SHOTS}/${lang}-${name}-1280.png`, fullPage: true });
-  if (phone) {
-    await page.setViewportSize(PHONE);
-    await page.screenshot({ path: `${SHOTS}/${lang}-${name}-390.png`, fullPage: true });
+  if (shots) {
+    await page.screenshot({ path: `${SHOTS}/${lang}-${name}-1280.png`, fullPage: true });
+  }
+  if (!audit && !shots) return;
+  for (const size of [PHONE, TABLET]) {
+    await page.setViewportSize(size);
+    if (shots && phone && size === PHONE) {
+      await page.screenshot({ path: `${SHOTS}/${lang}-${name}-390.png`, fullPage: true });
+    }
     const overflow = await page.evaluate(() =>
       document.documentElement.scrollWidth - document.documentElement.clientWidth);
     if (overflow > 0) {
-      problems.push({ page: `${lang}/${name}`, url: path(page),
-        id: 'horizontal-overflow', impact: 'serious',
-        help: `the page scrolls sideways by ${overflow}px at 390px` });
+      problems.push({ ...where, id: 'horizontal-overflow', impact: 'serious',
+        help: `the page scrolls sideways by ${overflow}px at ${size.width}px` });
     }
-    await page.setViewportSize(WIDE);
   }
+  await page.setViewportSize(WIDE);
 }
 
 function assertNoProblems(problems) {
@@ -348,6 +354,19 @@ async function journey(lang, { js = true, audit = true }) {
     assert.equal(await client.getByLabel(L.password, { exact: true }).inputValue(), '');
     assert.equal(await client.locator('.who').count(), 0, 'not signed in');
     await seen(client, 'login-error', true);
+
+    // An address the browser lets through (no dot in the domain) but the
+    // portal refuses: the refusal must be visible next to the field.
+    r = await signIn(client, L, 'someone@localhost', clientPw);
+    assert.equal(r.post, 422, 'an address the portal refuses: 422');
+    assert.equal(path(client), '/login');
+    const email = client.getByLabel(L.email, { exact: true });
+    assert.equal(await email.inputValue(), 'someone@localhost', 'what was typed is kept');
+    assert.equal(await email.getAttribute('aria-invalid'), 'true',
+      'the e-mail field is marked invalid');
+    assert.match(await text(client.locator('main')), new RegExp(L.emailInvalid),
+      'the error is shown');
+    await seen(client, 'login-field-error', true);
 
     // The used link: the same clear refusal, no form.
     res = await client.goto(link);
