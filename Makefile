@@ -48,6 +48,7 @@ run: deps build
 unit: $(UNIT_TESTS)
 
 test: deps build unit
+	@conf/local.sh test-deps
 	@tests/run.sh
 
 clean:

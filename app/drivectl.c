@@ -58,6 +58,11 @@ main(int argc, char *argv[])
 	return (2);
 }
 
+static void
+quiet(void *arg, const char *message)
+{
+}
+
 static PGconn *
 db_connect(void)
 {
@@ -73,7 +78,7 @@ db_connect(void)
 		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 		exit(1);
 	}
-	PQsetNoticeProcessor(conn, NULL, NULL);
+	PQsetNoticeProcessor(conn, quiet, NULL);
 	return (conn);
 }
 

@@ -12,7 +12,10 @@ DRIVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
 libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
-libcmocka-dev gcc make"
+libcmocka-dev gcc make curl python3"
+# What the test suites need besides: a browser (Debian's, never a
+# downloaded one), Node.js for node:test, psql for counting rows.
+TEST_PACKAGES="chromium postgresql-client"
 
 log() { printf 'drive: %s\n' "$*" >&2; }
 
@@ -21,6 +24,9 @@ drive_deps() {
 	for p in $DEBIAN_PACKAGES "$@"; do
 		dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 	done
+	if [[ " $* " == *" chromium "* ]] && ! command -v node >/dev/null; then
+		missing+=(nodejs npm)
+	fi
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" != 0 ]; then
 		log "missing packages: ${missing[*]}; install them as root"
@@ -79,6 +85,7 @@ pg_up() {
 	    -c "CREATE ROLE drive LOGIN" -c "CREATE DATABASE drive OWNER drive" \
 	    >/dev/null
 	as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -q -d drive \
+	    -c "SET client_min_messages = warning" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null
 }
@@ -96,6 +103,7 @@ pg_url() {
 # Kore's pid goes to OUTFILE.pid.
 kore_conf() {
 	sed -e "s|@PORT@|$1|" -e "s|@MODULE@|$DRIVE_ROOT/build/drive.so|" \
+	    -e "s|@BIND@|${DRIVE_BIND:-127.0.0.1}|" \
 	    -e "s|@LOG@|$3|" -e "s|@PID@|$2.pid|" \
 	    "$DRIVE_ROOT/conf/drive.conf" >"$2"
 }
@@ -164,7 +172,8 @@ drive_run() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	case "${1:-}" in
 	deps)	shift; drive_deps "$@" ;;
+	test-deps) drive_deps $TEST_PACKAGES ;;
 	run)	drive_run ;;
-	*)	echo "usage: conf/local.sh deps|run" >&2; exit 2 ;;
+	*)	echo "usage: conf/local.sh deps|test-deps|run" >&2; exit 2 ;;
 	esac
 fi
