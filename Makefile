@@ -10,7 +10,8 @@ CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c
 KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
-	   app/health.c
+	   app/health.c app/ideas.c app/votes.c app/comments.c \
+	   app/notifications.c
 MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
 
 BUILD	= build

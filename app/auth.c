@@ -276,34 +276,6 @@ api_me(struct http_request *req)
 }
 
 static int
-home_show(struct http_request *req, struct dreq *r)
-{
-	struct form		 q;
-	const struct form_field	*f;
-	char			*msg;
-
-	memset(&q, 0, sizeof(q));
-	json_object_set_new(r->ctx, "user", session_user_json(r));
-	if (req->query_string != NULL && form_decode(req->query_string,
-	    strlen(req->query_string), &q) &&
-	    (f = form_get(&q, "welcome")) != NULL) {
-		msg = out_msg(r, "notice.welcome", r->ctx);
-		json_object_set_new(r->ctx, "notice", json_string(msg));
-		kore_free(msg);
-	}
-	form_free(&q);
-	return (render_page(req, r, 200, "home", "title.home", "ideas"));
-}
-
-int
-page_home(struct http_request *req)
-{
-	static const step_fn steps[] = { home_show };
-
-	return (drive_run(req, ROLE_CLIENT, steps, 1));
-}
-
-static int
 not_found(struct http_request *req, struct dreq *r)
 {
 	return (out_error(req, r, 404, "not_found", NULL, "err.not_found"));

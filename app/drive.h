@@ -311,6 +311,19 @@ int		 role_parse(const char *);
 int		 csrf_equal(const char *, const char *);
 void		 secret_free(char *);
 
+/* ideas.c: shared by votes.c and comments.c */
+char		*md_html(const char *);
+int		 status_valid(const char *);
+int		 status_frozen(const char *);
+json_t		*author_json(const char *, int);
+json_t		*idea_json(struct dreq *, int, int);
+const char	*local_path(const char *, const char *);
+void		 ctx_set_msg(struct dreq *, json_t *, const char *,
+		    const char *, json_t *);
+int		 idea_step_query(struct http_request *, struct dreq *);
+int		 idea_step_render(struct http_request *, struct dreq *);
+int		 edit_error(struct http_request *, struct dreq *);
+
 /* handlers */
 int		 page_healthz(struct http_request *);
 int		 page_home(struct http_request *);
@@ -320,6 +333,21 @@ int		 page_invite(struct http_request *);
 int		 page_admin_invitations(struct http_request *);
 int		 page_admin_invitation_revoke(struct http_request *);
 int		 page_not_found(struct http_request *);
+int		 page_idea(struct http_request *);
+int		 page_idea_new(struct http_request *);
+int		 page_idea_edit(struct http_request *);
+int		 page_idea_vote(struct http_request *);
+int		 page_idea_comment(struct http_request *);
+int		 page_comment_edit(struct http_request *);
+int		 page_comment_delete(struct http_request *);
+int		 api_areas(struct http_request *);
+int		 api_ideas(struct http_request *);
+int		 api_ideas_similar(struct http_request *);
+int		 api_idea(struct http_request *);
+int		 api_idea_vote(struct http_request *);
+int		 api_idea_comments(struct http_request *);
+int		 api_comment(struct http_request *);
+int		 api_notifications(struct http_request *);
 int		 api_session(struct http_request *);
 int		 api_me(struct http_request *);
 int		 api_me_answer(struct http_request *, struct dreq *);

@@ -1,0 +1,330 @@
+// Ideas in the API and in pages: propose, list (sorts, filters, search,
+// cursor), read, edit, vote (exact under concurrency, frozen), comment.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { person, sql, sqlValue, count, unique, formCsrf } from '../lib/drive.mjs';
+
+const orgA = unique('Org A');
+const alice = await person('client', orgA);
+const bob = await person('client', orgA);
+const carol = await person('client');
+const pm = await person('pm');
+
+function ideaCounts() {
+  return { ideas: count('ideas'), votes: count('votes'), comments: count('comments') };
+}
+
+async function propose(c = alice, fields = {}) {
+  const body = { title: `${unique('Real-time MT940 statements')}`, body: 'We need **intraday** data.\n\n- one\n- two', area: 'cash-management', ...fields };
+  const r = await c.api('POST', '/api/v1/ideas', body);
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+test('areas: the five product areas, in the person\'s language', async () => {
+  const r = await alice.api('GET', '/api/v1/areas');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.areas.map((a) => a.slug),
+    ['cash-management', 'trade-finance', 'securities-services', 'fx', 'channels-apis']);
+  const de = await alice.api('GET', '/api/v1/areas', undefined, { 'accept-language': 'de' });
+  assert.equal(de.json.areas[1].name, 'Handelsfinanzierung');
+});
+
+test('proposing: 201 with the idea as the API describes it', async () => {
+  const before = ideaCounts();
+  const idea = await propose(alice, { title: 'Bulk SEPA Instant payments via pain.001' });
+  assert.deepEqual(Object.keys(idea).sort(), ['area', 'author', 'body', 'body_html', 'comment_count', 'comments',
+    'created_at', 'id', 'responses', 'status', 'title', 'updated_at', 'vote_count', 'voted', 'can_edit'].sort());
+  assert.equal(idea.status, 'new');
+  assert.equal(idea.area, 'cash-management');
+  assert.deepEqual(idea.author, { name: alice.name, bank: false });
+  assert.equal(idea.vote_count, 0);
+  assert.equal(idea.voted, false);
+  assert.match(idea.body_html, /<strong>intraday<\/strong>/);
+  assert.match(idea.created_at, /Z$/);
+  assert.equal(ideaCounts().ideas, before.ideas + 1);
+});
+
+test('proposing with bad input: 422 naming the field, nothing stored', async () => {
+  const cases = [
+    [{ title: 'Four', body: 'x', area: 'fx' }, 'title'],
+    [{ title: 'x'.repeat(121), body: 'x', area: 'fx' }, 'title'],
+    [{ body: 'x', area: 'fx' }, 'title'],
+    [{ title: 42, body: 'x', area: 'fx' }, 'title'],
+    [{ title: 'Line\nbreak title', body: 'x', area: 'fx' }, 'title'],
+    [{ title: 'Valid title', body: 'y'.repeat(10001), area: 'fx' }, 'body'],
+    [{ title: 'Valid title', body: ['no'], area: 'fx' }, 'body'],
+    [{ title: 'Valid title', body: 'x', area: 'no-such-area' }, 'area'],
+    [{ title: 'Valid title', body: 'x' }, 'area'],
+  ];
+  for (const [body, field] of cases) {
+    const before = ideaCounts();
+    const r = await alice.api('POST', '/api/v1/ideas', body);
+    assert.equal(r.status, 422, `${JSON.stringify(body).slice(0, 80)}: ${r.text}`);
+    assert.equal(r.json.error.field, field);
+    assert.deepEqual(ideaCounts(), before);
+  }
+  // 120 characters of umlauts are 120 characters, not 240 bytes.
+  const ok = await alice.api('POST', '/api/v1/ideas', { title: 'ä'.repeat(120), body: '', area: 'fx' });
+  assert.equal(ok.status, 201);
+});
+
+test('the idea: Markdown rendered in safe mode', async () => {
+  const idea = await propose(alice, {
+    body: '# Heading\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1)) <img src=x onerror=alert(1)>',
+  });
+  const r = await bob.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(r.status, 200);
+  assert.match(r.json.body_html, /<h1>Heading<\/h1>/);
+  assert.doesNotMatch(r.json.body_html, /<script|onerror|javascript:/i);
+  assert.deepEqual(r.json.responses, []);
+  assert.equal((await bob.api('GET', '/api/v1/ideas/999999999')).status, 404);
+});
+
+test('votes: cast and withdraw idempotently; the count is the table\'s', async () => {
+  const idea = await propose();
+  let r = await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  assert.deepEqual(r.json, { vote_count: 1, voted: true });
+  r = await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  assert.deepEqual(r.json, { vote_count: 1, voted: true });
+  r = await carol.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  assert.equal(r.json.vote_count, 2);
+  r = await bob.api('DELETE', `/api/v1/ideas/${idea.id}/vote`);
+  assert.deepEqual(r.json, { vote_count: 1, voted: false });
+  r = await bob.api('DELETE', `/api/v1/ideas/${idea.id}/vote`);
+  assert.deepEqual(r.json, { vote_count: 1, voted: false });
+  assert.equal(sqlValue(`SELECT count(*) FROM votes WHERE idea_id = ${idea.id}`), '1');
+  const g = await carol.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(g.json.voted, true);
+  assert.equal((await carol.api('POST', '/api/v1/ideas/999999999/vote')).status, 404);
+});
+
+test('30 people voting at once: exactly 30', async () => {
+  const idea = await propose();
+  const people = await Promise.all(Array.from({ length: 30 }, () => person('client')));
+  const results = await Promise.all(people.map((p) => p.api('POST', `/api/v1/ideas/${idea.id}/vote`)));
+  assert.ok(results.every((r) => r.status === 200));
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${idea.id}`), '30');
+  assert.equal(sqlValue(`SELECT count(*) FROM votes WHERE idea_id = ${idea.id}`), '30');
+  const shown = await alice.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(shown.json.vote_count, 30);
+  // And 30 withdrawing at once: exactly 0.
+  await Promise.all(people.map((p) => p.api('DELETE', `/api/v1/ideas/${idea.id}/vote`)));
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${idea.id}`), '0');
+});
+
+test('one person voting 20 times at once: exactly 1', async () => {
+  const idea = await propose();
+  const results = await Promise.all(Array.from({ length: 20 }, () => carol.api('POST', `/api/v1/ideas/${idea.id}/vote`)));
+  assert.ok(results.every((r) => r.status === 200 && r.json.voted === true));
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${idea.id}`), '1');
+  assert.equal(sqlValue(`SELECT count(*) FROM votes WHERE idea_id = ${idea.id}`), '1');
+});
+
+test('votes are frozen while released, declined or duplicate: 409, nothing changes', async () => {
+  for (const status of ['released', 'declined', 'duplicate']) {
+    const idea = await propose();
+    await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+    sql(`UPDATE ideas SET status = '${status}' WHERE id = ${idea.id}`);
+    const before = ideaCounts();
+    const cast = await carol.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+    assert.equal(cast.status, 409);
+    assert.equal(cast.json.error.code, 'votes_frozen');
+    assert.equal((await bob.api('DELETE', `/api/v1/ideas/${idea.id}/vote`)).status, 409);
+    assert.deepEqual(ideaCounts(), before);
+    assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${idea.id}`), '1');
+    // Reopened: votes unfreeze.
+    sql(`UPDATE ideas SET status = 'under_review' WHERE id = ${idea.id}`);
+    assert.equal((await carol.api('POST', `/api/v1/ideas/${idea.id}/vote`)).status, 200);
+  }
+});
+
+test('organisations behind the votes: for staff only', async () => {
+  const idea = await propose(carol);
+  await alice.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  let r = await pm.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(r.json.organization_count, 1, 'alice and bob are one organisation');
+  await carol.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  r = await pm.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(r.json.organization_count, 2);
+  await alice.api('DELETE', `/api/v1/ideas/${idea.id}/vote`);
+  r = await pm.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(r.json.organization_count, 2, 'bob still votes for org A');
+  await bob.api('DELETE', `/api/v1/ideas/${idea.id}/vote`);
+  r = await pm.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(r.json.organization_count, 1);
+  const c = await carol.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal('organization_count' in c.json, false);
+  const list = await carol.api('GET', '/api/v1/ideas?sort=new');
+  assert.ok(list.json.ideas.every((i) => !('organization_count' in i)));
+  const pmList = await pm.api('GET', '/api/v1/ideas?sort=new');
+  assert.ok(pmList.json.ideas.every((i) => typeof i.organization_count === 'number'));
+});
+
+test('editing: the author until the first official response; others 403', async () => {
+  const idea = await propose(alice);
+  const r = await alice.api('PATCH', `/api/v1/ideas/${idea.id}`, { title: 'Edited title here', area: 'fx' });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.title, 'Edited title here');
+  assert.equal(r.json.area, 'fx');
+  assert.equal(r.json.body, idea.body, 'absent fields stay');
+  const before = ideaCounts();
+  assert.equal((await bob.api('PATCH', `/api/v1/ideas/${idea.id}`, { title: 'Not mine to edit' })).status, 403);
+  const bad = await alice.api('PATCH', `/api/v1/ideas/${idea.id}`, { title: 'abc' });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.json.error.field, 'title');
+  assert.equal((await alice.api('PATCH', `/api/v1/ideas/${idea.id}`, { area: 'nope' })).status, 422);
+  sql(`UPDATE ideas SET first_response_at = now() WHERE id = ${idea.id}`);
+  const late = await alice.api('PATCH', `/api/v1/ideas/${idea.id}`, { title: 'Too late to edit' });
+  assert.equal(late.status, 409);
+  assert.equal(sqlValue(`SELECT title FROM ideas WHERE id = ${idea.id}`), 'Edited title here');
+  assert.deepEqual(ideaCounts(), before);
+});
+
+test('comments: create, the author is notified; edit and delete own for 15 minutes', async () => {
+  const idea = await propose(alice);
+  const before = Number(sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${alice.id}`));
+  const r = await bob.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Would this cover **camt.054**?\nSecond line.' });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.json.body_html, /<strong>camt.054<\/strong>/);
+  assert.deepEqual(r.json.author, { name: bob.name, bank: false });
+  assert.equal(Number(sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${alice.id}`)), before + 1);
+  const n = await alice.api('GET', '/api/v1/notifications');
+  assert.equal(n.json.notifications[0].kind, 'comment');
+  assert.equal(n.json.notifications[0].idea.id, idea.id);
+  // Commenting on one's own idea notifies nobody.
+  await alice.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Thanks!' });
+  assert.equal(Number(sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${alice.id}`)), before + 1);
+  const g = await carol.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(g.json.comment_count, 2);
+  assert.equal(g.json.comments[0].body, 'Would this cover **camt.054**?\nSecond line.');
+
+  const cid = r.json.id;
+  assert.equal((await carol.api('PATCH', `/api/v1/comments/${cid}`, { body: 'Not mine' })).status, 403);
+  const e = await bob.api('PATCH', `/api/v1/comments/${cid}`, { body: 'Edited comment' });
+  assert.equal(e.status, 200);
+  assert.equal(sqlValue(`SELECT body FROM comments WHERE id = ${cid}`), 'Edited comment');
+  for (const body of [{ body: '' }, { body: 'z'.repeat(5001) }, {}, { body: '   ' }]) {
+    const bad = await bob.api('POST', `/api/v1/ideas/${idea.id}/comments`, body);
+    assert.equal(bad.status, 422);
+    assert.equal(bad.json.error.field, 'body');
+  }
+  assert.equal((await bob.api('POST', '/api/v1/ideas/999999999/comments', { body: 'x' })).status, 404);
+  sql(`UPDATE comments SET created_at = now() - interval '16 minutes' WHERE id = ${cid}`);
+  assert.equal((await bob.api('PATCH', `/api/v1/comments/${cid}`, { body: 'Too late' })).status, 409);
+  assert.equal((await bob.api('DELETE', `/api/v1/comments/${cid}`)).status, 409);
+  sql(`UPDATE comments SET created_at = now() WHERE id = ${cid}`);
+  assert.equal((await bob.api('DELETE', `/api/v1/comments/${cid}`)).status, 200);
+  assert.equal(sqlValue(`SELECT comment_count FROM ideas WHERE id = ${idea.id}`), '1');
+});
+
+test('similar titles: trigram similarity, up to 5', async () => {
+  const base = unique('Letter of credit status tracking');
+  const idea = await propose(alice, { title: `${base} in the portal`, area: 'trade-finance' });
+  const r = await bob.api('GET', `/api/v1/ideas/similar?title=${encodeURIComponent(`${base} in portal`)}`);
+  assert.equal(r.status, 200);
+  assert.ok(r.json.ideas.length <= 5);
+  assert.equal(r.json.ideas[0].id, idea.id);
+  assert.deepEqual(Object.keys(r.json.ideas[0]).sort(), ['id', 'status', 'title', 'vote_count']);
+  assert.equal((await bob.api('GET', '/api/v1/ideas/similar')).status, 400);
+});
+
+test('the list: top, new, trending; filters; search; cursor paging', async () => {
+  const area = 'securities-services';
+  const tag = unique('zqx').replace('-', '');
+  const made = [];
+  for (let i = 0; i < 23; i++) {
+    made.push(await propose(carol, { title: `Custody report ${tag} number ${i}`, area, body: `word${tag} body` }));
+  }
+  // Votes: idea 5 gets 2, idea 7 gets 1 (old), idea 9 gets 1 (recent).
+  await alice.api('POST', `/api/v1/ideas/${made[5].id}/vote`);
+  await bob.api('POST', `/api/v1/ideas/${made[5].id}/vote`);
+  await alice.api('POST', `/api/v1/ideas/${made[7].id}/vote`);
+  sql(`UPDATE votes SET created_at = now() - interval '20 days' WHERE idea_id IN (${made[5].id}, ${made[7].id})`);
+  await alice.api('POST', `/api/v1/ideas/${made[9].id}/vote`);
+
+  const q = `q=${tag}`;
+  const top = await alice.api('GET', `/api/v1/ideas?sort=top&${q}`);
+  assert.equal(top.status, 200);
+  assert.equal(top.json.ideas.length, 20);
+  assert.equal(top.json.ideas[0].id, made[5].id);
+  assert.ok(top.json.next_cursor);
+  const page2 = await alice.api('GET', `/api/v1/ideas?sort=top&${q}&cursor=${top.json.next_cursor}`);
+  assert.equal(page2.json.ideas.length, 3);
+  assert.equal(page2.json.next_cursor, null);
+  const all = [...top.json.ideas, ...page2.json.ideas].map((i) => i.id);
+  assert.equal(new Set(all).size, 23, 'no idea twice, none missing');
+
+  const newest = await alice.api('GET', `/api/v1/ideas?sort=new&${q}`);
+  assert.equal(newest.json.ideas[0].id, made[22].id);
+  const trending = await alice.api('GET', `/api/v1/ideas?sort=trending&${q}`);
+  assert.equal(trending.json.ideas[0].id, made[9].id, 'recent votes first');
+
+  const byArea = await alice.api('GET', `/api/v1/ideas?area=${area}&${q}`);
+  assert.ok(byArea.json.ideas.every((i) => i.area === area));
+  sql(`UPDATE ideas SET status = 'planned' WHERE id = ${made[3].id}`);
+  const planned = await alice.api('GET', `/api/v1/ideas?status=planned&${q}`);
+  assert.deepEqual(planned.json.ideas.map((i) => i.id), [made[3].id]);
+  const none = await alice.api('GET', `/api/v1/ideas?q=${unique('nothing')}zz`);
+  assert.deepEqual(none.json.ideas, []);
+
+  for (const [qs, field] of [['sort=best', 'sort'], ['cursor=abc', 'cursor'], ['cursor=1.', 'cursor'],
+    ['cursor=..', 'cursor'], ['status=open', 'status'], ['area=atlantis', 'area']]) {
+    const r = await alice.api('GET', `/api/v1/ideas?${qs}`);
+    assert.equal(r.status, 400, qs);
+    assert.equal(r.json.error.field, field, qs);
+  }
+});
+
+test('pages: the list, an idea and the new-idea form render; forms work without JavaScript', async () => {
+  const list = await alice.page('/');
+  assert.equal(list.status, 200);
+  assert.match(list.text, /<h1/);
+  const csrf = formCsrf(list.text);
+  const title = unique('Digital bank guarantees with e-signature');
+  // First submit: similar ideas are offered (there is one with this title).
+  await propose(bob, { title, area: 'trade-finance' });
+  let r = await alice.form('/ideas/new', { csrf_token: csrf, title, area: 'trade-finance', body: 'Line one\nLine two' });
+  assert.equal(r.status, 200);
+  assert.ok(r.text.includes(title));
+  assert.match(r.text, /name="confirm"/);
+  assert.ok(r.text.includes('Line one\nLine two'), 'the body is kept, newlines too');
+  const before = count('ideas');
+  r = await alice.form('/ideas/new', { csrf_token: csrf, title, area: 'trade-finance', body: 'Line one\nLine two', confirm: '1' });
+  assert.equal(r.status, 303);
+  assert.equal(count('ideas'), before + 1);
+  const url = r.headers.get('location');
+  const id = url.split('/').pop();
+  assert.equal(sqlValue(`SELECT body = E'Line one\\nLine two' FROM ideas WHERE id = ${id}`), 't');
+  const page = await bob.page(url);
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(title));
+  // Vote by form, back to the page.
+  r = await bob.form(`${url}/vote`, { csrf_token: formCsrf(page.text), action: 'cast', back: url });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), url);
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${id}`), '1');
+  // Comment by form; a bad one keeps the text and names the field.
+  r = await bob.form(`${url}/comments`, { csrf_token: formCsrf(page.text), body: 'A comment\nwith two lines' });
+  assert.equal(r.status, 303);
+  r = await bob.form(`${url}/comments`, { csrf_token: formCsrf(page.text), body: 'q'.repeat(5001) });
+  assert.equal(r.status, 422);
+  // A bad title keeps what was typed.
+  r = await alice.form('/ideas/new', { csrf_token: csrf, title: 'abc', area: 'fx', body: 'Kept <b>body</b>' });
+  assert.equal(r.status, 422);
+  assert.ok(r.text.includes('Kept &lt;b&gt;body&lt;/b&gt;'));
+});
+
+test('the list page and the idea page use at most 3 SQL statements each', async () => {
+  const idea = await propose(alice);
+  await bob.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'one' });
+  await bob.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'two' });
+  for (const path of ['/', '/?sort=trending', `/ideas/${idea.id}`, '/api/v1/ideas', `/api/v1/ideas/${idea.id}`]) {
+    sql('SELECT pg_stat_statements_reset()');
+    const r = await alice.page(path);
+    assert.equal(r.status, 200, path);
+    const n = Number(sqlValue("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' AND userid = (SELECT oid FROM pg_roles WHERE rolname = 'drive')"));
+    assert.ok(n >= 1 && n <= 3, `${path}: ${n} statements`);
+  }
+});
