@@ -84,7 +84,7 @@ login_input(struct http_request *req, struct dreq *r)
 	if (!r->is_api)
 		ctx_set_value(r, "email", email);
 
-	if (email == NULL || *email == '\0' || !in_email_valid(email)) {
+	if (email == NULL || *email == '\0' || !email_valid(email)) {
 		if (r->is_api)
 			return (out_error(req, r, 422, "invalid", "email",
 			    "err.email_invalid"));

@@ -78,6 +78,14 @@ int		 form_decode(const char *, size_t, struct form *);
 const struct form_field	*form_get(const struct form *, const char *);
 void		 form_free(struct form *);
 
+/* check.c: pure checks shared by the handlers. */
+int		 email_valid(const char *);
+const char	*local_path(const char *, const char *);
+int		 cursor_parse(const char *, char *, size_t, char *, size_t);
+int		 token_hash(const char *, char *);
+int		 csrf_equal(const char *, const char *);
+void		 relative_key(int64_t, char *, size_t, int64_t *);
+
 /* i18n.c: message catalogs, one file a language: "key = text" lines. */
 #define I18N_LANG_MAX	2
 struct i18n_cat;
@@ -268,7 +276,6 @@ const char	*in_text(struct dreq *, const char *);
 int		 in_field(struct dreq *, const char *, const char **);
 const char	*in_cookie(struct http_request *, const char *);
 int64_t		 in_path_id(struct http_request *, int);
-int		 in_email_valid(const char *);
 void		 in_wipe(struct dreq *, const char *);
 
 /* http_out.c */
@@ -298,7 +305,6 @@ void		 password_init(void);
 
 /* session.c */
 void		 token_new(char *);
-int		 token_hash(const char *, char *);
 int		 session_step_lookup(struct http_request *, struct dreq *);
 int		 session_step_loaded(struct http_request *, struct dreq *);
 int		 session_check(struct http_request *, struct dreq *);
@@ -308,7 +314,6 @@ void		 session_clear_cookie(struct http_request *, struct dreq *);
 json_t		*session_user_json(struct dreq *);
 const char	*role_name(int);
 int		 role_parse(const char *);
-int		 csrf_equal(const char *, const char *);
 void		 secret_free(char *);
 
 /* ideas.c: shared by votes.c and comments.c */
@@ -317,7 +322,6 @@ int		 status_valid(const char *);
 int		 status_frozen(const char *);
 json_t		*author_json(const char *, int);
 json_t		*idea_json(struct dreq *, int, int);
-const char	*local_path(const char *, const char *);
 void		 ctx_set_msg(struct dreq *, json_t *, const char *,
 		    const char *, json_t *);
 int		 idea_step_query(struct http_request *, struct dreq *);

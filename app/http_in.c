@@ -295,25 +295,3 @@ in_wipe(struct dreq *r, const char *name)
 	if ((f = form_get(&r->form, name)) != NULL)
 		explicit_bzero(f->value, f->len);
 }
-
-/* A plausible address: one '@', text on both sides, a dot in the domain. */
-int
-in_email_valid(const char *s)
-{
-	const char	*at, *p;
-	size_t		 len;
-
-	len = strlen(s);
-	if (len < 3 || len > 254 || !line_acceptable(s, len))
-		return (0);
-	if ((at = strchr(s, '@')) == NULL || at == s || strchr(at + 1, '@'))
-		return (0);
-	if (strchr(at + 1, '.') == NULL || at[1] == '.' || s[len - 1] == '.')
-		return (0);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == ' ' || *p == '<' || *p == '>' || *p == ',' ||
-		    *p == ';' || *p == '"')
-			return (0);
-	}
-	return (1);
-}

@@ -162,32 +162,11 @@ out_iso8601(int64_t t)
 char *
 out_relative(struct dreq *r, int64_t t)
 {
-	json_t		*vars;
-	const char	*unit;
-	int64_t		 d, n;
-	char		 key[32], *s;
-	int		 future;
+	json_t	*vars;
+	char	 key[32], *s;
+	int64_t	 n;
 
-	d = t - (int64_t)time(NULL);
-	future = d > 0;
-	if (!future)
-		d = -d;
-
-	if (d < 60)
-		return (out_msg(r, "ago.now", NULL));
-	if (d < 3600) {
-		n = d / 60;
-		unit = "minute";
-	} else if (d < 86400) {
-		n = d / 3600;
-		unit = "hour";
-	} else {
-		n = d / 86400;
-		unit = "day";
-	}
-
-	(void)snprintf(key, sizeof(key), "%s.%s%s", future ? "in" : "ago",
-	    unit, n == 1 ? "" : "s");
+	relative_key(t - (int64_t)time(NULL), key, sizeof(key), &n);
 	vars = json_pack("{s:I}", "n", (json_int_t)n);
 	s = out_msg(r, key, vars);
 	json_decref(vars);

@@ -227,16 +227,6 @@ idea_json(struct dreq *r, int row, int with_body)
 	return (o);
 }
 
-/* A local path to come back to (a form's "back"), or the fallback. */
-const char *
-local_path(const char *p, const char *fallback)
-{
-	if (p == NULL || p[0] != '/' || p[1] == '/' || p[1] == '\\' ||
-	    strlen(p) > 512 || !line_acceptable(p, strlen(p)))
-		return (fallback);
-	return (p);
-}
-
 /* ---- the list ---- */
 
 struct list_args {
@@ -276,8 +266,7 @@ static int
 list_areas(struct http_request *req, struct dreq *r)
 {
 	struct list_args	*a;
-	const char		*cur, *dot;
-	size_t			 la, lb;
+	const char		*cur;
 
 	a = kore_calloc(1, sizeof(*a));
 	r->data = a;
@@ -302,18 +291,11 @@ list_areas(struct http_request *req, struct dreq *r)
 	    !line_acceptable(a->area, strlen(a->area)))
 		return (list_bad(req, r, "q", "err.text_invalid"));
 
-	/* A cursor is "<key>.<id>", two numbers, as we hand it out. */
 	if (*cur != '\0') {
-		dot = strchr(cur, '.');
-		la = dot != NULL ? (size_t)(dot - cur) : 0;
-		lb = dot != NULL ? strlen(dot + 1) : 0;
-		if (dot == NULL || la < 1 || la > 9 || lb < 1 || lb > 18 ||
-		    strspn(cur, "0123456789") != la ||
-		    strspn(dot + 1, "0123456789") != lb)
+		if (!cursor_parse(cur, a->ca, sizeof(a->ca), a->cb,
+		    sizeof(a->cb)))
 			return (list_bad(req, r, "cursor",
 			    "err.cursor_invalid"));
-		memcpy(a->ca, cur, la);
-		memcpy(a->cb, dot + 1, lb);
 		a->has_cursor = 1;
 	}
 

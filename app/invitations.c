@@ -280,7 +280,7 @@ issue_check(struct http_request *req, struct dreq *r)
 	if (org != NULL && *org == '\0')
 		org = NULL;
 
-	if (rc_e == -1 || email == NULL || !in_email_valid(email))
+	if (rc_e == -1 || email == NULL || !email_valid(email))
 		return (issue_field_error(req, r, "email", "err.email_invalid"));
 	erole = (rc_r == 1) ? role_parse(role) : ROLE_ANON;
 	if (erole == ROLE_ANON)

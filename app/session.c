@@ -8,8 +8,6 @@
  * cross-site form can send.
  */
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "drive.h"
@@ -42,23 +40,6 @@ token_new(char *hex)
 		fatal("token_new: no randomness");
 	hex_encode(raw, sizeof(raw), hex);
 	explicit_bzero(raw, sizeof(raw));
-}
-
-/* SHA-256 of a token given as 64 hex digits; 0 when it is not one. */
-int
-token_hash(const char *hex, char *out)
-{
-	unsigned char	raw[TOKEN_BYTES], md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen;
-
-	if (hex == NULL || strlen(hex) != TOKEN_HEX ||
-	    !hex_decode(hex, TOKEN_HEX, raw, sizeof(raw)))
-		return (0);
-	if (!EVP_Digest(raw, sizeof(raw), md, &mdlen, EVP_sha256(), NULL))
-		fatal("token_hash: sha256 failed");
-	explicit_bzero(raw, sizeof(raw));
-	hex_encode(md, mdlen, out);
-	return (1);
 }
 
 int
@@ -178,20 +159,6 @@ role_parse(const char *s)
 	if (strcmp(s, "admin") == 0)
 		return (ROLE_ADMIN);
 	return (ROLE_ANON);
-}
-
-/* Constant time for equal lengths; tokens have a fixed length. */
-int
-csrf_equal(const char *a, const char *b)
-{
-	size_t	len;
-
-	if (a == NULL || b == NULL)
-		return (0);
-	len = strlen(b);
-	if (len != TOKEN_HEX || strlen(a) != len)
-		return (0);
-	return (CRYPTO_memcmp(a, b, len) == 0);
 }
 
 void

@@ -169,11 +169,28 @@ drive_run() {
 	return 1
 }
 
+# Fills the local database with a realistic portal (sql/demo.sql).
+drive_demo() {
+	local var="$DRIVE_ROOT/var" pgport=5488 was_up=1
+	if [ -z "${DRIVE_DATABASE_URL:-}" ]; then
+		as_pg "$PG_BIN/pg_ctl" -D "$var/pg" status >/dev/null 2>&1 || was_up=0
+		pg_up "$var/pg" "$pgport"
+		export DRIVE_DATABASE_URL="$(pg_url "$var/pg" "$pgport")"
+	fi
+	"$DRIVE_ROOT/build/drivectl" migrate
+	psql "$DRIVE_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 \
+	    -f "$DRIVE_ROOT/sql/demo.sql" || { [ $was_up = 1 ] || pg_down "$var/pg"; return 1; }
+	[ $was_up = 1 ] || pg_down "$var/pg"
+	log "demo data loaded: \`make run\`, then sign in as client001@example.test," \
+	    "pm1@example.test or admin1@example.test with \"drive demo password\""
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	case "${1:-}" in
 	deps)	shift; drive_deps "$@" ;;
 	test-deps) drive_deps $TEST_PACKAGES ;;
 	run)	drive_run ;;
-	*)	echo "usage: conf/local.sh deps|test-deps|run" >&2; exit 2 ;;
+	demo)	drive_demo ;;
+	*)	echo "usage: conf/local.sh deps|test-deps|run|demo" >&2; exit 2 ;;
 	esac
 fi

@@ -44,8 +44,8 @@ run_unit() {
 		out="$("$t" 2>&1)"
 		echo "$out" | grep -E '^\[  (FAILED|  OK|PASSED|ERROR) ' | \
 		    grep -v '^\[       OK' || true
-		p="$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')"
-		f="$(echo "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')"
+		p="$(echo "$out" | grep -o '\[  PASSED  \] [0-9]* test' | grep -o '[0-9]*' | tail -1)"
+		f="$(echo "$out" | grep -o '\[  FAILED  \] [0-9]* test' | grep -o '[0-9]*' | tail -1)"
 		if [ -z "$p$f" ]; then
 			echo "$out" | tail -20
 			echo "tests: $t crashed"; FAILED=$((FAILED + 1)); continue
