@@ -115,14 +115,35 @@ static const char *statuses[] = {
 
 /* ---- shared by ideas, votes and comments ---- */
 
-/* Markdown to HTML, safe: raw HTML and unsafe links are dropped. */
+/*
+ * Markdown to HTML, safe: cmark drops raw HTML and unsafe links.  Headings
+ * move down two levels, so that "# Heading" in an idea is an <h3> under
+ * the page's own <h1> and <h2>.
+ */
 char *
 md_html(const char *text)
 {
-	char	*html, *copy;
+	cmark_node	*doc, *node;
+	cmark_iter	*it;
+	cmark_event_type ev;
+	char		*html, *copy;
+	int		 level;
 
-	html = cmark_markdown_to_html(text, strlen(text),
+	doc = cmark_parse_document(text, strlen(text),
 	    CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+	it = cmark_iter_new(doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		node = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_ENTER &&
+		    cmark_node_get_type(node) == CMARK_NODE_HEADING) {
+			level = cmark_node_get_heading_level(node) + 2;
+			(void)cmark_node_set_heading_level(node,
+			    level > 6 ? 6 : level);
+		}
+	}
+	cmark_iter_free(it);
+	html = cmark_render_html(doc, CMARK_OPT_DEFAULT);
+	cmark_node_free(doc);
 	copy = kore_strdup(html);
 	free(html);
 	return (copy);

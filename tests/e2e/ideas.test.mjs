@@ -75,7 +75,7 @@ test('the idea: Markdown rendered in safe mode', async () => {
   });
   const r = await bob.api('GET', `/api/v1/ideas/${idea.id}`);
   assert.equal(r.status, 200);
-  assert.match(r.json.body_html, /<h1>Heading<\/h1>/);
+  assert.match(r.json.body_html, /<h3>Heading<\/h3>/, 'headings sit under the page\'s own');
   assert.doesNotMatch(r.json.body_html, /<script|onerror|javascript:/i);
   assert.deepEqual(r.json.responses, []);
   assert.equal((await bob.api('GET', '/api/v1/ideas/999999999')).status, 404);
