@@ -17,13 +17,14 @@ MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
 BUILD	= build
 MODULE	= $(BUILD)/drive.so
 DRIVECTL = $(BUILD)/drivectl
+MAILER	= $(BUILD)/drive-mailer
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all build deps run test unit e2e browser clean demo
 
 all: build
 
-build: $(MODULE) $(DRIVECTL)
+build: $(MODULE) $(DRIVECTL) $(MAILER)
 
 deps:
 	@conf/local.sh deps
@@ -37,6 +38,11 @@ $(DRIVECTL): app/drivectl.c app/util.c app/check.c app/drive.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -DDRIVE_PURE -I/usr/include/postgresql -o $@ \
 	    app/drivectl.c app/util.c app/check.c -lpq -ljansson -lcrypto
+
+$(MAILER): app/mail.c $(PURE_SRC) app/drive.h
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -DDRIVE_PURE -I/usr/include/postgresql -o $@ \
+	    app/mail.c $(PURE_SRC) -lpq -lcurl -lcmark -ljansson -lcrypto
 
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)/unit

@@ -261,14 +261,14 @@ INSERT INTO demo_family VALUES
   'Quellensteuer-Erstattungen'],
  ARRAY['{s} in Echtzeit per API', 'Täglicher Report: {s}', '{s} je Unterdepot',
   'Übersicht: {s} pro Markt'],
- ARRAY['für alle Märkte', 'als CSV-Download']),
+ ARRAY['für alle Fonds', 'als CSV-Download']),
 -- FX
 ('fx', 'en',
  ARRAY['FX forwards', 'FX swaps', 'NDFs', 'FX options', 'window forwards',
   'flexible forwards'],
  ARRAY['One-click rollover of {s}', 'Book {s} in the portal',
   'Streaming prices for {s}', 'Confirmations of {s} via API',
-  'Automatic matching of {s} confirmations', 'Early drawdown of {s} online',
+  'Automatic matching of confirmations for {s}', 'Early drawdown of {s} online',
   'Overview of open {s}', 'Bulk booking of {s} from CSV',
   'Daily mark-to-market of {s}', 'Limit utilisation for {s}'],
  ARRAY['in EUR, USD and CHF', 'for all subsidiaries',
@@ -341,9 +341,9 @@ INSERT INTO demo_family VALUES
   'Idempotency keys in the {s}', 'Bulk endpoints in the {s}',
   'Cursor pagination in the {s}', 'Event streaming for the {s}',
   'Status page for the {s}'],
- ARRAY['with realistic test data', 'with a changelog',
-  'for production and test', 'with code samples in Java and Python',
-  'with 99.9 % availability']),
+ ARRAY['with a public changelog',
+  'with code samples in Java and Python',
+  'for all our subsidiaries']),
 ('channels-apis', 'en',
  ARRAY['EBICS', 'EBICS 3.0', 'host-to-host', 'SWIFT FileAct', 'SFTP'],
  ARRAY['Self-service onboarding for {s}', 'Monitoring of {s} file transfers',
@@ -372,20 +372,25 @@ INSERT INTO demo_family VALUES
  ARRAY['unserem Azure AD', 'Microsoft Entra ID', 'Okta',
   'unserem Identity Provider'],
  ARRAY['Single Sign-on mit {s}', 'Automatische Nutzeranlage aus {s}',
-  'Rollen aus Gruppen in {s} übernehmen'],
- ARRAY[]::text[]),
+  'Rollen aus Gruppen in {s} übernehmen', 'Mobile Anmeldung mit {s}',
+  'Zwei-Faktor-Freigabe mit {s}'],
+ ARRAY['für alle Tochtergesellschaften', 'inklusive Freigabe-App',
+  'per SAML 2.0', 'per OpenID Connect']),
 ('channels-apis', 'de',
  ARRAY['API-Schlüssel', 'EBICS-Schlüssel', 'Zertifikate',
   'OAuth-Client-Secrets'],
  ARRAY['Selbstverwaltung für {s}', 'Ablaufwarnung für {s}',
   'Audit-Log für {s}', '{s} ohne Ausfallzeit erneuern',
   '{s} je Tochtergesellschaft verwalten'],
- ARRAY['im Portal', 'mit Vier-Augen-Prinzip']),
+ ARRAY['mit Vier-Augen-Prinzip', 'für die Testumgebung',
+  'für alle Konzerngesellschaften']),
 ('channels-apis', 'de',
  ARRAY['im Portal', 'in der App', 'in der Freigabe-App'],
  ARRAY['Dark Mode {s}', 'Push-Benachrichtigungen {s}', 'Gespeicherte Filter {s}',
   'Barrierefreiheit nach WCAG 2.1 AA {s}', 'Schnellere Suche {s}',
-  'Anpassbare Startseite {s}'],
+  'Anpassbare Startseite {s}', 'Favoriten und Tastaturkürzel {s}',
+  'Konfigurierbares Dashboard {s}', 'Biometrische Anmeldung {s}',
+  'Hilfetexte auf Deutsch und Englisch {s}'],
  ARRAY[]::text[]);
 
 -- Sentences, list items and comments; area NULL: any area.
@@ -994,7 +999,7 @@ FROM (VALUES
 	('pm5@example.test', 'Sophie Lindqvist', 'pm', 5, 'en', 654),
 	('pm6@example.test', 'Daniel Okafor', 'pm', 6, 'en', 654),
 	('pm7@example.test', 'Christina Vogel', 'pm', 7, 'de', 640),
-	('pm8@example.test', 'Felix Bauer', 'pm', 8, NULL, 420)
+	('pm8@example.test', 'Felix Bauer', 'pm', 8, NULL, 575)
 ) v(email, name, role, no, lang, days);
 
 WITH o AS (
@@ -1132,9 +1137,9 @@ WITH b AS (
 )
 SELECT b.n, a.id AS area_id, a.slug AS area, u.id AS author_id,
     u.org_id AS author_org,
-    CASE WHEN u.lang = 'de' THEN CASE WHEN b.rl < 0.62 THEN 'de' ELSE 'en' END
-	WHEN u.lang IS NULL AND o.german AND b.rl < 0.3 THEN 'de'
-	WHEN b.rl < 0.03 THEN 'de' ELSE 'en' END AS lang,
+    CASE WHEN u.lang = 'de' THEN CASE WHEN b.rl < 0.3 THEN 'de' ELSE 'en' END
+	WHEN u.lang IS NULL AND o.german AND b.rl < 0.12 THEN 'de'
+	WHEN b.rl < 0.02 THEN 'de' ELSE 'en' END AS lang,
     pg_temp.office(s.start + (now() - interval '1 hour' - s.start) *
 	b.rt ^ 0.75, s.start, now() - interval '30 minutes') AS created_at,
     (SELECT p.id FROM demo_user p WHERE p.role = 'pm' AND
