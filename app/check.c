@@ -137,3 +137,25 @@ relative_key(int64_t delta, char *key, size_t keylen, int64_t *n)
 	(void)snprintf(key, keylen, "%s.%s%s", future ? "in" : "ago", unit,
 	    *n == 1 ? "" : "s");
 }
+
+/*
+ * One CSV cell (RFC 4180: always quoted, quotes doubled), then a comma
+ * or, for the last cell, CRLF.  A cell that a spreadsheet would take for
+ * a formula (= + - @, tab, CR) gets a leading apostrophe.
+ */
+void
+csv_cell(struct dbuf *b, const char *v, int last)
+{
+	const char	*p;
+
+	dbuf_append(b, "\"", 1);
+	if (strchr("=+-@\t\r", v[0]) != NULL && v[0] != '\0')
+		dbuf_append(b, "'", 1);
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '"')
+			dbuf_append(b, "\"", 1);
+		dbuf_append(b, p, 1);
+	}
+	dbuf_append(b, "\"", 1);
+	dbuf_append(b, last ? "\r\n" : ",", last ? 2 : 1);
+}

@@ -85,6 +85,7 @@ int		 cursor_parse(const char *, char *, size_t, char *, size_t);
 int		 token_hash(const char *, char *);
 int		 csrf_equal(const char *, const char *);
 void		 relative_key(int64_t, char *, size_t, int64_t *);
+void		 csv_cell(struct dbuf *, const char *, int);
 
 /* i18n.c: message catalogs, one file a language: "key = text" lines. */
 #define I18N_LANG_MAX	2
@@ -150,6 +151,57 @@ int		 tpl_render(const struct tpl_set *, const char *name,
  */
 int		 tpl_message(const struct i18n_cat *cat, const char *key,
 		    json_t *ctx, int escape, struct dbuf *out);
+/*
+ * Renders like tpl_render but escapes nothing: for the text/plain part
+ * of a mail only, never for anything a browser is given.
+ */
+int		 tpl_render_text(const struct tpl_set *, const char *name,
+		    json_t *ctx, const struct i18n_cat *cat, struct dbuf *out);
+
+/* mime.c: one mail as RFC 5322 and MIME want it, lines ending in CRLF. */
+struct mime_mail {
+	const char	*from_name;	/* NULL or "" for none */
+	const char	*from_addr;
+	const char	*to_name;
+	const char	*to_addr;
+	const char	*subject;	/* UTF-8, one line */
+	const char	*message_id;	/* without the angle brackets */
+	int64_t		 date;		/* seconds since the epoch */
+	const char	*text;		/* UTF-8, lines end in \n */
+	const char	*html;		/* UTF-8 */
+};
+
+#define MIME_LINE_MAX	78	/* header lines, without CRLF */
+#define MIME_BODY_MAX	76	/* encoded body lines, without CRLF */
+
+/* Base64 without line breaks (for encoded-words). */
+void		 mime_base64(struct dbuf *, const void *, size_t);
+/* Base64 in lines of MIME_BODY_MAX, each ending in CRLF. */
+void		 mime_base64_lines(struct dbuf *, const void *, size_t);
+/* Quoted-printable (RFC 2045); \n or \r\n in, CRLF out. */
+void		 mime_qp(struct dbuf *, const char *, size_t);
+/*
+ * Appends "Name: value" CRLF; value is written as RFC 2047 encoded-words
+ * when it is not printable ASCII or would not fit on one line.
+ */
+void		 mime_header(struct dbuf *, const char *, const char *);
+/* Appends "Name: display name <addr>" CRLF; 0 when addr is unusable. */
+int		 mime_address_header(struct dbuf *, const char *,
+		    const char *, const char *);
+/* The RFC 5322 date of t, in UTC; buf holds at least 32 bytes. */
+void		 mime_date(char *, size_t, int64_t);
+/*
+ * Splits "Name <addr>" or "addr" into its parts (caller frees both);
+ * 0 when there is no usable address.
+ */
+int		 mime_split_address(const char *, char **, char **);
+/* The whole message: headers, multipart/alternative text and HTML. */
+int		 mime_build(struct dbuf *, const struct mime_mail *);
+/*
+ * At most max code points of valid UTF-8 text, cut after a word when
+ * one ends near the limit, with "…" appended when anything was cut.
+ */
+char		*mime_excerpt(const char *, size_t);
 
 #ifndef DRIVE_PURE
 /* ------------------------------------------------------------------ */
@@ -190,6 +242,7 @@ struct session {
 	char		*name;
 	char		 csrf[TOKEN_HEX + 1];
 	char		 lang[3];	/* "" when the profile has none */
+	int		 unread;	/* notifications not read yet */
 };
 
 struct db_query {
@@ -352,6 +405,21 @@ int		 api_idea_vote(struct http_request *);
 int		 api_idea_comments(struct http_request *);
 int		 api_comment(struct http_request *);
 int		 api_notifications(struct http_request *);
+int		 page_notifications(struct http_request *);
+int		 page_notifications_read(struct http_request *);
+int		 page_profile(struct http_request *);
+int		 page_idea_response(struct http_request *);
+int		 page_idea_merge(struct http_request *);
+int		 page_idea_voters(struct http_request *);
+int		 page_comment_hide(struct http_request *);
+int		 page_triage(struct http_request *);
+int		 page_roadmap(struct http_request *);
+int		 page_export_ideas(struct http_request *);
+int		 api_idea_responses(struct http_request *);
+int		 api_idea_merge(struct http_request *);
+int		 api_idea_voters(struct http_request *);
+int		 api_comment_hide(struct http_request *);
+int		 api_roadmap(struct http_request *);
 int		 api_session(struct http_request *);
 int		 api_me(struct http_request *);
 int		 api_me_answer(struct http_request *, struct dreq *);

@@ -74,7 +74,14 @@ static const struct db_query q_idea_one = {
 	"  ORDER BY c.id), '[]')"
 	"  FROM comments c JOIN users cu ON cu.id = c.author_id"
 	"  WHERE c.idea_id = i.id),"
-	" i.author_id = $1::bigint, i.first_response_at IS NOT NULL"
+	" i.author_id = $1::bigint, i.first_response_at IS NOT NULL,"
+	" (SELECT coalesce(json_agg(json_build_object('id', r.id,"
+	"  'kind', r.kind, 'from', r.from_status, 'to', r.to_status,"
+	"  'body', r.body, 'name', ru.display_name,"
+	"  'bank', ru.role <> 'client',"
+	"  'at', extract(epoch FROM r.created_at)::bigint) ORDER BY r.id), '[]')"
+	"  FROM responses r JOIN users ru ON ru.id = r.author_id"
+	"  WHERE r.idea_id = i.id)"
 	IDEA_FROM " LEFT JOIN ideas d ON d.id = i.duplicate_of"
 	" WHERE i.id = $3::bigint"
 };
@@ -84,6 +91,7 @@ static const struct db_query q_idea_one = {
 #define COL_COMMENTS	17
 #define COL_MINE	18
 #define COL_ANSWERED	19
+#define COL_RESPONSES	20
 
 static const struct db_query q_areas = {
 	"areas",
@@ -107,6 +115,9 @@ static const struct db_query q_idea_edit = {
 	"idea_edit",
 	"SELECT idea_edit($1::bigint, $2::bigint, $3, $4, $5)"
 };
+
+static void	desk_into_ctx(struct dreq *, const char *);
+static json_t	*responses_json(struct dreq *, const char *);
 
 static const char *statuses[] = {
 	"new", "under_review", "planned", "in_progress", "released",
@@ -458,11 +469,16 @@ list_render(struct http_request *req, struct dreq *r)
 	}
 	json_object_set_new(r->ctx, "statuses", st);
 
+	/* A vote by form comes back to this very page, cursor and all. */
 	dbuf_init(&b);
-	list_url(&b, a, a->sort, NULL);
+	(void)snprintf(cursor, sizeof(cursor), "%s.%s", a->ca, a->cb);
+	list_url(&b, a, a->sort, a->has_cursor ? cursor : NULL);
 	json_object_set_new(r->ctx, "back", json_string(b.data));
 	dbuf_free(&b);
 	if (more) {
+		(void)snprintf(cursor, sizeof(cursor), "%lld.%lld",
+		    (long long)db_int(r, n - 1, 14),
+		    (long long)db_int(r, n - 1, 0));
 		dbuf_init(&b);
 		list_url(&b, a, a->sort, cursor);
 		json_object_set_new(r->ctx, "next_url", json_string(b.data));
@@ -499,6 +515,60 @@ idea_step_query(struct http_request *req, struct dreq *r)
 	(void)snprintf(id, sizeof(id), "%lld", (long long)idea);
 	db_query(r, &q_idea_one, 3, uid, r->lang, id);
 	return (STEP_NEXT);
+}
+
+/*
+ * The status history, oldest first: each official response with who (a
+ * bank person, by name), when, from and to which status, and its text.
+ */
+static json_t *
+responses_json(struct dreq *r, const char *agg)
+{
+	json_t		*in, *list, *e, *out;
+	json_error_t	 jerr;
+	const char	*body, *from, *to;
+	char		*html, key[48];
+	size_t		 i;
+
+	list = json_array();
+	if ((in = json_loads(agg != NULL ? agg : "[]", 0, &jerr)) == NULL)
+		return (list);
+	for (i = 0; i < json_array_size(in); i++) {
+		e = json_array_get(in, i);
+		body = json_string_value(json_object_get(e, "body"));
+		from = json_string_value(json_object_get(e, "from"));
+		to = json_string_value(json_object_get(e, "to"));
+		out = json_pack("{s:O, s:s, s:s, s:s, s:o}",
+		    "id", json_object_get(e, "id"),
+		    "from_status", from, "status", to,
+		    "body", body != NULL ? body : "",
+		    "author", author_json(json_string_value(json_object_get(e,
+		    "name")), json_is_true(json_object_get(e, "bank"))));
+		set_time(r, out, "created_at", NULL,
+		    json_integer_value(json_object_get(e, "at")));
+		if (!r->is_api) {
+			html = md_html(body != NULL ? body : "");
+			json_object_set_new(out, "body_html", json_string(html));
+			kore_free(html);
+			(void)snprintf(key, sizeof(key), "status.%s", from);
+			ctx_set_msg(r, out, "from_label", key, NULL);
+			(void)snprintf(key, sizeof(key), "status.%s", to);
+			ctx_set_msg(r, out, "to_label", key, NULL);
+			json_object_set_new(out, "to_status", json_string(to));
+			json_object_set(out, "by_name", json_object_get(e,
+			    "name"));
+			json_object_set(out, "at", json_object_get(out,
+			    "created_at"));
+			set_time(r, out, "at_iso", "ago",
+			    json_integer_value(json_object_get(e, "at")));
+			json_object_set_new(out, "merge", json_boolean(
+			    strcmp(json_string_value(json_object_get(e,
+			    "kind")), "merge") == 0));
+		}
+		json_array_append_new(list, out);
+	}
+	json_decref(in);
+	return (list);
 }
 
 /* The idea with its body, history and comments, for page and API. */
@@ -555,8 +625,8 @@ idea_full_json(struct dreq *r)
 	if (comments != NULL)
 		json_decref(comments);
 	json_object_set_new(o, "comments", list);
-	/* Official responses arrive with the product managers' desk. */
-	json_object_set_new(o, "responses", json_array());
+	json_object_set_new(o, "responses", responses_json(r,
+	    db_get(r, 0, COL_RESPONSES)));
 	return (o);
 }
 
@@ -572,12 +642,41 @@ idea_step_render(struct http_request *req, struct dreq *r)
 	if (r->is_api)
 		return (out_json(req, r, 200, o));
 
+	if (r->sess.role >= ROLE_PM)
+		desk_into_ctx(r, json_string_value(json_object_get(o,
+		    "status")));
 	json_object_set(r->ctx, "comments", json_object_get(o, "comments"));
 	json_object_set(r->ctx, "history", json_object_get(o, "responses"));
 	json_object_set(r->ctx, "back", json_object_get(o, "url"));
 	json_object_set_new(r->ctx, "idea", o);
 	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
 	    422 : 200, "idea", "title.idea", "ideas"));
+}
+
+/* The statuses a response may set, for the bank desk on the idea page. */
+static void
+desk_into_ctx(struct dreq *r, const char *current)
+{
+	json_t		*list, *o;
+	const char	*chosen;
+	char		 key[48];
+	int		 i;
+
+	chosen = json_string_value(json_object_get(json_object_get(r->ctx,
+	    "values"), "response_status"));
+	if (chosen == NULL)
+		chosen = current;
+	list = json_array();
+	for (i = 0; statuses[i] != NULL; i++) {
+		if (strcmp(statuses[i], "duplicate") == 0)
+			continue;
+		o = json_pack("{s:s, s:b}", "value", statuses[i], "selected",
+		    chosen != NULL && strcmp(chosen, statuses[i]) == 0);
+		(void)snprintf(key, sizeof(key), "status.%s", statuses[i]);
+		ctx_set_msg(r, o, "label", key, NULL);
+		json_array_append_new(list, o);
+	}
+	json_object_set_new(r->ctx, "response_statuses", list);
 }
 
 int

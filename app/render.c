@@ -36,6 +36,9 @@ render_page(struct http_request *req, struct dreq *r, int status,
 		    json_boolean(r->sess.role >= ROLE_PM));
 		json_object_set_new(user, "is_admin",
 		    json_boolean(r->sess.role >= ROLE_ADMIN));
+		if (r->sess.unread > 0)
+			json_object_set_new(user, "unread",
+			    json_integer(r->sess.unread));
 		json_object_set_new(r->ctx, "user", user);
 		token = r->sess.csrf;
 	} else {

@@ -27,7 +27,9 @@ static const struct db_query q_session_lookup = {
 	"  WHERE sessions.id = s.id"
 	"  AND s.last_seen_at < now() - interval '1 minute'"
 	") SELECT s.id, u.id, u.display_name, u.role, coalesce(u.lang, ''),"
-	"  s.csrf_token FROM s JOIN users u ON u.id = s.user_id"
+	"  s.csrf_token, (SELECT count(*) FROM notifications n"
+	"  WHERE n.user_id = u.id AND n.read_at IS NULL)"
+	"  FROM s JOIN users u ON u.id = s.user_id"
 	"  WHERE u.active"
 };
 
@@ -76,6 +78,7 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 		r->lang = strcmp(lang, "de") == 0 ? "de" : "en";
 	}
 	(void)kore_strlcpy(r->sess.csrf, db_get(r, 0, 5), sizeof(r->sess.csrf));
+	r->sess.unread = (int)db_int(r, 0, 6);
 	return (STEP_NEXT);
 }
 

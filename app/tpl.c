@@ -75,6 +75,7 @@ struct rctx {
 	const struct i18n_cat	*cat;
 	struct dbuf		*out;
 	struct stack		 st;
+	int			 text;		/* text/plain: nothing escaped */
 };
 
 static int		 add(struct tpl_set *, const char *, const char *,
@@ -97,6 +98,9 @@ static const struct tpl	*find(const struct tpl_set *, const char *);
 static void		 relink(struct tpl_set *);
 static int		 render(struct rctx *, const struct tpl *, size_t,
 			    size_t, int);
+static int		 render_top(const struct tpl_set *, const char *,
+			    json_t *, const struct i18n_cat *, struct dbuf *,
+			    int);
 static int		 message(struct rctx *, const struct i18n_part *,
 			    size_t, int);
 static json_t		*lookup(const struct stack *, const char *, size_t);
@@ -266,6 +270,24 @@ int
 tpl_render(const struct tpl_set *set, const char *name, json_t *ctx,
     const struct i18n_cat *cat, struct dbuf *out)
 {
+	return (render_top(set, name, ctx, cat, out, 0));
+}
+
+/*
+ * For the text/plain part of a mail only: nothing is escaped, so the
+ * output must never be served as HTML.
+ */
+int
+tpl_render_text(const struct tpl_set *set, const char *name, json_t *ctx,
+    const struct i18n_cat *cat, struct dbuf *out)
+{
+	return (render_top(set, name, ctx, cat, out, 1));
+}
+
+static int
+render_top(const struct tpl_set *set, const char *name, json_t *ctx,
+    const struct i18n_cat *cat, struct dbuf *out, int text)
+{
 	const struct tpl	*t;
 	struct rctx		 r;
 	int			 ok;
@@ -275,6 +297,7 @@ tpl_render(const struct tpl_set *set, const char *name, json_t *ctx,
 	r.set = set;
 	r.cat = cat;
 	r.out = out;
+	r.text = text;
 	stackinit(&r.st);
 	if (ctx != NULL)
 		push(&r.st, ctx);
@@ -301,6 +324,7 @@ tpl_message(const struct i18n_cat *cat, const char *key, json_t *ctx,
 	r.set = NULL;
 	r.cat = cat;
 	r.out = out;
+	r.text = !escape;
 	stackinit(&r.st);
 	if (ctx != NULL)
 		push(&r.st, ctx);
@@ -789,7 +813,7 @@ render(struct rctx *r, const struct tpl *t, size_t from, size_t to,
 		case N_VAR:
 		case N_RAW:
 			emit(r->out, lookup(&r->st, nd->s, nd->len),
-			    nd->type == N_VAR);
+			    nd->type == N_VAR && !r->text);
 			break;
 		case N_SECTION:
 			v = lookup(&r->st, nd->s, nd->len);
@@ -828,7 +852,7 @@ render(struct rctx *r, const struct tpl *t, size_t from, size_t to,
 		case N_MSG:
 			if ((parts = i18n_parts(r->cat, nd->s, &n)) == NULL)
 				return (0);
-			message(r, parts, n, 1);
+			message(r, parts, n, !r->text);
 			break;
 		}
 	}

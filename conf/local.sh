@@ -144,15 +144,41 @@ kore_down() {
 	rm -f "$conf.pid"
 }
 
+# The outbox sender: SMTP through DRIVE_SMTP_URL, else .eml files.
+mailer_up() {
+	local var="$1"
+	if [ -z "${DRIVE_SMTP_URL:-}" ]; then
+		export DRIVE_MAIL_DIR="${DRIVE_MAIL_DIR:-$var/mail}"
+		log "no DRIVE_SMTP_URL: each mail is written to $DRIVE_MAIL_DIR as an .eml file"
+	fi
+	DRIVE_ROOT="$DRIVE_ROOT" "$DRIVE_ROOT/build/drive-mailer" \
+	    >>"$var/mailer.log" 2>&1 &
+	echo $! >"$var/mailer.pid"
+}
+
+mailer_down() {
+	local var="$1"
+	local pid
+	[ -f "$var/mailer.pid" ] || return 0
+	pid="$(cat "$var/mailer.pid")"
+	# It finishes the mail in flight; the database must still be up.
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$var/mailer.pid"
+}
+
 drive_run() {
 	local var="$DRIVE_ROOT/var" port="${DRIVE_PORT:-8888}" pgport=5488
 	mkdir -p "$var/mail"
 	if [ -z "${DRIVE_DATABASE_URL:-}" ]; then
 		pg_up "$var/pg" "$pgport"
 		export DRIVE_DATABASE_URL="$(pg_url "$var/pg" "$pgport")"
-		trap 'kore_down "$var/kore.conf"; pg_down "$var/pg"; log stopped' EXIT
+		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; pg_down "$var/pg"; log stopped' EXIT
 	else
-		trap 'kore_down "$var/kore.conf"; log stopped' EXIT
+		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; log stopped' EXIT
 	fi
 	export DRIVE_BASE_URL="${DRIVE_BASE_URL:-http://127.0.0.1:$port}"
 	"$DRIVE_ROOT/build/drivectl" migrate
@@ -160,6 +186,7 @@ drive_run() {
 	    --email "${DRIVE_ADMIN_EMAIL:-admin@drive.test}"
 	kore_conf "$port" "$var/kore.conf" "$var/access.log"
 	kore_up "$var/kore.conf" "$var/kore.log"
+	mailer_up "$var"
 	log "serving on http://127.0.0.1:$port (log: var/kore.log); Ctrl-C stops"
 	trap 'exit 0' INT TERM
 	while kore_alive "$var/kore.conf"; do

@@ -86,7 +86,8 @@ $$;
 -- unknown status (duplicate is set by a merge only).
 CREATE FUNCTION response_create(p_idea bigint, p_author bigint,
     p_status text, p_body text, p_address inet)
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS TABLE (response_id bigint, from_status text)
+LANGUAGE plpgsql AS $$
 DECLARE
 	i ideas;
 	rid bigint;
@@ -103,9 +104,10 @@ BEGIN
 	    'released', 'declined') THEN
 		RAISE EXCEPTION 'status' USING ERRCODE = 'DR422';
 	END IF;
-	INSERT INTO responses (idea_id, author_id, from_status, to_status, body)
+	INSERT INTO responses AS r (idea_id, author_id, from_status, to_status,
+	    body)
 	VALUES (p_idea, p_author, i.status, p_status, p_body)
-	RETURNING id INTO rid;
+	RETURNING r.id INTO rid;
 	UPDATE ideas SET status = p_status,
 	    first_response_at = coalesce(first_response_at, now()),
 	    updated_at = now()
@@ -122,7 +124,7 @@ BEGIN
 	END LOOP;
 	PERFORM audit(p_author, 'idea.response', 'idea:' || p_idea, p_address,
 	    jsonb_build_object('from', i.status, 'to', p_status));
-	RETURN rid;
+	RETURN QUERY SELECT rid, i.status;
 END
 $$;
 

@@ -5,8 +5,9 @@
 -- Run it once on a freshly migrated database (`drivectl migrate`), as the
 -- owner of the database.  It refuses to run when the database already holds
 -- more than 10 ideas or any @example.test user, so it never doubles data.
--- One transaction; deterministic apart from the timestamps, which are relative to
--- now() (setseed below).
+-- One transaction, a few seconds.  The same data every time: it is made
+-- with setseed() against a fixed virtual clock, then moved forward by whole
+-- days so that its last day is today (pg_temp.vnow, pg_temp.shift).
 --
 -- Every demo account has the password:   drive demo password
 --
@@ -44,7 +45,8 @@ BEGIN
 		RAISE EXCEPTION 'demo.sql: the database already holds % ideas; the demo data is loaded into a fresh database only, never twice', n
 		    USING HINT = 'Create an empty database, run "drivectl migrate", then this script.';
 	END IF;
-	IF EXISTS (SELECT 1 FROM users WHERE lower(email) LIKE '%@example.test') THEN
+	IF EXISTS (SELECT 1 FROM users
+	    WHERE lower(email) LIKE '%@example.test') THEN
 		RAISE EXCEPTION 'demo.sql: demo users (@example.test) exist already; the demo data is loaded once only'
 		    USING HINT = 'Create an empty database, run "drivectl migrate", then this script.';
 	END IF;
@@ -52,27 +54,35 @@ BEGIN
 END
 $$;
 
+-- Office hours are Berlin's; whole days added keep the time of day.
+SET LOCAL TimeZone = 'Europe/Berlin';
+
 -- ---------------------------------------------------------------------------
 -- Text fragments
 -- ---------------------------------------------------------------------------
 
 -- Title families: a title is a template with one subject ({s}) and,
--- sometimes, a qualifier; all three lists of a family fit together.
+-- sometimes, a qualifier; all lists of a family fit together, and so do
+-- its context sentences and list items for the body.
 CREATE TEMP TABLE demo_family (
+	fam		serial PRIMARY KEY,
 	area		text NOT NULL,
 	lang		text NOT NULL,
 	subjects	text[] NOT NULL,
 	templates	text[] NOT NULL,
-	qualifiers	text[] NOT NULL
+	qualifiers	text[] NOT NULL,
+	context		text[] NOT NULL,
+	bullets		text[],		-- NULL: those of the area
+	comments	text[]		-- what clients ask about such ideas
 ) ON COMMIT DROP;
 
-INSERT INTO demo_family VALUES
+INSERT INTO demo_family (area, lang, subjects, templates, qualifiers, context,
+    bullets) VALUES
 -- Cash Management
 ('cash-management', 'en',
  ARRAY['MT940 statements', 'camt.053 statements', 'camt.052 intraday reports',
   'camt.054 debit and credit notifications', 'MT942 intraday statements',
-  'end-of-day balance reports', 'prior-day balance reports',
-  'BAI2 files for our US accounts'],
+  'end-of-day balance reports', 'balance reports', 'BAI2 files'],
  ARRAY['Real-time {s} via API', '{s} for all accounts in one file',
   'Deliver {s} via EBICS', 'Push {s} directly into our ERP',
   'Configurable delivery times for {s}',
@@ -81,9 +91,17 @@ INSERT INTO demo_family VALUES
   'Schedule {s} per account group', 'Include foreign bank accounts in {s}'],
  ARRAY['for all accounts', 'for our foreign subsidiaries',
   'including structured remittance information', 'with the end-to-end reference',
-  'in the new portal', 'without an extra EBICS order type',
+  'without an extra EBICS order type',
   'for our SAP S/4HANA system', 'every 15 minutes', 'on weekends too',
-  'with running balances', 'for USD and GBP accounts']),
+  'with running balances', 'for USD and GBP accounts'],
+ ARRAY['We currently receive our statements once a day, which is too late for our intraday cash positioning.',
+  'Our ERP ({erp}) imports the bank statements automatically, but only if they arrive in a consistent format.',
+  'Reconciling our {n} accounts still involves several manual downloads from the portal every morning.',
+  'At month-end close, the delay between booking and reporting leaves open items in our bank reconciliation.'],
+ ARRAY['Support for `camt.053.001.08`', 'Delivery via EBICS order type `C53`',
+  'The `EndToEndId` in every transaction',
+  'A notification when a file could not be processed',
+  'Filter by account group and currency']),
 ('cash-management', 'en',
  ARRAY['SEPA Instant payments', 'SEPA credit transfers',
   'urgent cross-border payments', 'SEPA direct debits', 'salary payments',
@@ -101,7 +119,14 @@ INSERT INTO demo_family VALUES
   'for all group companies', 'with dual control', 'above EUR 1m',
   'including pain.002 status reports', 'from our SAP payment run',
   'with one signature per batch', 'across all our banks',
-  'from the approval app']),
+  'from the approval app'],
+ ARRAY['We send around {n} payment files per week from {erp}, and our payables team releases them in the portal.',
+  'When a supplier calls about a missing payment, we have no quick way to see where it is.',
+  'Our payment process has to follow strict internal controls, including dual approval above certain amounts.',
+  'We run a payment factory for {n} group companies, and all payments are released centrally.'],
+ ARRAY['Upload as `pain.001.001.09`', 'Status per payment (`pain.002`)',
+  'Four-eyes approval above a configurable amount',
+  'The reason for a rejection in plain language', 'Cut-off times per currency']),
 ('cash-management', 'en',
  ARRAY['cash positions', 'account balances', 'liquidity forecasts',
   'cash pool balances', 'intraday balances', 'available balances'],
@@ -112,7 +137,14 @@ INSERT INTO demo_family VALUES
   'Historical chart of {s}'],
  ARRAY['across all our banks', 'for the treasury team', 'in EUR equivalent',
   'for our Asian subsidiaries', 'including pending payments',
-  'with drill-down to transactions', 'in the mobile app']),
+  'with drill-down to transactions', 'in the mobile app'],
+ ARRAY['Our treasury builds the daily cash position from several bank portals and a spreadsheet.',
+  'Our CFO wants a reliable view of the available liquidity across the group every morning at nine.',
+  'We often notice a low balance only when a payment is rejected.',
+  'Intraday liquidity has become much more important for us since interest rates went up.'],
+ ARRAY['All accounts, including other banks via MT940', 'Balances in EUR equivalent',
+  'Drill-down to single transactions', 'Export as XLSX',
+  'Thresholds per account']),
 ('cash-management', 'en',
  ARRAY['virtual accounts', 'sub-accounts', 'collection accounts',
   'virtual IBANs', 'escrow accounts'],
@@ -122,7 +154,13 @@ INSERT INTO demo_family VALUES
   'Bulk creation of {s} via CSV upload', 'Reconciliation rules for {s}'],
  ARRAY['for each customer', 'per business unit',
   'with automatic reconciliation', 'in real time',
-  'for our e-commerce platform', 'within minutes']),
+  'for our e-commerce platform', 'within minutes'],
+ ARRAY['We use virtual accounts to identify incoming payments from our {n} largest customers.',
+  'Opening a new account structure currently takes weeks and several signed forms.',
+  'Our e-commerce business needs a dedicated account reference for each customer.'],
+ ARRAY['Creation via portal and API', 'Our own names for the accounts',
+  'The virtual account number in the `camt.053`', 'Closing accounts online',
+  'Bulk upload via CSV']),
 ('cash-management', 'en',
  ARRAY['cash pooling', 'zero-balancing', 'notional pooling',
   'target balancing'],
@@ -131,7 +169,12 @@ INSERT INTO demo_family VALUES
   'Simulation tool for {s}', 'Cross-border {s}'],
  ARRAY['across all our banks', 'in EUR and USD', 'for our Nordic entities',
   'with daily interest statements',
-  'including intercompany loan reporting']),
+  'including intercompany loan reporting'],
+ ARRAY['We pool the balances of {n} entities into our central treasury account every evening.',
+  'Interest allocation within the pool is currently calculated by hand in Excel.',
+  'Changing the participants of our cash pool requires a paper form and takes weeks.'],
+ ARRAY['Participants and limits at a glance', 'Interest per participant and month',
+  'Intercompany balances per entity', 'Changes with four-eyes approval']),
 ('cash-management', 'de',
  ARRAY['MT940-Kontoauszüge', 'camt.053-Auszüge', 'camt.052-Intraday-Umsätze',
   'camt.054-Avise', 'Vortagessalden'],
@@ -140,7 +183,11 @@ INSERT INTO demo_family VALUES
   '{s} auch am Wochenende', '{s} zehn Jahre rückwirkend abrufen'],
  ARRAY['für alle Tochtergesellschaften', 'über EBICS', 'im neuen Portal',
   'mit strukturiertem Verwendungszweck', 'für Fremdbankkonten',
-  'inklusive End-to-End-Referenz']),
+  'inklusive End-to-End-Referenz'],
+ ARRAY['Wir erhalten unsere Auszüge derzeit einmal täglich – für die untertägige Disposition ist das zu spät.',
+  'Unser ERP ({erp}) liest die Kontoauszüge automatisch ein, aber nur, wenn das Format einheitlich ist.',
+  'Beim Monatsabschluss führt der Zeitversatz zwischen Buchung und Reporting zu offenen Posten in der Bankabstimmung.'],
+ NULL),
 ('cash-management', 'de',
  ARRAY['SEPA-Echtzeitüberweisungen', 'Sammelüberweisungen', 'Gehaltszahlungen',
   'Auslandszahlungen', 'Lastschriften'],
@@ -148,12 +195,19 @@ INSERT INTO demo_family VALUES
   'Statusverfolgung für {s}', 'Vorlagen für wiederkehrende {s}',
   'Terminierte {s}', 'Freigabelimits pro Nutzer für {s}'],
  ARRAY['im Portal', 'per API', 'für alle Konzerngesellschaften',
-  'ab 1 Mio. EUR', 'mit Statusrückmeldung (pain.002)']),
+  'ab 1 Mio. EUR', 'mit Statusrückmeldung (pain.002)'],
+ ARRAY['Wir übertragen pro Woche rund {n} Zahlungsdateien aus dem ERP; die Kreditorenbuchhaltung gibt sie im Portal frei.',
+  'Wenn ein Lieferant nach einer Zahlung fragt, können wir den Status heute nicht schnell nachvollziehen.',
+  'Wir betreiben eine Payment Factory für {n} Konzerngesellschaften; alle Zahlungen werden zentral freigegeben.'],
+ NULL),
 ('cash-management', 'de',
  ARRAY['virtuelle Konten', 'Unterkonten', 'Cash-Pool-Strukturen'],
  ARRAY['{s} online ohne Papierformular einrichten', 'Selbstverwaltung für {s}',
   'Reporting über {s} mit vollständiger Hierarchie', '{s} per API anlegen'],
- ARRAY['für jede Tochtergesellschaft', 'innerhalb weniger Minuten']),
+ ARRAY['für jede Tochtergesellschaft', 'innerhalb weniger Minuten'],
+ ARRAY['Die Einrichtung neuer Kontostrukturen dauert derzeit Wochen und erfordert mehrere unterschriebene Formulare.',
+  'Wir nutzen virtuelle Konten, um Zahlungseingänge unserer größten Kunden zuzuordnen.'],
+ NULL),
 -- Trade Finance
 ('trade-finance', 'en',
  ARRAY['letters of credit', 'import LCs', 'export LCs', 'standby LCs',
@@ -166,7 +220,15 @@ INSERT INTO demo_family VALUES
  ARRAY['for our subsidiaries in Asia', 'with four-eyes approval',
   'including SWIFT message copies', 'linked to our purchase orders',
   'with a document checklist', 'via API', 'with discrepancy alerts',
-  'for all our suppliers in China', 'in English and German']),
+  'for all our suppliers in China', 'in English and German'],
+ ARRAY['We open around {n} import LCs per month, mostly for suppliers in {cty}.',
+  'Today we follow up on the status of our LCs by e-mail and phone with the trade desk.',
+  'Amendments are still submitted as scanned PDF forms with wet-ink signatures.',
+  'Our trade finance team sits in {cty} and Hamburg and needs the same view of all open instruments.'],
+ ARRAY['Current status and next step for each LC',
+  'A copy of the `MT700` and of all amendments',
+  'Discrepancies together with the documents concerned',
+  'Filter by supplier and subsidiary', 'Export of all open LCs to Excel']),
 ('trade-finance', 'en',
  ARRAY['bank guarantees', 'performance bonds', 'advance payment guarantees',
   'rental guarantees', 'warranty bonds', 'bid bonds', 'customs guarantees'],
@@ -178,7 +240,14 @@ INSERT INTO demo_family VALUES
  ARRAY['with URDG 758 wording', 'with four-eyes approval',
   'including MT760 copies', 'for our construction projects',
   'in English and German', 'via API', 'for beneficiaries in the EU',
-  'with our own wording templates']),
+  'with our own wording templates'],
+ ARRAY['Our project business requires performance and advance payment guarantees for almost every contract.',
+  'Our legal department spends a lot of time aligning guarantee wording with beneficiaries.',
+  'We currently have about {n} guarantees outstanding and track their expiry dates in Excel.',
+  'Getting a guarantee back from the beneficiary after expiry takes months of reminders.'],
+ ARRAY['Expiry date and remaining amount at a glance', 'A copy of the `MT760`',
+  'Our own wording templates', 'Reminders 30 and 7 days before expiry',
+  'Fee overview per guarantee']),
 ('trade-finance', 'en',
  ARRAY['supply chain finance', 'receivables finance', 'invoice discounting',
   'dynamic discounting', 'early payment offers'],
@@ -187,7 +256,12 @@ INSERT INTO demo_family VALUES
   'API for {s}', 'Sustainability-linked pricing for {s}',
   'Multi-currency {s}'],
  ARRAY['for our top 200 suppliers', 'in EUR and USD', 'with daily settlement',
-  'with ESG scoring', 'via SAP Ariba', 'for suppliers in Eastern Europe']),
+  'with ESG scoring', 'via SAP Ariba', 'for suppliers in Eastern Europe'],
+ ARRAY['Our suppliers keep asking for earlier payment, and we would like to support them without changing our payment terms.',
+  'Onboarding a supplier to the programme currently takes several weeks.',
+  'Our purchasing department wants to link financing conditions to the sustainability rating of our suppliers.'],
+ ARRAY['Limits and utilisation in real time', 'Invoice upload from our ERP',
+  'Settlement reports per supplier', 'Pricing by supplier rating']),
 ('trade-finance', 'en',
  ARRAY['bills of lading', 'commercial invoices', 'certificates of origin',
   'trade documents', 'shipping documents', 'insurance certificates'],
@@ -196,20 +270,32 @@ INSERT INTO demo_family VALUES
   'Share {s} with our freight forwarder', 'Archive {s} for ten years',
   'OCR for {s}'],
  ARRAY['in the portal', 'for all LC presentations', 'with digital signatures',
-  'via API', 'for export LCs']),
+  'via API', 'for export LCs'],
+ ARRAY['We still receive original documents by courier, which adds several days to each transaction.',
+  'Document discrepancies are the main reason why payments under our LCs are delayed.',
+  'Our freight forwarder already works with electronic documents, but the bank process does not.'],
+ ARRAY['Upload as PDF or via API', 'Automatic check against the LC terms',
+  'Access for our freight forwarder', 'Archive for ten years']),
 ('trade-finance', 'de',
  ARRAY['Akkreditive', 'Import-Akkreditive', 'Avale', 'Bürgschaften',
   'Dokumenteninkassi'],
  ARRAY['Statusverfolgung für {s} im Portal', 'Digitale {s} mit elektronischer Signatur',
-  '{s} online beantragen', 'Änderungen an {s} ohne Papierformular',
-  'Erinnerung vor Ablauf von {s}', 'Übersicht aller offenen {s}'],
+  '{s} online beantragen', '{s} ohne Papierformular ändern',
+  'Ablauferinnerung für {s}', 'Übersicht aller offenen {s}'],
  ARRAY['für alle Tochtergesellschaften', 'mit Vier-Augen-Prinzip',
-  'inklusive SWIFT-Kopie', 'auf Deutsch und Englisch']),
+  'inklusive SWIFT-Kopie', 'auf Deutsch und Englisch'],
+ ARRAY['Den Status unserer Avale und Akkreditive verfolgen wir heute per E-Mail und Telefon mit dem Trade-Desk.',
+  'Änderungen reichen wir noch immer als eingescannte PDF-Formulare mit Unterschrift ein.',
+  'Unser Projektgeschäft erfordert für fast jeden Auftrag Vertragserfüllungs- und Anzahlungsbürgschaften.'],
+ NULL),
 ('trade-finance', 'de',
  ARRAY['Lieferantenfinanzierung', 'Forderungsankauf', 'Rechnungsfinanzierung'],
  ARRAY['{s} direkt aus dem ERP', '{s}: Echtzeit-Limits im Portal',
   '{s} per API', '{s} mit ESG-Kennzahlen'],
- ARRAY['für unsere 200 wichtigsten Lieferanten', 'in EUR und USD']),
+ ARRAY['für unsere 200 wichtigsten Lieferanten', 'in EUR und USD'],
+ ARRAY['Unsere Lieferanten fragen immer häufiger nach früherer Zahlung.',
+  'Die Anbindung neuer Lieferanten an das Programm dauert derzeit mehrere Wochen.'],
+ NULL),
 -- Securities Services
 ('securities-services', 'en',
  ARRAY['corporate actions', 'dividend payments', 'income events',
@@ -221,14 +307,26 @@ INSERT INTO demo_family VALUES
   'Golden-copy data for {s}', 'Filter {s} by fund'],
  ARRAY['for all our funds', 'with ISIN and record date',
   'in ISO 20022 seev format', 'for all markets', 'in our local time zone',
-  'including tax details', 'for Clearstream and Euroclear positions']),
+  'including tax details', 'for Clearstream and Euroclear positions'],
+ ARRAY['Corporate action notifications currently reach us by SWIFT `MT564` and by e-mail, and we reconcile both manually.',
+  'We hold securities in {n} markets through your custody network and receive several hundred events a year.',
+  'Missing an election deadline has cost us real money in the past.'],
+ ARRAY['Event type, ISIN and key dates in one view',
+  'The election deadline in our local time zone',
+  'ISO 20022 `seev.031` as an alternative to `MT564`',
+  'Filter by fund and sub-account', 'A webhook when an event changes']),
 ('securities-services', 'en',
  ARRAY['proxy voting', 'shareholder identification under SRD II',
   'general meeting attendance'],
  ARRAY['{s} in the portal', '{s} via API', 'Annual report on {s}',
   'Bulk instructions for {s}', 'Deadline alerts for {s}'],
  ARRAY['for all our funds', 'with voting recommendations',
-  'for US and UK securities', 'with end-to-end confirmation']),
+  'for US and UK securities', 'with end-to-end confirmation'],
+ ARRAY['Proxy voting deadlines are often shorter than our internal approval process.',
+  'As an asset manager we have to report on our voting behaviour every year under SRD II.',
+  'Our ESG team wants to vote on all holdings, not only on the largest ones.'],
+ ARRAY['Agenda and deadlines per meeting', 'Instructions for several funds at once',
+  'Confirmation that our vote was counted', 'An annual report for SRD II']),
 ('securities-services', 'en',
  ARRAY['settlement status', 'custody holdings', 'failed trades',
   'settlement instructions', 'securities positions', 'collateral movements',
@@ -239,7 +337,13 @@ INSERT INTO demo_family VALUES
   'Historical {s} for audit purposes'],
  ARRAY['via SWIFT MT535 and MT536', 'in ISO 20022 semt format',
   'for all markets', 'for our fund entities', 'including CSDR penalties',
-  'with ISIN-level detail', 'for Clearstream and Euroclear', 'at end of day']),
+  'with ISIN-level detail', 'for Clearstream and Euroclear', 'at end of day'],
+ ARRAY['Our fund administration needs settlement information before the end-of-day batch.',
+  'Our portfolio management system expects positions in a structured format every morning.',
+  'Failed trades are currently reported to us by e-mail, often a day late.'],
+ ARRAY['Status per instruction with the reason for a failure',
+  'ISIN, quantity and counterparty', 'Positions at end of day and intraday',
+  'The content of `MT548` as JSON', 'Export to CSV']),
 ('securities-services', 'en',
  ARRAY['withholding tax reclaims', 'CSDR penalties', 'custody fees',
   'safekeeping fees', 'transaction charges'],
@@ -247,21 +351,33 @@ INSERT INTO demo_family VALUES
   'Breakdown of {s} by market', 'Forecast of {s}', 'API access to {s}',
   'Invoice for {s} per fund', 'Status tracking for {s}'],
  ARRAY['per fund', 'per market', 'with ISIN-level detail', 'as CSV and PDF',
-  'for the last 24 months']),
+  'for the last 24 months'],
+ ARRAY['Since CSDR came into force, penalties have become a recurring topic in our monthly reporting.',
+  'Withholding tax reclaims take too long, and we have little visibility of their status.',
+  'Our controlling department has to allocate custody costs to {n} funds every month.'],
+ ARRAY['Amounts per fund and market', 'The penalty amount per failed trade',
+  'The status of each reclaim', 'Export as CSV and PDF']),
 ('securities-services', 'de',
- ARRAY['Kapitalmaßnahmen', 'Dividendenzahlungen', 'Hauptversammlungen',
+ ARRAY['Kapitalmaßnahmen', 'Dividendenzahlungen', 'Hauptversammlungstermine',
   'Ertragsereignisse'],
- ARRAY['Benachrichtigung zu {s} per Webhook', 'Kalenderansicht für anstehende {s}',
-  'E-Mail-Alerts für {s}', 'Export von {s} in unser Portfoliosystem',
+ ARRAY['Webhook-Benachrichtigung für {s}', 'Kalenderansicht für anstehende {s}',
+  'E-Mail-Alerts für {s}', '{s} direkt in unser Portfoliosystem exportieren',
   'Fristerinnerungen für {s}'],
  ARRAY['für alle Depots', 'mit ISIN und Stichtag',
-  'für unsere Fondsgesellschaften']),
+  'für unsere Fondsgesellschaften'],
+ ARRAY['Kapitalmaßnahmen erreichen uns heute per `MT564` und per E-Mail; beides gleichen wir manuell ab.',
+  'Eine verpasste Weisungsfrist hat uns in der Vergangenheit bereits Geld gekostet.'],
+ NULL),
 ('securities-services', 'de',
  ARRAY['Abwicklungsstatus', 'Depotbestände', 'CSDR-Penalties',
   'Quellensteuer-Erstattungen'],
  ARRAY['{s} in Echtzeit per API', 'Täglicher Report: {s}', '{s} je Unterdepot',
   'Übersicht: {s} pro Markt'],
- ARRAY['für alle Fonds', 'als CSV-Download']),
+ ARRAY['für alle Fonds', 'als CSV-Download'],
+ ARRAY['Seit Inkrafttreten von CSDR sind Penalties ein fester Punkt in unserem Monatsreporting.',
+  'Quellensteuer-Rückforderungen dauern zu lange, und wir haben kaum Einblick in den Status.',
+  'Unsere Fondsbuchhaltung braucht die Abwicklungsdaten vor dem Tagesendlauf.'],
+ NULL),
 -- FX
 ('fx', 'en',
  ARRAY['FX forwards', 'FX swaps', 'NDFs', 'FX options', 'window forwards',
@@ -275,14 +391,26 @@ INSERT INTO demo_family VALUES
   'with hedge accounting documentation', 'including EMIR reporting fields',
   'with a pre-trade limit check', 'via API', 'for exotic currencies',
   'with settlement netting', 'with tenors up to 24 months',
-  'in the mobile app']),
+  'in the mobile app'],
+ ARRAY['We hedge our USD and CNY exposure with rolling forwards every month.',
+  'Rolling a forward currently requires a phone call and two confirmations.',
+  'Our hedge accounting documentation needs the trade details in a structured format.',
+  'Our treasury policy requires a pre-trade check against the approved limits.'],
+ ARRAY['Indicative rate before booking', 'Confirmation via API (`MT300` or JSON)',
+  'Overview of open deals by maturity', 'Pre-trade limit check',
+  'The EMIR UTI on every confirmation']),
 ('fx', 'en',
  ARRAY['FX rates', 'indicative rates', 'fixing rates', 'ECB reference rates',
   'forward points'],
  ARRAY['Live {s} in the portal', '{s} via API', 'Historical {s} for download',
   'Rate alerts based on {s}', '{s} delivered to our ERP every morning'],
  ARRAY['for all G10 currencies', 'for emerging market currencies',
-  'at 15-minute intervals', 'as CSV', 'with bid and ask']),
+  'at 15-minute intervals', 'as CSV', 'with bid and ask'],
+ ARRAY['We use your rates for our daily valuation and for pricing our export offers.',
+  'Our ERP needs the rates every morning before eight, and today someone copies them by hand.',
+  'Our sales team quotes prices in foreign currency and needs reliable reference rates.'],
+ ARRAY['Bid and ask', 'All currencies we trade', 'History for at least five years',
+  'Delivery as CSV or via API']),
 ('fx', 'en',
  ARRAY['currency conversions', 'FX payments', 'multi-currency payments',
   'cross-currency sweeps', 'foreign currency receipts'],
@@ -292,7 +420,12 @@ INSERT INTO demo_family VALUES
   'Rate preview for {s} before release'],
  ARRAY['in the portal', 'via API', 'for all group companies',
   'for amounts up to EUR 250k', 'in over 30 currencies',
-  'for our subsidiaries in Latin America']),
+  'for our subsidiaries in Latin America'],
+ ARRAY['Our subsidiaries in {cty} pay suppliers in local currency and convert centrally.',
+  'The spread on small conversions is hard to explain to our controlling department.',
+  'We receive payments in {n} currencies and convert them to EUR by hand.'],
+ ARRAY['The rate before release', 'All fees shown separately',
+  'Target rate orders', 'Value date per currency']),
 ('fx', 'en',
  ARRAY['FX exposures', 'hedge effectiveness', 'EMIR trade reports',
   'FX trade history', 'counterparty limits', 'FX deal confirmations'],
@@ -300,20 +433,32 @@ INSERT INTO demo_family VALUES
   'Monthly report on {s} by entity', '{s} via API',
   'Archive of {s} for ten years'],
  ARRAY['for IFRS 9 purposes', 'per legal entity', 'as XLSX',
-  'for our auditors']),
+  'for our auditors'],
+ ARRAY['Our auditors ask for a complete list of FX trades and their hedge relationships every year.',
+  'We consolidate the FX exposures of {n} entities, mostly by e-mail and Excel.',
+  'Our treasury management system ({tms}) needs the trade data without manual re-entry.'],
+ ARRAY['Trades per entity and currency', 'Hedge relationships', 'Export to {tms}',
+  'XLSX and CSV']),
 ('fx', 'de',
  ARRAY['Devisentermingeschäfte', 'FX-Swaps', 'NDFs', 'Devisenoptionen'],
- ARRAY['Prolongation von {s} mit einem Klick', '{s} im Portal abschließen',
+ ARRAY['{s} mit einem Klick prolongieren', '{s} im Portal abschließen',
   'Bestätigungen für {s} per API', 'Übersicht offener {s}',
-  'Sammelerfassung von {s} per CSV', 'Tägliche Marktbewertung von {s}'],
+  'Sammelerfassung für {s} per CSV', 'Tägliche Marktbewertung für {s}'],
  ARRAY['für alle Tochtergesellschaften', 'mit EMIR-Meldedaten',
   'in EUR, USD und CHF', 'mit Limitprüfung vor dem Handel',
-  'bis 24 Monate Laufzeit']),
+  'bis 24 Monate Laufzeit'],
+ ARRAY['Wir sichern unser USD- und CNY-Exposure monatlich mit rollierenden Termingeschäften ab.',
+  'Das Prolongieren eines Termingeschäfts erfordert heute einen Anruf und zwei Bestätigungen.',
+  'Für unser Hedge Accounting benötigen wir die Geschäftsdaten in strukturierter Form.'],
+ NULL),
 ('fx', 'de',
  ARRAY['Devisenkurse', 'Fixing-Kurse', 'EZB-Referenzkurse'],
  ARRAY['{s} live im Portal', '{s} per API', 'Historische {s} zum Download',
   'Kursalarm für {s}'],
- ARRAY['für alle G10-Währungen', 'im 15-Minuten-Takt']),
+ ARRAY['für alle G10-Währungen', 'im 15-Minuten-Takt'],
+ ARRAY['Unser ERP benötigt die Kurse jeden Morgen vor acht Uhr; heute überträgt sie jemand von Hand.',
+  'Unser Vertrieb kalkuliert Angebote in Fremdwährung und braucht verlässliche Referenzkurse.'],
+ NULL),
 -- Channels & APIs
 ('channels-apis', 'en',
  ARRAY['our Azure AD', 'Microsoft Entra ID', 'Okta',
@@ -323,7 +468,12 @@ INSERT INTO demo_family VALUES
   'Role mapping from groups in {s}', 'Mobile app login with {s}',
   'Step-up authentication via {s}'],
  ARRAY['for all subsidiaries', 'including the approval app', 'with SAML 2.0',
-  'with OpenID Connect']),
+  'with OpenID Connect'],
+ ARRAY['Our IT security policy requires single sign-on for all external web applications.',
+  'We have about {n} users in the portal, and every leaver has to be deactivated by hand.',
+  'Separate passwords for each bank portal are a recurring finding in our security audits.'],
+ ARRAY['SAML 2.0 or OpenID Connect', 'Role mapping from AD groups',
+  'SCIM 2.0 for provisioning and deprovisioning', 'The mobile app included']),
 ('channels-apis', 'en',
  ARRAY['API keys', 'OAuth client secrets', 'mTLS certificates', 'EBICS keys',
   'signing certificates'],
@@ -331,7 +481,12 @@ INSERT INTO demo_family VALUES
   'Audit log for {s}', 'Manage {s} per subsidiary',
   'Role-based access to {s}', 'Rotate {s} without downtime'],
  ARRAY['in the portal', 'via API', 'with four-eyes approval',
-  'for our test environment']),
+  'for our test environment'],
+ ARRAY['Our EBICS certificates expire every year, and the renewal is a manual process on both sides.',
+  'Last year an expired certificate stopped our payment files for half a day.',
+  'Our security team wants us to rotate all credentials every 90 days.'],
+ ARRAY['Expiry alerts 30 days in advance', 'Rotation without downtime',
+  'An audit log of every change', 'Four-eyes approval for new keys']),
 ('channels-apis', 'en',
  ARRAY['payments API', 'account information API', 'trade finance API',
   'FX API', 'custody API', 'statements API'],
@@ -341,9 +496,15 @@ INSERT INTO demo_family VALUES
   'Idempotency keys in the {s}', 'Bulk endpoints in the {s}',
   'Cursor pagination in the {s}', 'Event streaming for the {s}',
   'Status page for the {s}'],
- ARRAY['with a public changelog',
-  'with code samples in Java and Python',
-  'for all our subsidiaries']),
+ ARRAY['with a public changelog', 'with code samples in Java and Python',
+  'for all our subsidiaries'],
+ ARRAY['We are building a treasury integration layer and want to connect all our banks via API.',
+  'Our developers spent a lot of time figuring out the error codes of the current API.',
+  'Without a proper test setup, every change on our side has to be tested against production.'],
+ ARRAY['OAuth 2.0 client credentials with `private_key_jwt`',
+  'Webhook signatures (HMAC-SHA256)',
+  'Idempotency via an `Idempotency-Key` header',
+  'A sandbox with realistic test data', 'Clear error codes and a changelog']),
 ('channels-apis', 'en',
  ARRAY['EBICS', 'EBICS 3.0', 'host-to-host', 'SWIFT FileAct', 'SFTP'],
  ARRAY['Self-service onboarding for {s}', 'Monitoring of {s} file transfers',
@@ -351,14 +512,26 @@ INSERT INTO demo_family VALUES
   'Online certificate renewal for {s}', 'Fallback from {s} to the portal',
   'Distributed signature for {s}'],
  ARRAY['with PGP encryption', 'for all group companies', 'in the portal',
-  'with real-time alerts']),
+  'with real-time alerts'],
+ ARRAY['We exchange around {n} files per day with you through our file transfer platform.',
+  'When a file transfer fails, we usually notice only the next morning.',
+  'Setting up a new connection currently takes several weeks and many e-mails.'],
+ ARRAY['Status per file', 'Alerts by e-mail and webhook',
+  'A test environment with the same setup', 'Online certificate renewal']),
 ('channels-apis', 'en',
  ARRAY['the portal', 'the mobile app', 'the approval app', 'the dashboard'],
  ARRAY['Dark mode in {s}', 'Customisable start page in {s}',
   'Push notifications in {s}', 'WCAG 2.1 AA accessibility for {s}',
   'Biometric login for {s}', 'Faster search in {s}', 'Saved filters in {s}',
-  'Keyboard shortcuts in {s}'],
- ARRAY[]::text[]),
+  'Keyboard shortcuts in {s}', 'Larger fonts in {s}', 'Favourites in {s}',
+  'Longer session timeout in {s}', 'Guided tour for new users of {s}',
+  'Print view in {s}', 'Spanish and Polish language versions of {s}'],
+ ARRAY[]::text[],
+ ARRAY['We check the portal several times a day, mostly from laptops, sometimes from phones.',
+  'Several colleagues in our team work with screen readers or high zoom levels.',
+  'Most of our users need only three or four functions of the portal.'],
+ ARRAY['Works on small screens', 'Full keyboard navigation',
+  'Settings saved per user', 'The same functions in the app and in the portal']),
 ('channels-apis', 'en',
  ARRAY['user rights', 'signing rules', 'approval workflows', 'user roles',
   'account permissions'],
@@ -367,7 +540,12 @@ INSERT INTO demo_family VALUES
   'Bulk changes to {s}', 'Time-limited {s} for temporary staff',
   'Export of {s} for our auditors'],
  ARRAY['in the portal', 'per subsidiary', 'with four-eyes approval',
-  'via API']),
+  'via API'],
+ ARRAY['Our internal audit asked for a complete record of who changed which user rights and when.',
+  'We have about {n} users in the portal, spread over several subsidiaries.',
+  'Onboarding a new user currently takes about two weeks because of paper forms.'],
+ ARRAY['Changes with four-eyes approval', 'A complete audit log',
+  'An export for our auditors', 'Templates for typical roles']),
 ('channels-apis', 'de',
  ARRAY['unserem Azure AD', 'Microsoft Entra ID', 'Okta',
   'unserem Identity Provider'],
@@ -375,7 +553,10 @@ INSERT INTO demo_family VALUES
   'Rollen aus Gruppen in {s} übernehmen', 'Mobile Anmeldung mit {s}',
   'Zwei-Faktor-Freigabe mit {s}'],
  ARRAY['für alle Tochtergesellschaften', 'inklusive Freigabe-App',
-  'per SAML 2.0', 'per OpenID Connect']),
+  'per SAML 2.0', 'per OpenID Connect'],
+ ARRAY['Unsere IT-Sicherheitsrichtlinie schreibt Single Sign-on für alle externen Webanwendungen vor.',
+  'Ausscheidende Mitarbeiter müssen wir heute in jedem Bankportal einzeln deaktivieren.'],
+ NULL),
 ('channels-apis', 'de',
  ARRAY['API-Schlüssel', 'EBICS-Schlüssel', 'Zertifikate',
   'OAuth-Client-Secrets'],
@@ -383,7 +564,10 @@ INSERT INTO demo_family VALUES
   'Audit-Log für {s}', '{s} ohne Ausfallzeit erneuern',
   '{s} je Tochtergesellschaft verwalten'],
  ARRAY['mit Vier-Augen-Prinzip', 'für die Testumgebung',
-  'für alle Konzerngesellschaften']),
+  'für alle Konzerngesellschaften'],
+ ARRAY['Unsere EBICS-Zertifikate laufen jährlich ab, und die Erneuerung ist auf beiden Seiten manuell.',
+  'Unsere IT-Sicherheit möchte alle Zugangsdaten alle 90 Tage erneuern.'],
+ NULL),
 ('channels-apis', 'de',
  ARRAY['im Portal', 'in der App', 'in der Freigabe-App'],
  ARRAY['Dark Mode {s}', 'Push-Benachrichtigungen {s}', 'Gespeicherte Filter {s}',
@@ -391,7 +575,111 @@ INSERT INTO demo_family VALUES
   'Anpassbare Startseite {s}', 'Favoriten und Tastaturkürzel {s}',
   'Konfigurierbares Dashboard {s}', 'Biometrische Anmeldung {s}',
   'Hilfetexte auf Deutsch und Englisch {s}'],
- ARRAY[]::text[]);
+ ARRAY[]::text[],
+ ARRAY['Wir nutzen das Portal mehrmals täglich, meist am Laptop, manchmal am Smartphone.',
+  'Die meisten unserer Nutzer brauchen nur drei oder vier Funktionen des Portals.'],
+ NULL);
+
+-- Comments clients make about ideas of a family, keyed by the family's
+-- first subject.
+UPDATE demo_family f SET comments = v.comments FROM (VALUES
+('MT940 statements', ARRAY[
+ 'Would this also cover camt.054 debit notifications?',
+ 'Please keep supporting `camt.053.001.02` for a while, our ERP is not ready for version 08 yet.',
+ 'Does this include our accounts in the US (BAI2)?',
+ 'For us the key point is the `EndToEndId` – without it the matching in {erp} fails.']),
+('SEPA Instant payments', ARRAY[
+ 'Would this also work for SEPA Instant, which runs 24/7?',
+ 'Please show the cut-off times in our local time zone – we pay from three continents.',
+ 'For us the key point is the `EndToEndId` – without it the matching in {erp} fails.',
+ 'Does this also cover payments released via EBICS with a distributed signature?']),
+('cash positions', ARRAY[
+ 'Would this also include our accounts at other banks via MT940?',
+ 'An alert by e-mail would be enough for us, no need for the app.',
+ 'Please allow us to group the accounts the way our treasury is organised.']),
+('virtual accounts', ARRAY[
+ 'Would the virtual account number show up in the camt.054 as well?',
+ 'We would need about {n} new virtual accounts per month.',
+ 'Please make sure our names for the accounts are visible in the statements.']),
+('cash pooling', ARRAY[
+ 'Does this work for cross-border pools as well?',
+ 'Our tax department would love an interest statement per entity.',
+ 'Please include the intercompany balances, our auditors always ask for them.']),
+('letters of credit', ARRAY[
+ 'Would this also work for standby LCs?',
+ 'Does this cover export LCs advised by other banks?',
+ 'A copy of every amendment would be essential for us.']),
+('bank guarantees', ARRAY[
+ 'Please include the MT760 text so that our legal team can check the wording.',
+ 'We would need this for guarantees issued by your branches abroad as well.',
+ 'Expiry reminders 30 and 7 days before would be perfect.']),
+('supply chain finance', ARRAY[
+ 'Would this also be open to our suppliers in Turkey?',
+ 'Our suppliers mostly send e-invoices – please support XRechnung and ZUGFeRD.',
+ 'Real-time limits would help our purchasing team a lot.']),
+('bills of lading', ARRAY[
+ 'Which eBL platforms would you accept?',
+ 'Our freight forwarder would be happy to join a pilot.',
+ 'Please keep paper originals as a fallback for countries that do not accept electronic documents.']),
+('corporate actions', ARRAY[
+ 'Would this cover income events as well as mandatory events?',
+ 'Please send the webhook when an event is *updated*, not only when it is created.',
+ 'We need the ISIN and the record date in the notification.']),
+('proxy voting', ARRAY[
+ 'Please show deadlines in the market time zone and in ours.',
+ 'Would this include the meeting agendas in English?',
+ 'We vote for {n} funds – bulk instructions are a must.']),
+('settlement status', ARRAY[
+ 'Does this also include the CSDR penalty amounts?',
+ 'We would need the matching status of the counterparty as well.',
+ 'Intraday would be enough for us, real time is nice to have.']),
+('withholding tax reclaims', ARRAY[
+ 'Does this also include the CSDR penalty amounts?',
+ 'A breakdown per ISIN would help us a lot with the allocation.',
+ 'Please include the expected payment date of each reclaim.']),
+('FX forwards', ARRAY[
+ 'Would this also work for NDFs in INR and KRW?',
+ 'Please include the EMIR UTI, our reporting needs it.',
+ 'Rollover at the historic rate would be important for our hedge accounting.',
+ 'For us, partial drawdowns are the key feature.']),
+('FX rates', ARRAY[
+ 'Would be great to see the forward points separately.',
+ 'Please include the time stamp of each rate.',
+ 'We would need the rates before 8:00 CET.']),
+('currency conversions', ARRAY[
+ 'Please show the margin separately from the rate.',
+ 'Would this also work for incoming payments in USD?',
+ 'Same-day value would be a big plus for our entities in Asia.']),
+('FX exposures', ARRAY[
+ 'Please include the EMIR UTI, our reporting needs it.',
+ 'An export to {tms} would be ideal.',
+ 'Our auditors would love this.']),
+('our Azure AD', ARRAY[
+ 'Please support Entra ID groups for role mapping.',
+ 'Deprovisioning is even more important to us than provisioning.',
+ 'Would this also cover the approval app on our phones?']),
+('API keys', ARRAY[
+ 'We need `private_key_jwt` – shared secrets are no longer allowed by our security team.',
+ 'Expiry alerts should go to a shared mailbox, not only to one user.',
+ 'Please allow overlapping validity so that we can rotate without downtime.']),
+('payments API', ARRAY[
+ 'A sandbox with realistic data would help our developers a lot.',
+ 'Please publish an OpenAPI spec so that we can generate the client.',
+ 'Webhooks must be signed, otherwise our firewall team will not approve them.']),
+('EBICS', ARRAY[
+ 'Would this also cover EBICS 3.0?',
+ 'An alert within 15 minutes of a failed upload would already help.',
+ 'Please keep the process for the initialisation letter simple.']),
+('the portal', ARRAY[
+ 'Yes please! The current design is hard to read on a laptop screen.',
+ 'Would be great in the approval app as well.',
+ 'Our colleagues who use screen readers would really appreciate it.']),
+('user rights', ARRAY[
+ 'Please support Entra ID groups for role mapping.',
+ 'A CSV export would be enough for our auditors.',
+ 'Templates for typical roles would save us a lot of time.'])
+) v(first_subject, comments)
+WHERE f.subjects[1] = v.first_subject;
 
 -- Sentences, list items and comments; area NULL: any area.
 CREATE TEMP TABLE demo_text (
@@ -416,89 +704,7 @@ INSERT INTO demo_text VALUES
  'Hannah', 'Kenji', 'Zofia', 'Oscar', 'Leila', 'Ethan', 'Marta', 'Sven',
  'Nadia', 'Arjun', 'Emma', 'Mikko', 'Lucía']),
 
--- Idea bodies: context per area
-('cash-management', 'en', 'ctx', ARRAY[
- 'Our treasury team reconciles about {n} accounts in Germany and {cty} every morning.',
- 'Today we download the statements manually from the portal and upload them to {erp}, which takes roughly {h} hours a week.',
- 'At month-end close, the delay between booking and reporting leaves open items in our bank reconciliation.',
- 'We run a payment factory for {n} group companies, and all payments are released centrally.',
- 'Our auditors asked us to reduce the manual steps in our payment process.',
- 'Since we moved to {erp}, our ERP expects ISO 20022 formats throughout.',
- 'Our cash position is currently built in Excel from several bank portals.',
- 'Intraday liquidity has become much more important for us since interest rates went up.',
- 'Our shared service centre in {cty} works on a different schedule than our headquarters.',
- 'Other banks we work with already offer this, so today we maintain two different processes.']),
-('cash-management', 'de', 'ctx', ARRAY[
- 'Unser Treasury stimmt jeden Morgen rund {n} Konten in Deutschland und {land} ab.',
- 'Aktuell laden wir die Auszüge manuell im Portal herunter und spielen sie in {erp} ein – das kostet uns etwa {h} Stunden pro Woche.',
- 'Beim Monatsabschluss führt der Zeitversatz zwischen Buchung und Reporting zu offenen Posten in der Bankabstimmung.',
- 'Wir betreiben eine Payment Factory für {n} Konzerngesellschaften; alle Zahlungen werden zentral freigegeben.',
- 'Unsere Wirtschaftsprüfer haben uns gebeten, manuelle Schritte im Zahlungsprozess zu reduzieren.',
- 'Unsere Liquiditätsplanung entsteht derzeit in Excel aus mehreren Bankportalen.',
- 'Andere Banken bieten das bereits an, daher pflegen wir heute zwei unterschiedliche Prozesse.']),
-('trade-finance', 'en', 'ctx', ARRAY[
- 'We open around {n} import LCs per month, mostly for suppliers in {cty}.',
- 'Tracking the status of our guarantees currently means e-mails and phone calls with the trade desk.',
- 'Our project business requires performance and advance payment guarantees for almost every contract.',
- 'The document check often delays the release of goods at the port.',
- 'Our legal department spends a lot of time aligning guarantee wording with beneficiaries.',
- 'We still receive original documents by courier, which adds several days to each transaction.',
- 'Our suppliers keep asking for earlier payment, and we would like to support them without extending our balance sheet.',
- 'Amendments are still submitted as scanned PDF forms with wet-ink signatures.',
- 'Our trade finance team sits in {cty} and Hamburg and needs the same view of all open instruments.']),
-('trade-finance', 'de', 'ctx', ARRAY[
- 'Wir eröffnen rund {n} Import-Akkreditive pro Monat, überwiegend für Lieferanten in {land}.',
- 'Den Status unserer Avale verfolgen wir heute per E-Mail und Telefon mit dem Trade-Desk.',
- 'Unser Projektgeschäft erfordert für fast jeden Auftrag Vertragserfüllungs- und Anzahlungsbürgschaften.',
- 'Änderungen reichen wir noch immer als eingescannte PDF-Formulare mit Unterschrift ein.',
- 'Originaldokumente kommen weiterhin per Kurier, was jede Transaktion um Tage verzögert.']),
-('securities-services', 'en', 'ctx', ARRAY[
- 'We hold securities in {n} markets through your custody network.',
- 'Corporate action notifications currently reach us by SWIFT `MT564` and by e-mail, and we reconcile both manually.',
- 'Our fund administration needs settlement information before the end-of-day batch.',
- 'Since CSDR came into force, penalties have become a recurring topic in our monthly reporting.',
- 'Withholding tax reclaims take too long, and we have little visibility of their status.',
- 'Our portfolio management system expects positions in a structured format every morning.',
- 'Proxy voting deadlines are often shorter than our internal approval process.',
- 'We manage {n} sub-accounts for different funds and mandates.']),
-('securities-services', 'de', 'ctx', ARRAY[
- 'Wir verwahren Wertpapiere in {n} Märkten über Ihr Custody-Netzwerk.',
- 'Kapitalmaßnahmen erreichen uns heute per `MT564` und per E-Mail; beides gleichen wir manuell ab.',
- 'Seit Inkrafttreten von CSDR sind Penalties ein fester Punkt in unserem Monatsreporting.',
- 'Quellensteuer-Rückforderungen dauern zu lange, und wir haben kaum Einblick in den Status.',
- 'Die Fristen für Hauptversammlungen sind oft kürzer als unser interner Freigabeprozess.']),
-('fx', 'en', 'ctx', ARRAY[
- 'We hedge our USD and CNY exposure with rolling forwards every month.',
- 'Our subsidiaries in {cty} pay suppliers in local currency and convert centrally.',
- 'Rolling a forward currently requires a phone call and two confirmations.',
- 'Our hedge accounting documentation needs the trade details in a structured format.',
- 'We trade about {n} FX deals per month, most of them below EUR 1m.',
- 'The spread on small conversions is hard to explain to our controlling department.',
- 'We would like to reduce the manual bookings in our treasury management system ({tms}).',
- 'Our treasury policy requires a pre-trade check against the approved limits.']),
-('fx', 'de', 'ctx', ARRAY[
- 'Wir sichern unser USD- und CNY-Exposure monatlich mit rollierenden Termingeschäften ab.',
- 'Das Prolongieren eines Termingeschäfts erfordert heute einen Anruf und zwei Bestätigungen.',
- 'Für unser Hedge Accounting benötigen wir die Geschäftsdaten in strukturierter Form.',
- 'Wir handeln rund {n} Devisengeschäfte pro Monat, die meisten unter 1 Mio. EUR.',
- 'Die Spreads bei kleinen Konvertierungen sind unserem Controlling schwer zu erklären.']),
-('channels-apis', 'en', 'ctx', ARRAY[
- 'We have about {n} users in the portal, spread over several subsidiaries.',
- 'Our IT security policy requires single sign-on for all external web applications.',
- 'We are building a treasury integration layer and want to connect all our banks via API.',
- 'Onboarding a new user currently takes about two weeks because of paper forms.',
- 'Our EBICS certificates expire every year, and the renewal is a manual process on both sides.',
- 'Our developers spent a lot of time figuring out the error codes of the current API.',
- 'We check the portal several times a day, mostly from laptops, sometimes from phones.',
- 'Our internal audit asked for a complete record of who changed which user rights and when.']),
-('channels-apis', 'de', 'ctx', ARRAY[
- 'Wir haben rund {n} Nutzer im Portal, verteilt auf mehrere Tochtergesellschaften.',
- 'Unsere IT-Sicherheitsrichtlinie schreibt Single Sign-on für alle externen Webanwendungen vor.',
- 'Das Onboarding eines neuen Nutzers dauert wegen Papierformularen derzeit etwa zwei Wochen.',
- 'Unsere EBICS-Zertifikate laufen jährlich ab, und die Erneuerung ist auf beiden Seiten manuell.',
- 'Unsere interne Revision verlangt einen lückenlosen Nachweis, wer wann welche Rechte geändert hat.']),
-
--- Idea bodies: list items per area
+-- Idea bodies: list items per area, for families without their own
 ('cash-management', 'en', 'bullet', ARRAY[
  'Support for `camt.053.001.08` and `camt.052.001.08`',
  'Delivery via EBICS order type `C53`', 'Filter by account group and currency',
@@ -564,14 +770,20 @@ INSERT INTO demo_text VALUES
 (NULL, 'en', 'proposal', ARRAY[
  '**Our request:** {title}.',
  'We would therefore like to propose: **{title}**.',
- 'In short: {title}.',
- 'Our suggestion: {title} – ideally as part of the standard offering, not as a paid add-on.',
  '**Proposal:** {title}. We would be happy to test a first version.',
  'What we are looking for: *{title}*.']),
 (NULL, 'de', 'proposal', ARRAY[
- '**Unser Vorschlag:** {title}.', 'Kurz gesagt: {title}.',
- 'Wir wünschen uns: **{title}**.',
+ '**Unser Vorschlag:** {title}.', 'Wir wünschen uns: **{title}**.',
  '**Anregung:** {title}. Gerne testen wir eine erste Version.']),
+(NULL, 'en', 'proposal_plain', ARRAY[
+ 'Could you put this on the roadmap? It would remove a manual step for us.',
+ 'Ideally this would be part of the standard offering, not a paid add-on.',
+ 'We believe many clients would benefit from this.',
+ 'It should work the same way for all our entities and accounts.']),
+(NULL, 'de', 'proposal_plain', ARRAY[
+ 'Könnten Sie das in die Roadmap aufnehmen? Es würde uns einen manuellen Schritt ersparen.',
+ 'Davon würden sicher viele Kunden profitieren.',
+ 'Das sollte für alle unsere Gesellschaften und Konten gleich funktionieren.']),
 (NULL, 'en', 'bullet_intro', ARRAY['What we need:',
  'Ideally it would include:', 'Must-haves for us:']),
 (NULL, 'de', 'bullet_intro', ARRAY['Was wir brauchen:',
@@ -586,7 +798,7 @@ INSERT INTO demo_text VALUES
  'Even a simple first version would already help.',
  'Thanks for considering it!',
  'Let us know if you need sample files – we can share anonymised examples.',
- 'This is currently the most frequent complaint from our accounting team.',
+ 'This is currently the most frequent complaint from our users.',
  '**Priority for us: high.**']),
 (NULL, 'de', 'closing', ARRAY[
  'Das würde unserem Team rund {h} Stunden pro Monat sparen.',
@@ -633,50 +845,48 @@ INSERT INTO demo_text VALUES
  'Gibt es hierzu einen neuen Stand?',
  'Bitte auch an das Vier-Augen-Prinzip denken.',
  '+1 von uns.']),
-('cash-management', 'en', 'comment', ARRAY[
- 'Would this also cover camt.054 debit notifications?',
- 'Does this include our accounts in the US (BAI2)?',
- 'For us the key point is the `EndToEndId` – without it the matching in {erp} fails.',
- 'Please keep supporting `camt.053.001.02` for a while, our ERP is not ready for version 08 yet.',
- 'What about weekend bookings? SEPA Instant runs 24/7 after all.']),
-('trade-finance', 'en', 'comment', ARRAY[
- 'Would this also work for standby LCs?',
- 'Please include the MT760 text so that our legal team can check the wording.',
- 'We would need this for guarantees issued by your branches abroad as well.',
- 'Does this cover export LCs advised by other banks?',
- 'Expiry reminders 30 and 7 days before would be perfect.']),
-('securities-services', 'en', 'comment', ARRAY[
- 'Would this cover income events as well as mandatory events?',
- 'Please send the webhook when an event is *updated*, not only when it is created.',
- 'We need the ISIN and the record date in the notification.',
- 'Does this also include the CSDR penalty amounts?',
- 'Please show deadlines in the market time zone and ours.']),
-('fx', 'en', 'comment', ARRAY[
- 'Would this also work for NDFs in INR and KRW?',
- 'Please include the EMIR UTI, our reporting needs it.',
- 'Rollover at the historic rate would be important for our hedge accounting.',
- 'For us, partial drawdowns are the key feature.',
- 'Would be great to see the forward points separately.']),
-('channels-apis', 'en', 'comment', ARRAY[
- 'Please support Entra ID groups for role mapping.',
- 'A sandbox with realistic data would help our developers a lot.',
- 'Please publish an OpenAPI spec so that we can generate the client.',
- 'We need `private_key_jwt` – shared secrets are no longer allowed by our security team.',
- 'Webhooks must be signed, otherwise our firewall team will not approve them.']),
-
 -- Comments by the author of the idea
 (NULL, 'en', 'reply', ARRAY[
  'Thanks for the support, everyone!',
  'To clarify: we need this for all accounts, not only the EUR ones.',
- '@{pm_first} happy to share sample files if that helps.',
- 'Thanks – looking forward to it.',
  'Exactly, that would cover our use case.',
  'Good question – in our case it is about {n} transactions a day.']),
 (NULL, 'de', 'reply', ARRAY[
  'Danke für die Unterstützung!',
  'Zur Klarstellung: Wir brauchen das für alle Konten, nicht nur für EUR.',
- 'Danke für die Rückmeldung!',
  'Gute Frage – bei uns sind es etwa {n} Buchungen pro Tag.']),
+-- ... once the bank has answered
+(NULL, 'en', 'reply_answered', ARRAY[
+ '@{pm_first} happy to share sample files if that helps.',
+ 'Thanks – looking forward to it.',
+ 'Thanks for the quick answer, {pm_first}!']),
+(NULL, 'de', 'reply_answered', ARRAY[
+ 'Danke für die Rückmeldung!',
+ 'Danke, {pm_first} – wir freuen uns darauf.']),
+
+-- Comments after the release or the decline
+(NULL, 'en', 'comment_released', ARRAY[
+ 'Works well for us – thanks for delivering this!',
+ 'Great, we switched last week and it saves us a lot of time.',
+ 'Thanks! One small wish: an export would be helpful as well.',
+ 'We tested it – works as described.',
+ 'Nice. Is it also available in the mobile app?']),
+(NULL, 'de', 'comment_released', ARRAY[
+ 'Funktioniert bei uns gut – danke für die Umsetzung!',
+ 'Super, wir nutzen es seit letzter Woche.',
+ 'Danke! Ein kleiner Wunsch: Ein Export wäre noch hilfreich.']),
+(NULL, 'en', 'comment_declined', ARRAY[
+ 'Pity. Please reconsider – it is still relevant for us.',
+ 'Understood, thanks for the transparent answer.',
+ 'Would a smaller version be possible, for example only for EUR accounts?']),
+(NULL, 'de', 'comment_declined', ARRAY[
+ 'Schade. Für uns bleibt das Thema relevant.',
+ 'Verstanden, danke für die offene Antwort.']),
+(NULL, 'en', 'staff_after', ARRAY[
+ 'Thanks for the feedback – we have passed it on to the team.',
+ 'Good to hear! We will look into this in one of the next releases.']),
+(NULL, 'de', 'staff_after', ARRAY[
+ 'Danke für die Rückmeldung – wir geben das an das Team weiter.']),
 
 -- Comments by product managers after their first answer
 (NULL, 'en', 'staff', ARRAY[
@@ -740,6 +950,20 @@ INSERT INTO demo_text VALUES
 -- Helpers (temporary, gone with the session)
 -- ---------------------------------------------------------------------------
 
+-- The data is made as of this moment, so that it is the same every time,
+-- and moved by shift(): the whole days from there to now (less an hour, so
+-- that a change of summer time never puts anything in the future).
+CREATE FUNCTION pg_temp.vnow() RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT timestamptz '2025-06-27 16:30:00+02'
+$$;
+
+CREATE FUNCTION pg_temp.shift() RETURNS interval
+LANGUAGE sql STABLE AS $$
+	SELECT make_interval(days => floor((extract(epoch FROM now() -
+	    pg_temp.vnow()) - 3600) / 86400)::integer)
+$$;
+
 CREATE FUNCTION pg_temp.t(p_kind text, p_area text, p_lang text)
 RETURNS text[] LANGUAGE sql STABLE AS $$
 	SELECT items FROM pg_temp.demo_text
@@ -773,8 +997,9 @@ BEGIN
 	s := replace(s, '{n}', (4 + floor(random() * 57))::integer::text);
 	s := replace(s, '{h}', (3 + floor(random() * 38))::integer::text);
 	IF position('{erp}' IN s) > 0 THEN
-		s := replace(s, '{erp}', pg_temp.pick(ARRAY['SAP S/4HANA', 'SAP ECC',
-		    'Oracle NetSuite', 'Microsoft Dynamics 365', 'Infor LN']));
+		s := replace(s, '{erp}', pg_temp.pick(ARRAY['SAP S/4HANA',
+		    'SAP ECC', 'Oracle NetSuite', 'Microsoft Dynamics 365',
+		    'Infor LN']));
 	END IF;
 	IF position('{tms}' IN s) > 0 THEN
 		s := replace(s, '{tms}', pg_temp.pick(ARRAY['Kyriba', 'SAP TRM',
@@ -786,45 +1011,41 @@ BEGIN
 		    'India', 'the UK', 'Brazil', 'Turkey']));
 	END IF;
 	IF position('{land}' IN s) > 0 THEN
-		s := replace(s, '{land}', pg_temp.pick(ARRAY['Polen', 'Tschechien',
-		    'Singapur', 'den USA', 'Mexiko', 'China', 'Indien',
-		    'Großbritannien', 'Österreich', 'der Schweiz']));
+		s := replace(s, '{land}', pg_temp.pick(ARRAY['Polen',
+		    'Tschechien', 'Singapur', 'den USA', 'Mexiko', 'China',
+		    'Indien', 'Großbritannien', 'Österreich', 'der Schweiz']));
 	END IF;
 	RETURN s;
 END
 $$;
 
--- A moment of a working day (Berlin time) on or near the day of t, within
--- [lo, hi]: people propose, vote and comment mostly in office hours.
+-- A moment in office hours (Berlin time, 7:30 to 18:30, mostly around
+-- midday) of the day of t, within [lo, hi]: people propose, vote and
+-- comment mostly at work.
 CREATE FUNCTION pg_temp.office(t timestamptz, lo timestamptz, hi timestamptz)
 RETURNS timestamptz LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-	d timestamp;
-	dow integer;
+	u1 double precision := random();
+	u2 double precision := random();
+	u3 double precision := random();
 	r timestamptz;
 BEGIN
 	IF hi <= lo THEN
 		RETURN hi;
 	END IF;
-	d := date_trunc('day', t AT TIME ZONE 'Europe/Berlin');
-	dow := extract(isodow FROM d);
-	IF dow = 6 AND random() < 0.85 THEN
-		d := d - interval '1 day';
-	ELSIF dow = 7 AND random() < 0.85 THEN
-		d := d + interval '1 day';
-	END IF;
-	r := (d + make_interval(secs => 3600 * (7.5 + 5.5 * (random() +
-	    random())))) AT TIME ZONE 'Europe/Berlin';
+	r := (date_trunc('day', t AT TIME ZONE 'Europe/Berlin') +
+	    make_interval(secs => 3600 * (7.5 + 5.5 * (u1 + u2))))
+	    AT TIME ZONE 'Europe/Berlin';
 	IF r < lo OR r > hi THEN
-		r := lo + (hi - lo) * random();
+		r := lo + (hi - lo) * u3;
 	END IF;
 	RETURN r;
 END
 $$;
 
--- A title of a family of the area and language: (subject, title).
+-- A title of a family of the area and language: (family, subject, title).
 CREATE FUNCTION pg_temp.make_title(p_area text, p_lang text,
-    OUT subject text, OUT title text)
+    OUT fam integer, OUT subject text, OUT title text)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	f record;
@@ -837,10 +1058,12 @@ BEGIN
 	    ORDER BY -ln(1 - random()) / sqrt(cardinality(subjects) *
 	    cardinality(templates))
 	    LIMIT 1;
+	fam := f.fam;
 	subject := pg_temp.pick(f.subjects);
 	base := pg_temp.ucfirst(replace(pg_temp.pick(f.templates), '{s}',
 	    subject));
-	IF random() < 0.55 THEN
+	-- (German: none after a verb at the end, "... abrufen".)
+	IF random() < 0.55 AND base !~ ' [a-zäöüß]+en$' THEN
 		q := pg_temp.pick(f.qualifiers);
 	END IF;
 	IF q IS NOT NULL THEN
@@ -850,7 +1073,12 @@ BEGIN
 		    base ~* ('\m' || w || '\M')) OR
 		    position(lower(q) IN lower(base)) > 0 OR
 		    (q ~* 'portal' AND base ~* 'portal') OR
-		    (q ~* 'API' AND base ~* 'API') THEN
+		    (q ~* 'API' AND base ~* 'API') OR
+		    EXISTS (SELECT 1 FROM regexp_split_to_table(lower(q),
+			'[^[:alnum:]äöüß-]+') x
+			WHERE char_length(x) >= 6
+			AND lower(base) ~ ('\m' || x || '\M'))
+		THEN
 			q := NULL;
 		END IF;
 	END IF;
@@ -863,36 +1091,43 @@ $$;
 
 -- The Markdown body of an idea: 2-4 paragraphs, sometimes a list or
 -- headings.
-CREATE FUNCTION pg_temp.idea_body(p_area text, p_lang text, p_title text)
+CREATE FUNCTION pg_temp.idea_body(p_fam integer, p_title text)
 RETURNS text LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
+	f record;
 	ctx text;
 	prop text;
+	plain text;
 	bul text;
 	clo text;
 	r double precision := random();
 	parts text[];
 BEGIN
-	ctx := pg_temp.pick_n(pg_temp.t('ctx', p_area, p_lang),
-	    1 + (random() < 0.6)::integer, ' ');
-	prop := replace(pg_temp.pick(pg_temp.t('proposal', NULL, p_lang)),
+	SELECT * INTO f FROM pg_temp.demo_family WHERE fam = p_fam;
+	ctx := pg_temp.pick_n(f.context, 1 + (random() < 0.55)::integer, ' ');
+	prop := replace(pg_temp.pick(pg_temp.t('proposal', NULL, f.lang)),
 	    '{title}', p_title);
-	bul := '- ' || pg_temp.pick_n(pg_temp.t('bullet', p_area, p_lang),
+	plain := pg_temp.pick(pg_temp.t('proposal_plain', NULL, f.lang));
+	bul := '- ' || pg_temp.pick_n(coalesce(f.bullets,
+	    pg_temp.t('bullet', f.area, f.lang)),
 	    2 + floor(random() * 3)::integer, E'\n- ');
-	clo := pg_temp.pick_n(pg_temp.t('closing', NULL, p_lang),
+	clo := pg_temp.pick_n(pg_temp.t('closing', NULL, f.lang),
 	    1 + (random() < 0.3)::integer, ' ');
 	IF r < 0.35 THEN
-		parts := ARRAY[ctx, prop, clo];
+		parts := ARRAY[ctx, CASE WHEN random() < 0.5 THEN prop
+		    ELSE plain END, clo];
 	ELSIF r < 0.65 THEN
-		parts := ARRAY[ctx, prop || ' ' ||
-		    pg_temp.pick(pg_temp.t('bullet_intro', NULL, p_lang)), bul, clo];
+		parts := ARRAY[ctx, CASE WHEN random() < 0.5 THEN prop
+		    ELSE plain END || ' ' ||
+		    pg_temp.pick(pg_temp.t('bullet_intro', NULL, f.lang)),
+		    bul, clo];
 	ELSIF r < 0.80 THEN
-		parts := ARRAY[CASE p_lang WHEN 'de' THEN '### Hintergrund'
+		parts := ARRAY[CASE f.lang WHEN 'de' THEN '### Hintergrund'
 		    ELSE '### Background' END, ctx,
-		    CASE p_lang WHEN 'de' THEN '### Vorschlag'
+		    CASE f.lang WHEN 'de' THEN '### Vorschlag'
 		    ELSE '### Proposal' END, prop, bul];
 	ELSE
-		parts := ARRAY[prop, ctx, clo];
+		parts := ARRAY[prop, ctx, plain || ' ' || clo];
 	END IF;
 	RETURN pg_temp.fill(array_to_string(parts, E'\n\n'));
 END
@@ -904,7 +1139,7 @@ $$;
 
 CREATE TEMP TABLE demo_org ON COMMIT DROP AS
 SELECT v.n, v.name, v.size, v.german, NULL::bigint AS id,
-    now() - make_interval(secs => 86400 * CASE WHEN v.n <= 24
+    pg_temp.vnow() - make_interval(secs => 86400 * CASE WHEN v.n <= 24
 	THEN 575 + 30 * r.r1 ELSE 90 + 450 * r.r1 END) AS onboard,
     0.4 + 1.6 * r.r2 AS activity
 FROM (VALUES
@@ -953,11 +1188,11 @@ JOIN (SELECT g AS n, random() AS r1, random() AS r2
     FROM generate_series(1, 40) g) r USING (n);
 
 -- The demo client's organisation was there from the start.
-UPDATE demo_org SET onboard = now() - interval '604 days', activity = 1.5
-    WHERE n = 1;
+UPDATE demo_org SET onboard = pg_temp.vnow() - interval '604 days',
+    activity = 1.5 WHERE n = 1;
 
 INSERT INTO organizations (name, created_at)
-SELECT name, onboard FROM demo_org ORDER BY onboard
+SELECT name, onboard + pg_temp.shift() FROM demo_org ORDER BY onboard
 ON CONFLICT ((lower(name))) DO NOTHING;
 
 UPDATE demo_org d SET id = o.id FROM organizations o
@@ -988,7 +1223,7 @@ CREATE TEMP TABLE demo_user (
 
 INSERT INTO demo_user (email, display_name, role, staff_no, lang, created_at)
 SELECT v.email, v.name, v.role, v.no, v.lang,
-    now() - make_interval(days => v.days, hours => v.no)
+    pg_temp.vnow() - make_interval(days => v.days, hours => v.no)
 FROM (VALUES
 	('admin1@example.test', 'Sabine Wolff', 'admin', 1, 'de', 660),
 	('admin2@example.test', 'Thomas Richter', 'admin', 2, 'de', 650),
@@ -1017,16 +1252,18 @@ SELECT format('client%s@example.test', lpad(b.g::text, 3, '0')),
     CASE WHEN o.german AND b.r1 < 0.75
 	THEN pg_temp.pick(pg_temp.t('first', NULL, 'de'))
 	ELSE pg_temp.pick(pg_temp.t('first', NULL, 'en')) END || ' ' ||
-	substr('ABCDEFGHIJKLMNOPRSTUVWZ', 1 + floor(b.r5 * 23)::integer, 1) || '.',
+	substr('ABCDEFGHIJKLMNOPRSTUVWZ', 1 + floor(b.r5 * 23)::integer, 1)
+	|| '.',
     'client', b.g, o.n, o.id,
     CASE WHEN o.german THEN
 	CASE WHEN b.r2 < 0.6 THEN 'de' WHEN b.r2 < 0.85 THEN 'en' END
     ELSE
 	CASE WHEN b.r2 < 0.08 THEN 'de' WHEN b.r2 < 0.7 THEN 'en' END
     END,
-    least(now() - interval '20 days', CASE WHEN b.r3 < 0.85
+    least(pg_temp.vnow() - interval '20 days', CASE WHEN b.r3 < 0.85
 	THEN o.onboard + make_interval(secs => 86400 * 30 * b.r4 ^ 2)
-	ELSE o.onboard + (now() - interval '20 days' - o.onboard) * b.r4 END)
+	ELSE o.onboard + (pg_temp.vnow() - interval '20 days' - o.onboard) *
+	    b.r4 END)
 FROM b JOIN o ON b.g > o.hi - o.size AND b.g <= o.hi;
 
 -- The demo client: Hanseatic Logistics, from the first day, a keen author.
@@ -1037,13 +1274,14 @@ UPDATE demo_user SET display_name = 'Katrin M.', lang = 'de',
 
 UPDATE demo_user SET
     created_at = pg_temp.office(created_at, created_at - interval '1 day',
-	least(now() - interval '19 days', created_at + interval '1 day')),
+	least(pg_temp.vnow() - interval '19 days',
+	created_at + interval '1 day')),
     email_notifications = random() < 0.88
     WHERE role = 'client';
 UPDATE demo_user SET last_sign_in_at = pg_temp.office(greatest(created_at,
-    now() - make_interval(secs => 86400 * 120 * random() ^ 2.5)),
-    created_at, now() - interval '10 minutes');
-UPDATE demo_user SET last_sign_in_at = now() - interval '2 hours'
+    pg_temp.vnow() - make_interval(secs => 86400 * 120 * random() ^ 2.5)),
+    created_at, pg_temp.vnow() - interval '10 minutes');
+UPDATE demo_user SET last_sign_in_at = pg_temp.vnow() - interval '2 hours'
     WHERE client_no = 1 OR email IN ('pm1@example.test', 'admin1@example.test');
 UPDATE demo_user SET active = false WHERE client_no IN (57, 133, 241);
 
@@ -1062,7 +1300,8 @@ INSERT INTO users (email, display_name, role, organization_id, password_hash,
     lang, email_notifications, active, created_at, last_sign_in_at)
 SELECT email, display_name, role, org_id,
     '$argon2id$v=19$m=19456,t=2,p=1$MUVuOUh4cW5MOEJMcWZvdQ$gAI0yCtjsQafSf4rDtnUPTabSVYOKS4W6vBgMk6q7Hg',
-    lang, email_notifications, active, created_at, last_sign_in_at
+    lang, email_notifications, active, created_at + pg_temp.shift(),
+    last_sign_in_at + pg_temp.shift()
 FROM demo_user ORDER BY created_at, staff_no, client_no;
 
 UPDATE demo_user d SET id = u.id FROM users u
@@ -1082,8 +1321,9 @@ SELECT sha256(convert_to(u.email || random()::text || clock_timestamp()::text,
 	    WHEN u.r < 0.7 THEN 'admin2@example.test'
 	    ELSE 'pm' || (1 + floor(u.r * 70)::integer % 7) || '@example.test'
 	    END) END,
-    u.created_at - u.lag, u.created_at - u.lag + interval '7 days',
-    u.created_at, u.id
+    u.created_at - u.lag + pg_temp.shift(),
+    u.created_at - u.lag + interval '7 days' + pg_temp.shift(),
+    u.created_at + pg_temp.shift(), u.id
 FROM (SELECT *, random() AS r,
 	make_interval(secs => 3600 + 86400 * 3 * random()) AS lag
     FROM demo_user) u
@@ -1140,13 +1380,16 @@ SELECT b.n, a.id AS area_id, a.slug AS area, u.id AS author_id,
     CASE WHEN u.lang = 'de' THEN CASE WHEN b.rl < 0.3 THEN 'de' ELSE 'en' END
 	WHEN u.lang IS NULL AND o.german AND b.rl < 0.12 THEN 'de'
 	WHEN b.rl < 0.02 THEN 'de' ELSE 'en' END AS lang,
-    pg_temp.office(s.start + (now() - interval '1 hour' - s.start) *
-	b.rt ^ 0.75, s.start, now() - interval '30 minutes') AS created_at,
+    pg_temp.office(s.start + (pg_temp.vnow() - interval '1 hour' -
+	s.start) * b.rt ^ 0.75, s.start, pg_temp.vnow() - interval '30 minutes')
+	AS created_at,
     (SELECT p.id FROM demo_user p WHERE p.role = 'pm' AND
 	p.staff_no = a.pms[1 + floor(b.rp * cardinality(a.pms))::integer])
 	AS pm_id,
     NULL::text AS status, NULL::timestamptz AS first_response_at,
-    NULL::timestamptz AS updated_at, NULL::text AS subject,
+    NULL::timestamptz AS updated_at, NULL::text[] AS path,
+    NULL::integer AS fam,
+    NULL::text AS subject,
     NULL::text AS title, NULL::text AS body, NULL::bigint AS id,
     NULL::timestamptz AS vote_end, NULL::bigint AS vote_rank,
     NULL::integer AS target, false AS trending, 0 AS n_comments
@@ -1156,13 +1399,13 @@ JOIN demo_user u ON u.role = 'client' AND b.rw * tot.w >= u.w_lo
     AND b.rw * tot.w < u.w_hi
 JOIN demo_org o ON o.n = u.org_n
 CROSS JOIN LATERAL (SELECT greatest(u.created_at + interval '2 days',
-    now() - interval '548 days') AS start) s;
+    pg_temp.vnow() - interval '548 days') AS start) s;
 
 -- Status: young ideas mostly new, the answered ones mostly older; about
 -- 60/15/10/7/5/3 % new/under_review/planned/in_progress/released/declined.
 WITH k AS (
 	SELECT n, random() AS r1, random() AS r2,
-	    extract(epoch FROM now() - created_at) / 86400 AS age
+	    extract(epoch FROM pg_temp.vnow() - created_at) / 86400 AS age
 	FROM demo_idea
 ), d AS (
 	SELECT n, r1 < 0.031 AND age > 10 AS declined,
@@ -1184,42 +1427,68 @@ FROM r WHERE r.n = i.n;
 
 UPDATE demo_idea SET first_response_at = pg_temp.office(created_at +
     least(make_interval(secs => 86400 * (1 + 25 * random() ^ 2)),
-    (now() - created_at) * 0.6), created_at + interval '1 hour',
-    now() - interval '10 minutes')
+    (pg_temp.vnow() - created_at) * 0.6), created_at + interval '1 hour',
+    pg_temp.vnow() - interval '10 minutes')
     WHERE status <> 'new';
 
-UPDATE demo_idea SET updated_at = CASE status
-	WHEN 'new' THEN CASE WHEN random() < 0.15 THEN created_at +
-	    least(interval '2 days', (now() - created_at) * 0.3) * random()
-	    ELSE created_at END
-	WHEN 'under_review' THEN first_response_at
-	WHEN 'declined' THEN first_response_at +
-	    (now() - first_response_at) * 0.2 * random()
-	ELSE pg_temp.office(first_response_at + (now() - first_response_at) *
-	    (0.2 + 0.7 * random()), first_response_at,
-	    now() - interval '5 minutes') END;
+-- The way each answered idea came to its status: one official response
+-- per step, the first at first_response_at, the last at updated_at.
+UPDATE demo_idea i SET path = CASE i.status
+	WHEN 'under_review' THEN ARRAY['under_review']
+	WHEN 'planned' THEN CASE WHEN x.r < 0.6 THEN ARRAY['planned']
+	    ELSE ARRAY['under_review', 'planned'] END
+	WHEN 'in_progress' THEN CASE
+	    WHEN x.r < 0.3 THEN ARRAY['under_review', 'in_progress']
+	    WHEN x.r < 0.7 THEN ARRAY['planned', 'in_progress']
+	    ELSE ARRAY['under_review', 'planned', 'in_progress'] END
+	WHEN 'released' THEN CASE
+	    WHEN x.r < 0.2 THEN ARRAY['under_review', 'released']
+	    WHEN x.r < 0.5 THEN ARRAY['planned', 'released']
+	    WHEN x.r < 0.8 THEN ARRAY['planned', 'in_progress', 'released']
+	    ELSE ARRAY['under_review', 'planned', 'in_progress', 'released'] END
+	WHEN 'declined' THEN CASE WHEN x.r < 0.5 THEN ARRAY['declined']
+	    ELSE ARRAY['under_review', 'declined'] END
+	END
+FROM (SELECT n, random() AS r FROM demo_idea) x WHERE x.n = i.n;
+
+-- Only the author's edits (before any answer) and the bank's responses
+-- change updated_at.
+UPDATE demo_idea SET updated_at = CASE
+	WHEN status = 'new' THEN CASE WHEN random() < 0.15 THEN created_at +
+	    least(interval '2 days', (pg_temp.vnow() - created_at) * 0.3) *
+	    random() ELSE created_at END
+	WHEN cardinality(path) = 1 THEN first_response_at
+	WHEN status = 'declined' THEN pg_temp.office(first_response_at +
+	    (pg_temp.vnow() - first_response_at) * (0.05 + 0.25 * random()),
+	    first_response_at + interval '1 hour',
+	    pg_temp.vnow() - interval '5 minutes')
+	ELSE pg_temp.office(first_response_at +
+	    (pg_temp.vnow() - first_response_at) * (0.2 + 0.7 * random()),
+	    first_response_at + interval '1 hour',
+	    pg_temp.vnow() - interval '5 minutes') END;
 
 -- Titles, rarely the same twice: duplicates are drawn again.
-UPDATE demo_idea SET (subject, title) =
-    (SELECT s.subject, s.title FROM pg_temp.make_title(area, lang) s);
+UPDATE demo_idea SET (fam, subject, title) =
+    (SELECT s.fam, s.subject, s.title FROM pg_temp.make_title(area, lang) s);
 
 DO $$
 DECLARE
 	dup bigint;
 BEGIN
-	FOR round IN 1..10 LOOP
-		UPDATE demo_idea SET (subject, title) =
-		    (SELECT s.subject, s.title FROM pg_temp.make_title(area, lang) s)
+	FOR round IN 1..30 LOOP
+		UPDATE demo_idea SET (fam, subject, title) =
+		    (SELECT s.fam, s.subject, s.title
+		    FROM pg_temp.make_title(area, lang) s)
 		WHERE n IN (SELECT n FROM (SELECT n, row_number() OVER
-		    (PARTITION BY lower(title) ORDER BY n) AS k FROM demo_idea) x
-		    WHERE k > 1);
+		    (PARTITION BY lower(title) ORDER BY n) AS k
+		    FROM demo_idea) x WHERE k > 1);
 		GET DIAGNOSTICS dup = ROW_COUNT;
 		EXIT WHEN dup = 0;
 	END LOOP;
 END
 $$;
 
-UPDATE demo_idea SET body = pg_temp.idea_body(area, lang, title);
+UPDATE demo_idea SET body = pg_temp.idea_body(fam, title);
 
 -- Ids in the order of creation, as if proposed one after the other.
 WITH s AS (
@@ -1230,8 +1499,9 @@ UPDATE demo_idea i SET id = s.id FROM s WHERE s.n = i.n;
 
 INSERT INTO ideas (id, author_id, area_id, title, body, status,
     first_response_at, created_at, updated_at)
-SELECT id, author_id, area_id, title, body, status, first_response_at,
-    created_at, updated_at
+SELECT id, author_id, area_id, title, body, status,
+    first_response_at + pg_temp.shift(), created_at + pg_temp.shift(),
+    updated_at + pg_temp.shift()
 FROM demo_idea ORDER BY id;
 
 -- ---------------------------------------------------------------------------
@@ -1240,14 +1510,15 @@ FROM demo_idea ORDER BY id;
 
 -- Votes close with the release or the decline.
 UPDATE demo_idea SET vote_end = CASE WHEN status IN ('released', 'declined')
-    THEN updated_at ELSE now() END;
+    THEN updated_at ELSE pg_temp.vnow() END;
 
--- Popularity rank: answered ideas were more often popular ones, and young
--- ideas have not had the time.
+-- Popularity rank: answered ideas were more often popular ones, ideas in
+-- German reach fewer clients, and young ideas have not had the time.
 WITH k AS (
 	SELECT n, -ln(1 - random()) / (CASE status
-	    WHEN 'planned' THEN 3 WHEN 'in_progress' THEN 3
-	    WHEN 'released' THEN 2.5 WHEN 'under_review' THEN 1.8 ELSE 1 END *
+	    WHEN 'planned' THEN 5 WHEN 'in_progress' THEN 5
+	    WHEN 'released' THEN 4 WHEN 'under_review' THEN 2.5 ELSE 1 END *
+	    CASE lang WHEN 'de' THEN 0.5 ELSE 1 END *
 	    least(1.0, 0.1 + extract(epoch FROM vote_end - created_at) /
 	    86400 / 120)) AS key
 	FROM demo_idea
@@ -1266,7 +1537,7 @@ UPDATE demo_idea SET target = least(285, floor(1033.0 /
 UPDATE demo_idea SET trending = true,
     target = least(285, floor(target * 1.6 + 8)::integer)
     WHERE status IN ('new', 'under_review', 'planned', 'in_progress')
-    AND created_at < now() - interval '30 days'
+    AND created_at < pg_temp.vnow() - interval '30 days'
     AND vote_rank BETWEEN 8 AND 500 AND random() < 0.06;
 
 -- Voters: weighted sampling without replacement (key = u^(1/w)); active
@@ -1296,9 +1567,10 @@ FROM pick WHERE k <= target;
 -- largely in the last 14 days.
 INSERT INTO votes (idea_id, user_id, created_at)
 SELECT idea_id, user_id, pg_temp.office(CASE
-	WHEN trending AND r1 < 0.6 THEN greatest(lo, now() - interval '14 days')
-	    + (hi - greatest(lo, now() - interval '14 days')) * r2
-	ELSE lo + (hi - lo) * r2 ^ 2.2 END, lo, hi)
+	WHEN trending AND r1 < 0.6 THEN greatest(lo, pg_temp.vnow() -
+	    interval '14 days') + (hi - greatest(lo, pg_temp.vnow() -
+	    interval '14 days')) * r2
+	ELSE lo + (hi - lo) * r2 ^ 2.2 END, lo, hi) + pg_temp.shift()
 FROM demo_vote ORDER BY idea_id, user_id;
 
 INSERT INTO idea_organization_votes (idea_id, organization_id, votes)
@@ -1313,14 +1585,55 @@ GROUP BY v.idea_id, u.organization_id;
 -- Comments
 -- ---------------------------------------------------------------------------
 
--- How many per idea: more on popular ideas, about 4,350 besides the
--- official answers.
+-- The bank's answers, one per step of each path.  With the product
+-- managers' desk (003_desk.sql) they are the status history (responses);
+-- without it, comments of the product managers.
+CREATE TEMP TABLE demo_answer ON COMMIT DROP AS
+SELECT i.id AS idea_id, i.pm_id AS author_id, i.lang, p.k,
+    CASE WHEN p.k = 1 THEN 'new' ELSE i.path[p.k - 1] END AS from_status,
+    p.to_status,
+    CASE WHEN p.k = 1 THEN i.first_response_at
+	WHEN p.k = cardinality(i.path) THEN i.updated_at
+	ELSE pg_temp.office(i.first_response_at +
+	    (i.updated_at - i.first_response_at) *
+	    ((p.k - 1.0) / (cardinality(i.path) - 1)),
+	    i.first_response_at + (i.updated_at - i.first_response_at) *
+	    ((p.k - 1.4) / (cardinality(i.path) - 1)),
+	    i.first_response_at + (i.updated_at - i.first_response_at) *
+	    ((p.k - 0.6) / (cardinality(i.path) - 1))) END AS created_at,
+    NULL::text AS body
+FROM demo_idea i
+CROSS JOIN LATERAL unnest(i.path) WITH ORDINALITY p(to_status, k)
+WHERE i.status <> 'new';
+
+-- The quarter announced is the one it was released in, or one ahead.
+UPDATE demo_answer a SET body = pg_temp.fill(replace(replace(replace(
+    replace(pg_temp.pick(pg_temp.t('resp_' || a.to_status, NULL, a.lang)),
+	'{first}', split_part(au.display_name, ' ', 1)),
+	'{quarter}', 'Q' || to_char(pg_temp.shift() + CASE
+	    WHEN i.status = 'released' THEN i.updated_at
+	    ELSE greatest(a.created_at + make_interval(days => 60 +
+		floor(random() * 120)::integer), pg_temp.vnow() +
+		make_interval(days => 30 + floor(random() * 150)::integer))
+	    END, 'Q YYYY')),
+	'{area}', CASE a.lang WHEN 'de' THEN ar.name_de ELSE ar.name_en END),
+	'{menu}', coalesce(pg_temp.pick(pg_temp.t('menu', i.area, a.lang)),
+	    'Settings')))
+FROM demo_idea i
+JOIN demo_user au ON au.id = i.author_id
+JOIN demo_area ar ON ar.id = i.area_id
+WHERE i.id = a.idea_id;
+
+-- How many comments per idea: more on popular ideas; about 5,000 in all
+-- (some 350 repeats are dropped below).
 WITH v AS (
-	SELECT i.n, (SELECT count(*) FROM demo_vote x WHERE x.idea_id = i.id)
-	    AS votes
-	FROM demo_idea i
+	SELECT i.n, count(x.user_id) AS votes
+	FROM demo_idea i LEFT JOIN demo_vote x ON x.idea_id = i.id
+	GROUP BY i.n
 ), c AS (
-	SELECT 4350.0 / sum(0.4 + sqrt(votes)) AS c FROM v
+	SELECT (5350.0 - CASE WHEN to_regclass('responses') IS NULL
+	    THEN (SELECT count(*) FROM demo_answer) ELSE 0 END) /
+	    sum(0.4 + sqrt(votes)) AS c FROM v
 )
 UPDATE demo_idea i SET n_comments = least(40, floor(c.c *
     (0.4 + sqrt(v.votes)) * (0.2 + 1.6 * random()) + random())::integer)
@@ -1332,13 +1645,27 @@ CREATE TEMP TABLE demo_comment (
 	kind		text NOT NULL,
 	lang		text NOT NULL,
 	created_at	timestamptz NOT NULL,
+	textkey		text,
 	body		text
 ) ON COMMIT DROP;
 
--- The bank's first answer, at first_response_at, for most answered ideas.
-INSERT INTO demo_comment (idea_id, author_id, kind, lang, created_at)
-SELECT id, pm_id, 'response', lang, first_response_at
-FROM demo_idea WHERE status <> 'new' AND random() < 0.8;
+DO $$
+BEGIN
+	IF to_regclass('responses') IS NOT NULL THEN
+		INSERT INTO responses (idea_id, author_id, from_status,
+		    to_status, body, created_at)
+		SELECT idea_id, author_id, from_status, to_status, body,
+		    created_at + pg_temp.shift()
+		FROM pg_temp.demo_answer ORDER BY created_at, idea_id, k;
+	ELSE
+		INSERT INTO pg_temp.demo_comment (idea_id, author_id, kind, lang,
+		    created_at, textkey, body)
+		SELECT idea_id, author_id, 'response', lang, created_at,
+		    'resp_' || to_status, body
+		FROM pg_temp.demo_answer;
+	END IF;
+END
+$$;
 
 -- The discussion: clients, the author answering, and product managers
 -- once the idea has been answered.
@@ -1358,7 +1685,8 @@ WITH c AS MATERIALIZED (
 INSERT INTO demo_comment (idea_id, author_id, kind, lang, created_at)
 SELECT a.id, u.id, a.kind,
     CASE WHEN a.idea_lang = 'de' AND a.rl < 0.7 THEN 'de'
-	WHEN a.idea_lang = 'en' AND u.lang = 'de' AND a.rl < 0.12 THEN 'de'
+	WHEN a.idea_lang = 'en' AND a.kind = 'client' AND u.lang = 'de'
+	    AND a.rl < 0.12 THEN 'de'
 	ELSE 'en' END,
     pg_temp.office(t.lo + (t.hi - t.lo) * a.rt ^ CASE a.kind
 	WHEN 'reply' THEN 0.6 ELSE 1.6 END, t.lo, t.hi)
@@ -1367,31 +1695,39 @@ JOIN demo_user u ON u.id = CASE a.kind WHEN 'staff' THEN a.pm_id
     WHEN 'reply' THEN a.author_id ELSE a.client_id END
 CROSS JOIN LATERAL (SELECT greatest(a.idea_at, u.created_at,
     CASE WHEN a.kind = 'staff' THEN a.first_response_at END) +
-    interval '10 minutes' AS lo, now() - interval '5 minutes' AS hi) t;
+    interval '10 minutes' AS lo, pg_temp.vnow() - interval '5 minutes' AS hi) t;
 
-UPDATE demo_comment c SET body = pg_temp.fill(
-    replace(replace(replace(replace(replace(CASE c.kind
-	WHEN 'response' THEN pg_temp.pick(pg_temp.t('resp_' || i.status, NULL,
-	    c.lang))
-	WHEN 'staff' THEN pg_temp.pick(pg_temp.t('staff', NULL, c.lang))
-	WHEN 'reply' THEN pg_temp.pick(pg_temp.t('reply', NULL, c.lang))
-	ELSE CASE WHEN c.lang = 'en' AND random() < 0.35
-	    THEN pg_temp.pick(pg_temp.t('comment', i.area, 'en'))
-	    ELSE pg_temp.pick(pg_temp.t('comment', NULL, c.lang)) END
-	END,
-	'{first}', split_part(au.display_name, ' ', 1)),
-	'{pm_first}', split_part(pm.display_name, ' ', 1)),
-	'{quarter}', 'Q' || to_char(greatest(c.created_at, now()) +
-	    make_interval(days => 60 + floor(random() * 150)::integer),
-	    'Q YYYY')),
-	'{area}', CASE c.lang WHEN 'de' THEN a.name_de ELSE a.name_en END),
-	'{menu}', coalesce(pg_temp.pick(pg_temp.t('menu', i.area, c.lang)),
-	    'Settings')))
-FROM demo_idea i
-JOIN demo_user au ON au.id = i.author_id
-JOIN demo_user pm ON pm.id = i.pm_id
-JOIN demo_area a ON a.id = i.area_id
+-- What is said depends on who speaks and when: before or after the bank's
+-- answer, before or after the release or decline.
+UPDATE demo_comment c SET textkey = CASE
+	WHEN c.kind = 'response' THEN c.textkey
+	WHEN i.status IN ('released', 'declined')
+	    AND c.created_at > i.updated_at
+	    THEN CASE c.kind WHEN 'staff' THEN 'staff_after'
+	    ELSE 'comment_' || i.status END
+	WHEN c.kind = 'staff' THEN 'staff'
+	WHEN c.kind = 'reply' AND c.created_at > i.first_response_at
+	    AND random() < 0.5 THEN 'reply_answered'
+	WHEN c.kind = 'reply' THEN 'reply'
+	WHEN c.lang = 'en' AND random() < 0.4 AND f.comments IS NOT NULL
+	    THEN 'comment_family'
+	ELSE 'comment' END
+FROM demo_idea i JOIN demo_family f ON f.fam = i.fam
 WHERE i.id = c.idea_id;
+
+UPDATE demo_comment c SET body = pg_temp.fill(replace(CASE c.textkey
+	WHEN 'comment_family' THEN pg_temp.pick(f.comments)
+	ELSE pg_temp.pick(pg_temp.t(c.textkey, NULL, c.lang)) END,
+	'{pm_first}', split_part(pm.display_name, ' ', 1)))
+FROM demo_idea i
+JOIN demo_family f ON f.fam = i.fam
+JOIN demo_user pm ON pm.id = i.pm_id
+WHERE i.id = c.idea_id AND c.body IS NULL;
+
+-- Nobody says the very same thing twice in one discussion.
+DELETE FROM demo_comment c USING demo_comment d
+WHERE d.idea_id = c.idea_id AND d.body = c.body
+    AND (d.created_at, d.ctid) < (c.created_at, c.ctid);
 
 CREATE TEMP TABLE demo_comment_ins ON COMMIT DROP AS
 SELECT nextval(pg_get_serial_sequence('comments', 'id')) AS id, o.*
@@ -1400,28 +1736,48 @@ FROM (SELECT * FROM demo_comment
 
 -- A few were edited within the 15 minutes allowed.
 INSERT INTO comments (id, idea_id, author_id, body, created_at, updated_at)
-SELECT id, idea_id, author_id, body, created_at,
-    CASE WHEN random() < 0.03 THEN created_at +
-	make_interval(secs => 60 + 780 * random()) ELSE created_at END
-FROM demo_comment_ins ORDER BY id;
+SELECT id, idea_id, author_id, body, created_at + pg_temp.shift(),
+    CASE WHEN r1 < 0.03 THEN least(pg_temp.vnow(), created_at +
+	make_interval(secs => 60 + 780 * r2)) ELSE created_at END +
+	pg_temp.shift()
+FROM (SELECT *, random() AS r1, random() AS r2 FROM demo_comment_ins) c
+ORDER BY id;
 
 -- ---------------------------------------------------------------------------
--- Notifications: what comment_create() would have left for idea authors,
--- for the last three weeks (and all of the demo client's), older ones read.
+-- Notifications: what comment_create() and response_create() would have
+-- left for the last two weeks (and all comments on the demo client's
+-- ideas); the older ones read.  No mail: the outbox stays empty.
 -- ---------------------------------------------------------------------------
 
 INSERT INTO notifications (user_id, kind, idea_id, comment_id, actor_id,
     created_at, read_at)
-SELECT i.author_id, 'comment', c.idea_id, c.id, c.author_id, c.created_at,
-    CASE WHEN c.created_at < now() - interval '4 days' AND random() < 0.85
-	THEN c.created_at + (least(now(), c.created_at + interval '3 days') -
-	c.created_at) * random() END
-FROM demo_comment_ins c
-JOIN demo_idea i ON i.id = c.idea_id
-WHERE c.author_id <> i.author_id
-    AND (c.created_at > now() - interval '21 days' OR i.author_id =
-    (SELECT id FROM demo_user WHERE client_no = 1))
-ORDER BY c.created_at;
+SELECT user_id, kind, idea_id, comment_id, actor_id, at + pg_temp.shift(),
+    CASE WHEN at < pg_temp.vnow() - interval '4 days' AND r1 < 0.85
+	THEN at + (least(pg_temp.vnow(), at + interval '3 days') - at) * r2 +
+	pg_temp.shift() END
+FROM (SELECT *, random() AS r1, random() AS r2 FROM (
+	-- a comment tells the idea's author
+	SELECT i.author_id AS user_id, 'comment' AS kind, c.idea_id,
+	    c.id AS comment_id, c.author_id AS actor_id, c.created_at AS at
+	FROM demo_comment_ins c
+	JOIN demo_idea i ON i.id = c.idea_id
+	WHERE c.author_id <> i.author_id
+	    AND (c.created_at > pg_temp.vnow() - interval '14 days' OR
+	    i.author_id = (SELECT id FROM demo_user WHERE client_no = 1))
+	UNION ALL
+	-- a response tells the author and the voters, for the last week
+	SELECT w.user_id, 'status', a.idea_id, NULL, a.author_id, a.created_at
+	FROM demo_answer a
+	CROSS JOIN LATERAL (
+		SELECT v.user_id FROM votes v WHERE v.idea_id = a.idea_id
+		    AND v.created_at <= a.created_at + pg_temp.shift()
+		UNION
+		SELECT i.author_id FROM demo_idea i WHERE i.id = a.idea_id) w
+	WHERE to_regclass('responses') IS NOT NULL
+	    AND a.created_at > pg_temp.vnow() - interval '7 days'
+	    AND w.user_id <> a.author_id
+	ORDER BY at, kind, idea_id, user_id) u) n
+ORDER BY at, kind, idea_id, user_id;
 
 -- ---------------------------------------------------------------------------
 -- The maintained counts, from the rows themselves.

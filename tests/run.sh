@@ -76,7 +76,9 @@ start_stack() {
 
 npm_ready() {
 	if [ ! -d tests/node_modules/playwright-core ] ||
-	    [ ! -d tests/node_modules/@axe-core/playwright ]; then
+	    [ ! -d tests/node_modules/@axe-core/playwright ] ||
+	    [ ! -d tests/node_modules/smtp-server ] ||
+	    [ ! -d tests/node_modules/mailparser ]; then
 		(cd tests && npm ci --no-audit --no-fund --loglevel=error) ||
 		    return 1
 	fi
@@ -91,10 +93,8 @@ for s in $SUITES; do
 			start_stack || { echo "tests: the stack did not start";
 			    FAILED=$((FAILED + 1)); break; }
 		fi
-		if [ "$s" = browser ]; then
-			npm_ready || { echo "tests: npm install failed";
-			    FAILED=$((FAILED + 1)); continue; }
-		fi
+		npm_ready || { echo "tests: npm install failed";
+		    FAILED=$((FAILED + 1)); continue; }
 		node --test --test-concurrency=1 --test-reporter=tap \
 		    ${TEST_FILTER:-tests/"$s"/*.test.mjs} 2>&1 | tee "$WORK/$s.tap" | \
 		    grep -E '^(not ok|# (pass|fail)|#   )|^ +(error|expected|actual|at )' | head -200

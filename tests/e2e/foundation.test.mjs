@@ -92,7 +92,7 @@ test('security headers on every HTML answer', async () => {
     assert.equal(h.get('server'), 'drive');
     assert.doesNotMatch(r.text, /<script(?![^>]*\bsrc=)[^>]*>/i, `inline script on ${p}`);
     assert.doesNotMatch(r.text, /\son[a-z]+=/i, `inline handler on ${p}`);
-    assert.doesNotMatch(r.text, /https?:\/\/(?!127\.0\.0\.1)/, `third-party URL on ${p}`);
+    assert.doesNotMatch(r.text, /(src|href|action|srcset)="(https?:)?\/\/(?!127\.0\.0\.1)/i, `third-party resource on ${p}`);
   }
 });
 

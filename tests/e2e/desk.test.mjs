@@ -1,0 +1,243 @@
+// The product managers' desk: official responses and the status history,
+// merging duplicates, voters, hiding comments, triage, roadmap, export,
+// notifications and the profile's e-mail switch.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { person, sql, sqlValue, count, unique, formCsrf } from '../lib/drive.mjs';
+
+const orgA = unique('Desk Org A');
+const a1 = await person('client', orgA);
+const a2 = await person('client', orgA);
+const b1 = await person('client');
+const pm = await person('pm');
+const admin = await person('admin');
+
+async function propose(c = a1, title = unique('Intraday camt.052 reports')) {
+  const r = await c.api('POST', '/api/v1/ideas', { title, body: 'Please.', area: 'cash-management' });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+function desk() {
+  return { ideas: count('ideas'), responses: count('responses'), votes: count('votes'),
+    notifications: count('notifications'), outbox: count('outbox'), audit: count('audit_log') };
+}
+
+test('an official response sets the status, is kept, and tells voters and author', async () => {
+  const idea = await propose(a1);
+  await a2.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  await b1.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  await pm.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  const before = desk();
+  const r = await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'under_review', body: 'We are **looking** at it.' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.from_status, 'new');
+  assert.equal(r.json.status, 'under_review');
+  assert.deepEqual(r.json.author, { name: pm.name, bank: true });
+  const after = desk();
+  assert.equal(after.responses, before.responses + 1);
+  // a1 (author), a2 and b1 (voters); not the pm who answered.
+  assert.equal(after.notifications, before.notifications + 3);
+  assert.equal(after.outbox, before.outbox + 3);
+  assert.equal(after.audit, before.audit + 1);
+  assert.equal(sqlValue(`SELECT count(*) FROM outbox WHERE idea_id = ${idea.id} AND user_id = ${pm.id}`), '0');
+
+  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'planned', body: 'Planned for Q3.' });
+  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'in_progress', body: 'Being built.' });
+  const g = await b1.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(g.json.status, 'in_progress');
+  assert.deepEqual(g.json.responses.map((x) => [x.from_status, x.status]),
+    [['new', 'under_review'], ['under_review', 'planned'], ['planned', 'in_progress']]);
+  assert.equal(g.json.responses[1].body, 'Planned for Q3.');
+  assert.equal(g.json.responses[0].author.bank, true);
+  // The author can no longer edit.
+  assert.equal((await a1.api('PATCH', `/api/v1/ideas/${idea.id}`, { title: 'Changed after answer' })).status, 409);
+  // The idea page shows the history.
+  const page = await b1.page(`/ideas/${idea.id}`);
+  assert.ok(page.text.includes('Planned for Q3.'));
+});
+
+test('responses: only staff; invalid status or text is 422 and changes nothing', async () => {
+  const idea = await propose(a1);
+  const before = desk();
+  assert.equal((await a1.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'planned', body: 'x' })).status, 403);
+  for (const [body, field] of [
+    [{ status: 'duplicate', body: 'Use merge.' }, 'status'],
+    [{ status: 'shipped', body: 'Unknown.' }, 'status'],
+    [{ body: 'No status.' }, 'status'],
+    [{ status: 'planned', body: '' }, 'body'],
+    [{ status: 'planned' }, 'body'],
+    [{ status: 'planned', body: 'x'.repeat(10001) }, 'body'],
+  ]) {
+    const r = await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, body);
+    assert.equal(r.status, 422, JSON.stringify(body));
+    assert.equal(r.json.error.field, field);
+  }
+  assert.equal((await pm.api('POST', '/api/v1/ideas/999999999/responses', { status: 'planned', body: 'x' })).status, 404);
+  assert.deepEqual(desk(), before);
+  assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${idea.id}`), 'new');
+});
+
+test('moving back: a released idea reopened unfreezes its votes', async () => {
+  const idea = await propose(a1);
+  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'released', body: 'Live.' });
+  assert.equal((await b1.api('POST', `/api/v1/ideas/${idea.id}/vote`)).status, 409);
+  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'in_progress', body: 'Reopened: a gap remains.' });
+  assert.equal((await b1.api('POST', `/api/v1/ideas/${idea.id}/vote`)).status, 200);
+});
+
+test('merging: votes move one per person; the duplicate points to the original', async () => {
+  const original = await propose(b1, unique('Original idea'));
+  const dup = await propose(a1, unique('Duplicate idea'));
+  const c1 = await person('client');
+  // dup: a2, b1, c1 (b1 also votes for the original); original: b1, pm.
+  for (const p of [a2, b1, c1]) await p.api('POST', `/api/v1/ideas/${dup.id}/vote`);
+  for (const p of [b1, pm]) await p.api('POST', `/api/v1/ideas/${original.id}/vote`);
+  await c1.api('POST', `/api/v1/ideas/${dup.id}/comments`, { body: 'Same as the other one?' });
+  const notesBefore = Number(sqlValue("SELECT count(*) FROM notifications WHERE kind = 'merged'"));
+
+  const r = await pm.api('POST', `/api/v1/ideas/${dup.id}/merge`, { into: original.id });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.votes_moved, 2, 'a2 and c1; b1 voted for both and counts once');
+  assert.equal(r.json.into_vote_count, 4);
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${original.id}`), '4');
+  assert.equal(sqlValue(`SELECT count(*) FROM votes WHERE idea_id = ${original.id}`), '4');
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${dup.id}`), '0');
+  assert.equal(sqlValue(`SELECT organization_count FROM ideas WHERE id = ${original.id}`),
+    sqlValue(`SELECT count(DISTINCT u.organization_id) FROM votes v JOIN users u ON u.id = v.user_id WHERE v.idea_id = ${original.id}`));
+  const d = await c1.api('GET', `/api/v1/ideas/${dup.id}`);
+  assert.equal(d.json.status, 'duplicate');
+  assert.equal(d.json.comment_count, 1, 'keeps its comments');
+  assert.equal(d.json.responses.at(-1).status, 'duplicate');
+  const page = await c1.page(`/ideas/${dup.id}`);
+  assert.ok(page.text.includes(`/ideas/${original.id}`), 'links to the original');
+  // Its voters (a2, b1, c1) and author (a1) are told; not the pm.
+  assert.equal(Number(sqlValue("SELECT count(*) FROM notifications WHERE kind = 'merged'")), notesBefore + 4);
+  assert.equal((await a2.api('GET', `/api/v1/ideas/${original.id}`)).json.voted, true);
+  // A merged idea takes no further status.
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${dup.id}/responses`, { status: 'planned', body: 'x' })).status, 409);
+});
+
+test('merging is refused into itself, into a merged idea, in a cycle, twice', async () => {
+  const x = await propose(a1);
+  const y = await propose(a1);
+  const z = await propose(a1);
+  const before = desk();
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${x.id}/merge`, { into: x.id })).status, 422);
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${x.id}/merge`, { into: 999999999 })).status, 404);
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${x.id}/merge`, { into: 'abc' })).status, 422);
+  assert.equal((await a1.api('POST', `/api/v1/ideas/${x.id}/merge`, { into: y.id })).status, 403);
+  assert.deepEqual(desk(), before);
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${x.id}/merge`, { into: y.id })).status, 200);
+  // y <- x; now into x (merged) is refused, and y into x would be a cycle.
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${z.id}/merge`, { into: x.id })).status, 422);
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${y.id}/merge`, { into: x.id })).status, 422);
+  assert.equal((await pm.api('POST', `/api/v1/ideas/${x.id}/merge`, { into: z.id })).status, 409);
+  assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${y.id}`), 'new');
+  assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${z.id}`), 'new');
+});
+
+test('voters with organisations: staff only', async () => {
+  const idea = await propose(b1);
+  await a1.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  await pm.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  const r = await pm.api('GET', `/api/v1/ideas/${idea.id}/voters`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.voters.map((v) => [v.name, v.organization]), [[a1.name, orgA], [pm.name, null]]);
+  assert.equal((await a1.api('GET', `/api/v1/ideas/${idea.id}/voters`)).status, 403);
+  assert.equal((await a1.page(`/ideas/${idea.id}/voters`)).status, 403);
+});
+
+test('hiding a comment: kept, shown as hidden, audited; staff only', async () => {
+  const idea = await propose(a1);
+  const c = await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Something inappropriate' });
+  assert.equal((await a1.api('POST', `/api/v1/comments/${c.json.id}/hide`)).status, 403);
+  const auditBefore = count('audit_log');
+  assert.equal((await pm.api('POST', `/api/v1/comments/${c.json.id}/hide`)).status, 200);
+  assert.equal(count('audit_log'), auditBefore + 1);
+  assert.equal(sqlValue(`SELECT body FROM comments WHERE id = ${c.json.id}`), 'Something inappropriate');
+  const g = await a1.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(g.json.comments[0].hidden, true);
+  assert.equal(g.json.comments[0].body, null);
+  const page = await a1.page(`/ideas/${idea.id}`);
+  assert.ok(!page.text.includes('Something inappropriate'));
+  // The author can no longer change it either.
+  assert.equal((await b1.api('PATCH', `/api/v1/comments/${c.json.id}`, { body: 'x' })).status, 409);
+});
+
+test('roadmap: planned, in progress and released', async () => {
+  const p = await propose(a1);
+  const rel = await propose(a1);
+  await pm.api('POST', `/api/v1/ideas/${p.id}/responses`, { status: 'planned', body: 'Q3' });
+  await pm.api('POST', `/api/v1/ideas/${rel.id}/responses`, { status: 'released', body: 'Done' });
+  const r = await b1.api('GET', '/api/v1/roadmap');
+  assert.equal(r.status, 200);
+  assert.ok(r.json.planned.some((i) => i.id === p.id));
+  assert.ok(r.json.released.some((i) => i.id === rel.id));
+  assert.ok(Array.isArray(r.json.in_progress));
+  const page = await b1.page('/roadmap');
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(p.title));
+});
+
+test('triage: unanswered ideas oldest first with the figures; staff only', async () => {
+  const old = await propose(a1, unique('Old unanswered idea'));
+  sql(`UPDATE ideas SET created_at = now() - interval '400 days' WHERE id = ${old.id}`);
+  const answered = await propose(a1, unique('Answered idea'));
+  await pm.api('POST', `/api/v1/ideas/${answered.id}/responses`, { status: 'planned', body: 'Yes' });
+  const page = await pm.page('/triage');
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(old.title));
+  assert.ok(!page.text.includes(answered.title));
+  assert.ok(page.text.indexOf(old.title) < page.text.indexOf('Intraday') || !page.text.includes('Intraday'));
+  assert.equal((await a1.page('/triage')).status, 403);
+});
+
+test('export: RFC 4180 CSV, formulas neutralised; staff only', async () => {
+  await propose(a1, '=HYPERLINK("http://x","y")');
+  await propose(a1, 'Comma, "quotes" and more');
+  const r = await pm.fetch('/export/ideas.csv');
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/csv/);
+  const csv = await r.text();
+  const lines = csv.split('\r\n');
+  assert.equal(lines[0], '"title","area","status","votes","organisations","created","first response","last status change"');
+  assert.ok(csv.includes('"\'=HYPERLINK(""http://x"",""y"")"'));
+  assert.ok(csv.includes('"Comma, ""quotes"" and more"'));
+  assert.ok(!csv.includes(orgA), 'no organisation names');
+  assert.equal((await a1.fetch('/export/ideas.csv')).status, 403);
+});
+
+test('notifications: unread count in the navigation, mark all read', async () => {
+  const reader = await person('client');
+  const idea = await propose(reader);
+  await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'A comment for the reader' });
+  const page = await reader.page('/notifications');
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(idea.title));
+  assert.equal(sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${reader.id} AND read_at IS NULL`), '1');
+  const r = await reader.form('/notifications/read', { csrf_token: formCsrf(page.text) });
+  assert.equal(r.status, 303);
+  assert.equal(sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${reader.id} AND read_at IS NULL`), '0');
+});
+
+test('profile: e-mail off stops mails, not notifications; language', async () => {
+  const quiet = await person('client');
+  const idea = await propose(quiet);
+  const page = await quiet.page('/profile');
+  assert.equal(page.status, 200);
+  let r = await quiet.form('/profile', { csrf_token: formCsrf(page.text), name: 'Quiet Person', lang: 'de' });
+  assert.equal(r.status, 303);
+  assert.equal(sqlValue(`SELECT email_notifications FROM users WHERE id = ${quiet.id}`), 'f');
+  assert.equal(sqlValue(`SELECT display_name FROM users WHERE id = ${quiet.id}`), 'Quiet Person');
+  const before = count('outbox');
+  await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'No mail for this' });
+  assert.equal(count('outbox'), before);
+  assert.equal(sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${quiet.id}`), '1');
+  const de = await quiet.page('/');
+  assert.match(de.text, /<html lang="de">/);
+  r = await quiet.form('/profile', { csrf_token: formCsrf(page.text), name: 'X', lang: 'en', email_notifications: '1' });
+  assert.equal(r.status, 422);
+  assert.equal(sqlValue(`SELECT display_name FROM users WHERE id = ${quiet.id}`), 'Quiet Person');
+  void admin;
+});
