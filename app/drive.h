@@ -28,6 +28,7 @@ void		 dbuf_appendf(struct dbuf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 char		*dbuf_release(struct dbuf *);	/* caller frees, never NULL */
 void		 dbuf_free(struct dbuf *);
+char		*file_read(const char *);
 
 /* Appends s escaping & < > " ' as entities. */
 void		 html_escape(struct dbuf *, const char *, size_t);

@@ -28,7 +28,6 @@ static int	 cmd_migrate(int, char **);
 static int	 cmd_invite(int, char **);
 static int	 cmd_audit(int, char **);
 static int	 exec_ok(PGconn *, const char *);
-static char	*read_file(const char *);
 static void	 usage(void);
 
 static void
@@ -97,23 +96,6 @@ exec_ok(PGconn *conn, const char *sql)
 	return (ok);
 }
 
-static char *
-read_file(const char *path)
-{
-	FILE		*f;
-	struct dbuf	 b;
-	char		 chunk[8192];
-	size_t		 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
-	dbuf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		dbuf_append(&b, chunk, n);
-	fclose(f);
-	dbuf_append(&b, "", 1);
-	return (dbuf_release(&b));
-}
 
 static int
 name_cmp(const void *a, const void *b)
@@ -186,7 +168,7 @@ cmd_migrate(int argc, char **argv)
 		PQclear(res);
 
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if ((sql = read_file(path)) == NULL) {
+		if ((sql = file_read(path)) == NULL) {
 			fprintf(stderr, "drivectl: %s: %s\n", path,
 			    strerror(errno));
 			rc = 1;

@@ -132,7 +132,6 @@ static void		 onsignal(int);
 static void		 nap(long);
 static int		 config_load(struct config *, int, char **);
 static long		 env_ms(const char *, long);
-static char		*read_file(const char *);
 static void		 mkdirs(const char *);
 static struct tpl_set	*templates_load(const char *, char *, size_t);
 static int		 keys_check(struct mailer *);
@@ -386,23 +385,6 @@ config_load(struct config *cf, int argc, char **argv)
 	return (1);
 }
 
-static char *
-read_file(const char *path)
-{
-	FILE		*f;
-	struct dbuf	 b;
-	char		 chunk[8192];
-	size_t		 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
-	dbuf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		dbuf_append(&b, chunk, n);
-	fclose(f);
-	dbuf_append(&b, "", 1);
-	return (dbuf_release(&b));
-}
 
 /* mkdir -p, so that the default var/mail works in a fresh checkout. */
 static void
@@ -452,7 +434,7 @@ templates_load(const char *dir, char *err, size_t errlen)
 		    strcmp(de->d_name + len - 4, ".txt") != 0)
 			continue;
 		if (!fmt(path, sizeof(path), "%s/%s", dir, de->d_name) ||
-		    (src = read_file(path)) == NULL) {
+		    (src = file_read(path)) == NULL) {
 			(void)fmt(err, errlen, "%s: %s", path,
 			    strerror(errno));
 			ok = 0;

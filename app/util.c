@@ -302,3 +302,22 @@ hex_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
 	}
 	return (1);
 }
+
+/* A whole file as a NUL-terminated string (caller frees), or NULL. */
+char *
+file_read(const char *path)
+{
+	FILE		*f;
+	struct dbuf	 b;
+	char		 chunk[8192];
+	size_t		 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	dbuf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		dbuf_append(&b, chunk, n);
+	fclose(f);
+	dbuf_append(&b, "", 1);
+	return (dbuf_release(&b));
+}

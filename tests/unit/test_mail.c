@@ -28,7 +28,6 @@ static char	*hdr(const char *, const char *);
 static char	*ewdec(const char *);
 static void	 lines_max(const char *, size_t, size_t);
 static void	 crlf_only(const char *, size_t);
-static char	*slurp(const char *);
 
 static char *
 b64(const char *s, size_t len)
@@ -674,23 +673,6 @@ test_render_text(void **state)
 	i18n_free(cat);
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE		*f;
-	struct dbuf	 b;
-	char		 chunk[4096];
-	size_t		 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
-	dbuf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		dbuf_append(&b, chunk, n);
-	fclose(f);
-	dbuf_append(&b, "", 1);
-	return (dbuf_release(&b));
-}
 
 /* The mail templates load, and each message they use is in both catalogs. */
 static void
@@ -716,7 +698,7 @@ test_mail_templates(void **state)
 			continue;
 		(void)snprintf(path, sizeof(path), "%s/%s", MAIL_DIR,
 		    e->d_name);
-		assert_non_null(src = slurp(path));
+		assert_non_null(src = file_read(path));
 		if (!tpl_add_string(set, e->d_name, src, err, sizeof(err)))
 			fail_msg("%s", err);
 		free(src);
