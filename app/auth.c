@@ -24,8 +24,9 @@ login_free(void *p)
 
 static const struct db_query q_user_by_email = {
 	"user_by_email",
-	"SELECT id, password_hash, active, display_name, role FROM users"
-	" WHERE lower(email) = lower($1)"
+	"SELECT u.id, u.password_hash, u.active, u.display_name, u.role,"
+	" auth_retry_after('sign_in', lower($1), $2)"
+	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)"
 };
 
 static const struct db_query q_session_create = {
@@ -36,8 +37,8 @@ static const struct db_query q_session_create = {
 
 static const struct db_query q_sign_in_failed = {
 	"sign_in_failed",
-	"SELECT audit(nullif($1, '0')::bigint, 'session.sign_in_failed',"
-	" 'email:' || lower($2), nullif($3, '')::inet)"
+	"SELECT sign_in_failed(nullif($1, '0')::bigint, $2,"
+	" nullif($3, '')::inet)"
 };
 
 static const struct db_query q_session_end = {
@@ -102,7 +103,7 @@ login_input(struct http_request *req, struct dreq *r)
 	l = kore_calloc(1, sizeof(*l));
 	r->data = l;
 	r->data_free = login_free;
-	db_query(r, &q_user_by_email, 1, email);
+	db_query(r, &q_user_by_email, 2, email, r->address);
 	return (STEP_NEXT);
 }
 
@@ -112,7 +113,11 @@ login_verify(struct http_request *req, struct dreq *r)
 	struct login	*l = r->data;
 	const char	*hash;
 
-	if (db_rows(r) == 1) {
+	if (db_int(r, 0, 5) > 0) {
+		in_wipe(r, "password");
+		return (out_rate_limited(req, r, (int)db_int(r, 0, 5)));
+	}
+	if (db_get(r, 0, 0) != NULL) {
 		l->user_id = db_int(r, 0, 0);
 		l->active = db_bool(r, 0, 2);
 		l->name = kore_strdup(db_get(r, 0, 3));

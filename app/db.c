@@ -272,7 +272,7 @@ prelude_input(struct http_request *req, struct dreq *r)
 static int
 prelude_authorize(struct http_request *req, struct dreq *r)
 {
-	if (r->need > ROLE_ANON && r->sess.id == 0) {
+	if (r->need > ROLE_ANON && r->sess.user_id == 0) {
 		if (r->is_api) {
 			out_error(req, r, 401, "unauthenticated", NULL,
 			    "err.unauthenticated");

@@ -244,6 +244,7 @@ struct session {
 	char		 csrf[TOKEN_HEX + 1];
 	char		 lang[3];	/* "" when the profile has none */
 	int		 unread;	/* notifications not read yet */
+	int		 bearer;	/* signed in by an API token */
 };
 
 struct db_query {
@@ -344,6 +345,8 @@ int		 out_redirect(struct http_request *, struct dreq *,
 char		*out_msg(struct dreq *, const char *, json_t *);
 char		*out_iso8601(int64_t);
 char		*out_relative(struct dreq *, int64_t);
+
+int		 out_rate_limited(struct http_request *, struct dreq *, int);
 
 /* render.c */
 int		 render_page(struct http_request *, struct dreq *, int,

@@ -120,6 +120,36 @@ out_error(struct http_request *req, struct dreq *r, int status,
 	return (render_page(req, r, status, "error", "title.error", NULL));
 }
 
+/*
+ * 429: too many failed attempts.  The API gets the envelope, a page the
+ * error page; both say when to try again.
+ */
+int
+out_rate_limited(struct http_request *req, struct dreq *r, int seconds)
+{
+	json_t	*vars;
+	char	 buf[16], *msg;
+
+	(void)snprintf(buf, sizeof(buf), "%d", seconds);
+	http_response_header(req, "retry-after", buf);
+	vars = json_pack("{s:i}", "minutes", (seconds + 59) / 60);
+	msg = out_msg(r, "err.rate_limited", vars);
+	json_decref(vars);
+	if (r->is_api) {
+		json_t *err = json_pack("{s:s, s:s}", "code", "rate_limited",
+		    "message", msg);
+		kore_free(msg);
+		return (out_json(req, r, 429, json_pack("{s:o}", "error", err)));
+	}
+	json_object_set_new(r->ctx, "status", json_integer(429));
+	json_object_set_new(r->ctx, "message", json_string(msg));
+	kore_free(msg);
+	msg = out_msg(r, "heading.forbidden", NULL);
+	json_object_set_new(r->ctx, "heading", json_string(msg));
+	kore_free(msg);
+	return (render_page(req, r, 429, "error", "title.error", NULL));
+}
+
 int
 out_redirect(struct http_request *req, struct dreq *r, const char *location)
 {

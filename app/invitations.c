@@ -20,10 +20,16 @@ struct issue {
 
 static const struct db_query q_invitation_peek = {
 	"invitation_peek",
-	"SELECT i.email, i.role, o.name FROM invitations i"
+	"SELECT i.email, i.role, o.name, auth_retry_after('redeem', '', $2)"
+	" FROM (SELECT 1) one LEFT JOIN invitations i"
+	"  ON i.token_hash = decode($1, 'hex') AND i.redeemed_at IS NULL"
+	"  AND i.revoked_at IS NULL AND i.expires_at > now()"
 	" LEFT JOIN organizations o ON o.id = i.organization_id"
-	" WHERE i.token_hash = decode($1, 'hex') AND i.redeemed_at IS NULL"
-	" AND i.revoked_at IS NULL AND i.expires_at > now()"
+};
+
+static const struct db_query q_redeem_failed = {
+	"redeem_failed",
+	"SELECT auth_failed('redeem', '', $1)"
 };
 
 static const struct db_query q_invitation_redeem = {
@@ -98,10 +104,12 @@ redeem_peek(struct http_request *req, struct dreq *r)
 	r->data = d;
 	r->data_free = kore_free;
 
+	/* A malformed token is looked up as one that cannot exist, so that
+	 * it counts toward the limit like any other wrong one. */
 	if ((token = invite_token(req, r)) == NULL ||
 	    !token_hash(token, d->link_hash))
-		return (refuse(req, r));
-	db_query(r, &q_invitation_peek, 1, d->link_hash);
+		memset(d->link_hash, '0', TOKEN_HEX);
+	db_query(r, &q_invitation_peek, 2, d->link_hash, r->address);
 	return (STEP_NEXT);
 }
 
@@ -133,8 +141,15 @@ redeem_check(struct http_request *req, struct dreq *r)
 	size_t		 n;
 	int		 rc;
 
-	if (db_rows(r) != 1)
-		return (refuse(req, r));
+	if (db_int(r, 0, 3) > 0)
+		return (out_rate_limited(req, r, (int)db_int(r, 0, 3)));
+	if (db_get(r, 0, 0) == NULL) {
+		if (req->method == HTTP_METHOD_GET)
+			return (refuse(req, r));
+		/* A wrong token submitted: counted, then refused. */
+		db_query(r, &q_redeem_failed, 1, r->address);
+		return (step_goto(r, 4));
+	}
 
 	org = db_get(r, 0, 2);
 	inv = json_pack("{s:s}", "email", db_get(r, 0, 0));
@@ -229,14 +244,20 @@ redeem_done(struct http_request *req, struct dreq *r)
 	    session_user_json(r), "csrf_token", r->sess.csrf)));
 }
 
+static int
+redeem_refused(struct http_request *req, struct dreq *r)
+{
+	return (refuse(req, r));
+}
+
 static const step_fn redeem_steps[] = {
-	redeem_peek, redeem_check, redeem_store, redeem_done
+	redeem_peek, redeem_check, redeem_store, redeem_done, redeem_refused
 };
 
 int
 page_invite(struct http_request *req)
 {
-	return (drive_run(req, ROLE_ANON, redeem_steps, 4));
+	return (drive_run(req, ROLE_ANON, redeem_steps, 5));
 }
 
 int
@@ -244,7 +265,7 @@ api_invitation_accept(struct http_request *req)
 {
 	if (req->method != HTTP_METHOD_POST)
 		return (page_not_found(req));
-	return (drive_run(req, ROLE_ANON, redeem_steps, 4));
+	return (drive_run(req, ROLE_ANON, redeem_steps, 5));
 }
 
 /* ---- issuing, listing, revoking (admin) ---- */

@@ -33,6 +33,20 @@ static const struct db_query q_session_lookup = {
 	"  WHERE u.active"
 };
 
+/* A personal API token: the same columns, no session, no CSRF. */
+static const struct db_query q_token_lookup = {
+	"token_lookup",
+	"WITH t AS ("
+	"  SELECT t.id, t.user_id, t.last_used_at FROM api_tokens t"
+	"  WHERE t.token_hash = decode($1, 'hex') AND t.revoked_at IS NULL"
+	"), touch AS ("
+	"  UPDATE api_tokens SET last_used_at = now() FROM t"
+	"  WHERE api_tokens.id = t.id AND (t.last_used_at IS NULL"
+	"  OR t.last_used_at < now() - interval '1 minute')"
+	") SELECT 0, u.id, u.display_name, u.role, coalesce(u.lang, ''),"
+	"  '', 0 FROM t JOIN users u ON u.id = t.user_id WHERE u.active"
+};
+
 void
 token_new(char *hex)
 {
@@ -47,8 +61,18 @@ token_new(char *hex)
 int
 session_step_lookup(struct http_request *req, struct dreq *r)
 {
-	char	hash[TOKEN_HEX + 1];
+	const char	*auth;
+	char		 hash[TOKEN_HEX + 1];
 
+	/* The API also takes "Authorization: Bearer <token>". */
+	if (r->is_api && http_request_header(req, "authorization", &auth) &&
+	    strncasecmp(auth, "Bearer ", 7) == 0) {
+		if (token_hash(auth + 7, hash)) {
+			r->sess.bearer = 1;
+			db_query(r, &q_token_lookup, 1, hash);
+		}
+		return (STEP_NEXT);
+	}
 	if (token_hash(r->cookie_session, hash))
 		db_query(r, &q_session_lookup, 1, hash);
 	return (STEP_NEXT);
@@ -64,7 +88,9 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 
 	if (db_rows(r) != 1) {
 		/* Expired or ended: forget the cookie. */
-		session_clear_cookie(req, r);
+		if (!r->sess.bearer)
+			session_clear_cookie(req, r);
+		r->sess.bearer = 0;
 		return (STEP_NEXT);
 	}
 
@@ -89,6 +115,9 @@ session_check(struct http_request *req, struct dreq *r)
 	const char	*sent = NULL, *expected;
 
 	if (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD)
+		return (1);
+	/* A token is not sent by browsers on their own: no CSRF risk. */
+	if (r->sess.bearer)
 		return (1);
 
 	if (r->sess.id != 0) {

@@ -78,14 +78,15 @@ test('seccomp: sign-ins on task threads, SQL and static files at once keep every
     const work = [];
     for (let i = 0; i < 6; i++) {
       work.push(new Client().signIn(c.email, PASSWORD).then((r) => r.status));
-      work.push(new Client().signIn(c.email, 'a wrong password').then((r) => r.status));
+      // Three wrong ones a round: nine in all stay under the rate limit.
+      if (i < 3) work.push(new Client().signIn(c.email, 'a wrong password').then((r) => r.status));
       work.push(timed('/static/drive.css'));
       work.push(timed('/static/favicon.svg'));
       work.push(c.api('GET', '/api/v1/me').then((r) => r.status));
     }
     const statuses = await Promise.all(work);
     assert.equal(statuses.filter((s) => s === 200).length, 24, statuses.join());
-    assert.equal(statuses.filter((s) => s === 401).length, 6, statuses.join());
+    assert.equal(statuses.filter((s) => s === 401).length, 3, statuses.join());
   }
   // Both workers still answer (a hung one would time out some of these).
   const many = await Promise.all(Array.from({ length: 60 }, () => timed('/healthz')));
