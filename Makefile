@@ -11,7 +11,8 @@ PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c
 KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas.c app/votes.c app/comments.c \
-	   app/notifications.c app/responses.c app/triage.c app/profile.c
+	   app/notifications.c app/responses.c app/triage.c app/profile.c \
+	   app/admin.c app/account.c
 MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
 
 BUILD	= build

@@ -195,6 +195,10 @@ login_show(struct http_request *req, struct dreq *r)
 {
 	if (r->sess.id != 0)
 		return (out_redirect(req, r, "/"));
+	if (req->query_string != NULL && strstr(req->query_string,
+	    "changed=1") != NULL)
+		ctx_set_msg(r, r->ctx, "notice", "notice.password_changed",
+		    NULL);
 	return (login_form(req, r, 200));
 }
 

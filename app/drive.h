@@ -385,6 +385,14 @@ int		 idea_step_query(struct http_request *, struct dreq *);
 int		 idea_step_render(struct http_request *, struct dreq *);
 int		 edit_error(struct http_request *, struct dreq *);
 
+/* profile.c: the page, also shown after its other forms */
+int		 profile_step_query(struct http_request *, struct dreq *);
+int		 profile_step(struct http_request *, struct dreq *);
+
+/* invitations.c: the list, also shown after issuing one anew */
+int		 invitations_step_list(struct http_request *, struct dreq *);
+int		 invitations_step_render(struct http_request *, struct dreq *);
+
 /* handlers */
 int		 page_healthz(struct http_request *);
 int		 page_home(struct http_request *);
@@ -424,6 +432,26 @@ int		 api_idea_merge(struct http_request *);
 int		 api_idea_voters(struct http_request *);
 int		 api_comment_hide(struct http_request *);
 int		 api_roadmap(struct http_request *);
+int		 page_admin_users(struct http_request *);
+int		 page_admin_user_change(struct http_request *);
+int		 page_admin_organizations(struct http_request *);
+int		 page_admin_organization(struct http_request *);
+int		 page_admin_areas(struct http_request *);
+int		 page_admin_audit(struct http_request *);
+int		 page_admin_invitation_reissue(struct http_request *);
+int		 api_users(struct http_request *);
+int		 api_user(struct http_request *);
+int		 api_organizations(struct http_request *);
+int		 api_organization(struct http_request *);
+int		 api_area(struct http_request *);
+int		 api_invitation_reissue(struct http_request *);
+int		 page_profile_password(struct http_request *);
+int		 page_profile_sessions_end(struct http_request *);
+int		 page_profile_tokens(struct http_request *);
+int		 page_profile_token_revoke(struct http_request *);
+int		 page_profile_data(struct http_request *);
+int		 api_tokens(struct http_request *);
+int		 api_token(struct http_request *);
 int		 api_session(struct http_request *);
 int		 api_me(struct http_request *);
 int		 api_me_answer(struct http_request *, struct dreq *);

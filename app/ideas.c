@@ -1086,5 +1086,7 @@ api_areas(struct http_request *req)
 {
 	static const step_fn steps[] = { new_areas, areas_render };
 
+	if (req->method == HTTP_METHOD_POST)
+		return (api_area(req));	/* admins create areas */
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }

@@ -372,8 +372,8 @@ issue_done(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
-static int
-list_query(struct http_request *req, struct dreq *r)
+int
+invitations_step_list(struct http_request *req, struct dreq *r)
 {
 	db_query(r, &q_invitation_list, 0);
 	return (STEP_NEXT);
@@ -392,8 +392,8 @@ role_key(const char *role)
 	}
 }
 
-static int
-list_render(struct http_request *req, struct dreq *r)
+int
+invitations_step_render(struct http_request *req, struct dreq *r)
 {
 	json_t		*list, *row, *roles;
 	const char	*state, *org, *chosen;
@@ -438,6 +438,8 @@ list_render(struct http_request *req, struct dreq *r)
 			kore_free(s);
 			json_object_set_new(row, "can_revoke",
 			    json_boolean(strcmp(state, "pending") == 0));
+			json_object_set_new(row, "can_reissue",
+			    json_boolean(strcmp(state, "redeemed") != 0));
 		}
 		json_array_append_new(list, row);
 	}
@@ -459,6 +461,8 @@ list_render(struct http_request *req, struct dreq *r)
 		kore_free(s);
 	}
 	json_object_set_new(r->ctx, "roles", roles);
+	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}",
+	    "invitations", 1));
 	return (render_page(req, r,
 	    json_object_get(r->ctx, "has_errors") ? 422 :
 	    json_object_get(r->ctx, "created") ? 201 : 200,
@@ -466,9 +470,9 @@ list_render(struct http_request *req, struct dreq *r)
 }
 
 static const step_fn issue_steps[] = {
-	issue_check, issue_done, list_query, list_render
+	issue_check, issue_done, invitations_step_list, invitations_step_render
 };
-static const step_fn list_steps[] = { list_query, list_render };
+static const step_fn list_steps[] = { invitations_step_list, invitations_step_render };
 
 int
 page_admin_invitations(struct http_request *req)

@@ -1,0 +1,314 @@
+// The admin console and compliance: the permission matrix, deactivation,
+// API tokens, rate limits, the audit trail (append-only, hash-chained),
+// sessions, erasure, organisations, areas, issuing anew.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  Client, person, sql, sqlValue, count, unique, formCsrf, drivectlInvite, ROOT, PASSWORD,
+} from '../lib/drive.mjs';
+
+const client = await person('client');
+const pm = await person('pm');
+const admin = await person('admin');
+const idea = (await client.api('POST', '/api/v1/ideas', { title: 'Matrix test idea', body: 'x', area: 'fx' })).json;
+const orgId = sqlValue(`SELECT organization_id FROM users WHERE id = ${client.id}`);
+
+function verify() {
+  try {
+    return { code: 0, out: execFileSync(`${ROOT}/build/drivectl`, ['audit', 'verify'], { encoding: 'utf8' }) };
+  } catch (e) {
+    return { code: e.status, out: String(e.stdout) };
+  }
+}
+
+test('the permission matrix: anonymous, client, pm, admin x every pm and admin endpoint', async () => {
+  const pmOnly = [
+    ['GET', '/triage'], ['GET', '/export/ideas.csv'], ['GET', `/ideas/${idea.id}/voters`],
+    ['GET', `/api/v1/ideas/${idea.id}/voters`],
+    ['POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'nope' }],
+    ['POST', `/api/v1/ideas/${idea.id}/merge`, { into: 0 }],
+    ['POST', '/api/v1/comments/999999999/hide'],
+  ];
+  const adminOnly = [
+    ['GET', '/admin/invitations'], ['GET', '/admin/users'], ['GET', '/admin/organizations'],
+    ['GET', `/admin/organizations/${orgId}`], ['GET', '/admin/areas'], ['GET', '/admin/audit'],
+    ['GET', '/admin/audit.csv'], ['GET', '/api/v1/invitations'], ['GET', '/api/v1/users'],
+    ['GET', '/api/v1/organizations'],
+    ['POST', '/api/v1/invitations', {}], ['DELETE', '/api/v1/invitations/999999999'],
+    ['POST', '/api/v1/invitations/999999999/reissue'],
+    ['PATCH', `/api/v1/users/${client.id}`, { role: 'king' }],
+    ['POST', '/api/v1/users/999999999/erase'],
+    ['PATCH', `/api/v1/organizations/${orgId}`, { name: 'x' }],
+    ['POST', '/api/v1/areas', { slug: 'BAD' }], ['PATCH', '/api/v1/areas/999999', { action: 'nope' }],
+  ];
+  const who = { anonymous: new Client(), client, pm, admin };
+  const allowed = (role, list) => (list === pmOnly ? ['pm', 'admin'] : ['admin']).includes(role);
+  const failures = [];
+  for (const list of [pmOnly, adminOnly]) {
+    for (const [m, p, body] of list) {
+      for (const [role, c] of Object.entries(who)) {
+        const isApi = p.startsWith('/api/');
+        const r = isApi ? await c.api(m, p, body) : await c.page(p);
+        let ok;
+        if (role === 'anonymous') ok = isApi ? r.status === 401 : (r.status === 303 && r.headers.get('location') === '/login');
+        else if (!allowed(role, list)) ok = r.status === 403;
+        else ok = [200, 201, 404, 409, 422].includes(r.status) && r.status !== 403;
+        if (!ok) failures.push(`${role} ${m} ${p}: ${r.status}`);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('deactivation kills an open session and an API token within one request', async () => {
+  const c = await person('client');
+  const t = await c.api('POST', '/api/v1/tokens', { name: 'My script' });
+  assert.equal(t.status, 201);
+  assert.match(t.json.token, /^[0-9a-f]{64}$/);
+  const bearer = new Client();
+  const auth = { authorization: `Bearer ${t.json.token}` };
+  assert.equal((await bearer.api('GET', '/api/v1/me', undefined, auth)).status, 200);
+  assert.equal((await c.api('GET', '/api/v1/me')).status, 200);
+
+  const r = await admin.api('PATCH', `/api/v1/users/${c.id}`, { active: false });
+  assert.equal(r.status, 200, r.text);
+  assert.equal((await c.api('GET', '/api/v1/me')).status, 401);
+  assert.equal((await bearer.api('GET', '/api/v1/me', undefined, auth)).status, 401);
+  assert.equal((await c.page('/')).status, 303);
+  assert.equal((await new Client().signIn(c.email, PASSWORD)).status, 401);
+  assert.equal(sqlValue(`SELECT count(*) FROM sessions WHERE user_id = ${c.id}`), '0');
+  assert.ok(Number(sqlValue(`SELECT count(*) FROM audit_log WHERE action = 'user.deactivate' AND target = 'user:${c.id}'`)) === 1);
+  // Reactivated: signs in again; the old token stays dead.
+  assert.equal((await admin.api('PATCH', `/api/v1/users/${c.id}`, { active: true })).status, 200);
+  assert.equal((await new Client().signIn(c.email, PASSWORD)).status, 200);
+  assert.equal((await bearer.api('GET', '/api/v1/me', undefined, auth)).status, 401);
+});
+
+test('API tokens: shown once, hashed, no CSRF needed, the owner\'s rights only, revocable', async () => {
+  const c = await person('client');
+  const t = await c.api('POST', '/api/v1/tokens', { name: 'CI job' });
+  const token = t.json.token;
+  assert.equal(sqlValue(`SELECT count(*) FROM api_tokens WHERE encode(token_hash, 'hex') = '${token}'`), '0');
+  const b = new Client();
+  const auth = { authorization: `Bearer ${token}` };
+  // State-changing without a CSRF header: fine with a token.
+  const v = await b.api('POST', `/api/v1/ideas/${idea.id}/vote`, undefined, auth);
+  assert.equal(v.status, 200);
+  assert.equal(v.json.voted, true);
+  assert.notEqual(sqlValue(`SELECT last_used_at FROM api_tokens WHERE id = ${t.json.id}`), '');
+  // Never more than the owner.
+  assert.equal((await b.api('GET', '/api/v1/users', undefined, auth)).status, 403);
+  assert.equal((await b.api('GET', '/api/v1/ideas/1/voters', undefined, auth)).status, 403);
+  // A bad or revoked token is refused.
+  assert.equal((await b.api('GET', '/api/v1/me', undefined, { authorization: `Bearer ${'ab'.repeat(32)}` })).status, 401);
+  assert.equal((await c.api('DELETE', `/api/v1/tokens/${t.json.id}`)).status, 200);
+  assert.equal((await b.api('GET', '/api/v1/me', undefined, auth)).status, 401);
+  // Someone else's token cannot be revoked.
+  const other = await person('client');
+  const t2 = await other.api('POST', '/api/v1/tokens', { name: 'Theirs' });
+  assert.equal((await c.api('DELETE', `/api/v1/tokens/${t2.json.id}`)).status, 404);
+  assert.equal((await c.api('POST', '/api/v1/tokens', { name: '' })).status, 422);
+  assert.ok(Number(sqlValue(`SELECT count(*) FROM audit_log WHERE action IN ('token.create', 'token.revoke') AND actor_id = ${c.id}`)) >= 2);
+});
+
+test('rate limit on sign-in: 429 with Retry-After after 10 failures; released after the window', async () => {
+  const c = await person('client');
+  const email = c.email;
+  for (let i = 0; i < 10; i++) {
+    const r = await new Client().signIn(email, 'wrong password!');
+    assert.equal(r.status, 401);
+  }
+  // Now even the right password waits, from any address.
+  const blocked = await new Client().signIn(email, PASSWORD);
+  assert.equal(blocked.status, 429);
+  assert.equal(blocked.json.error.code, 'rate_limited');
+  const after = Number(blocked.headers.get('retry-after'));
+  assert.ok(after > 0 && after <= 900, `Retry-After ${after}`);
+  // Nobody is locked out longer than the window: age the failures.
+  sql(`UPDATE auth_failures SET at = at - interval '15 minutes 1 second' WHERE key = lower('${email}')`);
+  assert.equal((await new Client().signIn(email, PASSWORD)).status, 200);
+  // A success does not count; only failures do.
+  for (let i = 0; i < 12; i++) assert.equal((await new Client().signIn(email, PASSWORD)).status, 200);
+});
+
+test('rate limit per address: many accounts from one address; invitation redemption too', async () => {
+  const attacker = new Client();
+  for (let i = 0; i < 10; i++) {
+    assert.equal((await attacker.signIn(`nobody${i}@example.test`, 'wrong password!')).status, 401);
+  }
+  assert.equal((await attacker.signIn('nobody-else@example.test', 'wrong password!')).status, 429);
+  // Another address is not affected.
+  assert.equal((await new Client().signIn(client.email, PASSWORD)).status, 200);
+
+  const guesser = new Client();
+  for (let i = 0; i < 10; i++) {
+    const r = await guesser.api('POST', '/api/v1/invitations/accept', { token: unique('t').padEnd(64, '0').slice(0, 64), name: 'Guess', password: PASSWORD });
+    assert.equal(r.status, 404);
+  }
+  const token = drivectlInvite(`${unique('rl')}@example.test`, 'client', unique('Org'));
+  const r = await guesser.api('POST', '/api/v1/invitations/accept', { token, name: 'Real one', password: PASSWORD });
+  assert.equal(r.status, 429, 'even a good token waits from that address');
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
+  assert.equal((await new Client().accept(token, 'Real one', PASSWORD)).status, 201);
+});
+
+test('the audit log is append-only for the application and hash-chained', () => {
+  // The application's role cannot change or remove entries.
+  const url = process.env.DRIVE_DATABASE_URL;
+  for (const stmt of ['UPDATE audit_log SET action = action', 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
+    assert.throws(() => execFileSync('psql', [url, '-qAtX', '-v', 'ON_ERROR_STOP=1', '-c', stmt], { stdio: 'pipe' }), stmt);
+  }
+  let v = verify();
+  assert.equal(v.code, 0, v.out);
+  assert.match(v.out, /chain intact/);
+
+  // A superuser alters an entry in the middle: verify names it.
+  const ids = sql('SELECT id FROM audit_log ORDER BY id').map((r) => r[0]);
+  const mid = ids[Math.floor(ids.length / 2)];
+  const old = sqlValue(`SELECT action FROM audit_log WHERE id = ${mid}`);
+  sql(`ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET action = 'tampered' WHERE id = ${mid}; ALTER TABLE audit_log ENABLE TRIGGER USER`);
+  v = verify();
+  assert.equal(v.code, 1);
+  assert.match(v.out, new RegExp(`entry ${mid} is broken`));
+  sql(`ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET action = '${old}' WHERE id = ${mid}; ALTER TABLE audit_log ENABLE TRIGGER USER`);
+  assert.equal(verify().code, 0);
+
+  // A removed entry: the next one is named.
+  const row = sql(`SELECT id FROM audit_log WHERE id > ${mid} ORDER BY id LIMIT 2`);
+  const gone = row[0][0];
+  const next = row[1][0];
+  sql(`CREATE TABLE audit_keep AS SELECT * FROM audit_log WHERE id = ${gone}; ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE id = ${gone}; ALTER TABLE audit_log ENABLE TRIGGER USER`);
+  v = verify();
+  assert.equal(v.code, 1);
+  assert.match(v.out, new RegExp(`entry ${next} is broken`));
+  sql(`ALTER TABLE audit_log DISABLE TRIGGER USER; INSERT INTO audit_log SELECT * FROM audit_keep; ALTER TABLE audit_log ENABLE TRIGGER USER; DROP TABLE audit_keep`);
+  assert.equal(verify().code, 0);
+});
+
+test('people: role change, self-protection, erasure under a pseudonym', async () => {
+  const c = await person('client');
+  const cIdea = (await c.api('POST', '/api/v1/ideas', { title: 'Idea before erasure', body: 'x', area: 'fx' })).json;
+  await c.api('POST', `/api/v1/ideas/${idea.id}/vote`);
+  const list = await admin.api('GET', '/api/v1/users');
+  const me = list.json.users.find((u) => u.id === c.id);
+  assert.equal(me.email, c.email);
+  assert.equal(me.organization, c.organization);
+  assert.equal((await admin.api('PATCH', `/api/v1/users/${admin.id}`, { active: false })).status, 409);
+  assert.equal((await admin.api('PATCH', `/api/v1/users/${admin.id}`, { role: 'pm' })).status, 409);
+  assert.equal((await admin.api('PATCH', `/api/v1/users/${pm.id}`, { role: 'client' })).status, 422);
+
+  const p2 = await person('client');
+  assert.equal((await admin.api('PATCH', `/api/v1/users/${p2.id}`, { role: 'pm' })).status, 200);
+  assert.equal((await p2.api('GET', '/api/v1/me')).json.user.role, 'pm');
+  assert.equal(sqlValue(`SELECT organization_id IS NULL FROM users WHERE id = ${p2.id}`), 't');
+
+  const before = count('votes');
+  const e = await admin.api('POST', `/api/v1/users/${c.id}/erase`);
+  assert.equal(e.status, 200);
+  assert.equal(sqlValue(`SELECT display_name FROM users WHERE id = ${c.id}`), 'Former member');
+  assert.equal(sqlValue(`SELECT count(*) FROM users WHERE email = '${c.email}'`), '0');
+  assert.equal(sqlValue(`SELECT count(*) FROM sessions WHERE user_id = ${c.id}`), '0');
+  assert.equal(count('votes'), before);
+  const g = await client.api('GET', `/api/v1/ideas/${cIdea.id}`);
+  assert.equal(g.json.author.name, 'Former member');
+  const entry = sqlValue(`SELECT row_to_json(a)::text FROM audit_log a WHERE action = 'user.erase' AND target = 'user:${c.id}'`);
+  assert.ok(entry);
+  assert.ok(!entry.includes(c.email) && !entry.includes(c.name), 'the erasure entry holds no erased data');
+  assert.equal((await c.api('GET', '/api/v1/me')).status, 401);
+});
+
+test('organisations: list with members, rename, a taken name refused', async () => {
+  const list = await admin.api('GET', '/api/v1/organizations');
+  const mine = list.json.organizations.find((o) => String(o.id) === orgId);
+  assert.ok(mine.members >= 1);
+  const name = unique('Renamed Treasury GmbH');
+  assert.equal((await admin.api('PATCH', `/api/v1/organizations/${orgId}`, { name })).status, 200);
+  assert.equal(sqlValue(`SELECT name FROM organizations WHERE id = ${orgId}`), name);
+  const other = await person('client');
+  assert.equal((await admin.api('PATCH', `/api/v1/organizations/${orgId}`, { name: other.organization.toUpperCase() })).status, 409);
+  const page = await admin.page(`/admin/organizations/${orgId}`);
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes(client.email));
+});
+
+test('areas: create, rename, retire (no new ideas), delete only when unused', async () => {
+  const slug = unique('area').slice(0, 20);
+  const c = await admin.api('POST', '/api/v1/areas', { slug, name_en: 'Liquidity', name_de: 'Liquidität' });
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  assert.equal((await admin.api('POST', '/api/v1/areas', { slug, name_en: 'Again', name_de: 'Nochmal' })).status, 409);
+  assert.equal((await admin.api('POST', '/api/v1/areas', { slug: 'Bad Slug!', name_en: 'x', name_de: 'y' })).status, 422);
+  assert.equal((await admin.api('PATCH', `/api/v1/areas/${id}`, { action: 'rename', name_en: 'Liquidity Management', name_de: 'Liquiditätsmanagement' })).status, 200);
+  const ideaIn = await client.api('POST', '/api/v1/ideas', { title: 'An idea in the new area', body: '', area: slug });
+  assert.equal(ideaIn.status, 201);
+  assert.equal((await admin.api('DELETE', `/api/v1/areas/${id}`)).status, 409, 'in use');
+  assert.equal((await admin.api('PATCH', `/api/v1/areas/${id}`, { action: 'retire' })).status, 200);
+  const refused = await client.api('POST', '/api/v1/ideas', { title: 'Another idea in a retired area', body: '', area: slug });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.json.error.field, 'area');
+  assert.ok(!(await client.api('GET', '/api/v1/areas')).json.areas.some((a) => a.slug === slug));
+  const unused = await admin.api('POST', '/api/v1/areas', { slug: `${slug}-x`, name_en: 'Temp', name_de: 'Temp' });
+  assert.equal((await admin.api('DELETE', `/api/v1/areas/${unused.json.id}`)).status, 200);
+});
+
+test('issuing an invitation anew: a new link, the old one dies', async () => {
+  const inv = await admin.api('POST', '/api/v1/invitations', { email: `${unique('again')}@example.test`, role: 'pm' });
+  const oldToken = inv.json.url.split('/invite/')[1];
+  const r = await admin.api('POST', `/api/v1/invitations/${inv.json.id}/reissue`);
+  assert.equal(r.status, 201);
+  const newToken = r.json.url.split('/invite/')[1];
+  assert.notEqual(newToken, oldToken);
+  assert.equal((await new Client().accept(oldToken, 'Old Link', PASSWORD)).status, 404);
+  assert.equal((await new Client().accept(newToken, 'New Link', PASSWORD)).status, 201);
+  assert.equal((await admin.api('POST', `/api/v1/invitations/${r.json.id}/reissue`)).status, 409);
+});
+
+test('a password change ends every session; others can be ended from the profile', async () => {
+  const c = await person('client');
+  const second = new Client();
+  await second.signIn(c.email, PASSWORD);
+  const third = new Client();
+  await third.signIn(c.email, PASSWORD);
+  let page = await c.page('/profile');
+  assert.equal(page.status, 200);
+  let r = await c.form('/profile/sessions/end', { csrf_token: formCsrf(page.text) });
+  assert.equal(r.status, 303);
+  assert.equal((await second.api('GET', '/api/v1/me')).status, 401);
+  assert.equal((await c.api('GET', '/api/v1/me')).status, 200, 'the current one stays');
+  await third.signIn(c.email, PASSWORD);
+  page = await c.page('/profile');
+  r = await c.form('/profile/password', { csrf_token: formCsrf(page.text), current_password: 'not it at all', new_password: 'a brand new passphrase', new_password_confirm: 'a brand new passphrase' });
+  assert.equal(r.status, 422);
+  r = await c.form('/profile/password', { csrf_token: formCsrf(page.text), current_password: PASSWORD, new_password: 'a brand new passphrase', new_password_confirm: 'a brand new passphrase' });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/login?changed=1');
+  assert.equal((await c.api('GET', '/api/v1/me')).status, 401);
+  assert.equal((await third.api('GET', '/api/v1/me')).status, 401);
+  assert.equal((await new Client().signIn(c.email, 'a brand new passphrase')).status, 200);
+});
+
+test('one\'s own data as JSON, and nobody else\'s', async () => {
+  const c = await person('client');
+  await c.api('POST', '/api/v1/ideas', { title: 'My exported idea', body: 'mine', area: 'fx' });
+  const r = await c.fetch('/profile/data.json');
+  assert.equal(r.status, 200);
+  const data = await r.json();
+  assert.equal(data.user.email, c.email);
+  assert.equal(data.user.organization, c.organization);
+  assert.ok(data.ideas.some((i) => i.title === 'My exported idea'));
+  assert.ok(!JSON.stringify(data).includes(client.email));
+});
+
+test('the audit page lists entries with filters and exports CSV', async () => {
+  const page = await admin.page('/admin/audit?action=session.sign_in');
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes('session.sign_in'));
+  assert.equal((await admin.page('/admin/audit?from=2026-13-45')).status, 400);
+  const csv = await admin.fetch('/admin/audit.csv?action=invitation');
+  assert.equal(csv.status, 200);
+  const text = await csv.text();
+  assert.match(text.split('\r\n')[0], /^"id","at","actor","action"/);
+  assert.ok(text.includes('invitation.create'));
+  assert.ok(!text.includes('session.sign_in"'), 'filtered by action');
+});
