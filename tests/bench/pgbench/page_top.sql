@@ -1,0 +1,7 @@
+-- GET / and GET /api/v1/ideas (sorted by votes): the statements the
+-- request sends, in order.  "-- include:" lines are replaced by the
+-- fragment (tests/bench/run.sh composes the scripts).  For /?q=<word>,
+-- run.sh makes one copy per search word with :q renamed.
+-- include: session.sql
+-- include: areas.sql
+-- include: list_top.sql

@@ -1,0 +1,4 @@
+-- GET /?sort=trending
+-- include: session.sql
+-- include: areas.sql
+-- include: list_trending.sql
