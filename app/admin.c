@@ -559,9 +559,23 @@ static int
 area_refuse(struct http_request *req, struct dreq *r, const char *field,
     const char *key)
 {
+	char	*msg;
+
 	if (r->is_api)
 		return (out_error(req, r, 422, "invalid", field, key));
-	ctx_set_error(r, field, key);
+	if (in_path_id(req, 2) == 0) {
+		ctx_set_error(r, field, key);
+		return (step_goto(r, 2));
+	}
+	/* A rename: the error belongs to that area's own form. */
+	msg = out_msg(r, key, NULL);
+	json_object_set_new(r->ctx, "rename_failed", json_pack("{s:I, s:s, "
+	    "s:s, s:s}", "id", (json_int_t)in_path_id(req, 2), "field", field,
+	    "message", msg, "name_en", in_text(r, "name_en") ?
+	    in_text(r, "name_en") : "", "name_de", in_text(r, "name_de") ?
+	    in_text(r, "name_de") : ""));
+	json_object_set_new(r->ctx, "has_errors", json_true());
+	kore_free(msg);
 	return (step_goto(r, 2));
 }
 
@@ -644,17 +658,30 @@ areas_query(struct http_request *req, struct dreq *r)
 static int
 areas_render(struct http_request *req, struct dreq *r)
 {
-	json_t	*list;
+	json_t	*list, *a, *failed;
 	int	 i;
 
+	failed = json_object_get(r->ctx, "rename_failed");
 	list = json_array();
-	for (i = 0; i < db_rows(r); i++)
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, "
-		    "s:b, s:I, s:b}", "id", (json_int_t)db_int(r, i, 0),
+	for (i = 0; i < db_rows(r); i++) {
+		a = json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:b}",
+		    "id", (json_int_t)db_int(r, i, 0),
 		    "slug", db_get(r, i, 1), "name_en", db_get(r, i, 2),
 		    "name_de", db_get(r, i, 3), "retired", db_bool(r, i, 4),
 		    "ideas", (json_int_t)db_int(r, i, 5), "can_delete",
-		    db_int(r, i, 5) == 0));
+		    db_int(r, i, 5) == 0);
+		if (failed != NULL && json_integer_value(json_object_get(failed,
+		    "id")) == db_int(r, i, 0)) {
+			json_object_set(a, "name_en", json_object_get(failed,
+			    "name_en"));
+			json_object_set(a, "name_de", json_object_get(failed,
+			    "name_de"));
+			json_object_set_new(a, "rename_errors", json_pack(
+			    "{s:O}", json_string_value(json_object_get(failed,
+			    "field")), json_object_get(failed, "message")));
+		}
+		json_array_append_new(list, a);
+	}
 	json_object_set_new(r->ctx, "areas", list);
 	admin_nav(r, "areas");
 	notice_if(req, r, "saved=1", "notice.area_saved");

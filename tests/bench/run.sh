@@ -1,0 +1,610 @@
+#!/usr/bin/env bash
+# make bench: Drive under load, against its own PostgreSQL and Kore in a
+# temporary directory (random ports), with a generated data set.  Prints
+# a table, writes it as JSON to bench/results/, stops everything.
+#
+#   tests/bench/run.sh                  (make bench builds first)
+#
+# Environment (all optional):
+#   BENCH_SCALE=1          data set multiplier: 50,000 ideas, 1,000,000
+#                          votes, 100,000 comments, 5,000 people per unit
+#   BENCH_DURATION=8       seconds per wrk / pgbench run
+#   BENCH_CONNECTIONS=64   wrk connections (-c), BENCH_THREADS=2 (-t)
+#   BENCH_GROWTH="10000 50000 500000"   idea counts for the growth runs
+#                          (votes, comments, people in proportion; the
+#                          main data set's size is measured with it)
+#   BENCH_STATEMENT_REQUESTS=200        requests per statement count
+#   KEEP_BENCH_DIR=1       keep the temporary directory (logs, files)
+#
+# What it measures, in this order: the floors (a static file through
+# Kore; each page's own SQL through pgbench with as many clients as Kore
+# has connections), the statements each request sends (pg_stat_statements),
+# the signed-in reads twice (RSS of the workers after each pass), votes
+# (checked to the row), sign-in, then list/idea/vote at each growth size.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BENCH="$ROOT/tests/bench"
+cd "$ROOT"
+# shellcheck source=conf/local.sh
+source conf/local.sh
+
+SCALE="${BENCH_SCALE:-1}"
+DUR="${BENCH_DURATION:-8}"
+CONNS="${BENCH_CONNECTIONS:-64}"
+THREADS="${BENCH_THREADS:-2}"
+GROWTH="${BENCH_GROWTH-10000 50000 500000}"
+STMT_N="${BENCH_STATEMENT_REQUESTS:-200}"
+MAIN_IDEAS=$((50000 * SCALE))
+# The words searched for: common, rarer, two words, none at all.
+SEARCH_WORDS="csv approval iban guarantees netting expiry+dates mobile+tokens blockchain"
+# Kore's database connections: workers x pgsql_conn_max, from the config.
+KORE_WORKERS="$(awk '$1 == "workers" { print $2 }' conf/drive.conf)"
+KORE_CONN_MAX="$(awk '$1 == "pgsql_conn_max" { print $2 }' conf/drive.conf)"
+PG_CLIENTS="${BENCH_PG_CLIENTS:-$((${KORE_WORKERS:-2} * ${KORE_CONN_MAX:-2}))}"
+
+say() {
+	printf '[bench %2dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"
+}
+
+# ---- tools -----------------------------------------------------------------
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v argon2 >/dev/null || missing+=(argon2)
+command -v psql >/dev/null || missing+=(postgresql-client)
+[ -x "$PG_BIN/pgbench" ] || missing+=(postgresql-contrib)
+command -v python3 >/dev/null || missing+=(python3)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "bench: missing packages: ${missing[*]}; install them as root" >&2
+		exit 1
+	fi
+	say "installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends "${missing[@]}" >/dev/null
+	PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+fi
+PGBENCH="$PG_BIN/pgbench"
+[ -x build/drive.so ] || { echo "bench: build/drive.so missing: make build" >&2; exit 1; }
+
+# ---- the stack -------------------------------------------------------------
+
+WORK="$(mktemp -d /tmp/drive-bench.XXXXXX)"
+chmod 755 "$WORK"
+mkdir -p "$WORK/logs" "$WORK/files"
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	kore_down "$WORK/kore.conf" 2>/dev/null || true
+	pg_down "$WORK/pg"
+	if [ -n "${KEEP_BENCH_DIR:-}" ] || [ $rc -ne 0 ]; then
+		echo "bench: logs kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+PGPORT="$(free_port)"
+KPORT="$(free_port)"
+KBASE="http://127.0.0.1:$KPORT"
+SU_URL="host=$WORK/pg port=$PGPORT dbname=drive user=postgres"
+
+sql() {	# sql SQL...: as the superuser, unaligned, quiet
+	psql "$SU_URL" -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+probe() {
+	python3 "$BENCH/probe.py" "$@"
+}
+procs() {
+	probe procs "$WORK/kore.conf.pid" "$WORK/pg"
+}
+rec() {	# rec KIND NAME key=value|key=@file ...
+	probe record "$RESULTS" "$@"
+}
+
+say "Drive benchmark: scale $SCALE, ${DUR} s per run, wrk -t$THREADS -c$CONNS," \
+    "pgbench $PG_CLIENTS clients; work dir $WORK"
+pg_up "$WORK/pg" "$PGPORT" 2>/dev/null
+# Room for the data sets; durability as in production (fsync and
+# synchronous_commit stay on).
+sql -d postgres -c "ALTER SYSTEM SET shared_buffers = '512MB'" \
+    -c "ALTER SYSTEM SET max_wal_size = '8GB'" \
+    -c "ALTER SYSTEM SET checkpoint_completion_target = 0.9"
+as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -m fast \
+    restart >/dev/null
+DRIVE_DATABASE_URL="$(pg_url "$WORK/pg" "$PGPORT")"
+export DRIVE_DATABASE_URL
+export DRIVE_BASE_URL="$KBASE"
+export DRIVE_ROOT="$ROOT"
+build/drivectl migrate >/dev/null
+# conf/drive.conf as it is, access log included.
+kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
+
+# Everybody's password, with a real Argon2id hash (OWASP parameters, as
+# app/password.c); its cost is the sign-in floor.
+PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+SALT="$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+PWHASH="$(printf '%s' "$PASSWORD" | argon2 "$SALT" -id -t 2 -k 19456 -p 1 -l 32 -e)"
+HASH_S="$(for _ in 1 2 3 4 5; do printf '%s' "$PASSWORD" |
+    argon2 "$SALT" -id -t 2 -k 19456 -p 1 -l 32 | awk '/seconds/ { print $1 }'
+    done | sort -n | sed -n 3p)"
+say "Argon2id (t=2, 19 MiB): $HASH_S s per hash on one core"
+
+# ---- data sets -------------------------------------------------------------
+
+fresh_db() {
+	kore_down "$WORK/kore.conf"
+	sql -d postgres -c "DROP DATABASE IF EXISTS drive WITH (FORCE)" \
+	    -c "CREATE DATABASE drive OWNER drive"
+	sql -c "SET client_min_messages = warning" \
+	    -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+	    -c "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+	build/drivectl migrate >/dev/null
+}
+
+# load IDEAS: generates the data set and the files the load scripts read.
+load() {
+	local ideas="$1" t0=$SECONDS extra=() d="$WORK/files"
+	# The 500,000 step is made cheaper: half a comment per idea (votes,
+	# people and organisations stay proportional).
+	if [ "$ideas" -gt $((4 * MAIN_IDEAS)) ]; then
+		extra=(-v comments=$((ideas / 2)))
+	fi
+	local people=$((5000 * SCALE * ideas / MAIN_IDEAS))
+	local orgs=$((200 * SCALE * ideas / MAIN_IDEAS))
+	[ "$people" -ge 500 ] || people=500
+	[ "$people" -le $((5000 * SCALE)) ] || people=$((5000 * SCALE))
+	[ "$orgs" -ge 20 ] || orgs=20
+	[ "$orgs" -le $((200 * SCALE)) ] || orgs=$((200 * SCALE))
+	say "loading $ideas ideas, $((20 * ideas)) votes, $people people" \
+	    "(tests/bench/data.sql)"
+	sql -v scale="$SCALE" -v ideas="$ideas" -v people="$people" \
+	    -v orgs="$orgs" -v pwhash="$PWHASH" "${extra[@]}" \
+	    -f "$BENCH/data.sql" >"$WORK/logs/load-$ideas.log"
+	sql -c CHECKPOINT
+	local load_s=$((SECONDS - t0))
+	say "loaded in ${load_s} s; checking the maintained counts"
+	sql -f "$BENCH/check.sql" | tail -1 >"$d/check-$ideas.json"
+	sql >"$d/dataset-$ideas.json" <<-'EOF'
+	SELECT json_build_object(
+	  'ideas', count(*), 'votes', sum(vote_count),
+	  'comments', sum(comment_count),
+	  'responses', (SELECT count(*) FROM responses),
+	  'notifications', (SELECT count(*) FROM notifications),
+	  'organizations', (SELECT count(*) FROM organizations),
+	  'people', (SELECT count(*) FROM users),
+	  'sessions', (SELECT count(*) FROM sessions),
+	  'max_votes', max(vote_count),
+	  'median_votes', percentile_disc(0.5) WITHIN GROUP (ORDER BY vote_count),
+	  'p90_votes', percentile_disc(0.9) WITHIN GROUP (ORDER BY vote_count),
+	  'ideas_1000_votes_or_more', count(*) FILTER (WHERE vote_count >= 1000),
+	  'ideas_without_votes', count(*) FILTER (WHERE vote_count = 0),
+	  'max_comments', max(comment_count),
+	  'votes_last_14_days', (SELECT count(*) FROM votes
+	      WHERE created_at > now() - interval '14 days'),
+	  'body_avg_chars', round(avg(char_length(body))),
+	  'statuses', (SELECT json_object_agg(status, n) FROM
+	      (SELECT status, count(*) AS n FROM ideas GROUP BY 1) s),
+	  'db_mb', pg_database_size(current_database()) / 1048576)
+	FROM ideas
+	EOF
+	rec dataset "$ideas" load_s="$load_s" check=@"$d/check-$ideas.json" \
+	    data=@"$d/dataset-$ideas.json"
+	if ! python3 -c 'import json,sys; c=json.load(open(sys.argv[1]));
+sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
+	    "$d/check-$ideas.json"; then
+		say "the generated counts disagree: $(cat "$d/check-$ideas.json")"
+		exit 1
+	fi
+
+	# Sessions: 64 clients for the reads, everybody for the votes.
+	sql -F ' ' -c "SELECT s.user_id, s.token, s.csrf FROM bench.sessions s
+	    JOIN users u ON u.id = s.user_id WHERE u.role = 'client'
+	    ORDER BY s.user_id LIMIT 64" >"$d/sessions_read"
+	sql -F ' ' -c "SELECT user_id, token, csrf FROM bench.sessions" \
+	    >"$d/sessions_all"
+	sql -c "SELECT email FROM users WHERE role = 'client' ORDER BY id
+	    DESC LIMIT 200" >"$d/signin_users"
+	READ_UID="$(head -1 "$d/sessions_read" | cut -d' ' -f1)"
+	READ_TOKHASH="$(sql -c "SELECT encode(sha256(decode(token, 'hex')),
+	    'hex') FROM bench.sessions WHERE user_id = $READ_UID")"
+
+	# Paths.  Ideas: the 500 of Zipf rank 1..500 and 500 spread evenly
+	# (the same arithmetic as pgbench/page_idea.sql).
+	echo "/" >"$d/paths_top"
+	echo "/?sort=new" >"$d/paths_new"
+	echo "/?sort=trending" >"$d/paths_trending"
+	echo "/api/v1/ideas" >"$d/paths_api"
+	: >"$d/paths_search"
+	for w in $SEARCH_WORDS; do echo "/?q=$w" >>"$d/paths_search"; done
+	PERM="$(sql -c "SELECT perm FROM bench.meta")"
+	NIDEAS="$ideas"
+	PINV="$(python3 -c "print(pow($PERM, -1, $ideas))")"
+	STEP=$((ideas / 500))
+	PEOPLE="$people"
+	python3 - "$ideas" "$PINV" "$STEP" >"$d/paths_idea" <<-'EOF'
+	import sys
+	n, pinv, step = (int(x) for x in sys.argv[1:4])
+	for k in range(1, 1001):
+	    i = (k - 1) * pinv % n + 1 if k <= 500 else (k - 500) * step
+	    print("/ideas/%d" % i)
+	EOF
+
+	# Vote pairs: withdrawals are existing votes (so, popular ideas more
+	# often), casts are pairs without a vote (half on the same popular
+	# ideas, half on any); open ideas only; each pair is used once.
+	local pct=$((100 * 600000 / (20 * ideas)))
+	[ "$pct" -le 100 ] || pct=100
+	sql -c "SET work_mem = '256MB'" -c "
+	    DROP TABLE IF EXISTS bench.withdraw, bench.cast;
+	    CREATE TABLE bench.withdraw AS
+	    SELECT v.idea_id, v.user_id FROM votes v TABLESAMPLE SYSTEM ($pct)
+	    JOIN ideas i ON i.id = v.idea_id
+	    WHERE i.status NOT IN ('released', 'declined', 'duplicate')
+	    ORDER BY random() LIMIT 150200;
+	    CREATE TABLE bench.cast AS
+	    SELECT DISTINCT ON (c.idea_id, c.user_id) c.idea_id, c.user_id
+	    FROM (SELECT w.idea_id, 1 + floor(random() * $people)::bigint
+	            AS user_id FROM bench.withdraw w
+	        UNION ALL
+	        SELECT 1 + floor(random() * $ideas)::bigint + 0 * g,
+	            1 + floor(random() * $people)::bigint
+	        FROM generate_series(1, 200000) g) c
+	    JOIN ideas i ON i.id = c.idea_id
+	    WHERE i.status NOT IN ('released', 'declined', 'duplicate')
+	    AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = c.idea_id
+	        AND v.user_id = c.user_id);"
+	sql -F ' ' -c "SELECT idea_id, user_id FROM bench.cast ORDER BY random()
+	    LIMIT 150200" >"$d/cast_all"
+	sql -F ' ' -c "SELECT idea_id, user_id FROM bench.withdraw" \
+	    >"$d/withdraw_all"
+	head -100 "$d/cast_all" >"$d/cast_probe"
+	head -100 "$d/withdraw_all" >"$d/withdraw_probe"
+	tail -n +101 "$d/cast_all" >"$d/cast"
+	tail -n +101 "$d/withdraw_all" >"$d/withdraw"
+	say "files ready: $(wc -l <"$d/cast") cast and" \
+	    "$(wc -l <"$d/withdraw") withdraw pairs"
+}
+
+start_kore() {
+	kore_up "$WORK/kore.conf" "$WORK/kore.log"
+	local d="$WORK/files" out
+	out="$(probe check "$KBASE" "$d/sessions_read" / "/?sort=new" \
+	    "/?sort=trending" "/?q=csv" "$(head -1 "$d/paths_idea")" \
+	    /api/v1/ideas)" || { say "a page did not answer 200: $out"; exit 1; }
+}
+
+# ---- measuring -------------------------------------------------------------
+
+# wrk_run KIND NAME LUA PATH [VAR=value ...]: one wrk run, recorded.
+wrk_run() {
+	local kind="$1" name="$2" lua="$3" path="$4" d="$WORK/files"
+	shift 4
+	local out="$WORK/logs/wrk-$kind-$name-$RANDOM"
+	procs >"$out.cpu0"
+	env BENCH_LUA="$BENCH" BENCH_THREADS="$THREADS" "$@" \
+	    /usr/bin/time -f '%U %S' -o "$out.time" \
+	    wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --latency \
+	    --timeout "${WRK_TIMEOUT:-5}s" -s "$BENCH/$lua" "$KBASE$path" \
+	    >"$out" 2>&1 || { say "wrk failed:"; cat "$out"; exit 1; }
+	procs >"$out.cpu1"
+	rec "$kind" "$name" wrk=@"$out" time=@"$out.time" cpu0=@"$out.cpu0" \
+	    cpu1=@"$out.cpu1" ideas="$NIDEAS" ${REC_EXTRA:+"$REC_EXTRA"}
+	python3 - "$out" "$kind" "$name" <<-'EOF'
+	import json, sys
+	for l in open(sys.argv[1]):
+	    if l.startswith("BENCH_JSON "):
+	        j = json.loads(l[11:])
+	        c = j.get("counts") or {}
+	        extra = "  " + " ".join("%s=%s" % kv for kv in sorted(c.items())) if c else ""
+	        print("[bench]        %-8s %-16s %9.0f req/s  p50 %6.2f ms  p99 %7.2f ms  non-2xx %d%s" % (
+	            sys.argv[2], sys.argv[3], j["rps"], j["latency_ms"]["p50"],
+	            j["latency_ms"]["p99"], j["errors"]["status"], extra))
+	EOF
+}
+
+read_run() {	# read_run KIND NAME PATHSFILE
+	wrk_run "$1" "$2" read.lua / BENCH_PATHS="$WORK/files/$3" \
+	    BENCH_SESSIONS="$WORK/files/sessions_read"
+}
+
+# compose SCRIPT OUT: a pgbench page script with its includes resolved.
+compose() {
+	awk -v dir="$BENCH/pgbench" '
+	/^-- include: / { f = dir "/" $3; while ((getline l < f) > 0) print l;
+	    close(f); next } { print }' "$BENCH/pgbench/$1" >"$2"
+}
+
+# The pgbench variables of the current data set (PGDEFS).
+pg_defs() {
+	local i=1 w
+	PGDEFS=(-D tokhash="$READ_TOKHASH" -D uid="$READ_UID" -D lang=en
+	    -D status= -D area= -D q= -D nideas="$NIDEAS" -D pinv="$PINV"
+	    -D step="$STEP" -D people="$PEOPLE")
+	for w in $SEARCH_WORDS; do
+		PGDEFS+=(-D "q$i=${w//+/ }")
+		i=$((i + 1))
+	done
+}
+
+# The search script: one copy of page_top per word (:q renamed :qN), as
+# -f options in SEARCH_F.
+search_scripts() {
+	local i=1 w
+	compose page_top.sql "$WORK/logs/page_top.sql"
+	SEARCH_F=()
+	for w in $SEARCH_WORDS; do
+		sed "s/:q\b/:q$i/g" "$WORK/logs/page_top.sql" \
+		    >"$WORK/logs/page_search_$i.sql"
+		SEARCH_F+=(-f "$WORK/logs/page_search_$i.sql")
+		i=$((i + 1))
+	done
+}
+
+# pgbench_run NAME MODE SCRIPTOPTS...: one pgbench run, recorded.
+pgbench_run() {
+	local name="$1" mode="$2" out="$WORK/logs/pgbench-$1-$2"
+	shift 2
+	pg_defs
+	procs >"$out.cpu0"
+	/usr/bin/time -f '%U %S' -o "$out.time" \
+	    "$PGBENCH" -n -r -M "$mode" -c "$PG_CLIENTS" -j 2 -T "$DUR" \
+	    -h "$WORK/pg" -p "$PGPORT" -U drive "${PGDEFS[@]}" "$@" drive \
+	    >"$out" 2>&1 || true
+	procs >"$out.cpu1"
+	rec floor "$name" mode="$mode" pgbench=@"$out" time=@"$out.time" \
+	    cpu0=@"$out.cpu0" cpu1=@"$out.cpu1" ideas="$NIDEAS"
+	printf '[bench]        floor    %-16s %9s tps    (pgbench -M %s, %s clients)\n' \
+	    "$name" "$(awk '/^tps = / { printf "%.0f", $3 }' "$out")" "$mode" \
+	    "$PG_CLIENTS"
+	if ! grep -q '^tps = ' "$out" || grep -q 'aborted' "$out"; then
+		say "pgbench $name failed:"; tail -20 "$out"; exit 1
+	fi
+}
+
+STMT_SQL="SELECT coalesce(json_agg(json_build_object('toplevel', toplevel,
+    'calls', calls, 'rows', rows, 'ms', round(total_exec_time::numeric, 3),
+    'plan_ms', round(total_plan_time::numeric, 3),
+    'jit_functions', jit_functions,
+    'shared_blks_read', shared_blks_read,
+    'query', regexp_replace(query, '\s+', ' ', 'g'))
+    ORDER BY toplevel DESC, calls DESC), '[]')
+    FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid
+    WHERE r.rolname = 'drive'
+    AND s.dbid = (SELECT oid FROM pg_database WHERE datname = 'drive')"
+
+# stmts NAME N KIND ARGS...: the statements N requests send.
+stmts() {
+	local name="$1" n="$2" out="$WORK/logs/stmts-$1"
+	shift 2
+	sql -c "SELECT pg_stat_statements_reset()" >/dev/null
+	probe requests "$KBASE" "$n" "$@" >"$out.status"
+	sql -c "$STMT_SQL" >"$out.json"
+	rec statements "$name" n="$n" answers=@"$out.status" \
+	    statements=@"$out.json" ideas="$NIDEAS"
+	python3 - "$out.json" "$n" "$name" "$out.status" <<-'EOF'
+	import json, sys
+	s = json.load(open(sys.argv[1])); n = int(sys.argv[2])
+	top = sum(x["calls"] for x in s if x["toplevel"]) / n
+	nest = sum(x["calls"] for x in s if not x["toplevel"]) / n
+	ms = sum(x["ms"] for x in s if x["toplevel"]) / n
+	print("[bench]        stmts    %-16s %5.2f statements/request (+%.2f inside functions), %.3f ms in PostgreSQL; answers %s" % (
+	    sys.argv[3], top, nest, ms, json.load(open(sys.argv[4]))["statuses"]))
+	EOF
+}
+
+# The statements a pgbench script sends, to compare with the page's.
+pgbench_stmts() {	# pgbench_stmts NAME SCRIPTOPTS...
+	local name="$1" out="$WORK/logs/pgstmts-$1"
+	shift
+	pg_defs
+	sql -c "SELECT pg_stat_statements_reset()" >/dev/null
+	"$PGBENCH" -n -M extended -c 1 -t 20 -h "$WORK/pg" -p "$PGPORT" \
+	    -U drive "${PGDEFS[@]}" "$@" drive >"$out.log" 2>&1 ||
+	    { say "pgbench $name failed:"; tail -20 "$out.log"; exit 1; }
+	sql -c "$STMT_SQL" >"$out.json"
+	rec pgbench_statements "$name" statements=@"$out.json"
+}
+
+rss() {	# rss LABEL
+	procs >"$WORK/logs/rss-$1"
+	rec rss "$1" procs=@"$WORK/logs/rss-$1" ideas="$NIDEAS"
+	python3 - "$WORK/logs/rss-$1" "$1" <<-'EOF'
+	import json, sys
+	p = json.load(open(sys.argv[1]))
+	w = ", ".join("%.1f MB" % (x["rss_kb"] / 1024) for x in p["kore"]["workers"])
+	print("[bench]        rss      %-16s Kore workers %s; PostgreSQL %.0f MB RSS (%.0f MB PSS, %d processes)" % (
+	    sys.argv[2], w, p["pg"]["rss_kb"] / 1024, p["pg"]["pss_kb"] / 1024, p["pg"]["processes"]))
+	EOF
+}
+
+vote_counts() {
+	sql -c "SELECT json_build_object('votes', (SELECT count(*) FROM votes),
+	    'sum_vote_count', (SELECT sum(vote_count) FROM ideas),
+	    'organization_votes', (SELECT sum(votes) FROM idea_organization_votes),
+	    'sum_organization_count', (SELECT sum(organization_count) FROM ideas))"
+}
+
+vote_run() {	# vote_run NAME
+	local d="$WORK/files"
+	vote_counts >"$WORK/logs/votes-before-$1"
+	wrk_run vote "$1" vote.lua /healthz BENCH_SESSIONS="$d/sessions_all" \
+	    BENCH_CAST="$d/cast" BENCH_WITHDRAW="$d/withdraw"
+	vote_counts >"$WORK/logs/votes-after-$1"
+	rec vote_check "$1" before=@"$WORK/logs/votes-before-$1" \
+	    after=@"$WORK/logs/votes-after-$1" ideas="$NIDEAS"
+	# The pairs used are gone now: the next vote run takes fresh ones.
+	local used
+	used="$(python3 - "$RESULTS" <<-'EOF'
+	import json, sys
+	last = [json.loads(l) for l in open(sys.argv[1]) if '"kind": "vote"' in l][-1]
+	print(last["wrk"]["requests"] + 2000)
+	EOF
+	)"
+	tail -n +"$used" "$d/cast" >"$d/cast.next" && mv "$d/cast.next" "$d/cast"
+	tail -n +"$used" "$d/withdraw" >"$d/withdraw.next" &&
+	    mv "$d/withdraw.next" "$d/withdraw"
+}
+
+floors() {
+	local f="$WORK/logs"
+	say "floor: Kore serving /static/drive.css"
+	wrk_run floor static static.lua /static/drive.css
+	compose page_top.sql "$f/page_top.sql"
+	compose page_new.sql "$f/page_new.sql"
+	compose page_trending.sql "$f/page_trending.sql"
+	compose page_idea.sql "$f/page_idea.sql"
+	compose page_vote.sql "$f/page_vote.sql"
+	say "floor: each page's SQL through pgbench"
+	pgbench_run top extended -f "$f/page_top.sql"
+	pgbench_run new extended -f "$f/page_new.sql"
+	pgbench_run trending extended -f "$f/page_trending.sql"
+	search_scripts
+	pgbench_run search extended "${SEARCH_F[@]}"
+	pgbench_run idea extended -f "$f/page_idea.sql"
+	pgbench_run vote extended -f "$f/page_vote.sql"
+	say "what prepared statements would give (pgbench -M prepared)"
+	pgbench_run top prepared -f "$f/page_top.sql"
+	pgbench_run idea prepared -f "$f/page_idea.sql"
+}
+
+statements() {
+	local d="$WORK/files" f="$WORK/logs"
+	say "statements per request (pg_stat_statements, $STMT_N requests each)"
+	stmts top "$STMT_N" get "$d/paths_top" "$d/sessions_read"
+	stmts new "$STMT_N" get "$d/paths_new" "$d/sessions_read"
+	stmts trending "$STMT_N" get "$d/paths_trending" "$d/sessions_read"
+	stmts search "$STMT_N" get "$d/paths_search" "$d/sessions_read"
+	stmts idea "$STMT_N" get "$d/paths_idea" "$d/sessions_read"
+	stmts api "$STMT_N" get "$d/paths_api" "$d/sessions_read"
+	stmts vote 200 vote "$d/cast_probe" "$d/withdraw_probe" "$d/sessions_all"
+	stmts signin 10 signin "$d/signin_users" "$PASSWORD"
+	say "do the pgbench scripts send the pages' statements?"
+	compose page_top.sql "$f/page_top.sql"
+	compose page_new.sql "$f/page_new.sql"
+	compose page_trending.sql "$f/page_trending.sql"
+	compose page_idea.sql "$f/page_idea.sql"
+	compose page_vote.sql "$f/page_vote.sql"
+	pgbench_stmts top -f "$f/page_top.sql"
+	pgbench_stmts new -f "$f/page_new.sql"
+	pgbench_stmts trending -f "$f/page_trending.sql"
+	search_scripts
+	pgbench_stmts search "${SEARCH_F[@]}"
+	pgbench_stmts idea -f "$f/page_idea.sql"
+	pgbench_stmts vote -f "$f/page_vote.sql"
+}
+
+reads() {	# reads PASS
+	say "signed-in reads, pass $1"
+	REC_EXTRA="pass=$1" read_run read top paths_top
+	REC_EXTRA="pass=$1" read_run read new paths_new
+	REC_EXTRA="pass=$1" read_run read trending paths_trending
+	REC_EXTRA="pass=$1" read_run read search paths_search
+	REC_EXTRA="pass=$1" read_run read idea paths_idea
+	REC_EXTRA="pass=$1" read_run read api paths_api
+}
+
+# ---- the run ---------------------------------------------------------------
+
+rec machine machine cores="$(nproc)" kernel="$(uname -r)" \
+    cpu="$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
+    mem_mb="$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)" \
+    scale="$SCALE" duration_s="$DUR" connections="$CONNS" threads="$THREADS" \
+    pg_clients="$PG_CLIENTS" kore_workers="$KORE_WORKERS" \
+    kore_conn_max="$KORE_CONN_MAX" argon2_s="$HASH_S" \
+    search_words="$SEARCH_WORDS" growth="$GROWTH" \
+    pg_version="$("$PG_BIN/postgres" --version)" \
+    kore_version="$(kore -v 2>&1 | head -1)" wrk_version="$(wrk -v 2>&1 | head -1)" \
+    commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    dirty="$(git status --porcelain -- app sql conf assets 2>/dev/null | wc -l)" \
+    started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+load "$MAIN_IDEAS"
+sql -c "SELECT json_object_agg(w, (SELECT count(*) FROM ideas
+    WHERE search @@ websearch_to_tsquery('simple', replace(w, '+', ' '))))
+    FROM unnest(string_to_array('$SEARCH_WORDS', ' ')) AS w" \
+    >"$WORK/files/search_df"
+rec search_words main hits=@"$WORK/files/search_df"
+start_kore
+rss start
+probe weight "$KBASE" "$WORK/files/sessions_read" >"$WORK/logs/weight"
+rec weight home page=@"$WORK/logs/weight"
+say "GET / weighs $(python3 -c 'import json,sys; w=json.load(open(sys.argv[1])); print(w["total_bytes"], "bytes with its assets,", len(w["third_party"]), "third-party references")' "$WORK/logs/weight")"
+statements
+floors
+rss floors
+reads 1
+rss pass1
+reads 2
+rss pass2
+say "votes: cast and withdraw, 50/50, $(wc -l <"$WORK/files/sessions_all") people"
+vote_run main
+sql -f "$BENCH/check.sql" | tail -1 >"$WORK/logs/check-after-votes"
+rec check after_votes counts=@"$WORK/logs/check-after-votes" ideas="$NIDEAS"
+say "sign-in (Argon2id on Kore's task threads: slow by design)"
+WRK_TIMEOUT=15 wrk_run signin signin signin.lua /api/v1/session \
+    BENCH_USERS="$WORK/files/signin_users" BENCH_PASSWORD="$PASSWORD"
+rss end
+
+for n in $GROWTH; do
+	[ "$n" = "$MAIN_IDEAS" ] && continue
+	say "growth: $n ideas"
+	fresh_db
+	load "$n"
+	start_kore
+	# a short warm-up, as the main data set had its floors first
+	DUR=3 read_run warmup top paths_top >/dev/null
+	DUR=3 read_run warmup idea paths_idea >/dev/null
+	read_run growth top paths_top
+	read_run growth idea paths_idea
+	vote_run "growth-$n"
+	if [ "$n" -le $((2 * MAIN_IDEAS)) ]; then
+		sql -f "$BENCH/check.sql" | tail -1 >"$WORK/logs/check-$n"
+	else	# a full recount of 10 M votes takes long: the voted ideas only
+		sql -c "SET work_mem = '256MB'" -c "
+		WITH touched AS (
+		    SELECT DISTINCT idea_id FROM (
+		        SELECT idea_id FROM bench.cast UNION ALL
+		        SELECT idea_id FROM bench.withdraw) t),
+		vc AS (SELECT v.idea_id, count(*) AS n FROM votes v
+		    JOIN touched USING (idea_id) GROUP BY 1),
+		ov AS (SELECT v.idea_id, u.organization_id, count(*) AS n
+		    FROM votes v JOIN touched USING (idea_id)
+		    JOIN users u ON u.id = v.user_id
+		    WHERE u.organization_id IS NOT NULL GROUP BY 1, 2),
+		oc AS (SELECT idea_id, count(*) AS n FROM ov GROUP BY 1)
+		SELECT json_build_object('ideas_checked', (SELECT count(*) FROM touched),
+		  'bad_vote_count', (SELECT count(*) FROM ideas i JOIN touched t
+		    ON t.idea_id = i.id LEFT JOIN vc ON vc.idea_id = i.id
+		    WHERE i.vote_count <> coalesce(vc.n, 0)),
+		  'bad_organization_count', (SELECT count(*) FROM ideas i
+		    JOIN touched t ON t.idea_id = i.id LEFT JOIN oc
+		    ON oc.idea_id = i.id
+		    WHERE i.organization_count <> coalesce(oc.n, 0)),
+		  'bad_idea_organization_votes', (SELECT count(*) FROM ov
+		    FULL JOIN (SELECT o.* FROM idea_organization_votes o
+		    JOIN touched USING (idea_id)) o USING (idea_id, organization_id)
+		    WHERE ov.n IS DISTINCT FROM o.votes::bigint))" \
+		    | tail -1 >"$WORK/logs/check-$n"
+	fi
+	rec check "after_votes_$n" counts=@"$WORK/logs/check-$n" ideas="$n"
+done
+
+rec machine end finished="$(date -u +%Y-%m-%dT%H:%M:%SZ)" runtime_s="$SECONDS"
+mkdir -p "$ROOT/bench/results"
+OUT="$ROOT/bench/results/bench-$(date -u +%Y%m%d-%H%M%S).json"
+python3 "$BENCH/report.py" "$RESULTS" "$OUT"
+cp "$OUT" "$ROOT/bench/results/latest.json"
+say "done in $((SECONDS / 60)) min $((SECONDS % 60)) s; results: ${OUT#"$ROOT"/}"
