@@ -14,7 +14,11 @@
 
 #define PAGE_SIZE	20
 
-/* The columns every idea query starts with; idea_json() reads them. */
+/*
+ * The columns every idea query starts with; idea_json() reads them.  The
+ * search matches every word of q as a prefix ("statement" finds
+ * "statements"), in titles and bodies.
+ */
 #define IDEA_COLUMNS \
 	"i.id, i.title, a.slug," \
 	" CASE WHEN $2 = 'de' THEN a.name_de ELSE a.name_en END," \
@@ -29,7 +33,10 @@
 	" JOIN users u ON u.id = i.author_id"
 #define IDEA_FILTERS \
 	" WHERE ($3 = '' OR i.status = $3) AND ($4 = '' OR a.slug = $4)" \
-	" AND ($5 = '' OR i.search @@ websearch_to_tsquery('simple', $5))"
+	" AND ($5 = '' OR i.search @@ to_tsquery('simple', coalesce((" \
+	"  SELECT string_agg(quote_literal(w) || ':*', ' & ')" \
+	"  FROM regexp_split_to_table(lower($5), '\\s+') w WHERE w <> ''),"\
+	"  '')))"
 #define COL_BODY	13
 
 static const struct db_query q_ideas_top = {

@@ -99,10 +99,9 @@ free_port() {
 PGPORT="$(free_port)"
 KPORT="$(free_port)"
 KBASE="http://127.0.0.1:$KPORT"
-SU_URL="host=$WORK/pg port=$PGPORT dbname=drive user=postgres"
-
-sql() {	# sql SQL...: as the superuser, unaligned, quiet
-	psql "$SU_URL" -X -q -At -v ON_ERROR_STOP=1 "$@"
+sql() {	# sql ARGS...: psql as the superuser (database $SQLDB or drive)
+	psql "host=$WORK/pg port=$PGPORT dbname=${SQLDB:-drive} user=postgres" \
+	    -X -q -At -v ON_ERROR_STOP=1 "$@"
 }
 probe() {
 	python3 "$BENCH/probe.py" "$@"
@@ -119,7 +118,7 @@ say "Drive benchmark: scale $SCALE, ${DUR} s per run, wrk -t$THREADS -c$CONNS," 
 pg_up "$WORK/pg" "$PGPORT" 2>/dev/null
 # Room for the data sets; durability as in production (fsync and
 # synchronous_commit stay on).
-sql -d postgres -c "ALTER SYSTEM SET shared_buffers = '512MB'" \
+SQLDB=postgres sql -c "ALTER SYSTEM SET shared_buffers = '512MB'" \
     -c "ALTER SYSTEM SET max_wal_size = '8GB'" \
     -c "ALTER SYSTEM SET checkpoint_completion_target = 0.9"
 as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -m fast \
@@ -146,7 +145,7 @@ say "Argon2id (t=2, 19 MiB): $HASH_S s per hash on one core"
 
 fresh_db() {
 	kore_down "$WORK/kore.conf"
-	sql -d postgres -c "DROP DATABASE IF EXISTS drive WITH (FORCE)" \
+	SQLDB=postgres sql -c "DROP DATABASE IF EXISTS drive WITH (FORCE)" \
 	    -c "CREATE DATABASE drive OWNER drive"
 	sql -c "SET client_min_messages = warning" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
@@ -247,7 +246,7 @@ sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
 	# ideas, half on any); open ideas only; each pair is used once.
 	local pct=$((100 * 600000 / (20 * ideas)))
 	[ "$pct" -le 100 ] || pct=100
-	sql -c "SET work_mem = '256MB'" -c "
+	sql -c "SET work_mem = '256MB'" -c "SET client_min_messages = warning" -c "
 	    DROP TABLE IF EXISTS bench.withdraw, bench.cast;
 	    CREATE TABLE bench.withdraw AS
 	    SELECT v.idea_id, v.user_id FROM votes v TABLESAMPLE SYSTEM ($pct)
@@ -320,18 +319,20 @@ read_run() {	# read_run KIND NAME PATHSFILE
 	    BENCH_SESSIONS="$WORK/files/sessions_read"
 }
 
-# compose SCRIPT OUT: a pgbench page script with its includes resolved.
+# compose SCRIPT OUT: a pgbench page script with its includes resolved;
+# :q (the search words) is '' but for the search scripts.
 compose() {
 	awk -v dir="$BENCH/pgbench" '
 	/^-- include: / { f = dir "/" $3; while ((getline l < f) > 0) print l;
-	    close(f); next } { print }' "$BENCH/pgbench/$1" >"$2"
+	    close(f); next } { print }' "$BENCH/pgbench/$1" >"$2.q"
+	sed "s/:q\b/''/g" "$2.q" >"$2"
 }
 
 # The pgbench variables of the current data set (PGDEFS).
 pg_defs() {
 	local i=1 w
 	PGDEFS=(-D tokhash="$READ_TOKHASH" -D uid="$READ_UID" -D lang=en
-	    -D status= -D area= -D q= -D nideas="$NIDEAS" -D pinv="$PINV"
+	    -D nideas="$NIDEAS" -D pinv="$PINV"
 	    -D step="$STEP" -D people="$PEOPLE")
 	for w in $SEARCH_WORDS; do
 		PGDEFS+=(-D "q$i=${w//+/ }")
@@ -346,7 +347,7 @@ search_scripts() {
 	compose page_top.sql "$WORK/logs/page_top.sql"
 	SEARCH_F=()
 	for w in $SEARCH_WORDS; do
-		sed "s/:q\b/:q$i/g" "$WORK/logs/page_top.sql" \
+		sed "s/:q\b/:q$i/g" "$WORK/logs/page_top.sql.q" \
 		    >"$WORK/logs/page_search_$i.sql"
 		SEARCH_F+=(-f "$WORK/logs/page_search_$i.sql")
 		i=$((i + 1))
@@ -392,6 +393,8 @@ stmts() {
 	sql -c "SELECT pg_stat_statements_reset()" >/dev/null
 	probe requests "$KBASE" "$n" "$@" >"$out.status"
 	sql -c "$STMT_SQL" >"$out.json"
+	n="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["n"])' \
+	    "$out.status")"
 	rec statements "$name" n="$n" answers=@"$out.status" \
 	    statements=@"$out.json" ideas="$NIDEAS"
 	python3 - "$out.json" "$n" "$name" "$out.status" <<-'EOF'

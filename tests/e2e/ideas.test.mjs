@@ -266,6 +266,13 @@ test('the list: top, new, trending; filters; search; cursor paging', async () =>
   sql(`UPDATE ideas SET status = 'planned' WHERE id = ${made[3].id}`);
   const planned = await alice.api('GET', `/api/v1/ideas?status=planned&${q}`);
   assert.deepEqual(planned.json.ideas.map((i) => i.id), [made[3].id]);
+  // Words match as prefixes, in any case, across title and body.
+  const prefix = await alice.api('GET', `/api/v1/ideas?q=CUSTOD%20${tag.slice(0, 8)}`);
+  assert.equal(prefix.json.ideas.length, 20);
+  const inBody = await alice.api('GET', `/api/v1/ideas?q=word${tag}`);
+  assert.equal(inBody.json.ideas.length, 20);
+  const hostile = await alice.api('GET', `/api/v1/ideas?q=${encodeURIComponent("' & | ! ( :* \\")}`);
+  assert.equal(hostile.status, 200);
   const none = await alice.api('GET', `/api/v1/ideas?q=${unique('nothing')}zz`);
   assert.deepEqual(none.json.ideas, []);
 

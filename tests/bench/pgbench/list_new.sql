@@ -1,4 +1,5 @@
--- The list sorted by age (app/ideas.c, q_ideas_new), first page.
+-- The list sorted by age (app/ideas.c, q_ideas_new), first page; empty and NULL
+-- parameters as literals (see list_top.sql).
 SELECT i.id, i.title, a.slug,
  CASE WHEN :lang = 'de' THEN a.name_de ELSE a.name_en END,
  i.status, i.vote_count, i.comment_count, i.organization_count,
@@ -9,7 +10,7 @@ SELECT i.id, i.title, a.slug,
   AND v.user_id = :uid::bigint), i.body, 0
  FROM ideas i JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
- WHERE (:status = '' OR i.status = :status) AND (:area = '' OR a.slug = :area)
- AND (:q = '' OR i.search @@ websearch_to_tsquery('simple', :q))
+ WHERE ('' = '' OR i.status = '') AND ('' = '' OR a.slug = '')
+ AND ('' = '' OR i.search @@ websearch_to_tsquery('simple', ''))
  AND (NULL::integer IS NULL OR i.id < NULL::bigint)
  ORDER BY i.id DESC LIMIT 21;

@@ -1,6 +1,9 @@
--- The list sorted by votes (app/ideas.c, q_ideas_top), first page: the
--- cursor parameters are NULL.  :q is '' for the plain list, a word for a
--- search; :status and :area are ''.
+-- The list sorted by votes (app/ideas.c, q_ideas_top), first page.  The
+-- parameters the page sends empty (status, area, q) or NULL (the cursor)
+-- are literals here: pgbench cannot define an empty variable, and the
+-- plan is the same (PostgreSQL plans an unnamed statement with its
+-- parameter values).  run.sh replaces :q by '' for the list and by a
+-- search word's variable for /?q=.
 SELECT i.id, i.title, a.slug,
  CASE WHEN :lang = 'de' THEN a.name_de ELSE a.name_en END,
  i.status, i.vote_count, i.comment_count, i.organization_count,
@@ -11,7 +14,7 @@ SELECT i.id, i.title, a.slug,
   AND v.user_id = :uid::bigint), i.body, i.vote_count
  FROM ideas i JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
- WHERE (:status = '' OR i.status = :status) AND (:area = '' OR a.slug = :area)
+ WHERE ('' = '' OR i.status = '') AND ('' = '' OR a.slug = '')
  AND (:q = '' OR i.search @@ websearch_to_tsquery('simple', :q))
  AND (NULL::integer IS NULL OR (i.vote_count, i.id) <
   (NULL::integer, NULL::bigint))

@@ -1,5 +1,6 @@
 -- The list sorted by votes of the last 14 days (app/ideas.c,
--- q_ideas_trending), first page.
+-- q_ideas_trending), first page; empty and NULL
+-- parameters as literals (see list_top.sql).
 WITH t AS (SELECT idea_id, count(*)::integer AS n FROM votes
   WHERE created_at > now() - interval '14 days' GROUP BY idea_id)
  SELECT i.id, i.title, a.slug,
@@ -13,8 +14,8 @@ WITH t AS (SELECT idea_id, count(*)::integer AS n FROM votes
  FROM ideas i JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
  LEFT JOIN t ON t.idea_id = i.id
- WHERE (:status = '' OR i.status = :status) AND (:area = '' OR a.slug = :area)
- AND (:q = '' OR i.search @@ websearch_to_tsquery('simple', :q))
+ WHERE ('' = '' OR i.status = '') AND ('' = '' OR a.slug = '')
+ AND ('' = '' OR i.search @@ websearch_to_tsquery('simple', ''))
  AND (NULL::integer IS NULL OR (coalesce(t.n, 0), i.id) <
   (NULL::integer, NULL::bigint))
  ORDER BY coalesce(t.n, 0) DESC, i.id DESC LIMIT 21;
