@@ -294,6 +294,7 @@ struct dreq {
 	char			 sqlstate[6];
 	PGresult		*res;
 	int			 retried;	/* stale connections tried */
+	int			 prep_index;	/* the prepared statement */
 	int			 parked;	/* waiting for a connection */
 	u_int64_t		 parked_since;
 	TAILQ_ENTRY(dreq)	 park_list;

@@ -90,11 +90,12 @@ local function encode(v)
 end
 
 function done(summary, latency, requests)
-	local total = {}
+	local total, per_thread = {}, {}
 	for _, thread in ipairs(threads) do
 		local c = thread:get("counts")
 		if type(c) == "table" then
 			for k, n in pairs(c) do total[k] = (total[k] or 0) + n end
+			per_thread[tostring(thread:get("tid"))] = c
 		end
 	end
 	local secs = summary.duration / 1e6
@@ -118,6 +119,7 @@ function done(summary, latency, requests)
 			mean = latency.mean / 1000,
 		},
 		counts = total,
+		per_thread = per_thread,
 	}
 	io.write("BENCH_JSON ", encode(out), "\n")
 end

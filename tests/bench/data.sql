@@ -374,7 +374,8 @@ INSERT INTO idea_organization_votes (idea_id, organization_id, votes)
 SELECT v.idea_id, u.organization_id, count(*)
 FROM votes v JOIN users u ON u.id = v.user_id
 WHERE u.organization_id IS NOT NULL
-GROUP BY 1, 2;
+GROUP BY 1, 2
+ORDER BY 1, 2;		-- in key order: twice as fast into the primary key
 
 CREATE TEMP TABLE orgc ON COMMIT DROP AS
 SELECT idea_id, count(*)::int AS n FROM idea_organization_votes GROUP BY 1;

@@ -16,6 +16,9 @@
   probe.py requests BASE N signin USERS PASSWORD
       N requests, one after another on one keep-alive connection (for
       counting statements); JSON of the statuses.
+  probe.py quiet MAX_WAIT THRESHOLD
+      Waits (at most MAX_WAIT s) until the machine is under THRESHOLD %
+      busy over one second; JSON of how long and how busy.
   probe.py record RESULTS KIND NAME [key=value | key=@file.json |
                  wrk=@output | pgbench=@output | time=@file | cpu0=@f ...]
       Appends one JSON line to RESULTS.
@@ -306,6 +309,26 @@ def requests(base, n, kind, args):
     return 0
 
 
+def quiet(max_wait, threshold):
+    """Waits until the machine is under threshold % busy over a second,
+    at most max_wait seconds."""
+    t0 = time.time()
+    while True:
+        a = [int(x) for x in read("/proc/stat").splitlines()[0].split()[1:]]
+        time.sleep(1)
+        b = [int(x) for x in read("/proc/stat").splitlines()[0].split()[1:]]
+        total = sum(b[:8]) - sum(a[:8])
+        idle = (b[3] + b[4]) - (a[3] + a[4])
+        busy = 100.0 * (total - idle) / total if total > 0 else 0.0
+        waited = time.time() - t0 - 1
+        if busy <= threshold or waited >= max_wait:
+            print(json.dumps({"waited_s": round(waited, 1),
+                              "busy_pct": round(busy, 1),
+                              "quiet": busy <= threshold}))
+            return 0
+        time.sleep(1)
+
+
 # ---- recording ----
 
 def parse_wrk(text):
@@ -404,6 +427,8 @@ def main(argv):
         return weight(argv[2], argv[3])
     if cmd == "requests":
         return requests(argv[2], int(argv[3]), argv[4], argv[5:])
+    if cmd == "quiet":
+        return quiet(float(argv[2]), float(argv[3]))
     if cmd == "record":
         return record(argv[2], argv[3], argv[4], argv[5:])
     print(__doc__, file=sys.stderr)

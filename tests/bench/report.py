@@ -29,6 +29,7 @@ LABEL = {
 FLOOR_OF = {"top": "top", "api": "top", "new": "new", "trending": "trending",
             "search": "search", "idea": "idea", "vote": "vote"}
 RSS_GROWTH_TOLERANCE_KB = 256
+NOISY_PCT = 15
 
 
 def load(path):
@@ -203,6 +204,11 @@ def summarize(recs):
             "pg_processes": p["pg"]["processes"]}
 
     weight = next((r["page"] for r in by.get("weight", [])), None)
+    no_accesslog = {r["name"]: {"rps": r["wrk"]["rps"],
+                                "p50_ms": r["wrk"]["latency_ms"]["p50"],
+                                "p99_ms": r["wrk"]["latency_ms"]["p99"],
+                                "cpu": r.get("cpu")}
+                    for r in by.get("noaccesslog", [])}
     datasets = {str(r["name"]): dict(r.get("data") or {}, load_s=r["load_s"],
                                      check=r.get("check"))
                 for r in by.get("dataset", [])}
@@ -224,6 +230,7 @@ def summarize(recs):
         "endpoints": endpoints, "statements": stmts,
         "pgbench_matches_app": drift, "growth": growth, "rss": rss,
         "weight": weight, "checks": final_checks,
+        "no_accesslog": no_accesslog,
     }
     summary["targets"] = targets(summary)
     return summary
@@ -264,25 +271,37 @@ def endpoint(runs, name, static, floors, stmts):
         "stmts": stmts.get(name, {}).get("per_request"),
         "db_ms": stmts.get(name, {}).get("db_ms_per_request"),
         "cpu": cpu_mean(runs),
+        "other_cpu_max_pct": max((r.get("cpu") or {}).get("other_pct", 0)
+                                 for r in runs),
     }
 
 
 def vote_exact(r, chk):
+    """Exact when the votes table and SUM(vote_count) moved by exactly
+    what the pairs sent did (a cast pair now has a vote, a withdrawn one
+    has none), and that is what wrk's 200 answers say, give or take the
+    requests still in flight when wrk stopped (sent, never answered)."""
     c = r["wrk"].get("counts", {})
     cast, wd = c.get("cast_ok", 0), c.get("withdraw_ok", 0)
     if not chk:
         return None, {}
-    b, a = chk["before"], chk["after"]
+    b, a, e = chk["before"], chk["after"], chk.get("effect") or {}
     d_votes = a["votes"] - b["votes"]
     d_sum = a["sum_vote_count"] - b["sum_vote_count"]
-    d_org = a["organization_votes"] - b["organization_votes"]
-    exact = d_votes == cast - wd and d_sum == cast - wd and \
-        d_org <= d_votes + wd and not c.get("exhausted")
-    return exact, {"cast_200": cast, "withdraw_200": wd,
-                   "expected_delta": cast - wd, "delta_votes": d_votes,
-                   "delta_sum_vote_count": d_sum,
-                   "other_answers": {k: v for k, v in c.items()
-                                     if k not in ("cast_ok", "withdraw_ok")}}
+    cs, ws = c.get("cast_sent", 0), c.get("withdraw_sent", 0)
+    ce, we = e.get("cast_effective"), e.get("withdraw_effective")
+    exact = ce is not None and d_votes == d_sum == ce - we and \
+        cast <= ce <= cs and wd <= we <= ws and not c.get("exhausted") \
+        and not any(k.startswith("status_") or k == "ok_other" for k in c)
+    return exact, {
+        "cast_200": cast, "withdraw_200": wd,
+        "cast_sent": cs, "withdraw_sent": ws,
+        "cast_effective": ce, "withdraw_effective": we,
+        "in_flight_at_stop": (cs - cast) + (ws - wd),
+        "delta_from_200_answers": cast - wd,
+        "delta_votes": d_votes, "delta_sum_vote_count": d_sum,
+        "other_answers": {k: v for k, v in c.items() if k not in (
+            "cast_ok", "withdraw_ok", "cast_sent", "withdraw_sent")}}
 
 
 def vote_endpoint(r, chk, static, floors, stmts):
@@ -299,6 +318,7 @@ def vote_endpoint(r, chk, static, floors, stmts):
         "stmts": stmts.get("vote", {}).get("per_request"),
         "db_ms": stmts.get("vote", {}).get("db_ms_per_request"),
         "exact": exact, "exactness": detail, "cpu": r.get("cpu"),
+        "other_cpu_max_pct": (r.get("cpu") or {}).get("other_pct", 0),
         "non_2xx": r["wrk"]["errors"]["status"],
     }
 
@@ -413,7 +433,8 @@ def render(s):
         p("| Kore: GET /static/drive.css | %s | %s | %s | |" % (
             fmt(fl["static"]["rps"]), fmt(fl["static"]["p50_ms"], 2),
             fmt(fl["static"]["p99_ms"], 2)))
-    for name in ("top", "new", "trending", "search", "idea", "vote"):
+    for name in ("top", "new", "trending", "search", "idea", "vote",
+                 "select1"):
         f = fl["pgbench"].get(name)
         if not f:
             continue
@@ -424,11 +445,20 @@ def render(s):
              "trending": "session + areas + trending list",
              "search": "session + areas + list with q",
              "idea": "session + idea with comments/history",
-             "vote": "(session + vote_cast/withdraw) x 2"}[name],
+             "vote": "(session + vote_cast/withdraw) x 2",
+             "select1": "SELECT 1 (one statement's fixed cost)"}[name],
             fmt(ext.get("tps")), " (= %s votes/s)" % fmt(2 * ext["tps"])
             if name == "vote" and ext.get("tps") else "",
             fmt(ext.get("latency_avg_ms"), 2),
             fmt(pre.get("tps")) if pre else ""))
+    na = s.get("no_accesslog") or {}
+    if "static" in na:
+        p("| Kore: GET /static/drive.css, access log off | %s | %s | %s | |" % (
+            fmt(na["static"]["rps"]), fmt(na["static"]["p50_ms"], 2),
+            fmt(na["static"]["p99_ms"], 2)))
+    if "top" in na:
+        p("| (GET / with the access log off: %s req/s, p99 %s ms) | | | | |" % (
+            fmt(na["top"]["rps"]), fmt(na["top"]["p99_ms"], 1)))
     if fl.get("argon2_signin_rps"):
         p("| Argon2id: cores / one hash (%s s) | %s | | | |" % (
             st.get("argon2_s"), fmt(fl["argon2_signin_rps"])))
@@ -441,6 +471,7 @@ def render(s):
       "statements/req | DB ms/req | CPU k/pg/wrk/other |")
     p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     e = s["endpoints"]
+    noisy = False
     for name in READS + ["vote"]:
         if name not in e:
             continue
@@ -448,6 +479,9 @@ def render(s):
         extra = ""
         if name != "vote" and len(x.get("rps_passes", [])) > 1:
             extra = " (%s)" % " / ".join(fmt(v) for v in x["rps_passes"])
+        if x.get("other_cpu_max_pct", 0) > NOISY_PCT:
+            extra += " †"
+            noisy = True
         p("| %s | %s%s | %s | %s | %s | %s | %s | %s | %s |" % (
             LABEL[name], fmt(x["rps"]), extra, fmt(x["p50_ms"], 2),
             fmt(x["p99_ms"], 2), fmt(x["lower_floor"]), pct(x["ratio"]),
@@ -459,14 +493,24 @@ def render(s):
               LABEL["signin"], fmt(x["ok_per_s"], 1), fmt(x["p50_ms"], 0),
               fmt(x["p99_ms"], 0), fmt(x["argon2_floor_rps"], 1),
               pct(x["ratio"]), fmt(x["stmts"], 2), cpu_str(x["cpu"])))
+    if noisy:
+        p("")
+        p("† other processes used more than %d %% of the machine during "
+          "the run: that figure is low by about that much." % NOISY_PCT)
     p("")
     if "vote" in e:
         v = e["vote"]["exactness"]
-        p("Votes: %s casts and %s withdrawals answered 200; votes table %+d, "
-          "SUM(vote_count) %+d, expected %+d: %s; other answers %s" % (
+        p("Votes: wrk got 200 for %s casts and %s withdrawals (%+d); %s "
+          "more were in flight when wrk stopped. Of the pairs sent, %s casts "
+          "and %s withdrawals took effect (%+d); the votes table moved by "
+          "%+d and SUM(vote_count) by %+d: %s. Other answers: %s" % (
               fmt(v.get("cast_200")), fmt(v.get("withdraw_200")),
+              v.get("delta_from_200_answers", 0),
+              v.get("in_flight_at_stop"), fmt(v.get("cast_effective")),
+              fmt(v.get("withdraw_effective")),
+              (v.get("cast_effective") or 0) -
+              (v.get("withdraw_effective") or 0),
               v.get("delta_votes", 0), v.get("delta_sum_vote_count", 0),
-              v.get("expected_delta", 0),
               "exact" if e["vote"]["exact"] else "NOT EXACT",
               v.get("other_answers") or "none"))
     for k, c in s["checks"].items():
@@ -504,14 +548,14 @@ def render(s):
         p("")
         p("| when | Kore workers | PostgreSQL |")
         p("|---|---|---|")
-        for label in ("start", "floors", "pass1", "pass2", "end"):
+        for label in ("start", "floors", "pass1", "pass2", "votes", "end"):
             if label not in r:
                 continue
             x = r[label]
             p("| %s | %s | %.0f MB (%.0f MB) |" % (
                 {"start": "started", "floors": "after floors + statements",
                  "pass1": "after read pass 1", "pass2": "after read pass 2",
-                 "end": "after votes + sign-in"}[label],
+                 "votes": "after votes", "end": "after sign-in"}[label],
                 ", ".join("%.1f MB" % (k / 1024) for k in
                           x["kore_workers_kb"]),
                 x["pg_rss_kb"] / 1024, x["pg_pss_kb"] / 1024))

@@ -240,11 +240,15 @@ sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
 	    i = (k - 1) * pinv % n + 1 if k <= 500 else (k - 500) * step
 	    print("/ideas/%d" % i)
 	EOF
+}
 
-	# Vote pairs: withdrawals are existing votes (so, popular ideas more
-	# often), casts are pairs without a vote (half on the same popular
-	# ideas, half on any); open ideas only; each pair is used once.
-	local pct=$((100 * 600000 / (20 * ideas)))
+# Vote pairs: withdrawals are existing votes (so, popular ideas more
+# often), casts are pairs without a vote (half on the same popular ideas,
+# half on any); open ideas only; each pair is used once.  Made just
+# before they are used (pgbench's vote floor changes votes too): the
+# first 100 of each for counting statements, the rest for wrk.
+vote_pairs() {
+	local d="$WORK/files" pct=$((100 * 600000 / (20 * NIDEAS)))
 	[ "$pct" -le 100 ] || pct=100
 	sql -c "SET work_mem = '256MB'" -c "SET client_min_messages = warning" -c "
 	    DROP TABLE IF EXISTS bench.withdraw, bench.cast;
@@ -255,11 +259,11 @@ sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
 	    ORDER BY random() LIMIT 150200;
 	    CREATE TABLE bench.cast AS
 	    SELECT DISTINCT ON (c.idea_id, c.user_id) c.idea_id, c.user_id
-	    FROM (SELECT w.idea_id, 1 + floor(random() * $people)::bigint
+	    FROM (SELECT w.idea_id, 1 + floor(random() * $PEOPLE)::bigint
 	            AS user_id FROM bench.withdraw w
 	        UNION ALL
-	        SELECT 1 + floor(random() * $ideas)::bigint + 0 * g,
-	            1 + floor(random() * $people)::bigint
+	        SELECT 1 + floor(random() * $NIDEAS)::bigint + 0 * g,
+	            1 + floor(random() * $PEOPLE)::bigint
 	        FROM generate_series(1, 200000) g) c
 	    JOIN ideas i ON i.id = c.idea_id
 	    WHERE i.status NOT IN ('released', 'declined', 'duplicate')
@@ -273,8 +277,6 @@ sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
 	head -100 "$d/withdraw_all" >"$d/withdraw_probe"
 	tail -n +101 "$d/cast_all" >"$d/cast"
 	tail -n +101 "$d/withdraw_all" >"$d/withdraw"
-	say "files ready: $(wc -l <"$d/cast") cast and" \
-	    "$(wc -l <"$d/withdraw") withdraw pairs"
 }
 
 start_kore() {
@@ -287,11 +289,33 @@ start_kore() {
 
 # ---- measuring -------------------------------------------------------------
 
+# The machine may be shared: before each run, wait up to BENCH_QUIET_MAX
+# (20) s for it to be idle (under 25 % busy over a second), at most
+# BENCH_QUIET_BUDGET (120) s in all; how busy other processes kept it
+# during each run is recorded (the "other" CPU share).
+QUIET_LEFT="${BENCH_QUIET_BUDGET:-120}"	# seconds of waiting in all
+settle() {	# settle OUTPREFIX
+	local max="${BENCH_QUIET_MAX:-20}"
+	[ "$max" -le "$QUIET_LEFT" ] || max="$QUIET_LEFT"
+	probe quiet "$max" 25 >"$1.quiet"
+	QUIET_LEFT=$((QUIET_LEFT - $(python3 -c 'import json,sys;
+print(int(json.load(open(sys.argv[1]))["waited_s"]))' "$1.quiet")))
+	[ "$QUIET_LEFT" -ge 0 ] || QUIET_LEFT=0
+	python3 - "$1.quiet" <<-'EOF'
+	import json, sys
+	q = json.load(open(sys.argv[1]))
+	if q["waited_s"] >= 1:
+	    print("[bench]        (waited %.0f s for a quiet machine; %.0f %% busy%s)" % (
+	        q["waited_s"], q["busy_pct"], "" if q["quiet"] else ", going on anyway"))
+	EOF
+}
+
 # wrk_run KIND NAME LUA PATH [VAR=value ...]: one wrk run, recorded.
 wrk_run() {
 	local kind="$1" name="$2" lua="$3" path="$4" d="$WORK/files"
 	shift 4
 	local out="$WORK/logs/wrk-$kind-$name-$RANDOM"
+	settle "$out"
 	procs >"$out.cpu0"
 	env BENCH_LUA="$BENCH" BENCH_THREADS="$THREADS" "$@" \
 	    /usr/bin/time -f '%U %S' -o "$out.time" \
@@ -300,7 +324,8 @@ wrk_run() {
 	    >"$out" 2>&1 || { say "wrk failed:"; cat "$out"; exit 1; }
 	procs >"$out.cpu1"
 	rec "$kind" "$name" wrk=@"$out" time=@"$out.time" cpu0=@"$out.cpu0" \
-	    cpu1=@"$out.cpu1" ideas="$NIDEAS" ${REC_EXTRA:+"$REC_EXTRA"}
+	    cpu1=@"$out.cpu1" quiet=@"$out.quiet" ideas="$NIDEAS" \
+	    ${REC_EXTRA:+"$REC_EXTRA"}
 	python3 - "$out" "$kind" "$name" <<-'EOF'
 	import json, sys
 	for l in open(sys.argv[1]):
@@ -359,6 +384,7 @@ pgbench_run() {
 	local name="$1" mode="$2" out="$WORK/logs/pgbench-$1-$2"
 	shift 2
 	pg_defs
+	settle "$out"
 	procs >"$out.cpu0"
 	/usr/bin/time -f '%U %S' -o "$out.time" \
 	    "$PGBENCH" -n -r -M "$mode" -c "$PG_CLIENTS" -j 2 -T "$DUR" \
@@ -366,7 +392,8 @@ pgbench_run() {
 	    >"$out" 2>&1 || true
 	procs >"$out.cpu1"
 	rec floor "$name" mode="$mode" pgbench=@"$out" time=@"$out.time" \
-	    cpu0=@"$out.cpu0" cpu1=@"$out.cpu1" ideas="$NIDEAS"
+	    cpu0=@"$out.cpu0" cpu1=@"$out.cpu1" quiet=@"$out.quiet" \
+	    ideas="$NIDEAS"
 	printf '[bench]        floor    %-16s %9s tps    (pgbench -M %s, %s clients)\n' \
 	    "$name" "$(awk '/^tps = / { printf "%.0f", $3 }' "$out")" "$mode" \
 	    "$PG_CLIENTS"
@@ -441,24 +468,42 @@ vote_counts() {
 }
 
 vote_run() {	# vote_run NAME
-	local d="$WORK/files"
-	vote_counts >"$WORK/logs/votes-before-$1"
+	local d="$WORK/files" l="$WORK/logs"
+	vote_pairs
+	vote_counts >"$l/votes-before-$1"
 	wrk_run vote "$1" vote.lua /healthz BENCH_SESSIONS="$d/sessions_all" \
 	    BENCH_CAST="$d/cast" BENCH_WITHDRAW="$d/withdraw"
-	vote_counts >"$WORK/logs/votes-after-$1"
-	rec vote_check "$1" before=@"$WORK/logs/votes-before-$1" \
-	    after=@"$WORK/logs/votes-after-$1" ideas="$NIDEAS"
-	# The pairs used are gone now: the next vote run takes fresh ones.
-	local used
-	used="$(python3 - "$RESULTS" <<-'EOF'
+	sleep 1		# what was in flight when wrk stopped
+	vote_counts >"$l/votes-after-$1"
+	# The pairs each thread sent (thread t: lines t, t + threads, ...).
+	python3 - "$RESULTS" "$THREADS" "$d" <<-'EOF'
 	import json, sys
-	last = [json.loads(l) for l in open(sys.argv[1]) if '"kind": "vote"' in l][-1]
-	print(last["wrk"]["requests"] + 2000)
+	last = [json.loads(l) for l in open(sys.argv[1])
+	        if '"kind": "vote"' in l][-1]
+	per, n, d = last["wrk"].get("per_thread", {}), int(sys.argv[2]), sys.argv[3]
+	for kind in ("cast", "withdraw"):
+	    lines = open("%s/%s" % (d, kind)).read().splitlines()
+	    with open("%s/sent_%s" % (d, kind), "w") as out:
+	        for t in range(n):
+	            k = per.get(str(t), {}).get(kind + "_sent", 0)
+	            for line in lines[t::n][:k]:
+	                out.write(line + "\n")
 	EOF
-	)"
-	tail -n +"$used" "$d/cast" >"$d/cast.next" && mv "$d/cast.next" "$d/cast"
-	tail -n +"$used" "$d/withdraw" >"$d/withdraw.next" &&
-	    mv "$d/withdraw.next" "$d/withdraw"
+	sql -c "CREATE TEMP TABLE sc (idea_id bigint, user_id bigint)" \
+	    -c "CREATE TEMP TABLE sw (idea_id bigint, user_id bigint)" \
+	    -c "\\copy sc FROM '$d/sent_cast' (DELIMITER ' ')" \
+	    -c "\\copy sw FROM '$d/sent_withdraw' (DELIMITER ' ')" \
+	    -c "SELECT json_build_object(
+	        'cast_sent', (SELECT count(*) FROM sc),
+	        'cast_effective', (SELECT count(*) FROM sc
+	            JOIN votes v USING (idea_id, user_id)),
+	        'withdraw_sent', (SELECT count(*) FROM sw),
+	        'withdraw_effective', (SELECT count(*) FROM sw WHERE NOT EXISTS
+	            (SELECT 1 FROM votes v WHERE v.idea_id = sw.idea_id
+	            AND v.user_id = sw.user_id)))" >"$l/votes-effect-$1"
+	rec vote_check "$1" before=@"$l/votes-before-$1" \
+	    after=@"$l/votes-after-$1" effect=@"$l/votes-effect-$1" \
+	    ideas="$NIDEAS"
 }
 
 floors() {
@@ -481,6 +526,8 @@ floors() {
 	say "what prepared statements would give (pgbench -M prepared)"
 	pgbench_run top prepared -f "$f/page_top.sql"
 	pgbench_run idea prepared -f "$f/page_idea.sql"
+	say "one statement's fixed cost: SELECT 1"
+	pgbench_run select1 extended -f "$BENCH/pgbench/select1.sql"
 }
 
 statements() {
@@ -492,8 +539,8 @@ statements() {
 	stmts search "$STMT_N" get "$d/paths_search" "$d/sessions_read"
 	stmts idea "$STMT_N" get "$d/paths_idea" "$d/sessions_read"
 	stmts api "$STMT_N" get "$d/paths_api" "$d/sessions_read"
+	vote_pairs
 	stmts vote 200 vote "$d/cast_probe" "$d/withdraw_probe" "$d/sessions_all"
-	stmts signin 10 signin "$d/signin_users" "$PASSWORD"
 	say "do the pgbench scripts send the pages' statements?"
 	compose page_top.sql "$f/page_top.sql"
 	compose page_new.sql "$f/page_new.sql"
@@ -556,10 +603,22 @@ say "votes: cast and withdraw, 50/50, $(wc -l <"$WORK/files/sessions_all") peopl
 vote_run main
 sql -f "$BENCH/check.sql" | tail -1 >"$WORK/logs/check-after-votes"
 rec check after_votes counts=@"$WORK/logs/check-after-votes" ideas="$NIDEAS"
+rss votes
 say "sign-in (Argon2id on Kore's task threads: slow by design)"
+stmts signin 10 signin "$WORK/files/signin_users" "$PASSWORD"
 WRK_TIMEOUT=15 wrk_run signin signin signin.lua /api/v1/session \
     BENCH_USERS="$WORK/files/signin_users" BENCH_PASSWORD="$PASSWORD"
 rss end
+# What Kore's access log (on in conf/drive.conf) costs: the static file
+# and the list once more without it.
+say "the same Kore without its access log"
+kore_down "$WORK/kore.conf"
+sed -i 's|^\([[:space:]]*accesslog\)|#\1|' "$WORK/kore.conf"
+start_kore
+wrk_run noaccesslog static static.lua /static/drive.css
+read_run noaccesslog top paths_top
+kore_down "$WORK/kore.conf"
+kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
 
 for n in $GROWTH; do
 	[ "$n" = "$MAIN_IDEAS" ] && continue

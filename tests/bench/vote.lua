@@ -9,7 +9,10 @@
 --   votes(after) - votes(before) = casts answered 200 - withdrawals
 --   answered 200, and the same for SUM(ideas.vote_count).
 -- The answer tells which kind it was: {"vote_count": n, "voted": true}
--- for a cast, false for a withdrawal.  Should the pairs run out, the
+-- for a cast, false for a withdrawal.  Requests still in flight when wrk
+-- stops are carried out but never answered to wrk: so each thread also
+-- counts what it sent (cast_sent, withdraw_sent), and run.sh looks up
+-- which of the pairs sent took effect.  Should the pairs run out, the
 -- thread asks /healthz instead and counts "exhausted" (the vote rate is
 -- computed from the 200 answers, not from wrk's total).
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
@@ -46,11 +49,17 @@ end
 function request()
 	turn = 1 - turn
 	if turn == 0 then
-		ci = ci + 1
-		if cast[ci] then return vote("POST", cast[ci]) end
+		if cast[ci + 1] then
+			ci = ci + 1
+			count("cast_sent")
+			return vote("POST", cast[ci])
+		end
 	else
-		wi = wi + 1
-		if withdraw[wi] then return vote("DELETE", withdraw[wi]) end
+		if withdraw[wi + 1] then
+			wi = wi + 1
+			count("withdraw_sent")
+			return vote("DELETE", withdraw[wi])
+		end
 	end
 	count("exhausted")
 	return fallback

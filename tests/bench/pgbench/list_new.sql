@@ -11,6 +11,9 @@ SELECT i.id, i.title, a.slug,
  FROM ideas i JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
  WHERE ('' = '' OR i.status = '') AND ('' = '' OR a.slug = '')
- AND ('' = '' OR i.search @@ websearch_to_tsquery('simple', ''))
+ AND ('' = '' OR i.search @@ to_tsquery('simple', coalesce((
+  SELECT string_agg(quote_literal(w) || ':*', ' & ')
+  FROM regexp_split_to_table(lower(''), '\s+') w WHERE w <> ''),
+  '')))
  AND (NULL::integer IS NULL OR i.id < NULL::bigint)
  ORDER BY i.id DESC LIMIT 21;

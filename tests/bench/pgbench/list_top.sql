@@ -15,7 +15,10 @@ SELECT i.id, i.title, a.slug,
  FROM ideas i JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
  WHERE ('' = '' OR i.status = '') AND ('' = '' OR a.slug = '')
- AND (:q = '' OR i.search @@ websearch_to_tsquery('simple', :q))
+ AND (:q = '' OR i.search @@ to_tsquery('simple', coalesce((
+  SELECT string_agg(quote_literal(w) || ':*', ' & ')
+  FROM regexp_split_to_table(lower(:q), '\s+') w WHERE w <> ''),
+  '')))
  AND (NULL::integer IS NULL OR (i.vote_count, i.id) <
   (NULL::integer, NULL::bigint))
  ORDER BY i.vote_count DESC, i.id DESC LIMIT 21;

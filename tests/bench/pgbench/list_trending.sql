@@ -15,7 +15,10 @@ WITH t AS (SELECT idea_id, count(*)::integer AS n FROM votes
  JOIN users u ON u.id = i.author_id
  LEFT JOIN t ON t.idea_id = i.id
  WHERE ('' = '' OR i.status = '') AND ('' = '' OR a.slug = '')
- AND ('' = '' OR i.search @@ websearch_to_tsquery('simple', ''))
+ AND ('' = '' OR i.search @@ to_tsquery('simple', coalesce((
+  SELECT string_agg(quote_literal(w) || ':*', ' & ')
+  FROM regexp_split_to_table(lower(''), '\s+') w WHERE w <> ''),
+  '')))
  AND (NULL::integer IS NULL OR (coalesce(t.n, 0), i.id) <
   (NULL::integer, NULL::bigint))
  ORDER BY coalesce(t.n, 0) DESC, i.id DESC LIMIT 21;
