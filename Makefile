@@ -62,5 +62,11 @@ test: deps build unit
 	@conf/local.sh test-deps
 	@tests/run.sh
 
+# Load test with its own PostgreSQL and Kore (tests/bench/run.sh; about
+# 10 minutes on 2 cores); the table goes to bench/results/ as JSON.
+.PHONY: bench
+bench: deps build
+	@tests/bench/run.sh
+
 clean:
 	rm -rf $(BUILD)

@@ -250,6 +250,7 @@ struct session {
 struct db_query {
 	const char	*name;
 	const char	*sql;
+	int		 custom;	/* plan for each call's values */
 };
 
 struct pw_job {

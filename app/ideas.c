@@ -39,19 +39,24 @@
 	"  '')))"
 #define COL_BODY	13
 
+/*
+ * The filtered lists: their "($3 = '' OR ...)" conditions need a plan for
+ * the values at hand (a generic plan scans and sorts every idea), so they
+ * are planned on each call.
+ */
 static const struct db_query q_ideas_top = {
 	"ideas_top",
 	"SELECT " IDEA_COLUMNS ", i.vote_count" IDEA_FROM IDEA_FILTERS
 	" AND ($6::integer IS NULL OR (i.vote_count, i.id) <"
 	"  ($6::integer, $7::bigint))"
-	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"
+	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21", 1
 };
 
 static const struct db_query q_ideas_new = {
 	"ideas_new",
 	"SELECT " IDEA_COLUMNS ", 0" IDEA_FROM IDEA_FILTERS
 	" AND ($6::integer IS NULL OR i.id < $7::bigint)"
-	" ORDER BY i.id DESC LIMIT 21"
+	" ORDER BY i.id DESC LIMIT 21", 1
 };
 
 static const struct db_query q_ideas_trending = {
@@ -62,7 +67,25 @@ static const struct db_query q_ideas_trending = {
 	" LEFT JOIN t ON t.idea_id = i.id" IDEA_FILTERS
 	" AND ($6::integer IS NULL OR (coalesce(t.n, 0), i.id) <"
 	"  ($6::integer, $7::bigint))"
-	" ORDER BY coalesce(t.n, 0) DESC, i.id DESC LIMIT 21"
+	" ORDER BY coalesce(t.n, 0) DESC, i.id DESC LIMIT 21", 1
+};
+
+/*
+ * The unfiltered lists, the start page most people see: prepared, with
+ * the cursor as a plain row comparison (the first page starts above any
+ * real key), so that the plan is a walk down the index.
+ */
+static const struct db_query q_ideas_top_all = {
+	"ideas_top_all",
+	"SELECT " IDEA_COLUMNS ", i.vote_count" IDEA_FROM
+	" WHERE (i.vote_count, i.id) < ($3::integer, $4::bigint)"
+	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"
+};
+
+static const struct db_query q_ideas_new_all = {
+	"ideas_new_all",
+	"SELECT " IDEA_COLUMNS ", 0" IDEA_FROM
+	" WHERE i.id < $3::bigint ORDER BY i.id DESC LIMIT 21"
 };
 
 static const struct db_query q_idea_one = {
@@ -379,9 +402,20 @@ list_query(struct http_request *req, struct dreq *r)
 	if (!areas_into_ctx(r, a->area, "filter.all_areas") && *a->area != '\0')
 		return (list_bad(req, r, "area", "err.area_unknown"));
 
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
+	if (*a->status == '\0' && *a->area == '\0' && *a->q == '\0' &&
+	    strcmp(a->sort, "trending") != 0) {
+		if (strcmp(a->sort, "new") == 0)
+			db_query(r, &q_ideas_new_all, 3, uid, r->lang,
+			    a->has_cursor ? a->cb : "9223372036854775807");
+		else
+			db_query(r, &q_ideas_top_all, 4, uid, r->lang,
+			    a->has_cursor ? a->ca : "2147483647",
+			    a->has_cursor ? a->cb : "9223372036854775807");
+		return (STEP_NEXT);
+	}
 	q = strcmp(a->sort, "new") == 0 ? &q_ideas_new :
 	    strcmp(a->sort, "trending") == 0 ? &q_ideas_trending : &q_ideas_top;
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, q, 7, uid, r->lang, a->status, a->area, a->q,
 	    a->has_cursor ? a->ca : NULL, a->has_cursor ? a->cb : NULL);
 	return (STEP_NEXT);

@@ -55,9 +55,15 @@ def pct(x):
 
 
 def norm_sql(q):
-    """Statement text as pg_stat_statements shows it, without what may
-    differ between the app and pgbench: parameter numbers, whitespace."""
+    """A statement's text without what may differ between the app and
+    pgbench: parameters and constants (pg_stat_statements shows them as
+    $n or as written, depending on when it first saw the statement), NULL
+    (pgbench cannot send a NULL parameter), whitespace."""
+    q = re.sub(r"'(?:[^']|'')*'", "?", q)
     q = re.sub(r"\$\d+", "?", q)
+    q = re.sub(r"\bNULL\b", "?", q, flags=re.I)
+    q = re.sub(r"(?<![\w.])\d+(?:\.\d+)?\b", "?", q)
+    q = re.sub(r"extract\(\s*\w+\s+FROM", "extract(? FROM", q, flags=re.I)
     q = re.sub(r"\s+", " ", q).strip().rstrip(";").strip()
     q = re.sub(r"\s*([(),])\s*", r"\1", q)
     return q
@@ -71,6 +77,8 @@ def summarize(recs):
                    {})
     end = next((r for r in by.get("machine", []) if r["name"] == "end"), {})
     cores = int(machine.get("cores", 2))
+    mode = machine.get("app_mode") or "extended"
+    other = machine.get("other_mode") or "prepared"
     main_ideas = 50000 * int(machine.get("scale", 1))
 
     # floors
@@ -104,9 +112,14 @@ def summarize(recs):
                                       if not x["toplevel"]) / n,
             "db_ms_per_request": sum(x["ms"] for x in top) / n,
             "plan_ms_per_request": sum(x.get("plan_ms") or 0 for x in top) / n,
+            "plans_per_request": sum(x.get("plans") or 0 for x in top) / n,
             "jit": any((x.get("jit_functions") or 0) > 0 for x in s),
             "statements": [{"calls_per_request": x["calls"] / n,
                             "ms_per_call": x["ms"] / max(1, x["calls"]),
+                            "plan_ms_per_call": (x.get("plan_ms") or 0) /
+                            max(1, x["calls"]),
+                            "plans_per_call": (x.get("plans") or 0) /
+                            max(1, x["calls"]),
                             "toplevel": x["toplevel"],
                             "query": x["query"][:160]} for x in s],
         }
@@ -136,12 +149,12 @@ def summarize(recs):
         runs = eps.get(name, [])
         if not runs:
             continue
-        endpoints[name] = endpoint(runs, name, static, floors, stmts)
+        endpoints[name] = endpoint(runs, name, static, floors, stmts, mode)
     votes = [r for r in by.get("vote", []) if r["name"] == "main"]
     checks = {r["name"]: r for r in by.get("vote_check", [])}
     if votes:
         endpoints["vote"] = vote_endpoint(votes[0], checks.get("main"),
-                                          static, floors, stmts)
+                                          static, floors, stmts, mode)
     signin = by.get("signin", [])
     if signin:
         w = signin[0]["wrk"]
@@ -222,7 +235,7 @@ def summarize(recs):
         "settings": {k: machine.get(k) for k in (
             "scale", "duration_s", "connections", "threads", "pg_clients",
             "kore_workers", "kore_conn_max", "argon2_s", "search_words",
-            "growth")},
+            "growth", "app_mode", "other_mode")},
         "runtime_s": end.get("runtime_s"),
         "datasets": datasets, "search_word_hits": search_hits,
         "floors": {"static": static, "pgbench": floors,
@@ -236,8 +249,8 @@ def summarize(recs):
     return summary
 
 
-def lower_floor(name, static, floors):
-    f = floors.get(FLOOR_OF.get(name, ""), {}).get("extended", {})
+def lower_floor(name, static, floors, mode="extended"):
+    f = floors.get(FLOOR_OF.get(name, ""), {}).get(mode, {})
     tps = f.get("tps")
     if name == "vote" and tps:
         tps *= 2	# two votes per pgbench transaction
@@ -253,9 +266,9 @@ def cpu_mean(runs):
             ("kore_pct", "pg_pct", "client_pct", "other_pct", "busy_pct")}
 
 
-def endpoint(runs, name, static, floors, stmts):
+def endpoint(runs, name, static, floors, stmts, mode):
     rps = [r["wrk"]["rps"] for r in runs]
-    low, pg = lower_floor(name, static, floors)
+    low, pg = lower_floor(name, static, floors, mode)
     mean = statistics.mean(rps)
     return {
         "rps": mean, "rps_passes": rps,
@@ -304,11 +317,11 @@ def vote_exact(r, chk):
             "cast_ok", "withdraw_ok", "cast_sent", "withdraw_sent")}}
 
 
-def vote_endpoint(r, chk, static, floors, stmts):
+def vote_endpoint(r, chk, static, floors, stmts, mode):
     c = r["wrk"].get("counts", {})
     ok = c.get("cast_ok", 0) + c.get("withdraw_ok", 0)
     rps = ok / r["wrk"]["duration_s"]
-    low, pg = lower_floor("vote", static, floors)
+    low, pg = lower_floor("vote", static, floors, mode)
     exact, detail = vote_exact(r, chk)
     return {
         "rps": rps, "p50_ms": r["wrk"]["latency_ms"]["p50"],
@@ -408,11 +421,13 @@ def render(s):
     p("Machine: %s cores, %s, Linux %s, %s MB; %s; %s" % (
         m.get("cores"), m.get("cpu"), m.get("kernel"), m.get("mem_mb"),
         m.get("pg_version"), m.get("kore_version")))
+    mode = st.get("app_mode") or "extended"
+    other = st.get("other_mode") or "prepared"
     p("Load: wrk -t%s -c%s, %s s per run; pgbench -c %s (= %s workers x "
-      "pgsql_conn_max %s) -M extended" % (
+      "pgsql_conn_max %s) -M %s, as the app sends its statements" % (
           st.get("threads"), st.get("connections"), st.get("duration_s"),
           st.get("pg_clients"), st.get("kore_workers"),
-          st.get("kore_conn_max")))
+          st.get("kore_conn_max"), mode))
     if ds:
         p("Data: %s ideas, %s votes (max %s, median %s, %s ideas with >= "
           "1,000), %s comments, %s responses, %s people, %s organisations; "
@@ -427,7 +442,7 @@ def render(s):
     fl = s["floors"]
     p("Floors")
     p("")
-    p("| floor | req/s or tps | p50 ms | p99 ms | prepared (-M prepared) |")
+    p("| floor | req/s or tps | p50 ms | p99 ms | tps with -M %s |" % other)
     p("|---|---:|---:|---:|---:|")
     if fl["static"]:
         p("| Kore: GET /static/drive.css | %s | %s | %s | |" % (
@@ -438,7 +453,7 @@ def render(s):
         f = fl["pgbench"].get(name)
         if not f:
             continue
-        ext, pre = f.get("extended", {}), f.get("prepared", {})
+        ext, pre = f.get(mode, {}), f.get(other, {})
         p("| pgbench: %s | %s%s | avg %s | | %s |" % (
             {"top": "session + areas + top list",
              "new": "session + areas + newest list",
@@ -584,6 +599,21 @@ def render(s):
         if any(v["jit"] for v in st_.values()):
             p("JIT compiled: " + ", ".join(k for k, v in st_.items()
                                            if v["jit"]))
+        p("")
+        p("Each request's statements (pg_stat_statements, track_planning on; "
+          "plans/call 1.00 = planned at every execution)")
+        p("")
+        p("| request | statement | per request | exec ms | plan ms | plans/call |")
+        p("|---|---|---:|---:|---:|---:|")
+        for k, v in st_.items():
+            for x in v["statements"]:
+                if not x["toplevel"]:
+                    continue
+                q = re.sub(r"\s+", " ", x["query"]).strip()
+                p("| %s | `%s` | %.2f | %.3f | %.3f | %.2f |" % (
+                    k, q[:58].replace("|", "\\|"), x["calls_per_request"],
+                    x["ms_per_call"], x["plan_ms_per_call"],
+                    x["plans_per_call"]))
     p("")
     p("Targets")
     p("")

@@ -42,6 +42,14 @@ SEARCH_WORDS="csv approval iban guarantees netting expiry+dates mobile+tokens bl
 KORE_WORKERS="$(awk '$1 == "workers" { print $2 }' conf/drive.conf)"
 KORE_CONN_MAX="$(awk '$1 == "pgsql_conn_max" { print $2 }' conf/drive.conf)"
 PG_CLIENTS="${BENCH_PG_CLIENTS:-$((${KORE_WORKERS:-2} * ${KORE_CONN_MAX:-2}))}"
+# pgbench sends the statements as the app does: prepared once per
+# connection (-M prepared) or parsed and planned each time (-M extended).
+if grep -q 'PQsendQueryPrepared\|PQexecPrepared' app/*.c; then
+	APP_MODE=prepared OTHER_MODE=extended
+else
+	APP_MODE=extended OTHER_MODE=prepared
+fi
+APP_MODE="${BENCH_PG_MODE:-$APP_MODE}"
 
 say() {
 	printf '[bench %2dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"
@@ -161,12 +169,9 @@ load() {
 	if [ "$ideas" -gt $((4 * MAIN_IDEAS)) ]; then
 		extra=(-v comments=$((ideas / 2)))
 	fi
-	local people=$((5000 * SCALE * ideas / MAIN_IDEAS))
-	local orgs=$((200 * SCALE * ideas / MAIN_IDEAS))
-	[ "$people" -ge 500 ] || people=500
-	[ "$people" -le $((5000 * SCALE)) ] || people=$((5000 * SCALE))
-	[ "$orgs" -ge 20 ] || orgs=20
-	[ "$orgs" -le $((200 * SCALE)) ] || orgs=$((200 * SCALE))
+	# The same people at every size: a portal that grows in ideas and
+	# votes, so each person's votes grow with it.
+	local people=$((5000 * SCALE)) orgs=$((200 * SCALE))
 	say "loading $ideas ideas, $((20 * ideas)) votes, $people people" \
 	    "(tests/bench/data.sql)"
 	sql -v scale="$SCALE" -v ideas="$ideas" -v people="$people" \
@@ -194,6 +199,12 @@ load() {
 	  'votes_last_14_days', (SELECT count(*) FROM votes
 	      WHERE created_at > now() - interval '14 days'),
 	  'body_avg_chars', round(avg(char_length(body))),
+	  'hot500_avg_votes', (SELECT round(avg(vote_count)) FROM ideas, bench.meta m
+	      WHERE (id - 1) * m.perm % m.ideas + 1 <= 500),
+	  'hot500_avg_comments', (SELECT round(avg(comment_count), 1) FROM ideas,
+	      bench.meta m WHERE (id - 1) * m.perm % m.ideas + 1 <= 500),
+	  'votes_per_person', (SELECT round(count(*)::numeric / (SELECT count(*)
+	      FROM users)) FROM votes),
 	  'statuses', (SELECT json_object_agg(status, n) FROM
 	      (SELECT status, count(*) AS n FROM ideas GROUP BY 1) s),
 	  'db_mb', pg_database_size(current_database()) / 1048576)
@@ -403,7 +414,8 @@ pgbench_run() {
 }
 
 STMT_SQL="SELECT coalesce(json_agg(json_build_object('toplevel', toplevel,
-    'calls', calls, 'rows', rows, 'ms', round(total_exec_time::numeric, 3),
+    'calls', calls, 'plans', plans, 'rows', rows,
+    'ms', round(total_exec_time::numeric, 3),
     'plan_ms', round(total_plan_time::numeric, 3),
     'jit_functions', jit_functions,
     'shared_blks_read', shared_blks_read,
@@ -430,8 +442,9 @@ stmts() {
 	top = sum(x["calls"] for x in s if x["toplevel"]) / n
 	nest = sum(x["calls"] for x in s if not x["toplevel"]) / n
 	ms = sum(x["ms"] for x in s if x["toplevel"]) / n
-	print("[bench]        stmts    %-16s %5.2f statements/request (+%.2f inside functions), %.3f ms in PostgreSQL; answers %s" % (
-	    sys.argv[3], top, nest, ms, json.load(open(sys.argv[4]))["statuses"]))
+	plans = sum(x["plans"] for x in s if x["toplevel"]) / n
+	print("[bench]        stmts    %-16s %5.2f statements/request (+%.2f inside functions), %.3f ms executing, %.2f plans/request; answers %s" % (
+	    sys.argv[3], top, nest, ms, plans, json.load(open(sys.argv[4]))["statuses"]))
 	EOF
 }
 
@@ -441,7 +454,7 @@ pgbench_stmts() {	# pgbench_stmts NAME SCRIPTOPTS...
 	shift
 	pg_defs
 	sql -c "SELECT pg_stat_statements_reset()" >/dev/null
-	"$PGBENCH" -n -M extended -c 1 -t 20 -h "$WORK/pg" -p "$PGPORT" \
+	"$PGBENCH" -n -M "$APP_MODE" -c 1 -t 20 -h "$WORK/pg" -p "$PGPORT" \
 	    -U drive "${PGDEFS[@]}" "$@" drive >"$out.log" 2>&1 ||
 	    { say "pgbench $name failed:"; tail -20 "$out.log"; exit 1; }
 	sql -c "$STMT_SQL" >"$out.json"
@@ -515,24 +528,27 @@ floors() {
 	compose page_trending.sql "$f/page_trending.sql"
 	compose page_idea.sql "$f/page_idea.sql"
 	compose page_vote.sql "$f/page_vote.sql"
-	say "floor: each page's SQL through pgbench"
-	pgbench_run top extended -f "$f/page_top.sql"
-	pgbench_run new extended -f "$f/page_new.sql"
-	pgbench_run trending extended -f "$f/page_trending.sql"
+	say "floor: each page's SQL through pgbench -M $APP_MODE (as the app)"
+	pgbench_run top "$APP_MODE" -f "$f/page_top.sql"
+	pgbench_run new "$APP_MODE" -f "$f/page_new.sql"
+	pgbench_run trending "$APP_MODE" -f "$f/page_trending.sql"
 	search_scripts
-	pgbench_run search extended "${SEARCH_F[@]}"
-	pgbench_run idea extended -f "$f/page_idea.sql"
-	pgbench_run vote extended -f "$f/page_vote.sql"
-	say "what prepared statements would give (pgbench -M prepared)"
-	pgbench_run top prepared -f "$f/page_top.sql"
-	pgbench_run idea prepared -f "$f/page_idea.sql"
+	pgbench_run search "$APP_MODE" "${SEARCH_F[@]}"
+	pgbench_run idea "$APP_MODE" -f "$f/page_idea.sql"
+	pgbench_run vote "$APP_MODE" -f "$f/page_vote.sql"
+	say "for comparison: pgbench -M $OTHER_MODE"
+	pgbench_run top "$OTHER_MODE" -f "$f/page_top.sql"
+	pgbench_run idea "$OTHER_MODE" -f "$f/page_idea.sql"
 	say "one statement's fixed cost: SELECT 1"
-	pgbench_run select1 extended -f "$BENCH/pgbench/select1.sql"
+	pgbench_run select1 "$APP_MODE" -f "$BENCH/pgbench/select1.sql"
 }
 
 statements() {
 	local d="$WORK/files" f="$WORK/logs"
 	say "statements per request (pg_stat_statements, $STMT_N requests each)"
+	# Planning counted too, for these requests only (it costs a little).
+	SQLDB=postgres sql -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
+	    -c "SELECT pg_reload_conf()" >/dev/null
 	stmts top "$STMT_N" get "$d/paths_top" "$d/sessions_read"
 	stmts new "$STMT_N" get "$d/paths_new" "$d/sessions_read"
 	stmts trending "$STMT_N" get "$d/paths_trending" "$d/sessions_read"
@@ -541,6 +557,8 @@ statements() {
 	stmts api "$STMT_N" get "$d/paths_api" "$d/sessions_read"
 	vote_pairs
 	stmts vote 200 vote "$d/cast_probe" "$d/withdraw_probe" "$d/sessions_all"
+	SQLDB=postgres sql -c "ALTER SYSTEM RESET pg_stat_statements.track_planning" \
+	    -c "SELECT pg_reload_conf()" >/dev/null
 	say "do the pgbench scripts send the pages' statements?"
 	compose page_top.sql "$f/page_top.sql"
 	compose page_new.sql "$f/page_new.sql"
@@ -573,6 +591,7 @@ rec machine machine cores="$(nproc)" kernel="$(uname -r)" \
     mem_mb="$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)" \
     scale="$SCALE" duration_s="$DUR" connections="$CONNS" threads="$THREADS" \
     pg_clients="$PG_CLIENTS" kore_workers="$KORE_WORKERS" \
+    app_mode="$APP_MODE" other_mode="$OTHER_MODE" \
     kore_conn_max="$KORE_CONN_MAX" argon2_s="$HASH_S" \
     search_words="$SEARCH_WORDS" growth="$GROWTH" \
     pg_version="$("$PG_BIN/postgres" --version)" \
