@@ -35,6 +35,40 @@ env_or(const char *name, const char *fallback)
 	return ((v != NULL && *v != '\0') ? v : fallback);
 }
 
+/*
+ * The connection string Kore's pool uses: a dead server must fail fast,
+ * not hang a worker (connect_timeout), and prepared statements keep one
+ * plan (the queries that need a plan for their values are sent
+ * unprepared; see db.c).  Works for key=value strings and for URIs.
+ */
+static char *
+conn_string(const char *url)
+{
+	struct kore_buf	*b;
+	char		*s;
+	int		 uri;
+
+	uri = strncmp(url, "postgres://", 11) == 0 ||
+	    strncmp(url, "postgresql://", 13) == 0;
+	b = kore_buf_alloc(256);
+	kore_buf_appendf(b, "%s", url);
+	if (uri) {
+		kore_buf_appendf(b, "%s", strchr(url, '?') ? "&" : "?");
+		if (strstr(url, "connect_timeout") == NULL)
+			kore_buf_appendf(b, "connect_timeout=2&");
+		kore_buf_appendf(b,
+		    "options=-c%%20plan_cache_mode%%3Dforce_generic_plan");
+	} else {
+		if (strstr(url, "connect_timeout") == NULL)
+			kore_buf_appendf(b, " connect_timeout=2");
+		kore_buf_appendf(b,
+		    " options='-c plan_cache_mode=force_generic_plan'");
+	}
+	s = kore_strdup(kore_buf_stringify(b, NULL));
+	kore_buf_free(b);
+	return (s);
+}
+
 int
 drive_init(int state)
 {
@@ -68,17 +102,7 @@ drive_init(int state)
 		kore_log(LOG_ERR, "DRIVE_DATABASE_URL is not set");
 		return (KORE_RESULT_ERROR);
 	}
-	/* A dead server must fail fast, not hang the worker. */
-	if (strstr(url, "connect_timeout") == NULL && strchr(url, '=') != NULL)
-		{
-		struct kore_buf *b = kore_buf_alloc(256);
-		kore_buf_appendf(b, "%s connect_timeout=2", url);
-		conn = kore_buf_stringify(b, NULL);
-		conn = kore_strdup(conn);
-		kore_buf_free(b);
-	}
-	else
-		conn = kore_strdup(url);
+	conn = conn_string(url);
 	if (!kore_pgsql_register(DRIVE_DB, conn)) {
 		kore_free(conn);
 		return (KORE_RESULT_ERROR);

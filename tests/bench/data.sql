@@ -9,6 +9,9 @@
 --   ideas     50000 * scale
 --   votes     20 * ideas      (1,000,000 at scale 1)
 --   comments  2 * ideas       (100,000 at scale 1)
+--   comment_full  ideas       ideas of Zipf rank above this get ...
+--   comment_tail  1           ... this share of their comments (to make
+--                             a very large data set cheaper to load)
 --   orgs      200 * scale
 --   people    5000 * scale
 --   seed      0.4242          (setseed: the same data every time)
@@ -66,6 +69,14 @@ SELECT 20 * (:ideas)::bigint AS votes \gset
 \if :{?comments}
 \else
 SELECT 2 * (:ideas)::bigint AS comments \gset
+\endif
+\if :{?comment_full}
+\else
+\set comment_full :ideas
+\endif
+\if :{?comment_tail}
+\else
+\set comment_tail 1
 \endif
 \if :{?orgs}
 \else
@@ -355,10 +366,14 @@ UPDATE plan SET n_votes = CASE WHEN status = 'duplicate' THEN 0
 	ELSE least((SELECT people FROM p), floor((SELECT c FROM p) / rank))::int
 	END;
 
--- Comments in proportion to votes^0.75, at most 150 on one idea.
+-- Comments in proportion to votes^0.75, at most 150 on one idea (so an
+-- idea with v votes has the same comments at any size: the factor comes
+-- out at about 0.29 whatever the number of ideas).
 UPDATE p SET k = p.comments / (SELECT sum((n_votes + 1) ^ 0.75) FROM plan);
 UPDATE plan SET n_comments = least(150,
-	floor((SELECT k FROM p) * (n_votes + 1) ^ 0.75 + random()))::int;
+	floor((SELECT k FROM p) * (n_votes + 1) ^ 0.75 *
+	CASE WHEN rank > (:comment_full)::int THEN (:comment_tail)::float8
+	ELSE 1 END + random()))::int;
 
 -- ---------------------------------------------------------------------------
 -- Votes and the organisations behind them

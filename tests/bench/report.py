@@ -33,13 +33,22 @@ NOISY_PCT = 15
 
 
 def load(path):
-    recs = []
+    """The records: a results.jsonl, or a JSON this script wrote."""
     with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                recs.append(json.loads(line))
-    return recs
+        text = f.read()
+    if text.lstrip().startswith("{") and '"records"' in text[:200000] \
+            and text.count("\n{") == 0:
+        try:
+            return json.loads(text)["records"]
+        except (ValueError, KeyError):
+            pass
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def ok_rps(w):
+    """Answers per second that were not errors (wrk counts 4xx/5xx in
+    its requests: a 503 is quick and would flatter the rate)."""
+    return (w["requests"] - w["errors"]["status"]) / w["duration_s"]
 
 
 def fmt(n, digits=0):
@@ -92,6 +101,8 @@ def summarize(recs):
             continue
         pb = r.get("pgbench", {})
         f = floors.setdefault(r["name"], {})
+        if str(r.get("as_app")) == "1":
+            f["as_app"] = r.get("mode", "extended")
         f[r.get("mode", "extended")] = {
             "tps": pb.get("tps"), "latency_avg_ms": pb.get("latency_avg_ms"),
             "failed": pb.get("failed"), "statements": pb.get("statements"),
@@ -176,8 +187,9 @@ def summarize(recs):
     growth = {}
     for r in by.get("growth", []):
         g = growth.setdefault(str(r["ideas"]), {})
-        g[r["name"]] = {"rps": r["wrk"]["rps"],
-                        "p99_ms": r["wrk"]["latency_ms"]["p99"]}
+        g[r["name"]] = {"rps": ok_rps(r["wrk"]),
+                        "p99_ms": r["wrk"]["latency_ms"]["p99"],
+                        "non_2xx": r["wrk"]["errors"]["status"]}
     for r in by.get("vote", []):
         if r["name"].startswith("growth-"):
             c = r["wrk"].get("counts", {})
@@ -250,7 +262,8 @@ def summarize(recs):
 
 
 def lower_floor(name, static, floors, mode="extended"):
-    f = floors.get(FLOOR_OF.get(name, ""), {}).get(mode, {})
+    fl = floors.get(FLOOR_OF.get(name, ""), {})
+    f = fl.get(fl.get("as_app", mode), {})
     tps = f.get("tps")
     if name == "vote" and tps:
         tps *= 2	# two votes per pgbench transaction
@@ -267,7 +280,7 @@ def cpu_mean(runs):
 
 
 def endpoint(runs, name, static, floors, stmts, mode):
-    rps = [r["wrk"]["rps"] for r in runs]
+    rps = [ok_rps(r["wrk"]) for r in runs]
     low, pg = lower_floor(name, static, floors, mode)
     mean = statistics.mean(rps)
     return {
@@ -401,6 +414,17 @@ def targets(s):
     return t
 
 
+def errors_str(x):
+    """Answers >= 400 and socket errors (timeouts) during the runs."""
+    if "answers" in x:	# sign-in: by status
+        bad = sum(v for k, v in x["answers"].items()
+                  if not k.endswith("_200"))
+        return fmt(bad)
+    n = (x.get("non_2xx") or 0)
+    t = x.get("socket_errors") or 0
+    return fmt(n) + (" (+%s timeouts)" % fmt(t) if t else "")
+
+
 def cpu_str(c):
     if not c:
         return "-"
@@ -424,10 +448,11 @@ def render(s):
     mode = st.get("app_mode") or "extended"
     other = st.get("other_mode") or "prepared"
     p("Load: wrk -t%s -c%s, %s s per run; pgbench -c %s (= %s workers x "
-      "pgsql_conn_max %s) -M %s, as the app sends its statements" % (
+      "pgsql_conn_max %s), each page's statements sent as the app sends "
+      "them (prepared, or planned at every call)" % (
           st.get("threads"), st.get("connections"), st.get("duration_s"),
           st.get("pg_clients"), st.get("kore_workers"),
-          st.get("kore_conn_max"), mode))
+          st.get("kore_conn_max")))
     if ds:
         p("Data: %s ideas, %s votes (max %s, median %s, %s ideas with >= "
           "1,000), %s comments, %s responses, %s people, %s organisations; "
@@ -442,10 +467,11 @@ def render(s):
     fl = s["floors"]
     p("Floors")
     p("")
-    p("| floor | req/s or tps | p50 ms | p99 ms | tps with -M %s |" % other)
-    p("|---|---:|---:|---:|---:|")
+    p("| floor | req/s or tps | p50 ms | p99 ms | pgbench -M (as the app) "
+      "| tps the other way |")
+    p("|---|---:|---:|---:|---|---:|")
     if fl["static"]:
-        p("| Kore: GET /static/drive.css | %s | %s | %s | |" % (
+        p("| Kore: GET /static/drive.css | %s | %s | %s | | |" % (
             fmt(fl["static"]["rps"]), fmt(fl["static"]["p50_ms"], 2),
             fmt(fl["static"]["p99_ms"], 2)))
     for name in ("top", "new", "trending", "search", "idea", "vote",
@@ -453,8 +479,10 @@ def render(s):
         f = fl["pgbench"].get(name)
         if not f:
             continue
-        ext, pre = f.get(mode, {}), f.get(other, {})
-        p("| pgbench: %s | %s%s | avg %s | | %s |" % (
+        m = f.get("as_app") or mode
+        o = "prepared" if m == "extended" else "extended"
+        ext, pre = f.get(m, {}), f.get(o, {})
+        p("| pgbench: %s | %s%s | avg %s | | %s | %s |" % (
             {"top": "session + areas + top list",
              "new": "session + areas + newest list",
              "trending": "session + areas + trending list",
@@ -464,27 +492,27 @@ def render(s):
              "select1": "SELECT 1 (one statement's fixed cost)"}[name],
             fmt(ext.get("tps")), " (= %s votes/s)" % fmt(2 * ext["tps"])
             if name == "vote" and ext.get("tps") else "",
-            fmt(ext.get("latency_avg_ms"), 2),
-            fmt(pre.get("tps")) if pre else ""))
+            fmt(ext.get("latency_avg_ms"), 2), m,
+            ("%s (-M %s)" % (fmt(pre.get("tps")), o)) if pre else ""))
     na = s.get("no_accesslog") or {}
     if "static" in na:
-        p("| Kore: GET /static/drive.css, access log off | %s | %s | %s | |" % (
+        p("| Kore: GET /static/drive.css, access log off | %s | %s | %s | | |" % (
             fmt(na["static"]["rps"]), fmt(na["static"]["p50_ms"], 2),
             fmt(na["static"]["p99_ms"], 2)))
     if "top" in na:
-        p("| (GET / with the access log off: %s req/s, p99 %s ms) | | | | |" % (
+        p("| (GET / with the access log off: %s req/s, p99 %s ms) | | | | | |" % (
             fmt(na["top"]["rps"]), fmt(na["top"]["p99_ms"], 1)))
     if fl.get("argon2_signin_rps"):
-        p("| Argon2id: cores / one hash (%s s) | %s | | | |" % (
+        p("| Argon2id: cores / one hash (%s s) | %s | | | | |" % (
             st.get("argon2_s"), fmt(fl["argon2_signin_rps"])))
     p("")
     p("Endpoints (signed in; req/s is the mean of the two read passes; p50/"
       "p99 the worse pass; CPU = share of all cores: kore/postgres/wrk/"
       "other, %)")
     p("")
-    p("| endpoint | req/s | p50 ms | p99 ms | lower floor | ratio | "
-      "statements/req | DB ms/req | CPU k/pg/wrk/other |")
-    p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    p("| endpoint | req/s | p50 ms | p99 ms | errors | lower floor | ratio "
+      "| statements/req | DB ms/req | CPU k/pg/wrk/other |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     e = s["endpoints"]
     noisy = False
     for name in READS + ["vote"]:
@@ -497,16 +525,18 @@ def render(s):
         if x.get("other_cpu_max_pct", 0) > NOISY_PCT:
             extra += " †"
             noisy = True
-        p("| %s | %s%s | %s | %s | %s | %s | %s | %s | %s |" % (
+        p("| %s | %s%s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             LABEL[name], fmt(x["rps"]), extra, fmt(x["p50_ms"], 2),
-            fmt(x["p99_ms"], 2), fmt(x["lower_floor"]), pct(x["ratio"]),
+            fmt(x["p99_ms"], 2), errors_str(x), fmt(x["lower_floor"]),
+            pct(x["ratio"]),
             fmt(x["stmts"], 2), fmt(x.get("db_ms"), 3), cpu_str(x["cpu"])))
     if "signin" in e:
         x = e["signin"]
-        p("| %s (slow by design: Argon2id) | %s | %s | %s | %s (Argon2) | %s "
-          "| %s | | %s |" % (
+        p("| %s (slow by design: Argon2id) | %s | %s | %s | %s | %s (Argon2) "
+          "| %s | %s | | %s |" % (
               LABEL["signin"], fmt(x["ok_per_s"], 1), fmt(x["p50_ms"], 0),
-              fmt(x["p99_ms"], 0), fmt(x["argon2_floor_rps"], 1),
+              fmt(x["p99_ms"], 0), errors_str(x),
+              fmt(x["argon2_floor_rps"], 1),
               pct(x["ratio"]), fmt(x["stmts"], 2), cpu_str(x["cpu"])))
     if noisy:
         p("")
@@ -537,12 +567,13 @@ def render(s):
     p("")
     g = s["growth"]
     if g:
-        p("Growth (votes, comments and people in proportion; ratio to the "
-          "smallest)")
+        p("Growth (votes in proportion, the same 5,000 people per scale "
+          "unit; the idea pages shown carry the same votes and comments at "
+          "every size; in brackets: ratio to the smallest)")
         p("")
-        p("| ideas | list req/s | idea req/s | votes/s | list p99 | idea p99 "
-          "| vote p99 |")
-        p("|---:|---:|---:|---:|---:|---:|---:|")
+        p("| ideas | votes | votes/person | list req/s | idea req/s | votes/s "
+          "| list p99 | idea p99 | vote p99 |")
+        p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for size in sorted(g, key=int):
             r = g[size]
 
@@ -551,8 +582,11 @@ def render(s):
                     return "-"
                 return "%s (%s)" % (fmt(r[k]["rps"]),
                                     pct(r[k].get("ratio_to_smallest")))
-            p("| %s | %s | %s | %s | %s | %s | %s |" % (
-                fmt(int(size)), cell("top"), cell("idea"), cell("vote"),
+            dd = s["datasets"].get(size, {})
+            p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                fmt(int(size)), fmt(dd.get("votes")),
+                fmt(dd.get("votes_per_person")),
+                cell("top"), cell("idea"), cell("vote"),
                 fmt(r.get("top", {}).get("p99_ms"), 1),
                 fmt(r.get("idea", {}).get("p99_ms"), 1),
                 fmt(r.get("vote", {}).get("p99_ms"), 1)))

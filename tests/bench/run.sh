@@ -164,10 +164,12 @@ fresh_db() {
 # load IDEAS: generates the data set and the files the load scripts read.
 load() {
 	local ideas="$1" t0=$SECONDS extra=() d="$WORK/files"
-	# The 500,000 step is made cheaper: half a comment per idea (votes,
-	# people and organisations stay proportional).
+	# A step much larger than the main data set is made cheaper: the
+	# ideas outside the top 1 % get a quarter of their comments (about
+	# half the comments in all; the ideas the idea page shows keep
+	# theirs; votes stay in proportion).
 	if [ "$ideas" -gt $((4 * MAIN_IDEAS)) ]; then
-		extra=(-v comments=$((ideas / 2)))
+		extra=(-v comment_full=$((ideas / 100)) -v comment_tail=0.25)
 	fi
 	# The same people at every size: a portal that grows in ideas and
 	# votes, so each person's votes grow with it.
@@ -181,7 +183,9 @@ load() {
 	local load_s=$((SECONDS - t0))
 	say "loaded in ${load_s} s; checking the maintained counts"
 	sql -f "$BENCH/check.sql" | tail -1 >"$d/check-$ideas.json"
-	sql >"$d/dataset-$ideas.json" <<-'EOF'
+	local hotranks=$((500 * ideas / MAIN_IDEAS))
+	[ "$hotranks" -ge 1 ] || hotranks=1
+	sed "s/HOTRANKS/$hotranks/g" <<-'EOF' | sql >"$d/dataset-$ideas.json"
 	SELECT json_build_object(
 	  'ideas', count(*), 'votes', sum(vote_count),
 	  'comments', sum(comment_count),
@@ -199,10 +203,10 @@ load() {
 	  'votes_last_14_days', (SELECT count(*) FROM votes
 	      WHERE created_at > now() - interval '14 days'),
 	  'body_avg_chars', round(avg(char_length(body))),
-	  'hot500_avg_votes', (SELECT round(avg(vote_count)) FROM ideas, bench.meta m
-	      WHERE (id - 1) * m.perm % m.ideas + 1 <= 500),
-	  'hot500_avg_comments', (SELECT round(avg(comment_count), 1) FROM ideas,
-	      bench.meta m WHERE (id - 1) * m.perm % m.ideas + 1 <= 500),
+	  'hot_avg_votes', (SELECT round(avg(vote_count)) FROM ideas, bench.meta m
+	      WHERE (id - 1) * m.perm % m.ideas + 1 <= HOTRANKS),
+	  'hot_avg_comments', (SELECT round(avg(comment_count), 1) FROM ideas,
+	      bench.meta m WHERE (id - 1) * m.perm % m.ideas + 1 <= HOTRANKS),
 	  'votes_per_person', (SELECT round(count(*)::numeric / (SELECT count(*)
 	      FROM users)) FROM votes),
 	  'statuses', (SELECT json_object_agg(status, n) FROM
@@ -231,8 +235,11 @@ sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
 	READ_TOKHASH="$(sql -c "SELECT encode(sha256(decode(token, 'hex')),
 	    'hex') FROM bench.sessions WHERE user_id = $READ_UID")"
 
-	# Paths.  Ideas: the 500 of Zipf rank 1..500 and 500 spread evenly
-	# (the same arithmetic as pgbench/page_idea.sql).
+	# Paths.  Ideas: 500 hot ones and 500 spread evenly (the arithmetic of
+	# pgbench/page_idea.sql).  The hot ones are Zipf ranks 1..500 in the
+	# main data set, and the ranks of as many votes at other sizes
+	# (k * ideas / main ideas), so that the pages the growth runs show
+	# carry the same votes and comments: only the tables grow.
 	echo "/" >"$d/paths_top"
 	echo "/?sort=new" >"$d/paths_new"
 	echo "/?sort=trending" >"$d/paths_trending"
@@ -244,11 +251,12 @@ sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
 	PINV="$(python3 -c "print(pow($PERM, -1, $ideas))")"
 	STEP=$((ideas / 500))
 	PEOPLE="$people"
-	python3 - "$ideas" "$PINV" "$STEP" >"$d/paths_idea" <<-'EOF'
+	python3 - "$ideas" "$PINV" "$STEP" "$MAIN_IDEAS" >"$d/paths_idea" <<-'EOF'
 	import sys
-	n, pinv, step = (int(x) for x in sys.argv[1:4])
+	n, pinv, step, base = (int(x) for x in sys.argv[1:5])
 	for k in range(1, 1001):
-	    i = (k - 1) * pinv % n + 1 if k <= 500 else (k - 500) * step
+	    r = max(1, k * n // base)
+	    i = (r - 1) * pinv % n + 1 if k <= 500 else (k - 500) * step
 	    print("/ideas/%d" % i)
 	EOF
 }
@@ -369,31 +377,50 @@ pg_defs() {
 	local i=1 w
 	PGDEFS=(-D tokhash="$READ_TOKHASH" -D uid="$READ_UID" -D lang=en
 	    -D nideas="$NIDEAS" -D pinv="$PINV"
-	    -D step="$STEP" -D people="$PEOPLE")
+	    -D step="$STEP" -D people="$PEOPLE" -D hotbase="$MAIN_IDEAS"
+	    -D maxint=2147483647 -D maxbig=9223372036854775807)
 	for w in $SEARCH_WORDS; do
 		PGDEFS+=(-D "q$i=${w//+/ }")
 		i=$((i + 1))
 	done
 }
 
-# The search script: one copy of page_top per word (:q renamed :qN), as
-# -f options in SEARCH_F.
+# The search script: one copy of page_search per word (:q renamed :qN),
+# as -f options in SEARCH_F.
 search_scripts() {
 	local i=1 w
-	compose page_top.sql "$WORK/logs/page_top.sql"
+	compose page_search.sql "$WORK/logs/page_search.sql"
 	SEARCH_F=()
 	for w in $SEARCH_WORDS; do
-		sed "s/:q\b/:q$i/g" "$WORK/logs/page_top.sql.q" \
+		sed "s/:q\b/:q$i/g" "$WORK/logs/page_search.sql.q" \
 		    >"$WORK/logs/page_search_$i.sql"
 		SEARCH_F+=(-f "$WORK/logs/page_search_$i.sql")
 		i=$((i + 1))
 	done
 }
 
-# pgbench_run NAME MODE SCRIPTOPTS...: one pgbench run, recorded.
+# The way the app sends a page's statements, seen in pg_stat_statements
+# (track_planning): planned at each call (-M extended) or prepared once
+# (-M prepared).  A statement the app prepares but PostgreSQL plans anew
+# each time (a custom plan) counts as planned at each call.
+page_mode() {	# page_mode NAME
+	python3 - "$WORK/logs/stmts-$1.json" "$APP_MODE" <<-'EOF'
+	import json, sys
+	try:
+	    s = [x for x in json.load(open(sys.argv[1])) if x["toplevel"]]
+	except (OSError, ValueError):
+	    print(sys.argv[2]); sys.exit(0)
+	replanned = any(x["plans"] > 0.5 * x["calls"] for x in s if x["calls"])
+	print("extended" if replanned or sys.argv[2] == "extended" else "prepared")
+	EOF
+}
+
+# pgbench_run NAME MODE SCRIPTOPTS...: one pgbench run, recorded; the
+# floor of the page NAME when MODE is how the app sends it.
 pgbench_run() {
-	local name="$1" mode="$2" out="$WORK/logs/pgbench-$1-$2"
+	local name="$1" mode="$2" out="$WORK/logs/pgbench-$1-$2" as_app=0
 	shift 2
+	[ "$mode" != "$(page_mode "$name")" ] || as_app=1
 	pg_defs
 	settle "$out"
 	procs >"$out.cpu0"
@@ -402,7 +429,8 @@ pgbench_run() {
 	    -h "$WORK/pg" -p "$PGPORT" -U drive "${PGDEFS[@]}" "$@" drive \
 	    >"$out" 2>&1 || true
 	procs >"$out.cpu1"
-	rec floor "$name" mode="$mode" pgbench=@"$out" time=@"$out.time" \
+	rec floor "$name" mode="$mode" as_app="$as_app" pgbench=@"$out" \
+	    time=@"$out.time" \
 	    cpu0=@"$out.cpu0" cpu1=@"$out.cpu1" quiet=@"$out.quiet" \
 	    ideas="$NIDEAS"
 	printf '[bench]        floor    %-16s %9s tps    (pgbench -M %s, %s clients)\n' \
@@ -454,7 +482,7 @@ pgbench_stmts() {	# pgbench_stmts NAME SCRIPTOPTS...
 	shift
 	pg_defs
 	sql -c "SELECT pg_stat_statements_reset()" >/dev/null
-	"$PGBENCH" -n -M "$APP_MODE" -c 1 -t 20 -h "$WORK/pg" -p "$PGPORT" \
+	"$PGBENCH" -n -M "$(page_mode "$name")" -c 1 -t 20 -h "$WORK/pg" -p "$PGPORT" \
 	    -U drive "${PGDEFS[@]}" "$@" drive >"$out.log" 2>&1 ||
 	    { say "pgbench $name failed:"; tail -20 "$out.log"; exit 1; }
 	sql -c "$STMT_SQL" >"$out.json"
@@ -519,6 +547,10 @@ vote_run() {	# vote_run NAME
 	    ideas="$NIDEAS"
 }
 
+other_mode() {
+	if [ "$(page_mode "$1")" = prepared ]; then echo extended; else echo prepared; fi
+}
+
 floors() {
 	local f="$WORK/logs"
 	say "floor: Kore serving /static/drive.css"
@@ -528,19 +560,19 @@ floors() {
 	compose page_trending.sql "$f/page_trending.sql"
 	compose page_idea.sql "$f/page_idea.sql"
 	compose page_vote.sql "$f/page_vote.sql"
-	say "floor: each page's SQL through pgbench -M $APP_MODE (as the app)"
-	pgbench_run top "$APP_MODE" -f "$f/page_top.sql"
-	pgbench_run new "$APP_MODE" -f "$f/page_new.sql"
-	pgbench_run trending "$APP_MODE" -f "$f/page_trending.sql"
+	say "floor: each page's SQL through pgbench, sent as the app sends it"
+	pgbench_run top "$(page_mode top)" -f "$f/page_top.sql"
+	pgbench_run new "$(page_mode new)" -f "$f/page_new.sql"
+	pgbench_run trending "$(page_mode trending)" -f "$f/page_trending.sql"
 	search_scripts
-	pgbench_run search "$APP_MODE" "${SEARCH_F[@]}"
-	pgbench_run idea "$APP_MODE" -f "$f/page_idea.sql"
-	pgbench_run vote "$APP_MODE" -f "$f/page_vote.sql"
-	say "for comparison: pgbench -M $OTHER_MODE"
-	pgbench_run top "$OTHER_MODE" -f "$f/page_top.sql"
-	pgbench_run idea "$OTHER_MODE" -f "$f/page_idea.sql"
+	pgbench_run search "$(page_mode search)" "${SEARCH_F[@]}"
+	pgbench_run idea "$(page_mode idea)" -f "$f/page_idea.sql"
+	pgbench_run vote "$(page_mode vote)" -f "$f/page_vote.sql"
+	say "for comparison: the other way of sending them"
+	pgbench_run top "$(other_mode top)" -f "$f/page_top.sql"
+	pgbench_run idea "$(other_mode idea)" -f "$f/page_idea.sql"
 	say "one statement's fixed cost: SELECT 1"
-	pgbench_run select1 "$APP_MODE" -f "$BENCH/pgbench/select1.sql"
+	pgbench_run select1 prepared -f "$BENCH/pgbench/select1.sql"
 }
 
 statements() {

@@ -1,9 +1,9 @@
--- The list sorted by votes (app/ideas.c, q_ideas_top), first page.  The
+-- The filtered list sorted by votes (app/ideas.c, q_ideas_top; the app
+-- uses it for a search, status or area), first page.  The
 -- parameters the page sends empty (status, area, q) or NULL (the cursor)
 -- are literals here: pgbench cannot define an empty variable, and the
 -- plan is the same (PostgreSQL plans an unnamed statement with its
--- parameter values).  run.sh replaces :q by '' for the list and by a
--- search word's variable for /?q=.
+-- parameter values).  run.sh replaces :q by a search word's variable.
 SELECT i.id, i.title, a.slug,
  CASE WHEN :lang = 'de' THEN a.name_de ELSE a.name_en END,
  i.status, i.vote_count, i.comment_count, i.organization_count,

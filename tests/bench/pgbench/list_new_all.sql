@@ -1,0 +1,13 @@
+-- The unfiltered list sorted by age (app/ideas.c, q_ideas_new_all),
+-- first page.
+SELECT i.id, i.title, a.slug,
+ CASE WHEN :lang = 'de' THEN a.name_de ELSE a.name_en END,
+ i.status, i.vote_count, i.comment_count, i.organization_count,
+ extract(epoch FROM i.created_at)::bigint,
+ extract(epoch FROM i.updated_at)::bigint,
+ u.display_name, u.role <> 'client',
+ EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id
+  AND v.user_id = :uid::bigint), i.body, 0
+ FROM ideas i JOIN areas a ON a.id = i.area_id
+ JOIN users u ON u.id = i.author_id
+ WHERE i.id < :maxbig::bigint ORDER BY i.id DESC LIMIT 21;
