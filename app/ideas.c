@@ -16,8 +16,8 @@
 
 /*
  * The columns every idea query starts with; idea_json() reads them.  The
- * search matches every word of q as a prefix ("statement" finds
- * "statements"), in titles and bodies.
+ * vote of the person asking comes from a join on the votes' primary key:
+ * one probe per idea shown, however many votes that person has cast.
  */
 #define IDEA_COLUMNS \
 	"i.id, i.title, a.slug," \
@@ -25,67 +25,100 @@
 	" i.status, i.vote_count, i.comment_count, i.organization_count," \
 	" extract(epoch FROM i.created_at)::bigint," \
 	" extract(epoch FROM i.updated_at)::bigint," \
-	" u.display_name, u.role <> 'client'," \
-	" EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id" \
-	"  AND v.user_id = $1::bigint), i.body"
+	" u.display_name, u.role <> 'client', mv.user_id IS NOT NULL, i.body"
 #define IDEA_FROM \
 	" FROM ideas i JOIN areas a ON a.id = i.area_id" \
-	" JOIN users u ON u.id = i.author_id"
-#define IDEA_FILTERS \
-	" WHERE ($3 = '' OR i.status = $3) AND ($4 = '' OR a.slug = $4)" \
-	" AND ($5 = '' OR i.search @@ to_tsquery('simple', coalesce((" \
-	"  SELECT string_agg(quote_literal(w) || ':*', ' & ')" \
-	"  FROM regexp_split_to_table(lower($5), '\\s+') w WHERE w <> ''),"\
-	"  '')))"
+	" JOIN users u ON u.id = i.author_id" \
+	" LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = $1::bigint"
 #define COL_BODY	13
 
 /*
- * The filtered lists: their "($3 = '' OR ...)" conditions need a plan for
- * the values at hand (a generic plan scans and sorts every idea), so they
- * are planned on each call.
+ * The lists.  A list first picks the 21 ideas of the page by their sort
+ * key (an index walk, or for a search the matching ideas), then joins
+ * what the page shows to those 21 only.  p.k is the sort key, p.id the
+ * tie-break; the cursor ($6, $7) continues after both.
+ *
+ * The unfiltered lists, the start page most people see, are prepared:
+ * the cursor is a plain row comparison (the first page starts above any
+ * real key).  The filtered ones ("$3 = '' OR ..." for status and area)
+ * need a plan for the values at hand and are planned on each call.  The
+ * search matches every word of q as a prefix ("statement" finds
+ * "statements"), in titles and bodies (search_query() in SQL).
  */
-static const struct db_query q_ideas_top = {
-	"ideas_top",
-	"SELECT " IDEA_COLUMNS ", i.vote_count" IDEA_FROM IDEA_FILTERS
-	" AND ($6::integer IS NULL OR (i.vote_count, i.id) <"
-	"  ($6::integer, $7::bigint))"
-	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21", 1
-};
-
-static const struct db_query q_ideas_new = {
-	"ideas_new",
-	"SELECT " IDEA_COLUMNS ", 0" IDEA_FROM IDEA_FILTERS
-	" AND ($6::integer IS NULL OR i.id < $7::bigint)"
-	" ORDER BY i.id DESC LIMIT 21", 1
-};
-
-static const struct db_query q_ideas_trending = {
-	"ideas_trending",
-	"WITH t AS (SELECT idea_id, count(*)::integer AS n FROM votes"
-	"  WHERE created_at > now() - interval '14 days' GROUP BY idea_id)"
-	" SELECT " IDEA_COLUMNS ", coalesce(t.n, 0)" IDEA_FROM
-	" LEFT JOIN t ON t.idea_id = i.id" IDEA_FILTERS
-	" AND ($6::integer IS NULL OR (coalesce(t.n, 0), i.id) <"
-	"  ($6::integer, $7::bigint))"
-	" ORDER BY coalesce(t.n, 0) DESC, i.id DESC LIMIT 21", 1
-};
-
+#define IDEA_PAGE(pick) \
+	"SELECT " IDEA_COLUMNS ", p.k FROM (" pick ") p" \
+	" JOIN ideas i ON i.id = p.id JOIN areas a ON a.id = i.area_id" \
+	" JOIN users u ON u.id = i.author_id" \
+	" LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = $1::bigint" \
+	" ORDER BY p.k DESC, p.id DESC"
+#define PICK_FILTERS \
+	" AND ($3 = '' OR i.status = $3)" \
+	" AND ($4 = '' OR i.area_id = (SELECT x.id FROM areas x" \
+	"  WHERE x.slug = $4))"
+#define PICK_ALL	" FROM ideas i WHERE $5 = ''" PICK_FILTERS
+#define PICK_SEARCH \
+	" FROM ideas i JOIN idea_search s ON s.idea_id = i.id" \
+	" WHERE s.words @@ search_query($5)" PICK_FILTERS
+#define PICK_TOP(from) \
+	"SELECT i.id, i.vote_count AS k" from \
+	" AND ($6::integer IS NULL OR (i.vote_count, i.id) <" \
+	"  ($6::integer, $7::bigint))" \
+	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"
+#define PICK_NEW(from) \
+	"SELECT i.id, 0 AS k" from \
+	" AND ($6::integer IS NULL OR i.id < $7::bigint)" \
+	" ORDER BY i.id DESC LIMIT 21"
 /*
- * The unfiltered lists, the start page most people see: prepared, with
- * the cursor as a plain row comparison (the first page starts above any
- * real key), so that the plan is a walk down the index.
+ * Trending first takes back the votes that turned 14 days old, when the
+ * clock is more than a minute behind (sql/005_speed.sql); the page that
+ * does it still shows the counts from before.
  */
+#define TRENDING_AGE \
+	" coalesce((SELECT trending_age() FROM trending_clock c" \
+	"  WHERE c.aged_to < now() - interval '14 days 1 minute'), 0) >= 0"
+#define PICK_TRENDING(from) \
+	"SELECT i.id, i.recent_vote_count AS k" from \
+	" AND" TRENDING_AGE \
+	" AND ($6::integer IS NULL OR (i.recent_vote_count, i.id) <" \
+	"  ($6::integer, $7::bigint))" \
+	" ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21"
+
+static const struct db_query q_ideas_top = {
+	"ideas_top", IDEA_PAGE(PICK_TOP(PICK_ALL)), 1
+};
+static const struct db_query q_ideas_new = {
+	"ideas_new", IDEA_PAGE(PICK_NEW(PICK_ALL)), 1
+};
+static const struct db_query q_ideas_trending = {
+	"ideas_trending", IDEA_PAGE(PICK_TRENDING(PICK_ALL)), 1
+};
+static const struct db_query q_ideas_top_search = {
+	"ideas_top_search", IDEA_PAGE(PICK_TOP(PICK_SEARCH)), 1
+};
+static const struct db_query q_ideas_new_search = {
+	"ideas_new_search", IDEA_PAGE(PICK_NEW(PICK_SEARCH)), 1
+};
+static const struct db_query q_ideas_trending_search = {
+	"ideas_trending_search", IDEA_PAGE(PICK_TRENDING(PICK_SEARCH)), 1
+};
+
 static const struct db_query q_ideas_top_all = {
 	"ideas_top_all",
-	"SELECT " IDEA_COLUMNS ", i.vote_count" IDEA_FROM
+	IDEA_PAGE("SELECT i.id, i.vote_count AS k FROM ideas i"
 	" WHERE (i.vote_count, i.id) < ($3::integer, $4::bigint)"
-	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"
+	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21")
 };
-
 static const struct db_query q_ideas_new_all = {
 	"ideas_new_all",
-	"SELECT " IDEA_COLUMNS ", 0" IDEA_FROM
-	" WHERE i.id < $3::bigint ORDER BY i.id DESC LIMIT 21"
+	IDEA_PAGE("SELECT i.id, 0 AS k FROM ideas i WHERE i.id < $3::bigint"
+	" ORDER BY i.id DESC LIMIT 21")
+};
+static const struct db_query q_ideas_trending_all = {
+	"ideas_trending_all",
+	IDEA_PAGE("SELECT i.id, i.recent_vote_count AS k FROM ideas i"
+	" WHERE" TRENDING_AGE
+	" AND (i.recent_vote_count, i.id) < ($3::integer, $4::bigint)"
+	" ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21")
 };
 
 static const struct db_query q_idea_one = {
@@ -131,9 +164,10 @@ static const struct db_query q_areas = {
 
 static const struct db_query q_ideas_similar = {
 	"ideas_similar",
-	"SELECT id, title, status, vote_count FROM ideas"
-	" WHERE title % $1 AND status <> 'duplicate'"
-	" ORDER BY similarity(title, $1) DESC, vote_count DESC LIMIT 5"
+	"SELECT i.id, i.title, i.status, i.vote_count FROM idea_search s"
+	" JOIN ideas i ON i.id = s.idea_id"
+	" WHERE s.title % $1 AND i.status <> 'duplicate'"
+	" ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
 };
 
 static const struct db_query q_idea_create = {
@@ -403,19 +437,25 @@ list_query(struct http_request *req, struct dreq *r)
 		return (list_bad(req, r, "area", "err.area_unknown"));
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	if (*a->status == '\0' && *a->area == '\0' && *a->q == '\0' &&
-	    strcmp(a->sort, "trending") != 0) {
+	if (*a->status == '\0' && *a->area == '\0' && *a->q == '\0') {
 		if (strcmp(a->sort, "new") == 0)
 			db_query(r, &q_ideas_new_all, 3, uid, r->lang,
 			    a->has_cursor ? a->cb : "9223372036854775807");
 		else
-			db_query(r, &q_ideas_top_all, 4, uid, r->lang,
-			    a->has_cursor ? a->ca : "2147483647",
+			db_query(r, strcmp(a->sort, "trending") == 0 ?
+			    &q_ideas_trending_all : &q_ideas_top_all, 4, uid,
+			    r->lang, a->has_cursor ? a->ca : "2147483647",
 			    a->has_cursor ? a->cb : "9223372036854775807");
 		return (STEP_NEXT);
 	}
-	q = strcmp(a->sort, "new") == 0 ? &q_ideas_new :
-	    strcmp(a->sort, "trending") == 0 ? &q_ideas_trending : &q_ideas_top;
+	if (*a->q == '\0')
+		q = strcmp(a->sort, "new") == 0 ? &q_ideas_new :
+		    strcmp(a->sort, "trending") == 0 ? &q_ideas_trending :
+		    &q_ideas_top;
+	else
+		q = strcmp(a->sort, "new") == 0 ? &q_ideas_new_search :
+		    strcmp(a->sort, "trending") == 0 ?
+		    &q_ideas_trending_search : &q_ideas_top_search;
 	db_query(r, q, 7, uid, r->lang, a->status, a->area, a->q,
 	    a->has_cursor ? a->ca : NULL, a->has_cursor ? a->cb : NULL);
 	return (STEP_NEXT);

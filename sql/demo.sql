@@ -1785,6 +1785,8 @@ ORDER BY at, kind, idea_id, user_id;
 
 UPDATE ideas i SET
     vote_count = (SELECT count(*) FROM votes v WHERE v.idea_id = i.id),
+    recent_vote_count = (SELECT count(*) FROM votes v WHERE v.idea_id = i.id
+	AND v.created_at > (SELECT aged_to FROM trending_clock)),
     organization_count = (SELECT count(*) FROM idea_organization_votes o
 	WHERE o.idea_id = i.id),
     comment_count = (SELECT count(*) FROM comments c WHERE c.idea_id = i.id)

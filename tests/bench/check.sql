@@ -5,6 +5,9 @@
 SET work_mem = '256MB';
 WITH vc AS (
 	SELECT idea_id, count(*) AS n FROM votes GROUP BY 1
+), rc AS (
+	SELECT idea_id, count(*) AS n FROM votes
+	WHERE created_at > (SELECT aged_to FROM trending_clock) GROUP BY 1
 ), cc AS (
 	SELECT idea_id, count(*) AS n FROM comments GROUP BY 1
 ), ov AS (
@@ -22,6 +25,9 @@ SELECT json_build_object(
 	'organization_votes', (SELECT count(*) FROM idea_organization_votes),
 	'bad_vote_count', (SELECT count(*) FROM ideas i LEFT JOIN vc
 	    ON vc.idea_id = i.id WHERE i.vote_count <> coalesce(vc.n, 0)),
+	'bad_recent_vote_count', (SELECT count(*) FROM ideas i LEFT JOIN rc
+	    ON rc.idea_id = i.id
+	    WHERE i.recent_vote_count <> coalesce(rc.n, 0)),
 	'bad_comment_count', (SELECT count(*) FROM ideas i LEFT JOIN cc
 	    ON cc.idea_id = i.id WHERE i.comment_count <> coalesce(cc.n, 0)),
 	'bad_organization_count', (SELECT count(*) FROM ideas i LEFT JOIN oc

@@ -130,7 +130,7 @@ JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 WHERE n.nspname = 'public'
   AND t.relname IN ('ideas', 'votes', 'comments', 'responses',
-      'notifications', 'idea_organization_votes')
+      'notifications', 'idea_organization_votes', 'idea_search')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid);
 DO $$
 DECLARE
@@ -392,6 +392,13 @@ WHERE u.organization_id IS NOT NULL
 GROUP BY 1, 2
 ORDER BY 1, 2;		-- in key order: twice as fast into the primary key
 
+-- Trending: the votes younger than the clock (sql/005_speed.sql).
+UPDATE trending_clock SET aged_to = now() - interval '14 days';
+CREATE TEMP TABLE recentc ON COMMIT DROP AS
+SELECT idea_id, count(*)::int AS n FROM votes
+WHERE created_at > now() - interval '14 days' GROUP BY 1;
+CREATE UNIQUE INDEX ON recentc (idea_id);
+
 CREATE TEMP TABLE orgc ON COMMIT DROP AS
 SELECT idea_id, count(*)::int AS n FROM idea_organization_votes GROUP BY 1;
 CREATE UNIQUE INDEX ON orgc (idea_id);
@@ -419,7 +426,7 @@ INSERT INTO chain VALUES
 
 INSERT INTO ideas (id, author_id, area_id, title, body, status, vote_count,
     comment_count, organization_count, first_response_at, duplicate_of,
-    created_at, updated_at)
+    created_at, updated_at, recent_vote_count)
 SELECT pl.id, pl.author_id, pl.area_id,
 	t.verbs[1 + (pl.id * 7 + x.a) % cardinality(t.verbs)] || ' ' || s.s ||
 	    CASE WHEN x.b % 3 <> 0 THEN ' ' ||
@@ -443,7 +450,8 @@ SELECT pl.id, pl.author_id, pl.area_id,
 	CASE WHEN pl.status = 'duplicate' THEN pl.id - 1 END,
 	pl.created_at,
 	CASE WHEN pl.status <> 'new' THEN pl.created_at +
-	    (now() - pl.created_at) * 0.85 ELSE pl.created_at END
+	    (now() - pl.created_at) * 0.85 ELSE pl.created_at END,
+	coalesce(rc.n, 0)
 FROM plan pl
 CROSS JOIN txt t
 CROSS JOIN LATERAL (SELECT floor(random() * 1000000)::int + 0 * pl.id AS a,
@@ -451,7 +459,12 @@ CROSS JOIN LATERAL (SELECT floor(random() * 1000000)::int + 0 * pl.id AS a,
 	floor(random() * 1000000)::int AS c) x
 JOIN nsubj ns ON ns.area = pl.area_id
 JOIN subj s ON s.area = pl.area_id AND s.k = 1 + (x.a + pl.id) % ns.n
-LEFT JOIN orgc oc ON oc.idea_id = pl.id;
+LEFT JOIN orgc oc ON oc.idea_id = pl.id
+LEFT JOIN recentc rc ON rc.idea_id = pl.id;
+
+-- The words searched (the trigger that keeps them is off during the load).
+INSERT INTO idea_search (idea_id, title, words)
+SELECT id, title, idea_words(title, body) FROM ideas ORDER BY id;
 
 -- ---------------------------------------------------------------------------
 -- Status histories, comments, notifications

@@ -6,8 +6,7 @@ SELECT i.id, i.title, a.slug,
  extract(epoch FROM i.created_at)::bigint,
  extract(epoch FROM i.updated_at)::bigint,
  u.display_name, u.role <> 'client',
- EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id
-  AND v.user_id = :uid::bigint), i.body,
+ mv.user_id IS NOT NULL, i.body,
  i.author_id = :uid::bigint AND i.first_response_at IS NULL,
  d.id, d.title,
  (SELECT coalesce(json_agg(json_build_object('id', c.id,
@@ -31,5 +30,6 @@ SELECT i.id, i.title, a.slug,
   WHERE r.idea_id = i.id)
  FROM ideas i JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
+ LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = :uid::bigint
  LEFT JOIN ideas d ON d.id = i.duplicate_of
  WHERE i.id = :id::bigint;

@@ -5,9 +5,10 @@ SELECT i.id, i.title, a.slug,
  i.status, i.vote_count, i.comment_count, i.organization_count,
  extract(epoch FROM i.created_at)::bigint,
  extract(epoch FROM i.updated_at)::bigint,
- u.display_name, u.role <> 'client',
- EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id
-  AND v.user_id = :uid::bigint), i.body, 0
- FROM ideas i JOIN areas a ON a.id = i.area_id
+ u.display_name, u.role <> 'client', mv.user_id IS NOT NULL, i.body, p.k FROM (
+ SELECT i.id, 0 AS k FROM ideas i WHERE i.id < :maxbig::bigint
+ ORDER BY i.id DESC LIMIT 21) p
+ JOIN ideas i ON i.id = p.id JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
- WHERE i.id < :maxbig::bigint ORDER BY i.id DESC LIMIT 21;
+ LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = :uid::bigint
+ ORDER BY p.k DESC, p.id DESC;

@@ -1,24 +1,18 @@
--- The list sorted by votes of the last 14 days (app/ideas.c,
--- q_ideas_trending), first page; empty and NULL
--- parameters as literals (see list_top.sql).
-WITH t AS (SELECT idea_id, count(*)::integer AS n FROM votes
-  WHERE created_at > now() - interval '14 days' GROUP BY idea_id)
- SELECT i.id, i.title, a.slug,
+-- The unfiltered list sorted by votes of the last 14 days (app/ideas.c,
+-- q_ideas_trending_all), first page; it first ages the trending counts
+-- (at most once a minute).
+SELECT i.id, i.title, a.slug,
  CASE WHEN :lang = 'de' THEN a.name_de ELSE a.name_en END,
  i.status, i.vote_count, i.comment_count, i.organization_count,
  extract(epoch FROM i.created_at)::bigint,
  extract(epoch FROM i.updated_at)::bigint,
- u.display_name, u.role <> 'client',
- EXISTS (SELECT 1 FROM votes v WHERE v.idea_id = i.id
-  AND v.user_id = :uid::bigint), i.body, coalesce(t.n, 0)
- FROM ideas i JOIN areas a ON a.id = i.area_id
+ u.display_name, u.role <> 'client', mv.user_id IS NOT NULL, i.body, p.k FROM (
+ SELECT i.id, i.recent_vote_count AS k FROM ideas i
+ WHERE coalesce((SELECT trending_age() FROM trending_clock c
+  WHERE c.aged_to < now() - interval '14 days 1 minute'), 0) >= 0
+ AND (i.recent_vote_count, i.id) < (:maxint::integer, :maxbig::bigint)
+ ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21) p
+ JOIN ideas i ON i.id = p.id JOIN areas a ON a.id = i.area_id
  JOIN users u ON u.id = i.author_id
- LEFT JOIN t ON t.idea_id = i.id
- WHERE ('' = '' OR i.status = '') AND ('' = '' OR a.slug = '')
- AND ('' = '' OR i.search @@ to_tsquery('simple', coalesce((
-  SELECT string_agg(quote_literal(w) || ':*', ' & ')
-  FROM regexp_split_to_table(lower(''), '\s+') w WHERE w <> ''),
-  '')))
- AND (NULL::integer IS NULL OR (coalesce(t.n, 0), i.id) <
-  (NULL::integer, NULL::bigint))
- ORDER BY coalesce(t.n, 0) DESC, i.id DESC LIMIT 21;
+ LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = :uid::bigint
+ ORDER BY p.k DESC, p.id DESC;
