@@ -10,7 +10,6 @@
  * db_release() resets such a connection, so the portal heals by itself.
  */
 
-#include <malloc.h>
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -638,8 +637,6 @@ pw_task(struct kore_task *t)
 		r->pw.ok = password_hash(r->pw.password, r->pw.encoded, 128);
 	else
 		r->pw.ok = password_verify(r->pw.password, r->pw.encoded);
-	/* Argon2's 19 MiB go back to the system, not into a resident arena. */
-	(void)malloc_trim(0);
 
 	return (KORE_RESULT_OK);
 }

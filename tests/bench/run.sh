@@ -633,8 +633,8 @@ rec machine machine cores="$(nproc)" kernel="$(uname -r)" \
     started="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 load "$MAIN_IDEAS"
-sql -c "SELECT json_object_agg(w, (SELECT count(*) FROM ideas
-    WHERE search @@ websearch_to_tsquery('simple', replace(w, '+', ' '))))
+sql -c "SELECT json_object_agg(w, (SELECT count(*) FROM idea_search
+    WHERE words @@ search_query(replace(w, '+', ' '))))
     FROM unnest(string_to_array('$SEARCH_WORDS', ' ')) AS w" \
     >"$WORK/files/search_df"
 rec search_words main hits=@"$WORK/files/search_df"
