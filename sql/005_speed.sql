@@ -22,14 +22,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- What a person typed, as a query: every word a prefix, all required.
--- Immutable, so that the planner sees the query itself and can judge how
--- many ideas it matches.
+-- Each word is quoted for to_tsquery (a quote doubled, a backslash
+-- escaped), so that no character of q acts as an operator.  One
+-- expression, immutable: PostgreSQL inlines it and, with q known,
+-- computes the query while planning, so it can judge how many ideas match.
 CREATE FUNCTION search_query(p_q text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT to_tsquery('simple', coalesce((
-	    SELECT string_agg(quote_literal(w) || ':*', ' & ')
-	    FROM regexp_split_to_table(lower(p_q), '\s+') w WHERE w <> ''),
-	    ''))
+	SELECT to_tsquery('simple', regexp_replace(regexp_replace(
+	    btrim(replace(replace(lower(p_q), '\', '\\'), '''', ''''''),
+	    E' \t\r\n\f'), '\s+', ''':* & ''', 'g'), '^(.+)$', '''\1'':*'))
 $$;
 
 CREATE TABLE idea_search (
