@@ -138,13 +138,18 @@ def summarize(recs):
     drift = {}
     app_of = {"top": ["top", "api"], "new": ["new"], "trending": ["trending"],
               "search": ["search"], "idea": ["idea"], "vote": ["vote"]}
+    # The body of a SQL function (its parameters are named p_...) may
+    # run while a statement is planned and then count as top level; it
+    # belongs to the function, not to what the page sends.
+    def sent(x):
+        return x["toplevel"] and not re.search(r"\bp_[a-z]+\b", x["query"])
     app_sql = {}
     for r in by.get("statements", []):
         app_sql[r["name"]] = {norm_sql(x["query"]) for x in
-                              r.get("statements") or [] if x["toplevel"]}
+                              r.get("statements") or [] if sent(x)}
     for r in by.get("pgbench_statements", []):
         mine = {norm_sql(x["query"]) for x in r.get("statements") or []
-                if x["toplevel"]}
+                if sent(x)}
         for page in app_of.get(r["name"], []):
             theirs = app_sql.get(page, set())
             drift[page] = {"same": mine == theirs,

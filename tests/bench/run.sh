@@ -659,6 +659,10 @@ say "sign-in (Argon2id on Kore's task threads: slow by design)"
 stmts signin 10 signin "$WORK/files/signin_users" "$PASSWORD"
 WRK_TIMEOUT=15 wrk_run signin signin signin.lua /api/v1/session \
     BENCH_USERS="$WORK/files/signin_users" BENCH_PASSWORD="$PASSWORD"
+# The sign-ins wrk left queued (64 connections, ~80 hashes a second) are
+# still hashing when it stops: let them finish, so that the RSS is that of
+# an idle worker and not of hashes in flight.
+settle "$WORK/logs/after-signin"
 rss end
 # What Kore's access log (on in conf/drive.conf) costs: the static file
 # and the list once more without it.
