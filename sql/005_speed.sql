@@ -115,13 +115,12 @@ $$;
 
 -- ---- votes: one update of the idea ----------------------------------------
 
-CREATE OR REPLACE FUNCTION vote_cast(p_idea bigint, p_user bigint)
-RETURNS TABLE (vote_count integer, voted boolean)
+-- Locks an idea for a vote and returns its vote count.  DR404: no such
+-- idea; DR409: votes are frozen (released, declined, duplicate).
+CREATE FUNCTION vote_open(p_idea bigint) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
 	st text;
-	org bigint;
-	orgs integer := 0;
 	n integer;
 BEGIN
 	SELECT i.status, i.vote_count INTO st, n FROM ideas i
@@ -132,6 +131,19 @@ BEGIN
 	IF st IN ('released', 'declined', 'duplicate') THEN
 		RAISE EXCEPTION 'votes_frozen' USING ERRCODE = 'DR409';
 	END IF;
+	RETURN n;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION vote_cast(p_idea bigint, p_user bigint)
+RETURNS TABLE (vote_count integer, voted boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+	org bigint;
+	orgs integer := 0;
+	n integer;
+BEGIN
+	n := vote_open(p_idea);
 	INSERT INTO votes (idea_id, user_id) VALUES (p_idea, p_user)
 	    ON CONFLICT DO NOTHING;
 	IF FOUND THEN
@@ -156,7 +168,6 @@ CREATE OR REPLACE FUNCTION vote_withdraw(p_idea bigint, p_user bigint)
 RETURNS TABLE (vote_count integer, voted boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
-	st text;
 	org bigint;
 	left_votes integer;
 	cast_at timestamptz;
@@ -164,14 +175,7 @@ DECLARE
 	recent integer := 0;
 	n integer;
 BEGIN
-	SELECT i.status, i.vote_count INTO st, n FROM ideas i
-	WHERE i.id = p_idea FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
-	END IF;
-	IF st IN ('released', 'declined', 'duplicate') THEN
-		RAISE EXCEPTION 'votes_frozen' USING ERRCODE = 'DR409';
-	END IF;
+	n := vote_open(p_idea);
 	DELETE FROM votes v WHERE v.idea_id = p_idea AND v.user_id = p_user
 	    RETURNING v.created_at INTO cast_at;
 	IF FOUND THEN
