@@ -2,7 +2,9 @@
 # `make test` runs every suite.  Both install what is missing first.
 
 CC	?= cc
-KORE_FEATURES := $(shell cat /usr/share/kore/features 2>/dev/null)
+# The flags Kore publishes, read when a recipe needs them (after `deps`
+# has installed Kore), never while the Makefile is parsed.
+KORE_FEATURES = $(shell cat /usr/share/kore/features)
 CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 	   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
 	   -Wsign-compare -Wshadow -Wno-unused-parameter \
@@ -50,22 +52,28 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) app/drive.h
 	$(CC) $(CFLAGS) -DDRIVE_PURE -Iapp -o $@ $< $(PURE_SRC) \
 	    -ljansson -lcmocka -lcrypto
 
-run: deps build
+# `deps` installs the compiler and Kore first; the build runs in a second
+# make so that nothing is read from a package before it is installed.
+run: deps
+	@$(MAKE) --no-print-directory build
 	@conf/local.sh run
 
-demo: deps build
+demo: deps
+	@$(MAKE) --no-print-directory build
 	@conf/local.sh demo
 
 unit: $(UNIT_TESTS)
 
-test: deps build unit
+test: deps
 	@conf/local.sh test-deps
+	@$(MAKE) --no-print-directory build unit
 	@tests/run.sh
 
 # Load test with its own PostgreSQL and Kore (tests/bench/run.sh; about
 # 10 minutes on 2 cores); the table goes to bench/results/ as JSON.
 .PHONY: bench
-bench: deps build
+bench: deps
+	@$(MAKE) --no-print-directory build
 	@tests/bench/run.sh
 
 clean:

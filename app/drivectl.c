@@ -6,8 +6,11 @@
  *   drivectl invite --first-admin --email E
  *   drivectl audit verify
  *
- * The database is DRIVE_DATABASE_URL (a libpq connection string).  The
- * invitation link is printed once; only its SHA-256 is stored.
+ * The database is DRIVE_DATABASE_URL (a libpq connection string); when it
+ * is not set, the local cluster that `make run` started for the checkout
+ * drivectl was built in (its URL is in var/database.url).  The SQL files
+ * are that checkout's sql/ unless --sql says otherwise.  The invitation
+ * link is printed once; only its SHA-256 is stored.
  */
 
 #include <dirent.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 #include <openssl/evp.h>
@@ -24,6 +28,7 @@
 #include "drive.h"
 
 static PGconn	*db_connect(void);
+static const char *checkout(const char *, char *, size_t);
 static int	 cmd_migrate(int, char **);
 static int	 cmd_invite(int, char **);
 static int	 cmd_audit(int, char **);
@@ -62,21 +67,59 @@ quiet(void *arg, const char *message)
 {
 }
 
+/*
+ * PATH inside the checkout this drivectl was built in (build/drivectl's
+ * parent folder), written to BUF.  NULL when it cannot be told.
+ */
+static const char *
+checkout(const char *path, char *buf, size_t len)
+{
+	char	 exe[4096], *slash;
+	ssize_t	 n;
+	int	 up;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+		return (NULL);
+	exe[n] = '\0';
+	for (up = 0; up < 2; up++) {
+		if ((slash = strrchr(exe, '/')) == NULL)
+			return (NULL);
+		*slash = '\0';
+	}
+	if ((size_t)snprintf(buf, len, "%s/%s", exe, path) >= len)
+		return (NULL);
+	return (buf);
+}
+
 static PGconn *
 db_connect(void)
 {
-	const char	*url;
+	const char	*url, *file;
+	char		*local = NULL, path[4096];
 	PGconn		*conn;
 
 	if ((url = getenv("DRIVE_DATABASE_URL")) == NULL || *url == '\0') {
-		fprintf(stderr, "drivectl: DRIVE_DATABASE_URL is not set\n");
-		exit(1);
+		file = checkout("var/database.url", path, sizeof(path));
+		if (file == NULL || (local = file_read(file)) == NULL) {
+			fprintf(stderr, "drivectl: DRIVE_DATABASE_URL is not set "
+			    "and there is no local cluster (%s): start `make "
+			    "run`, or set DRIVE_DATABASE_URL\n",
+			    file ? file : "var/database.url");
+			exit(1);
+		}
+		local[strcspn(local, "\n")] = '\0';
+		url = local;
 	}
 	conn = PQconnectdb(url);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+		if (local != NULL)
+			fprintf(stderr, "drivectl: the local cluster of `make "
+			    "run` (%s) is not running: start `make run` first, "
+			    "or set DRIVE_DATABASE_URL\n", path);
 		exit(1);
 	}
+	free(local);
 	PQsetNoticeProcessor(conn, quiet, NULL);
 	return (conn);
 }
@@ -111,10 +154,11 @@ name_cmp(const void *a, const void *b)
 static int
 cmd_migrate(int argc, char **argv)
 {
-	const char	*dir = "sql", *params[2];
+	const char	*dir, *params[2];
 	DIR		*d;
 	struct dirent	*e;
 	char		**names = NULL, path[4096], version[16], *sql;
+	char		 sqldir[4096];
 	size_t		 n = 0, i, len;
 	PGconn		*conn;
 	PGresult	*res;
@@ -124,6 +168,8 @@ cmd_migrate(int argc, char **argv)
 		dir = argv[2];
 	else if (argc != 1)
 		usage();
+	else if ((dir = checkout("sql", sqldir, sizeof(sqldir))) == NULL)
+		dir = "sql";
 
 	if ((d = opendir(dir)) == NULL) {
 		fprintf(stderr, "drivectl: %s: %s\n", dir, strerror(errno));

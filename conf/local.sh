@@ -9,10 +9,17 @@
 set -euo pipefail
 
 DRIVE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
+# The newest installed PostgreSQL's programs; empty until it is installed
+# (drive_deps runs first and sets it again).
+pg_bin() {
+	local d
+	d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)" || true
+	printf '%s' "$d"
+}
+PG_BIN="$(pg_bin)"
 DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
 libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
-libcmocka-dev gcc make curl python3"
+libcmocka-dev gcc libc6-dev make curl python3"
 # What the test suites need besides: a browser (Debian's, never a
 # downloaded one), Node.js for node:test, psql for counting rows.
 TEST_PACKAGES="chromium postgresql-client"
@@ -36,7 +43,7 @@ drive_deps() {
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    "${missing[@]}" >/dev/null
-	PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+	PG_BIN="$(pg_bin)"
 }
 
 # Runs a command as the owner of the cluster: postgres when we are root,
@@ -51,7 +58,8 @@ as_pg() {
 
 # pg_up DIR PORT: creates the cluster in DIR when it is new, starts it.
 pg_up() {
-	local dir="$1" port="$2"
+	local dir port="$2"
+	dir="$(readlink -m "$1")"
 	mkdir -p "$dir"
 	if [ "$(id -u)" = 0 ]; then
 		chown postgres: "$dir"
@@ -90,13 +98,40 @@ pg_up() {
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null
 }
 
+# local_pgdata: the embedded cluster's folder.  var/pg in the checkout,
+# unless we are root and the postgres user cannot reach the checkout (a
+# clone in /root, mode 700, is where a root user clones): then one folder
+# per checkout under the postgres user's home, with var/pg a link to it.
+# No permission of a folder we did not make is changed.
+local_pgdata() {
+	local var="$DRIVE_ROOT/var" id
+	mkdir -p "$var"
+	if [ -L "$var/pg" ] || [ "$(id -u)" != 0 ] ||
+	    [ -f "$var/pg/PG_VERSION" ] ||
+	    runuser -u postgres -- test -x "$var"; then
+		printf '%s' "$var/pg"
+		return
+	fi
+	id="$(printf '%s' "$DRIVE_ROOT" | sha256sum | cut -c1-12)"
+	local home
+	home="$(getent passwd postgres | cut -d: -f6)"
+	mkdir -p "$home/drive"
+	chown postgres: "$home/drive"
+	ln -sfn "$home/drive/$id" "$var/pg"
+	log "the postgres user cannot reach $DRIVE_ROOT: the local cluster" \
+	    "lives in $home/drive/$id (var/pg links to it)"
+	printf '%s' "$var/pg"
+}
+
 pg_down() {
-	local dir="$1"
+	local dir
+	dir="$(readlink -m "$1")"
 	as_pg "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 pg_url() {
-	printf 'host=%s port=%s dbname=drive user=drive connect_timeout=2' "$1" "$2"
+	printf 'host=%s port=%s dbname=drive user=drive connect_timeout=2' \
+	    "$(readlink -m "$1")" "$2"
 }
 
 # kore_conf PORT OUTFILE LOGFILE: the Kore configuration for this checkout;
@@ -172,14 +207,18 @@ mailer_down() {
 
 drive_run() {
 	local var="$DRIVE_ROOT/var" port="${DRIVE_PORT:-8888}" pgport=5488
+	local pgdata
 	mkdir -p "$var/mail"
 	if [ -z "${DRIVE_DATABASE_URL:-}" ]; then
-		pg_up "$var/pg" "$pgport"
-		export DRIVE_DATABASE_URL="$(pg_url "$var/pg" "$pgport")"
-		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; pg_down "$var/pg"; log stopped' EXIT
+		pgdata="$(local_pgdata)"
+		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; pg_down "$pgdata"; log stopped' EXIT
+		pg_up "$pgdata" "$pgport"
+		export DRIVE_DATABASE_URL="$(pg_url "$pgdata" "$pgport")"
 	else
 		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; log stopped' EXIT
 	fi
+	# drivectl (migrate, invite, audit verify) finds the database here.
+	(umask 077; printf '%s\n' "$DRIVE_DATABASE_URL" >"$var/database.url")
 	export DRIVE_BASE_URL="${DRIVE_BASE_URL:-http://127.0.0.1:$port}"
 	"$DRIVE_ROOT/build/drivectl" migrate
 	"$DRIVE_ROOT/build/drivectl" invite --first-admin \
@@ -198,16 +237,18 @@ drive_run() {
 
 # Fills the local database with a realistic portal (sql/demo.sql).
 drive_demo() {
-	local var="$DRIVE_ROOT/var" pgport=5488 was_up=1
+	local var="$DRIVE_ROOT/var" pgport=5488 was_up=1 pgdata="$DRIVE_ROOT/var/pg"
 	if [ -z "${DRIVE_DATABASE_URL:-}" ]; then
-		as_pg "$PG_BIN/pg_ctl" -D "$var/pg" status >/dev/null 2>&1 || was_up=0
-		pg_up "$var/pg" "$pgport"
-		export DRIVE_DATABASE_URL="$(pg_url "$var/pg" "$pgport")"
+		pgdata="$(local_pgdata)"
+		as_pg "$PG_BIN/pg_ctl" -D "$(readlink -m "$pgdata")" status \
+		    >/dev/null 2>&1 || was_up=0
+		pg_up "$pgdata" "$pgport"
+		export DRIVE_DATABASE_URL="$(pg_url "$pgdata" "$pgport")"
 	fi
 	"$DRIVE_ROOT/build/drivectl" migrate
 	psql "$DRIVE_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 \
-	    -f "$DRIVE_ROOT/sql/demo.sql" || { [ $was_up = 1 ] || pg_down "$var/pg"; return 1; }
-	[ $was_up = 1 ] || pg_down "$var/pg"
+	    -f "$DRIVE_ROOT/sql/demo.sql" || { [ $was_up = 1 ] || pg_down "$pgdata"; return 1; }
+	[ $was_up = 1 ] || pg_down "$pgdata"
 	log "demo data loaded: \`make run\`, then sign in as client001@example.test," \
 	    "pm1@example.test or admin1@example.test with \"drive demo password\""
 }

@@ -2,7 +2,7 @@
 // error envelope for bad input (and nothing changed), sessions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, person, sql, sqlValue, snapshot, formCsrf, BASE, PASSWORD } from '../lib/drive.mjs';
+import { Client, person, sql, sqlValue, snapshot, formCsrf, setCookies, BASE, PASSWORD } from '../lib/drive.mjs';
 
 const admin = await person('admin');
 const client = await person('client');
@@ -103,7 +103,7 @@ test('the session cookie is HttpOnly, SameSite=Lax, and Secure behind TLS', asyn
     body: JSON.stringify({ email: client.email, password: PASSWORD }),
   });
   assert.equal(r.status, 200);
-  const plain = r.headers.getSetCookie().find((s) => s.startsWith('drive_session='));
+  const plain = setCookies(r.headers).find((s) => s.startsWith('drive_session='));
   assert.match(plain, /HttpOnly/);
   assert.match(plain, /SameSite=Lax/);
   assert.doesNotMatch(plain, /Secure/);
@@ -112,7 +112,7 @@ test('the session cookie is HttpOnly, SameSite=Lax, and Secure behind TLS', asyn
     method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
     body: JSON.stringify({ email: client.email, password: PASSWORD }),
   });
-  assert.match(r.headers.getSetCookie().find((s) => s.startsWith('drive_session=')), /; Secure/);
+  assert.match(setCookies(r.headers).find((s) => s.startsWith('drive_session=')), /; Secure/);
   // Only the hash of the token is stored.
   const token = plain.match(/^drive_session=([0-9a-f]{64})/)[1];
   assert.equal(sqlValue(`SELECT count(*) FROM sessions WHERE encode(token_hash, 'hex') = '${token}'`), '0');

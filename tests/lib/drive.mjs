@@ -49,6 +49,15 @@ export function shell(cmd) {
   return execFileSync('bash', ['-c', cmd], { encoding: 'utf8', cwd: ROOT });
 }
 
+// Every Set-Cookie line of an answer.  Node 18 (Debian bookworm's) has no
+// Headers.getSetCookie and joins the lines with ", "; a cookie line's own
+// commas (Expires dates) are never followed by "name=".
+export function setCookies(headers) {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  const joined = headers.get('set-cookie');
+  return joined ? joined.split(/,\s*(?=[A-Za-z0-9_.-]+=)/) : [];
+}
+
 // A person's browser, minus the browser: keeps cookies, knows its CSRF.
 export class Client {
   constructor() {
@@ -65,7 +74,7 @@ export class Client {
   }
 
   remember(res) {
-    for (const c of res.headers.getSetCookie()) {
+    for (const c of setCookies(res.headers)) {
       const [pair] = c.split(';');
       const i = pair.indexOf('=');
       const k = pair.slice(0, i);
