@@ -21,8 +21,9 @@ DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
 libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
 libcmocka-dev gcc libc6-dev make curl python3"
 # What the test suites need besides: a browser (Debian's, never a
-# downloaded one), Node.js for node:test, psql for counting rows.
-TEST_PACKAGES="chromium postgresql-client"
+# downloaded one), Node.js for node:test, psql for counting rows, wrk and
+# strace for the sandbox's load and fault tests.
+TEST_PACKAGES="chromium postgresql-client wrk strace"
 
 log() { printf 'drive: %s\n' "$*" >&2; }
 
@@ -134,10 +135,27 @@ pg_url() {
 	    "$(readlink -m "$1")" "$2"
 }
 
+# DRIVE_ACCESS_LOG=on|off: Kore's own access log.  Unset: off when the
+# public address is https (nginx in front, which logs every request),
+# on otherwise (make run, the tests).
+access_log_on() {
+	case "${DRIVE_ACCESS_LOG:-}" in
+	on)	return 0 ;;
+	off)	return 1 ;;
+	"")	[[ "${DRIVE_BASE_URL:-}" != https://* ]] ;;
+	*)	log "DRIVE_ACCESS_LOG must be on or off, not '$DRIVE_ACCESS_LOG'"
+		return 2 ;;
+	esac
+}
+
 # kore_conf PORT OUTFILE LOGFILE: the Kore configuration for this checkout;
-# Kore's pid goes to OUTFILE.pid.
+# Kore's pid goes to OUTFILE.pid; the access log (if on) to LOGFILE.
 kore_conf() {
-	sed -e "s|@PORT@|$1|" -e "s|@MODULE@|$DRIVE_ROOT/build/drive.so|" \
+	local rc=0 nolog=""
+	access_log_on || rc=$?
+	[ $rc -le 1 ] || return 1
+	[ $rc -eq 0 ] || nolog='/@LOG@/d'
+	sed -e "$nolog" -e "s|@PORT@|$1|" -e "s|@MODULE@|$DRIVE_ROOT/build/drive.so|" \
 	    -e "s|@BIND@|${DRIVE_BIND:-127.0.0.1}|" \
 	    -e "s|@LOG@|$3|" -e "s|@PID@|$2.pid|" \
 	    "$DRIVE_ROOT/conf/drive.conf" >"$2"
