@@ -116,7 +116,9 @@ static struct sock_filter filter_drive[] = {
 	 * What Kore 4.1.0 lacks on Debian bookworm (glibc 2.36, OpenSSL 3),
 	 * each seen in a trace.  newfstatat: any stat(), libpq's ~/.pgpass,
 	 * the templates, the access log's localtime(); clone3 and rseq: glibc
-	 * starting a task thread; getdents64: reading the templates' folder;
+	 * starting a task thread; faccessat2: glibc's realpath() of a path
+	 * ending in "/" (the filemap: GET /static/x/, by anyone);
+	 * getdents64: reading the templates' folder;
 	 * getppid: the access log, once a worker has waited a second for room
 	 * in its shared buffer (the parent drains it, and falls behind under
 	 * load); mremap: realloc() of a block above glibc's mmap threshold
@@ -125,6 +127,7 @@ static struct sock_filter filter_drive[] = {
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(faccessat2),
 	KORE_SYSCALL_ALLOW(getdents64),
 	KORE_SYSCALL_ALLOW(getppid),
 	KORE_SYSCALL_ALLOW(mremap),
