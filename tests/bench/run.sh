@@ -136,8 +136,8 @@ export DRIVE_DATABASE_URL
 export DRIVE_BASE_URL="$KBASE"
 export DRIVE_ROOT="$ROOT"
 build/drivectl migrate >/dev/null
-# conf/drive.conf as it is, access log included.
-kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
+# conf/drive.conf as it is, with the access log (DRIVE_ACCESS_LOG=on).
+DRIVE_ACCESS_LOG=on kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
 
 # Everybody's password, with a real Argon2id hash (OWASP parameters, as
 # app/password.c); its cost is the sign-in floor.
@@ -673,7 +673,7 @@ start_kore
 wrk_run noaccesslog static static.lua /static/drive.css
 read_run noaccesslog top paths_top
 kore_down "$WORK/kore.conf"
-kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
+DRIVE_ACCESS_LOG=on kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
 
 for n in $GROWTH; do
 	[ "$n" = "$MAIN_IDEAS" ] && continue
