@@ -33,6 +33,7 @@ static void	dreq_free(struct http_request *);
 static void	db_start(struct http_request *, struct dreq *);
 static int	db_poll(struct dreq *);
 static void	db_note_error(struct dreq *);
+static int	db_prepared_before(struct dreq *);
 static void	db_release(struct dreq *);
 static void	db_release_keep(struct dreq *);
 static void	db_params_free(struct dreq *);
@@ -72,6 +73,14 @@ static TAILQ_HEAD(, dreq)	parked = TAILQ_HEAD_INITIALIZER(parked);
  * so each named query is prepared once per connection and then executed
  * by name.  A connection is known by its PGconn and its backend's pid,
  * which changes when the connection is reset or replaced.
+ *
+ * A statement counts as prepared once the server said so.  A request
+ * abandoned by its client (FIN or RST) after its PREPARE was sent leaves
+ * that unknown: Kore cancels and drains the connection and gives it back
+ * to the pool, and the PREPARE may or may not have run.  The name "dN"
+ * always means the same query in this worker, so a PREPARE refused with
+ * duplicate_prepared_statement (42P05) means "it is there": the query is
+ * executed by name as usual.
  */
 #define PREP_QUERIES	128
 #define PREP_CONNS	64
@@ -501,6 +510,12 @@ db_poll(struct dreq *r)
 			kore_pgsql_continue(&r->sql);
 			break;
 		case KORE_PGSQL_STATE_ERROR:
+			if (r->sql_active == DBS_PREPARE &&
+			    r->db_error == DB_OK && db_prepared_before(r)) {
+				/* DONE follows: db_prepared_send() executes. */
+				kore_pgsql_continue(&r->sql);
+				break;
+			}
 			if (r->db_error == DB_OK)
 				db_note_error(r);
 			/* A failed statement: drain it, keep the connection. */
@@ -544,6 +559,18 @@ db_poll(struct dreq *r)
 	}
 }
 
+/* Our PREPARE was refused because the statement exists (see above). */
+static int
+db_prepared_before(struct dreq *r)
+{
+	const char	*state;
+
+	if (r->sql.result == NULL)
+		return (0);
+	state = PQresultErrorField(r->sql.result, PG_DIAG_SQLSTATE);
+	return (state != NULL && strcmp(state, "42P05") == 0);
+}
+
 static void
 db_note_error(struct dreq *r)
 {
@@ -576,20 +603,35 @@ db_release(struct dreq *r)
 	db_params_free(r);
 }
 
-/* Gives the connection back (mending a dead one), keeps the query. */
+/*
+ * Gives the connection back (mending a dead one), keeps the query.  A
+ * statement still running (its client hung up) is cancelled and drained
+ * by Kore; a connection that is then not idle outside a transaction is
+ * in a state no other request may inherit, and is reset.
+ */
 static void
 db_release_keep(struct dreq *r)
 {
 	struct pgsql_conn	*conn;
-	int			 dead;
+	int			 reset;
 
 	db_unpark(r);
 	if (r->sql_active) {
 		conn = r->sql.conn;
-		dead = conn != NULL && PQstatus(conn->db) == CONNECTION_BAD;
 		kore_pgsql_cleanup(&r->sql);
 		/* The connection is back in Kore's pool: mend it there. */
-		if (dead)
+		reset = 0;
+		if (conn != NULL && PQstatus(conn->db) == CONNECTION_BAD) {
+			reset = 1;
+		} else if (conn != NULL &&
+		    PQtransactionStatus(conn->db) != PQTRANS_IDLE) {
+			kore_log(LOG_NOTICE, "query %s: connection left "
+			    "in transaction state %d, reset",
+			    r->query != NULL ? r->query->name : "-",
+			    (int)PQtransactionStatus(conn->db));
+			reset = 1;
+		}
+		if (reset)
 			PQreset(conn->db);
 		r->sql_active = 0;
 	}
