@@ -282,6 +282,11 @@ drive_run(struct http_request *req, int need, const step_fn *steps,
 					    NULL, "err.unavailable");
 					return (KORE_RESULT_OK);
 				}
+				if (r->db_error == DB_EBUSY) {
+					out_error(req, r, 503, "unavailable",
+					    NULL, "err.busy");
+					return (KORE_RESULT_OK);
+				}
 				if (strncmp(r->sqlstate, "DR", 2) != 0 &&
 				    strncmp(r->sqlstate, "23", 2) != 0) {
 					out_error(req, r, 500, "internal",
@@ -522,7 +527,8 @@ db_poll(struct dreq *r)
 			if (r->sql.conn != NULL &&
 			    PQstatus(r->sql.conn->db) == CONNECTION_OK &&
 			    (r->sql.flags & KORE_PGSQL_SCHEDULED) &&
-			    r->db_error == DB_ESQL) {
+			    (r->db_error == DB_ESQL ||
+			    r->db_error == DB_EBUSY)) {
 				kore_pgsql_continue(&r->sql);
 				break;
 			}
@@ -586,6 +592,14 @@ db_note_error(struct dreq *r)
 			if (strncmp(state, "08", 2) != 0 &&
 			    strncmp(state, "57P", 3) != 0)
 				r->db_error = DB_ESQL;
+			/*
+			 * lock_timeout (55P03) and statement_timeout (57014,
+			 * also a cancel) ended the statement: it changed
+			 * nothing, the connection is fine, try later.
+			 */
+			if (strcmp(state, "55P03") == 0 ||
+			    strcmp(state, "57014") == 0)
+				r->db_error = DB_EBUSY;
 		}
 	}
 

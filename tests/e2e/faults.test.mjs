@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { Client, person, shell, sqlValue, unique, BASE, ROOT, PASSWORD } from '../lib/drive.mjs';
+import { execFileSync, spawn } from 'node:child_process';
+import { Client, person, shell, sql, sqlValue, unique, BASE, ROOT, PASSWORD } from '../lib/drive.mjs';
 
 const CONF = process.env.DRIVE_TEST_KORE_CONF;
 const LOG = process.env.DRIVE_TEST_KORE_LOG;
@@ -164,3 +164,183 @@ test('hang-ups (FIN and RST) mid-request after a start and after workers restart
     assert.equal(Number(sqlValue(`SELECT count(*) FROM votes WHERE idea_id = ${idea.id}`)),
       Number(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${idea.id}`)));
   });
+
+test('a worker killed with SIGKILL during vote load: no vote lost or counted twice', { timeout: 120000 }, async (t) => {
+  const voters = [];
+  for (let i = 0; i < 6; i++) voters.push(await person('client'));
+  const ideas = [];
+  for (let i = 0; i < 8; i++) {
+    const r = await voters[0].api('POST', '/api/v1/ideas', { title: unique('SIGKILL vote idea'), body: 'x', area: 'fx' });
+    assert.equal(r.status, 201, r.text);
+    ideas.push(r.json.id);
+  }
+  const ids = ideas.join(',');
+  // Every voter casts every vote three times (a cast is idempotent).
+  const jobs = [];
+  for (let round = 0; round < 3; round++) {
+    for (const v of voters) for (const idea of ideas) jobs.push([v, idea]);
+  }
+  const ok = new Set();
+  const failed = [];
+  let next = 0;
+  let answered = 0;
+  const cast = async ([v, idea]) => {
+    try {
+      const r = await v.api('POST', `/api/v1/ideas/${idea}/vote`, undefined);
+      if (r.status === 200) ok.add(`${v.id}:${idea}`);
+      else failed.push(r.status);
+    } catch (e) {
+      failed.push(e.code || e.cause?.code || 'network');
+    }
+    answered++;
+  };
+  const lane = async () => { while (next < jobs.length) await cast(jobs[next++]); };
+  const old = workers();
+  const load = Promise.all(Array.from({ length: 8 }, lane));
+  await waitFor(async () => answered >= jobs.length / 4, 30000);
+  for (const pid of old) process.kill(pid, 'SIGKILL');
+  await load;
+  assert.ok(await waitFor(async () => {
+    const now = workers();
+    return now.length === old.length && now.every((p) => !old.includes(p));
+  }), 'the parent restarted its workers');
+
+  t.diagnostic(`${jobs.length} casts, ${failed.length} failed while the workers died: ${[...new Set(failed)]}`);
+  // Each vote answered 200 is stored, and only votes that were sent.
+  const stored = new Set(sqlValue(`SELECT string_agg(user_id || ':' || idea_id, ',') FROM votes
+    WHERE idea_id IN (${ids})`)?.split(',') ?? []);
+  for (const k of ok) assert.ok(stored.has(k), `vote ${k} answered 200 but not stored`);
+  const sent = new Set(jobs.map(([v, idea]) => `${v.id}:${idea}`));
+  for (const k of stored) assert.ok(sent.has(k), `vote ${k} stored but never sent`);
+  // A client whose request failed casts again, as a browser would.
+  for (const k of sent) {
+    if (ok.has(k)) continue;
+    const [uid, idea] = k.split(':');
+    const v = voters.find((x) => String(x.id) === uid);
+    assert.ok(await waitFor(async () => (await v.api('POST', `/api/v1/ideas/${idea}/vote`)).status === 200), k);
+    ok.add(k);
+  }
+  assert.equal(ok.size, voters.length * ideas.length);
+  assert.equal(Number(sqlValue(`SELECT count(*) FROM votes WHERE idea_id IN (${ids})`)), ok.size);
+  // The maintained count is the count of rows, idea by idea.
+  const drift = sqlValue(`SELECT count(*) FROM ideas i WHERE i.id IN (${ids}) AND i.vote_count <>
+    (SELECT count(*) FROM votes v WHERE v.idea_id = i.id)`);
+  assert.equal(drift, '0');
+  for (const idea of ideas) {
+    const r = await voters[1].api('GET', `/api/v1/ideas/${idea}`);
+    assert.equal(r.json.vote_count, voters.length);
+  }
+});
+
+// A superuser session that holds an idea's row lock for `seconds`.
+function holdLock(ideaId, seconds) {
+  const url = `${process.env.DRIVE_TEST_SUPER_URL} application_name=drive-fault-lock`;
+  const child = spawn('psql', [url, '-qAtX', '-c', 'BEGIN', '-c',
+    `SELECT 1 FROM ideas WHERE id = ${Number(ideaId)} FOR UPDATE`, '-c', `SELECT pg_sleep(${seconds})`,
+    '-c', 'COMMIT'], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  return { child, exited };
+}
+
+test('a statement held by a lock past lock_timeout: 503 with the envelope, quickly; other pages stay fine',
+  { timeout: 60000 }, async () => {
+    const c = await person('client');
+    const locked = (await c.api('POST', '/api/v1/ideas', { title: unique('Locked idea'), body: 'x', area: 'fx' })).json.id;
+    const free = (await c.api('POST', '/api/v1/ideas', { title: unique('Free idea'), body: 'x', area: 'fx' })).json.id;
+    const page = await c.page(`/ideas/${locked}`);
+    const csrf = page.text.match(/name="csrf_token" value="([0-9a-f]{64})"/)[1];
+    const votesBefore = Number(sqlValue('SELECT count(*) FROM votes'));
+
+    const lock = holdLock(locked, 8);
+    try {
+      assert.ok(await waitFor(async () => sqlValue(`SELECT count(*) FROM pg_stat_activity
+        WHERE application_name = 'drive-fault-lock' AND query LIKE '%pg_sleep%'`) === '1'), 'the lock is held');
+      const t0 = Date.now();
+      const api = c.api('POST', `/api/v1/ideas/${locked}/vote`).then((r) => ({ ...r, ms: Date.now() - t0 }));
+      const form = c.form(`/ideas/${locked}/vote`, { action: 'cast', csrf_token: csrf })
+        .then((r) => ({ ...r, ms: Date.now() - t0 }));
+      // Meanwhile everything else answers at once.
+      for (let i = 0; i < 5; i++) {
+        const t1 = Date.now();
+        const others = await Promise.all([c.api('GET', '/api/v1/me'), c.page('/'), c.page(`/ideas/${free}`),
+          c.page(`/ideas/${locked}`), c.api('POST', `/api/v1/ideas/${free}/vote`)]);
+        assert.deepEqual(others.map((r) => r.status), [200, 200, 200, 200, 200]);
+        assert.ok(Date.now() - t1 < 1500, `other requests took ${Date.now() - t1} ms`);
+        await sleep(200);
+      }
+      const [a, f] = await Promise.all([api, form]);
+      assert.equal(a.status, 503, a.text);
+      assert.equal(a.json.error.code, 'unavailable');
+      assert.equal(typeof a.json.error.message, 'string');
+      assert.match(a.headers.get('content-type'), /application\/json/);
+      assert.equal(f.status, 503);
+      assert.match(f.headers.get('content-type'), /text\/html/);
+      // lock_timeout is 2 s: the answer comes after it, not after the lock.
+      for (const r of [a, f]) assert.ok(r.ms >= 1500 && r.ms < 6000, `answered after ${r.ms} ms`);
+      // The refused vote changed nothing; only the free idea's vote is stored.
+      assert.equal(Number(sqlValue('SELECT count(*) FROM votes')), votesBefore + 1);
+    } finally {
+      // Its backend would sleep on after psql is gone: end it.
+      sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'drive-fault-lock'`);
+      await lock.exited;
+    }
+    assert.ok(await waitFor(async () => (await c.api('POST', `/api/v1/ideas/${locked}/vote`)).status === 200));
+    assert.equal(Number(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${locked}`)), 1);
+  });
+
+// Opens superuser connections until PostgreSQL refuses more; holds them
+// until its stdin closes (at most 30 s).
+const FILL = `
+import ctypes, sys, select
+pq = ctypes.CDLL('libpq.so.5')
+pq.PQconnectdb.restype = ctypes.c_void_p
+pq.PQconnectdb.argtypes = [ctypes.c_char_p]
+pq.PQstatus.argtypes = [ctypes.c_void_p]
+pq.PQfinish.argtypes = [ctypes.c_void_p]
+held = []
+while len(held) < 500:
+    c = pq.PQconnectdb(sys.argv[1].encode())
+    if pq.PQstatus(c) != 0:
+        pq.PQfinish(c)
+        break
+    held.append(c)
+print(len(held), flush=True)
+select.select([sys.stdin], [], [], 30)
+for c in held:
+    pq.PQfinish(c)
+`;
+
+test('PostgreSQL out of connections: 503 at once, and the portal recovers', { timeout: 90000 }, async () => {
+  const c = await person('client');
+  // New workers start with empty pools: every request needs a connection.
+  const old = workers();
+  for (const pid of old) process.kill(pid, 'SIGKILL');
+  assert.ok(await waitFor(async () => {
+    const now = workers();
+    return now.length === old.length && now.every((p) => !old.includes(p));
+  }), 'the parent restarted its workers');
+  await sleep(300);
+
+  const fill = spawn('python3', ['-c', FILL, process.env.DRIVE_TEST_SUPER_URL], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => fill.on('exit', r));
+  try {
+    const held = await new Promise((resolve) => fill.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+    assert.ok(held > 50, `connections held: ${held}`);
+    const t0 = Date.now();
+    const got = await Promise.all([
+      ...Array.from({ length: 10 }, () => c.api('GET', '/api/v1/me')),
+      ...Array.from({ length: 5 }, () => c.page('/')),
+      ...Array.from({ length: 5 }, () => c.api('GET', '/api/v1/ideas')),
+    ]);
+    const ms = Date.now() - t0;
+    assert.deepEqual([...new Set(got.map((r) => r.status))], [503]);
+    for (const r of got.slice(0, 10)) assert.equal(r.json.error.code, 'unavailable');
+    assert.ok(ms < 3000, `20 answers took ${ms} ms`);
+  } finally {
+    fill.stdin.end();
+    await exited;
+  }
+  assert.ok(await waitFor(async () => (await c.api('GET', '/api/v1/me')).status === 200), 'recovers');
+  const after = await Promise.all(Array.from({ length: 40 }, () => c.api('GET', '/api/v1/me').then((r) => r.status)));
+  assert.deepEqual([...new Set(after)], [200]);
+});
