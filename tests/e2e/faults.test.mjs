@@ -151,8 +151,10 @@ async function allWell(who, ideaId) {
 test('hang-ups (FIN and RST) mid-request after a start and after workers restart: then every request is 200',
   { timeout: 180000 }, async () => {
     const who = await person('client');
-    const idea = (await who.api('POST', '/api/v1/ideas',
-      { title: unique('Hang-up storm idea'), body: 'x', area: 'fx' })).json;
+    const created = await who.api('POST', '/api/v1/ideas',
+      { title: unique('Hang-up storm idea'), body: 'x', area: 'fx' });
+    assert.equal(created.status, 201, created.text);
+    const idea = created.json;
 
     await koreRestart();
     await storm(who, idea.id);
@@ -245,8 +247,13 @@ function holdLock(ideaId, seconds) {
 test('a statement held by a lock past lock_timeout: 503 with the envelope, quickly; other pages stay fine',
   { timeout: 60000 }, async () => {
     const c = await person('client');
-    const locked = (await c.api('POST', '/api/v1/ideas', { title: unique('Locked idea'), body: 'x', area: 'fx' })).json.id;
-    const free = (await c.api('POST', '/api/v1/ideas', { title: unique('Free idea'), body: 'x', area: 'fx' })).json.id;
+    const propose = async (title) => {
+      const r = await c.api('POST', '/api/v1/ideas', { title: unique(title), body: 'x', area: 'fx' });
+      assert.equal(r.status, 201, r.text);
+      return r.json.id;
+    };
+    const locked = await propose('Locked idea');
+    const free = await propose('Free idea');
     const page = await c.page(`/ideas/${locked}`);
     const csrf = page.text.match(/name="csrf_token" value="([0-9a-f]{64})"/)[1];
     const votesBefore = Number(sqlValue('SELECT count(*) FROM votes'));
