@@ -88,12 +88,14 @@ static TAILQ_HEAD(, dreq)	parked = TAILQ_HEAD_INITIALIZER(parked);
 struct prep_conn {
 	PGconn		*db;
 	int		 pid;
+	u_int64_t	 used;
 	unsigned char	 done[PREP_QUERIES];
 };
 
 static const struct db_query	*prep_queries[PREP_QUERIES];
 static int			 prep_nqueries;
 static struct prep_conn		 prep_conns[PREP_CONNS];
+static u_int64_t		 prep_clock;
 
 static int
 prep_index(const struct db_query *q)
@@ -110,31 +112,38 @@ prep_index(const struct db_query *q)
 	return (prep_nqueries++);
 }
 
+/*
+ * The bookkeeping of a connection.  Kore frees connections it gives up
+ * without telling us, so slots are never given back: when all are taken,
+ * the least recently used one is reused.  Were it a live connection's,
+ * that connection's PREPAREs meet 42P05, which is harmless (see above).
+ */
 static struct prep_conn *
 prep_conn(PGconn *db)
 {
-	struct prep_conn	*free_slot = NULL;
+	struct prep_conn	*pc, *slot = NULL;
 	int			 i, pid;
 
 	pid = PQbackendPID(db);
+	prep_clock++;
 	for (i = 0; i < PREP_CONNS; i++) {
-		if (prep_conns[i].db == db) {
-			if (prep_conns[i].pid != pid) {
-				memset(prep_conns[i].done, 0,
-				    sizeof(prep_conns[i].done));
-				prep_conns[i].pid = pid;
+		pc = &prep_conns[i];
+		if (pc->db == db) {
+			if (pc->pid != pid) {
+				memset(pc->done, 0, sizeof(pc->done));
+				pc->pid = pid;
 			}
-			return (&prep_conns[i]);
+			pc->used = prep_clock;
+			return (pc);
 		}
-		if (prep_conns[i].db == NULL && free_slot == NULL)
-			free_slot = &prep_conns[i];
+		if (slot == NULL || pc->used < slot->used)
+			slot = pc;
 	}
-	if (free_slot == NULL)
-		return (NULL);
-	free_slot->db = db;
-	free_slot->pid = pid;
-	memset(free_slot->done, 0, sizeof(free_slot->done));
-	return (free_slot);
+	slot->db = db;
+	slot->pid = pid;
+	slot->used = prep_clock;
+	memset(slot->done, 0, sizeof(slot->done));
+	return (slot);
 }
 
 /* What Kore's pgsql_schedule() does, for statements we send ourselves. */
@@ -161,8 +170,7 @@ db_send(struct dreq *r)
 	int			 idx;
 
 	idx = r->query->custom ? -1 : prep_index(r->query);
-	pc = prep_conn(db);
-	if (idx < 0 || pc == NULL) {
+	if (idx < 0) {
 		if (!kore_pgsql_query_param_fields(&r->sql, r->query->sql, 0,
 		    r->nparams, (const char **)r->params, NULL, NULL))
 			return (0);
@@ -170,6 +178,7 @@ db_send(struct dreq *r)
 		return (1);
 	}
 	r->prep_index = idx;
+	pc = prep_conn(db);
 	if (!pc->done[idx]) {
 		(void)snprintf(name, sizeof(name), "d%d", idx);
 		if (!PQsendPrepare(db, name, r->query->sql, r->nparams, NULL))
@@ -203,8 +212,8 @@ db_prepared_send(struct dreq *r)
 	r->sql.flags &= ~KORE_PGSQL_SCHEDULED;
 	while ((res = PQgetResult(db)) != NULL)
 		PQclear(res);
-	if ((pc = prep_conn(db)) != NULL)
-		pc->done[r->prep_index] = 1;
+	pc = prep_conn(db);
+	pc->done[r->prep_index] = 1;
 	if (!db_send(r)) {
 		r->db_error = DB_ECONN;
 		r->sql.state = KORE_PGSQL_STATE_ERROR;
