@@ -85,6 +85,22 @@ function hangUp(raw, after, how) {
   });
 }
 
+// The same raw request sent whole: the status of its answer.
+function whole(raw) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: HOST, port: Number(PORT) });
+    let got = '';
+    s.setTimeout(8000, () => { s.destroy(); resolve('timeout'); });
+    s.on('error', () => resolve('error'));
+    s.on('data', (d) => {
+      got += d;
+      const m = got.match(/^HTTP\/1\.1 (\d{3})/);
+      if (m) { s.destroy(); resolve(Number(m[1])); }
+    });
+    s.on('connect', () => s.write(raw));
+  });
+}
+
 function rawRequest(method, path, { cookie, body, headers = {} } = {}) {
   const lines = [`${method} ${path} HTTP/1.1`, `Host: ${HOST}:${PORT}`,
     `X-Forwarded-For: 10.99.${randomBytes(1)[0]}.${randomBytes(1)[0]}`];
@@ -98,26 +114,27 @@ function rawRequest(method, path, { cookie, body, headers = {} } = {}) {
 
 // What a storm throws at the portal: anonymous and signed-in pages and
 // API calls, a sign-in, a vote; with a random session cookie and a real one.
+// Each with the status it gets when sent whole.
 function stormRequests(who, ideaId) {
   const fake = () => `drive_session=${randomBytes(32).toString('hex')}`;
   const real = who.cookieHeader();
   return [
-    () => rawRequest('GET', '/', { cookie: fake() }),
-    () => rawRequest('GET', '/'),
-    () => rawRequest('GET', `/ideas/${ideaId}`, { cookie: fake() }),
-    () => rawRequest('GET', '/api/v1/me', { cookie: fake() }),
-    () => rawRequest('GET', '/', { cookie: real }),
-    () => rawRequest('GET', `/ideas/${ideaId}`, { cookie: real }),
-    () => rawRequest('GET', '/api/v1/ideas', { cookie: real }),
-    () => rawRequest('POST', `/api/v1/ideas/${ideaId}/vote`,
-      { cookie: real, headers: { 'X-CSRF-Token': who.csrf }, body: '' }),
-    () => rawRequest('POST', '/api/v1/session', { cookie: fake(),
-      body: JSON.stringify({ email: who.email, password: PASSWORD }) }),
+    [303, () => rawRequest('GET', '/', { cookie: fake() })],
+    [303, () => rawRequest('GET', '/')],
+    [303, () => rawRequest('GET', `/ideas/${ideaId}`, { cookie: fake() })],
+    [401, () => rawRequest('GET', '/api/v1/me', { cookie: fake() })],
+    [200, () => rawRequest('GET', '/', { cookie: real })],
+    [200, () => rawRequest('GET', `/ideas/${ideaId}`, { cookie: real })],
+    [200, () => rawRequest('GET', '/api/v1/ideas', { cookie: real })],
+    [200, () => rawRequest('POST', `/api/v1/ideas/${ideaId}/vote`,
+      { cookie: real, headers: { 'X-CSRF-Token': who.csrf }, body: '' })],
+    [200, () => rawRequest('POST', '/api/v1/session', { cookie: fake(),
+      body: JSON.stringify({ email: who.email, password: PASSWORD }) })],
   ];
 }
 
 async function storm(who, ideaId, rounds = 30) {
-  const kinds = stormRequests(who, ideaId);
+  const kinds = stormRequests(who, ideaId).map(([, make]) => make);
   for (let round = 0; round < rounds; round++) {
     const batch = [];
     for (let i = 0; i < 12; i++) {
@@ -136,7 +153,7 @@ async function allWell(who, ideaId) {
     jobs.push(who.page('/').then((r) => r.status));
     jobs.push(who.page(`/ideas/${ideaId}`).then((r) => r.status));
     jobs.push(who.api('GET', '/api/v1/me').then((r) => r.status));
-    jobs.push(who.api('GET', '/api/v1/ideas').then((r) => r.status));
+    jobs.push(who.api('POST', `/api/v1/ideas/${ideaId}/vote`).then((r) => r.status));
     jobs.push(anon.page('/login').then((r) => r.status));
     jobs.push(status('/login', { headers: { cookie: `drive_session=${randomBytes(32).toString('hex')}` } }));
     jobs.push(who.api('GET', `/api/v1/ideas/${ideaId}`).then((r) => r.status));
@@ -155,6 +172,10 @@ test('hang-ups (FIN and RST) mid-request after a start and after workers restart
       { title: unique('Hang-up storm idea'), body: 'x', area: 'fx' });
     assert.equal(created.status, 201, created.text);
     const idea = created.json;
+
+    // The storm's requests, sent whole, reach their handlers.
+    const expected = stormRequests(who, idea.id);
+    assert.deepEqual(await Promise.all(expected.map(([, make]) => whole(make()))), expected.map(([st]) => st));
 
     await koreRestart();
     await storm(who, idea.id);
