@@ -297,7 +297,8 @@ test('a statement held by a lock past lock_timeout: 503 with the envelope, quick
         const others = await Promise.all([c.api('GET', '/api/v1/me'), c.page('/'), c.page(`/ideas/${free}`),
           c.page(`/ideas/${locked}`), c.api('POST', `/api/v1/ideas/${free}/vote`)]);
         assert.deepEqual(others.map((r) => r.status), [200, 200, 200, 200, 200]);
-        assert.ok(Date.now() - t1 < 1500, `other requests took ${Date.now() - t1} ms`);
+        // Below lock_timeout: none of them waited for the lock.
+        assert.ok(Date.now() - t1 < 1900, `other requests took ${Date.now() - t1} ms`);
         await sleep(200);
       }
       const [a, f] = await Promise.all([api, form]);
