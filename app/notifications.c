@@ -58,8 +58,6 @@ api_notifications(struct http_request *req)
 {
 	static const step_fn steps[] = { list_query, list_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -148,7 +146,5 @@ page_notifications_read(struct http_request *req)
 {
 	static const step_fn steps[] = { read_run, read_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
