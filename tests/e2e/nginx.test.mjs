@@ -52,42 +52,49 @@ async function answers(url, ms) {
   return false;
 }
 
-before(async () => {
-  NPORT = await freePort();
-  mkdirSync(`${DIR}/tmp`, { recursive: true });
+// Starts nginx with the shipped site in dir, in front of korePort.
+async function startNginx(dir, korePort) {
+  const port = await freePort();
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
-    mkdirSync(`${DIR}/tmp/${t}`, { recursive: true });
-    chmodSync(`${DIR}/tmp/${t}`, 0o777);	// nginx's workers drop root
+    mkdirSync(`${dir}/tmp/${t}`, { recursive: true });
+    chmodSync(`${dir}/tmp/${t}`, 0o777);	// nginx's workers drop root
   }
-  const site = siteConfig(readFileSync(`${ROOT}/conf/nginx-drive.conf`, 'utf8'), NPORT, KORE_PORT);
-  writeFileSync(`${DIR}/drive-site.conf`, site);
-  writeFileSync(`${DIR}/nginx.conf`, `worker_processes 1;
-pid ${DIR}/nginx.pid;
-error_log ${DIR}/error.log;
+  const site = siteConfig(readFileSync(`${ROOT}/conf/nginx-drive.conf`, 'utf8'), port, korePort);
+  writeFileSync(`${dir}/drive-site.conf`, site);
+  writeFileSync(`${dir}/nginx.conf`, `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
 events { worker_connections 64; }
 http {
-	access_log ${DIR}/access.log;
-	client_body_temp_path ${DIR}/tmp/body;
-	proxy_temp_path ${DIR}/tmp/proxy;
-	fastcgi_temp_path ${DIR}/tmp/fastcgi;
-	uwsgi_temp_path ${DIR}/tmp/uwsgi;
-	scgi_temp_path ${DIR}/tmp/scgi;
-	include ${DIR}/drive-site.conf;
+	access_log ${dir}/access.log;
+	client_body_temp_path ${dir}/tmp/body;
+	proxy_temp_path ${dir}/tmp/proxy;
+	fastcgi_temp_path ${dir}/tmp/fastcgi;
+	uwsgi_temp_path ${dir}/tmp/uwsgi;
+	scgi_temp_path ${dir}/tmp/scgi;
+	include ${dir}/drive-site.conf;
 }
 `);
-  const args = ['-p', DIR, '-e', `${DIR}/error.log`, '-c', `${DIR}/nginx.conf`];
+  const args = ['-p', dir, '-e', `${dir}/error.log`, '-c', `${dir}/nginx.conf`];
   execFileSync('nginx', [...args, '-t', '-q']);
-  nginx = spawn('nginx', [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
+  const proc = spawn('nginx', [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
+  return { proc, port };
+}
+
+async function stopNginx(proc) {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  const gone = new Promise((r) => proc.once('exit', r));
+  process.kill(proc.pid, 'SIGTERM');
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+  if (proc.exitCode === null && proc.signalCode === null) process.kill(proc.pid, 'SIGKILL');
+}
+
+before(async () => {
+  ({ proc: nginx, port: NPORT } = await startNginx(DIR, KORE_PORT));
   assert.ok(await answers(`http://127.0.0.1:${NPORT}/healthz`, 5000), 'nginx answers');
 });
 
-after(async () => {
-  if (!nginx || nginx.exitCode !== null) return;
-  const gone = new Promise((r) => nginx.once('exit', r));
-  process.kill(nginx.pid, 'SIGTERM');
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-  if (nginx.exitCode === null && nginx.signalCode === null) process.kill(nginx.pid, 'SIGKILL');
-});
+after(() => stopNginx(nginx));
 
 // One request as bytes, the answer parsed: {status, headers, body} or
 // {error} when the connection broke without an answer.
@@ -307,4 +314,23 @@ test('pages and the API work through nginx; the module\'s answers pass untouched
   // Behind nginx, the session cookie comes back Secure only over HTTPS;
   // this server is plain HTTP, so X-Forwarded-Proto says http.
   assert.doesNotMatch(login.headers.get('set-cookie'), /Secure/);
+});
+
+test('Kore not running: the API gets a 503 envelope from nginx', async () => {
+  const dead = await freePort();	// nothing listens there
+  const { proc, port } = await startNginx(`${DIR}-dead`, dead);
+  try {
+    let r;
+    for (let i = 0; i < 100; i++) {
+      r = await raw(port, request(['GET /api/v1/me HTTP/1.1', 'Host: drive', 'Connection: close']));
+      if (!r.error) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(envelope(r, 503, 'Kore away').code, 'unavailable');
+    const page = await raw(port, request(['GET / HTTP/1.1', 'Host: drive', 'Connection: close']));
+    assert.equal(page.status, 502);
+    assert.match(page.headers['content-type'], /^text\/html/);
+  } finally {
+    await stopNginx(proc);
+  }
 });
