@@ -307,7 +307,10 @@ test('pages and the API work through nginx; the module\'s answers pass untouched
   assert.equal(home.status, 200);
   assert.match(home.headers.get('content-type'), /^text\/html/);
   assert.match(home.headers.get('strict-transport-security'), /max-age=/);
-  assert.ok((await home.text()).includes('Through nginx, edited'));
+  assert.match(await home.text(), /<html/);
+  const page = await fetch(`${N}/ideas/${idea.id}`, { headers: { cookie } });
+  assert.equal(page.status, 200);
+  assert.ok((await page.text()).includes('Through nginx, edited'));
   const css = await fetch(`${N}/static/drive.css`);
   assert.equal(css.status, 200);
   assert.ok((await css.text()).length > 1000);
