@@ -166,8 +166,6 @@ page_profile_password(struct http_request *req)
 		password_store, profile_step_query, profile_step, password_done
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 7));
 }
 
@@ -195,8 +193,6 @@ page_profile_sessions_end(struct http_request *req)
 {
 	static const step_fn steps[] = { sessions_end, sessions_ended };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -263,8 +259,6 @@ page_profile_tokens(struct http_request *req)
 		profile_step
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 4));
 }
 
@@ -297,8 +291,6 @@ page_profile_token_revoke(struct http_request *req)
 {
 	static const step_fn steps[] = { token_revoke_run, token_revoked };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -307,8 +299,6 @@ api_tokens(struct http_request *req)
 {
 	static const step_fn steps[] = { token_create_run, token_created };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -317,8 +307,6 @@ api_token(struct http_request *req)
 {
 	static const step_fn steps[] = { token_revoke_run, token_revoked };
 
-	if (req->method != HTTP_METHOD_DELETE)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 

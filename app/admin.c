@@ -331,8 +331,6 @@ page_admin_user_change(struct http_request *req)
 	static const step_fn change[] = { user_change, user_changed };
 	static const step_fn erase[] = { user_erase_run, user_erased };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	if (strstr(req->path, "/erase") != NULL)
 		return (drive_run(req, ROLE_ADMIN, erase, 2));
 	return (drive_run(req, ROLE_ADMIN, change, 2));
@@ -343,8 +341,6 @@ api_users(struct http_request *req)
 {
 	static const step_fn steps[] = { users_query, users_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -354,12 +350,9 @@ api_user(struct http_request *req)
 	static const step_fn change[] = { user_change, user_changed };
 	static const step_fn erase[] = { user_erase_run, user_erased };
 
-	if (req->method == HTTP_METHOD_PATCH)
-		return (drive_run(req, ROLE_ADMIN, change, 2));
-	if (req->method == HTTP_METHOD_POST &&
-	    strstr(req->path, "/erase") != NULL)
+	if (strstr(req->path, "/erase") != NULL)
 		return (drive_run(req, ROLE_ADMIN, erase, 2));
-	return (page_not_found(req));
+	return (drive_run(req, ROLE_ADMIN, change, 2));
 }
 
 /* ---- organisations ---- */
@@ -416,7 +409,7 @@ org_rename(struct http_request *req, struct dreq *r)
 	size_t		 n;
 	int		 rc;
 
-	if (req->method == HTTP_METHOD_GET)
+	if (in_reading(req))
 		return (step_goto(r, 2));
 	rc = in_field(r, "name", &name);
 	if (!r->is_api)
@@ -518,8 +511,6 @@ api_organizations(struct http_request *req)
 {
 	static const step_fn steps[] = { orgs_query, orgs_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -528,8 +519,6 @@ api_organization(struct http_request *req)
 {
 	static const step_fn steps[] = { org_rename, org_renamed };
 
-	if (req->method != HTTP_METHOD_PATCH)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -586,7 +575,7 @@ area_run(struct http_request *req, struct dreq *r)
 	char		 id[32], uid[32];
 	int64_t		 area;
 
-	if (req->method == HTTP_METHOD_GET)
+	if (in_reading(req))
 		return (step_goto(r, 2));
 	area = in_path_id(req, r->is_api ? 3 : 2);
 	en = in_text(r, "name_en");
@@ -704,10 +693,6 @@ api_area(struct http_request *req)
 {
 	static const step_fn steps[] = { area_run, area_done };
 
-	if (req->method != HTTP_METHOD_PATCH &&
-	    req->method != HTTP_METHOD_DELETE &&
-	    req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -942,8 +927,6 @@ page_admin_invitation_reissue(struct http_request *req)
 		invitations_step_render
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 4));
 }
 
@@ -952,7 +935,5 @@ api_invitation_reissue(struct http_request *req)
 {
 	static const step_fn steps[] = { reissue_run, reissue_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }

@@ -232,21 +232,11 @@ logout_done(struct http_request *req, struct dreq *r)
 	return (out_redirect(req, r, "/login"));
 }
 
-static int
-method_not_allowed(struct http_request *req, struct dreq *r)
-{
-	return (out_error(req, r, 405, "method_not_allowed", NULL,
-	    "err.method"));
-}
-
 int
 page_logout(struct http_request *req)
 {
 	static const step_fn steps[] = { logout_run, logout_done };
-	static const step_fn refuse[] = { method_not_allowed };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (drive_run(req, ROLE_ANON, refuse, 1));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -254,16 +244,10 @@ int
 api_session(struct http_request *req)
 {
 	static const step_fn end[] = { logout_run, logout_done };
-	static const step_fn refuse[] = { method_not_allowed };
 
-	switch (req->method) {
-	case HTTP_METHOD_POST:
-		return (drive_run(req, ROLE_ANON, login_steps, 5));
-	case HTTP_METHOD_DELETE:
+	if (req->method == HTTP_METHOD_DELETE)
 		return (drive_run(req, ROLE_CLIENT, end, 2));
-	default:
-		return (drive_run(req, ROLE_ANON, refuse, 1));
-	}
+	return (drive_run(req, ROLE_ANON, login_steps, 5));
 }
 
 int
@@ -277,10 +261,7 @@ int
 api_me(struct http_request *req)
 {
 	static const step_fn steps[] = { api_me_answer };
-	static const step_fn refuse[] = { method_not_allowed };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (drive_run(req, ROLE_ANON, refuse, 1));
 	return (drive_run(req, ROLE_CLIENT, steps, 1));
 }
 
@@ -295,5 +276,5 @@ page_not_found(struct http_request *req)
 {
 	static const step_fn steps[] = { not_found };
 
-	return (drive_run(req, ROLE_ANON, steps, 1));
+	return (drive_run(req, ROLE_NONE, steps, 1));
 }

@@ -27,6 +27,7 @@
 #define POLL_DONE	1
 #define POLL_FAILED	2
 
+static int	prelude_method(struct http_request *, struct dreq *);
 static int	prelude_input(struct http_request *, struct dreq *);
 static int	prelude_authorize(struct http_request *, struct dreq *);
 static void	dreq_free(struct http_request *);
@@ -47,12 +48,34 @@ static int	pw_task(struct kore_task *);
 static void	pw_finish(struct dreq *);
 
 static const step_fn prelude[] = {
+	prelude_method,
 	prelude_input,
 	session_step_lookup,
 	session_step_loaded,
 	prelude_authorize,
 };
 #define PRELUDE_STEPS	(sizeof(prelude) / sizeof(prelude[0]))
+
+/*
+ * Methods.  conf/drive.conf names the methods of each route once, in a
+ * "restrict" line; Kore 4.1.0 refuses any other with an empty 405 that
+ * has no Allow header.  routes_init() takes the declarations over and
+ * opens each route to every method, so that prelude_method() refuses a
+ * wrong one itself: 405, Allow, and the error envelope or page.  GET
+ * implies HEAD.  A route without a restrict line accepts every method.
+ */
+#define ROUTE_METHODS	(HTTP_METHOD_GET | HTTP_METHOD_HEAD | \
+    HTTP_METHOD_POST | HTTP_METHOD_PUT | HTTP_METHOD_PATCH | \
+    HTTP_METHOD_DELETE)
+
+struct route {
+	const struct kore_module_handle	*hdlr;
+	int				 methods;
+	char				 allow[64];
+};
+
+static struct route	*routes;
+static size_t		 nroutes;
 
 /*
  * Requests waiting for a free connection.  Kore wakes them only when a
@@ -220,6 +243,89 @@ db_prepared_send(struct dreq *r)
 		kore_log(LOG_NOTICE, "query %s: %s", r->query->name,
 		    PQerrorMessage(db));
 	}
+}
+
+static void
+route_allow(struct route *rt)
+{
+	static const struct {
+		int		 method;
+		const char	*name;
+	} names[] = {
+		{ HTTP_METHOD_GET, "GET" },
+		{ HTTP_METHOD_HEAD, "HEAD" },
+		{ HTTP_METHOD_POST, "POST" },
+		{ HTTP_METHOD_PUT, "PUT" },
+		{ HTTP_METHOD_PATCH, "PATCH" },
+		{ HTTP_METHOD_DELETE, "DELETE" },
+	};
+	size_t	i, len;
+
+	len = 0;
+	rt->allow[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(rt->methods & names[i].method))
+			continue;
+		len += snprintf(rt->allow + len, sizeof(rt->allow) - len,
+		    "%s%s", len > 0 ? ", " : "", names[i].name);
+	}
+}
+
+/*
+ * Called in every process that loads the module; a worker forked after
+ * the parent took the routes over inherits the table and keeps it.
+ */
+void
+routes_init(void)
+{
+	struct kore_server		*srv;
+	struct kore_domain		*dom;
+	struct kore_module_handle	*hdlr;
+	size_t				 n;
+	int				 pass;
+
+	if (routes != NULL)
+		return;
+	for (pass = 0; pass < 2; pass++) {
+		n = 0;
+		LIST_FOREACH(srv, &kore_servers, list) {
+			TAILQ_FOREACH(dom, &srv->domains, list) {
+				TAILQ_FOREACH(hdlr, &dom->handlers, list) {
+					/* Kore's filemap answers for itself. */
+					if (hdlr->methods == HTTP_METHOD_ALL ||
+					    hdlr->func == NULL ||
+					    strcmp(hdlr->func,
+					    "filemap_resolve") == 0)
+						continue;
+					if (pass == 1) {
+						routes[n].hdlr = hdlr;
+						routes[n].methods = hdlr->methods;
+						if (hdlr->methods & HTTP_METHOD_GET)
+							routes[n].methods |=
+							    HTTP_METHOD_HEAD;
+						route_allow(&routes[n]);
+						hdlr->methods = HTTP_METHOD_ALL;
+					}
+					n++;
+				}
+			}
+		}
+		if (pass == 0)
+			routes = kore_calloc(n + 1, sizeof(*routes));
+	}
+	nroutes = n;
+}
+
+static const struct route *
+route_find(const struct kore_module_handle *hdlr)
+{
+	size_t	i;
+
+	for (i = 0; i < nroutes; i++) {
+		if (routes[i].hdlr == hdlr)
+			return (&routes[i]);
+	}
+	return (NULL);
 }
 
 void
@@ -425,6 +531,23 @@ db_bool(struct dreq *r, int row, int col)
 	return (v != NULL && v[0] == 't');
 }
 
+/* A method the route does not accept: 405 before anything else runs. */
+static int
+prelude_method(struct http_request *req, struct dreq *r)
+{
+	const struct route	*rt;
+	const char		*v;
+
+	if ((rt = route_find(req->hdlr)) == NULL ||
+	    (req->method & rt->methods & ROUTE_METHODS))
+		return (STEP_NEXT);
+	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
+	    v : NULL);
+	http_response_header(req, "allow", rt->allow);
+	return (out_error(req, r, 405, "method_not_allowed", NULL,
+	    "err.method"));
+}
+
 static int
 prelude_input(struct http_request *req, struct dreq *r)
 {
@@ -437,6 +560,8 @@ prelude_input(struct http_request *req, struct dreq *r)
 static int
 prelude_authorize(struct http_request *req, struct dreq *r)
 {
+	if (r->need == ROLE_NONE)
+		return (STEP_NEXT);
 	if (r->need > ROLE_ANON && r->sess.user_id == 0) {
 		if (r->is_api) {
 			out_error(req, r, 401, "unauthenticated", NULL,

@@ -221,6 +221,7 @@ char		*mime_excerpt(const char *, size_t);
 #define INVITATION_DAYS		7
 
 /* Roles, ordered: a handler names the least role it needs. */
+#define ROLE_NONE		(-1)	/* not even a CSRF token (404) */
 #define ROLE_ANON		0
 #define ROLE_CLIENT		1
 #define ROLE_PM			2
@@ -319,6 +320,7 @@ int		 drive_init(int);
 /* db.c: the request engine and its async SQL. */
 int		 drive_run(struct http_request *, int, const step_fn *, size_t);
 void		 db_init(void);
+void		 routes_init(void);
 int		 step_goto(struct dreq *, size_t);
 void		 db_query(struct dreq *, const struct db_query *, int, ...);
 int		 db_rows(struct dreq *);
@@ -330,6 +332,7 @@ void		 pw_start(struct http_request *, struct dreq *, int,
 
 /* http_in.c */
 int		 in_parse(struct http_request *, struct dreq *);
+int		 in_reading(struct http_request *);
 const char	*in_text(struct dreq *, const char *);
 int		 in_field(struct dreq *, const char *, const char **);
 const char	*in_cookie(struct http_request *, const char *);

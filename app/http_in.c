@@ -32,6 +32,14 @@ in_parse(struct http_request *req, struct dreq *r)
 	return (in_body(req, r));
 }
 
+/* GET or HEAD: the request reads and changes nothing. */
+int
+in_reading(struct http_request *req)
+{
+	return (req->method == HTTP_METHOD_GET ||
+	    req->method == HTTP_METHOD_HEAD);
+}
+
 /*
  * The peer, or behind nginx on loopback, the address nginx saw.  Only a
  * proxy on this host is believed.

@@ -144,7 +144,7 @@ redeem_check(struct http_request *req, struct dreq *r)
 	if (db_int(r, 0, 3) > 0)
 		return (out_rate_limited(req, r, (int)db_int(r, 0, 3)));
 	if (db_get(r, 0, 0) == NULL) {
-		if (req->method == HTTP_METHOD_GET)
+		if (in_reading(req))
 			return (refuse(req, r));
 		/* A wrong token submitted: counted, then refused. */
 		db_query(r, &q_redeem_failed, 1, r->address);
@@ -162,7 +162,7 @@ redeem_check(struct http_request *req, struct dreq *r)
 		json_object_set_new(inv, "organization", json_string(org));
 	json_object_set_new(r->ctx, "invite", inv);
 
-	if (req->method == HTTP_METHOD_GET)
+	if (in_reading(req))
 		return (redeem_form(req, r, 200));
 
 	if ((rc = in_field(r, "name", &name)) == -1)
@@ -263,8 +263,6 @@ page_invite(struct http_request *req)
 int
 api_invitation_accept(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ANON, redeem_steps, 5));
 }
 
@@ -530,8 +528,6 @@ page_admin_invitation_revoke(struct http_request *req)
 {
 	static const step_fn steps[] = { revoke_run, revoke_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -540,7 +536,5 @@ api_invitation_one(struct http_request *req)
 {
 	static const step_fn steps[] = { revoke_run, revoke_done };
 
-	if (req->method != HTTP_METHOD_DELETE)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }

@@ -237,8 +237,6 @@ api_roadmap(struct http_request *req)
 {
 	static const step_fn steps[] = { roadmap_query, roadmap_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 

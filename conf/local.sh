@@ -21,8 +21,10 @@ DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
 libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
 libcmocka-dev gcc libc6-dev make curl python3"
 # What the test suites need besides: a browser (Debian's, never a
-# downloaded one), Node.js for node:test, psql for counting rows.
-TEST_PACKAGES="chromium postgresql-client"
+# downloaded one), Node.js for node:test, psql for counting rows, nginx
+# (tests/e2e/nginx.test.mjs runs its own in front of Kore; the package's
+# daemon is never started, see drive_deps).
+TEST_PACKAGES="chromium postgresql-client nginx"
 
 log() { printf 'drive: %s\n' "$*" >&2; }
 
@@ -40,9 +42,22 @@ drive_deps() {
 		return 1
 	fi
 	log "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    "${missing[@]}" >/dev/null
+	# Packages with a daemon (nginx) must not start it: no service on
+	# port 80 that the machine did not have (policy-rc.d: 101 = refuse).
+	local guard="" rc=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		guard=1
+	fi
+	apt-get update -qq || rc=$?
+	[ "$rc" -eq 0 ] && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends "${missing[@]}" >/dev/null || rc=$?; }
+	[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+	if [[ " ${missing[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now nginx >/dev/null 2>&1 || true
+	fi
+	[ "$rc" -eq 0 ] || return "$rc"
 	PG_BIN="$(pg_bin)"
 }
 
