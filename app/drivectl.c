@@ -539,7 +539,7 @@ anchors_read(const char *path, struct audit_anchor **out, size_t *n)
 		lineno++;
 		if ((r = audit_anchor_parse(line, &a)) == -1)
 			continue;
-		if (r == 0 || strchr(line, '\n') == NULL) {
+		if (r == 0 || (strchr(line, '\n') == NULL && !feof(f))) {
 			fprintf(stderr, "drivectl: %s:%d: not an anchor "
 			    "(\"<id> <sha-256> <time>\")\n", path, lineno);
 			fclose(f);
@@ -631,9 +631,9 @@ chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a,
 		prevlen = bytea_decode(PQgetvalue(res, 0, 7), prev, sizeof(prev));
 		hashlen = bytea_decode(PQgetvalue(res, 0, 8), hash, sizeof(hash));
 
-		if (prevlen < 0 || (w->entries > 0 || from == 0 ?
-		    prevlen != expectlen || memcmp(prev, expect, prevlen) != 0 :
-		    0))
+		if (prevlen >= 0 && (w->entries > 0 || from == 0) &&
+		    (prevlen != expectlen ||
+		    memcmp(prev, expect, (size_t)prevlen) != 0))
 			problem(w, "entry %s is broken: the entry before it was "
 			    "changed or removed", id);
 		if (prevlen < 0 || hashlen != AUDIT_HASH_LEN)
@@ -659,7 +659,7 @@ chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a,
 
 		expectlen = hashlen < 0 ? 0 : hashlen;
 		if (hashlen > 0)
-			memcpy(expect, hash, hashlen);
+			memcpy(expect, hash, (size_t)hashlen);
 		w->entries++;
 		w->head = n;
 		if (hashlen == AUDIT_HASH_LEN)
