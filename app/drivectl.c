@@ -241,6 +241,20 @@ cmd_migrate(int argc, char **argv)
 	qsort(names, n, sizeof(*names), name_cmp);
 
 	conn = db_connect(DB_OWNER);
+	res = PQexec(conn, "SELECT current_user, pg_catalog.pg_get_userbyid("
+	    "datdba) FROM pg_catalog.pg_database WHERE datname = "
+	    "current_database()");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)) != 0) {
+		fprintf(stderr, "drivectl: migrate runs as the owner of the "
+		    "database (%s), not as %s: set DRIVE_OWNER_URL (the local "
+		    "cluster's owner is user=drive_owner)\n",
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+		PQclear(res);
+		rc = 1;
+		goto done;
+	}
+	PQclear(res);
 	if (!exec_ok(conn, "SELECT pg_advisory_lock(hashtext('drive.migrate'))")
 	    || !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version integer PRIMARY KEY, name text NOT NULL, "
