@@ -9,7 +9,8 @@ CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 	   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
 	   -Wsign-compare -Wshadow -Wno-unused-parameter \
 	   -Wno-missing-field-initializers
-PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c
+PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c \
+	   app/chain.c
 KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas.c app/votes.c app/comments.c \
@@ -37,10 +38,11 @@ $(MODULE): $(PURE_SRC) $(KORE_SRC) app/drive.h
 	$(CC) $(CFLAGS) $(KORE_FEATURES) -shared -o $@ $(PURE_SRC) $(KORE_SRC) \
 	    $(MODULE_LIBS)
 
-$(DRIVECTL): app/drivectl.c app/util.c app/check.c app/drive.h
+$(DRIVECTL): app/drivectl.c app/util.c app/check.c app/chain.c app/drive.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -DDRIVE_PURE -I/usr/include/postgresql -o $@ \
-	    app/drivectl.c app/util.c app/check.c -lpq -ljansson -lcrypto
+	    app/drivectl.c app/util.c app/check.c app/chain.c -lpq -ljansson \
+	    -lcrypto
 
 $(MAILER): app/mail.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)

@@ -88,6 +88,31 @@ int		 csrf_equal(const char *, const char *);
 void		 relative_key(int64_t, char *, size_t, int64_t *);
 void		 csv_cell(struct dbuf *, const char *, int);
 
+/*
+ * chain.c: the audit chain recomputed outside the database (drivectl);
+ * mirrors audit_entry_hash() in sql/001_init.sql.  Strings as PostgreSQL
+ * prints them (TimeZone UTC, DateStyle ISO); NULL for a NULL column.
+ */
+#define AUDIT_HASH_LEN	32
+struct audit_entry {
+	const char	*at;		/* "2026-12-06 03:50:04.5+00" */
+	const char	*actor;
+	const char	*action;
+	const char	*target;
+	const char	*address;	/* inet text, "/bits" is dropped */
+	const char	*details;	/* jsonb text */
+};
+struct audit_anchor {
+	int64_t		 id;
+	unsigned char	 hash[AUDIT_HASH_LEN];
+	char		 at[40];
+};
+int		 audit_time(const char *, char *);
+int		 audit_serialise(struct dbuf *, const struct audit_entry *);
+int		 audit_hash(const unsigned char *, size_t,
+		    const struct audit_entry *, unsigned char *);
+int		 audit_anchor_parse(const char *, struct audit_anchor *);
+
 /* i18n.c: message catalogs, one file a language: "key = text" lines. */
 #define I18N_LANG_MAX	2
 struct i18n_cat;

@@ -64,12 +64,16 @@ start_stack() {
 	pg_up "$WORK/pg" "$PGPORT_T" || return 1
 	export DRIVE_DATABASE_URL="$(pg_url "$WORK/pg" "$PGPORT_T")"
 	export DRIVE_BASE_URL="http://127.0.0.1:$KPORT"
-	build/drivectl migrate >/dev/null || return 1
+	export DRIVE_AUDIT_ANCHOR="$WORK/audit.anchor"
+	# The owner migrates; Kore and the tests' drivectl are the portal's role.
+	DRIVE_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT_T" drive_owner)" \
+	    build/drivectl migrate >/dev/null || return 1
 	kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
 	kore_up "$WORK/kore.conf" "$WORK/kore.log" || return 1
 	# What the tests need to reach and steer the stack.
 	export DRIVE_TEST_BASE="$DRIVE_BASE_URL"
 	export DRIVE_TEST_SUPER_URL="host=$WORK/pg port=$PGPORT_T dbname=drive user=postgres"
+	export DRIVE_TEST_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT_T" drive_owner)"
 	export DRIVE_TEST_WORK="$WORK"
 	export DRIVE_TEST_PGDATA="$WORK/pg"
 	export DRIVE_TEST_KORE_CONF="$WORK/kore.conf"
