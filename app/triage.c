@@ -272,8 +272,8 @@ export_render(struct http_request *req, struct dreq *r)
 		}
 	}
 	out_security_headers(req, 0);
-	http_response_header(req, "content-type", "text/csv; charset=utf-8");
-	http_response_header(req, "content-disposition",
+	out_header(req, "content-type", "text/csv; charset=utf-8");
+	out_header(req, "content-disposition",
 	    "attachment; filename=\"ideas.csv\"");
 	http_response(req, 200, b.data, b.len);
 	dbuf_free(&b);
