@@ -47,6 +47,7 @@ in_address(struct http_request *req, struct dreq *r)
 	const char		*fwd, *proto, *last;
 	char			 peer[64], buf[64];
 	size_t			 len;
+	static int		 warned;
 
 	peer[0] = '\0';
 	if (c->family == AF_INET)
@@ -56,8 +57,16 @@ in_address(struct http_request *req, struct dreq *r)
 		    sizeof(peer));
 	(void)kore_strlcpy(r->address, peer, sizeof(r->address));
 
-	if (peer[0] == '\0' || !addr_listed(drive_trusted_proxies, peer))
+	if (peer[0] == '\0' || !addr_listed(drive_trusted_proxies, peer)) {
+		/* A proxy not configured would make everyone one address. */
+		if (!warned && http_request_header(req, "x-forwarded-for",
+		    &fwd)) {
+			warned = 1;
+			kore_log(LOG_NOTICE, "X-Forwarded-For from %s ignored: "
+			    "name the proxy in DRIVE_TRUSTED_PROXIES", peer);
+		}
 		return;
+	}
 
 	if (http_request_header(req, "x-forwarded-for", &fwd)) {
 		/* The last entry is the one our proxy added. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   BASE, Client, person, sql, sqlValue, count, unique, formCsrf, drivectlInvite, PASSWORD,
 } from '../lib/drive.mjs';
@@ -181,6 +182,11 @@ test('X-Forwarded-For is believed only from a configured proxy', async () => {
   assert.equal(await fromAddress('127.0.0.1', '/api/v1/session', { 'x-forwarded-for': claimed }), 401);
   const seen = sql(`SELECT host(address) FROM audit_log WHERE action = 'session.sign_in_failed' ORDER BY id DESC LIMIT 2`).map((x) => x[0]);
   assert.deepEqual(seen, [claimed, '127.0.0.2']);
+  // The ignored header is told in the log, once a worker: a proxy that
+  // was forgotten would otherwise make every client one address.
+  const log = readFileSync(process.env.DRIVE_TEST_KORE_LOG, 'utf8');
+  assert.match(log, /X-Forwarded-For from 127\.0\.0\.2 ignored: name the proxy in DRIVE_TRUSTED_PROXIES/);
+  assert.ok(!log.includes(claimed), 'the claimed address is not logged');
 });
 
 test('a password change: limited like sign-in, audited, and it ends every session and token', async () => {
