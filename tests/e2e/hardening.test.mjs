@@ -263,6 +263,9 @@ test('a NUL in a query value is refused with 400, not cut', async () => {
   }
   const admin = await person('admin');
   assert.equal((await admin.page('/admin/audit?actor=a%00b')).status, 400);
+  assert.equal((await admin.page('/admin/users?q=a%00b')).status, 400);
+  assert.equal((await admin.page('/triage?area=fx%00')).status, 400);
+  assert.equal((await admin.page('/triage?area=fx')).status, 200);
 });
 
 test('static files carry the security headers, are cached by validation, and stay inside', async () => {
