@@ -15,7 +15,7 @@ KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas.c app/votes.c app/comments.c \
 	   app/notifications.c app/responses.c app/triage.c app/profile.c \
-	   app/admin.c app/account.c
+	   app/admin.c app/account.c app/static.c
 MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
 
 BUILD	= build
@@ -52,7 +52,7 @@ $(MAILER): app/mail.c $(PURE_SRC) app/drive.h
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) -DDRIVE_PURE -Iapp -o $@ $< $(PURE_SRC) \
-	    -ljansson -lcmocka -lcrypto
+	    -ljansson -lcmark -lcmocka -lcrypto
 
 # `deps` installs the compiler and Kore first; the build runs in a second
 # make so that nothing is read from a package before it is installed.

@@ -94,6 +94,11 @@ path_id(struct http_request *req, struct dreq *r, int page_idx, char *buf)
 	    r->is_api ? page_idx + 1 : page_idx));
 }
 
+/*
+ * A query value, "" when absent, NULL when not acceptable (a NUL or
+ * another control character, invalid UTF-8, 200 bytes or more): the
+ * caller refuses it rather than search for something else.
+ */
 static const char *
 qs_value(struct http_request *req, struct form *qs, const char *name)
 {
@@ -102,9 +107,10 @@ qs_value(struct http_request *req, struct form *qs, const char *name)
 	if (qs->n == 0 && req->query_string != NULL)
 		(void)form_decode(req->query_string, strlen(req->query_string),
 		    qs);
-	f = form_get(qs, name);
-	return (f != NULL && line_acceptable(f->value, f->len) &&
-	    f->len < 200 ? f->value : "");
+	if ((f = form_get(qs, name)) == NULL)
+		return ("");
+	return (line_acceptable(f->value, f->len) && f->len < 200 ?
+	    f->value : NULL);
 }
 
 static void
@@ -176,7 +182,9 @@ users_query(struct http_request *req, struct dreq *r)
 {
 	const char	*q;
 
-	q = qs_value(req, qs_get(req, r), "q");
+	if ((q = qs_value(req, qs_get(req, r), "q")) == NULL)
+		return (out_error(req, r, 400, "invalid", "q",
+		    "err.text_invalid"));
 	json_object_set_new(r->ctx, "filters", json_pack("{s:s}", "q", q));
 	db_query(r, &q_users, 1, q);
 	return (STEP_NEXT);
@@ -729,13 +737,20 @@ audit_query(struct http_request *req, struct dreq *r)
 	from = qs_value(req, qs, "from");
 	to = qs_value(req, qs, "to");
 	before = qs_value(req, qs, "before");
+	if (actor == NULL || action == NULL || from == NULL || to == NULL ||
+	    before == NULL)
+		return (out_error(req, r, 400, "invalid", actor == NULL ?
+		    "actor" : action == NULL ? "action" : from == NULL ?
+		    "from" : to == NULL ? "to" : "before", "err.text_invalid"));
 	json_object_set_new(r->ctx, "filters", json_pack("{s:s, s:s, s:s, "
 	    "s:s}", "actor", actor, "action", action, "from", from, "to", to));
 	if (!date_valid(from) || !date_valid(to))
 		return (out_error(req, r, 400, "invalid", !date_valid(from) ?
 		    "from" : "to", "err.date_invalid"));
-	if (*before != '\0' && strspn(before, "0123456789") !=
-	    strlen(before))
+	/* An id: digits that fit a bigint (PostgreSQL would fail, 500). */
+	if (*before != '\0' && (strspn(before, "0123456789") !=
+	    strlen(before) || strlen(before) > 19 || (strlen(before) == 19 &&
+	    strcmp(before, "9223372036854775807") > 0)))
 		return (out_error(req, r, 400, "invalid", "before",
 		    "err.cursor_invalid"));
 	limit = csv ? "100000" : "101";
@@ -800,9 +815,9 @@ audit_render(struct http_request *req, struct dreq *r)
 			csv_cell(&b, db_get(r, i, 6), 1);
 		}
 		out_security_headers(req, 0);
-		http_response_header(req, "content-type",
+		out_header(req, "content-type",
 		    "text/csv; charset=utf-8");
-		http_response_header(req, "content-disposition",
+		out_header(req, "content-disposition",
 		    "attachment; filename=\"audit.csv\"");
 		http_response(req, 200, b.data, b.len);
 		dbuf_free(&b);

@@ -25,7 +25,7 @@ login_free(void *p)
 static const struct db_query q_user_by_email = {
 	"user_by_email",
 	"SELECT u.id, u.password_hash, u.active, u.display_name, u.role,"
-	" auth_retry_after('sign_in', lower($1), $2)"
+	" auth_retry_after('sign_in', lower($1), host(nullif($2, '')::inet))"
 	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)"
 };
 
@@ -69,7 +69,7 @@ login_form(struct http_request *req, struct dreq *r, int status)
 {
 	const char	*next;
 
-	if ((next = in_text(r, "next")) != NULL)
+	if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 		json_object_set_new(r->ctx, "next", json_string(next));
 	return (render_page(req, r, status, "login", "title.login", NULL));
 }
@@ -169,10 +169,7 @@ login_done(struct http_request *req, struct dreq *r)
 		/* The person's name and role, as /me gives them. */
 		return (api_me_answer(req, r));
 	}
-	next = in_text(r, "next");
-	if (next == NULL || next[0] != '/' || next[1] == '/' ||
-	    next[1] == '\\')
-		next = "/";
+	next = local_path(in_text(r, "next"), "/");
 	return (out_redirect(req, r, next));
 }
 

@@ -81,7 +81,12 @@ void		 form_free(struct form *);
 
 /* check.c: pure checks shared by the handlers. */
 int		 email_valid(const char *);
+#define LOCAL_PATH_MAX	512
 const char	*local_path(const char *, const char *);
+/* NULL when the display name may be used, else the refusal's key. */
+const char	*name_refusal(const char *, int);
+int		 addr_canonical(const char *, char *, size_t);
+int		 addr_listed(const char *, const char *);
 int		 cursor_parse(const char *, char *, size_t, char *, size_t);
 int		 token_hash(const char *, char *);
 int		 csrf_equal(const char *, const char *);
@@ -228,6 +233,11 @@ int		 mime_build(struct dbuf *, const struct mime_mail *);
  * one ends near the limit, with "…" appended when anything was cut.
  */
 char		*mime_excerpt(const char *, size_t);
+/*
+ * Markdown as HTML for a mail (malloc'ed): safe as on the pages, with no
+ * remote image (its alt text instead) and every link's address shown.
+ */
+char		*mime_md_html(const char *);
 
 #ifndef DRIVE_PURE
 /* ------------------------------------------------------------------ */
@@ -340,6 +350,7 @@ struct dreq {
 extern struct tpl_set	*drive_templates;
 extern struct i18n_cat	*drive_catalogs[I18N_LANG_MAX];
 extern const char	*drive_base_url;
+extern const char	*drive_trusted_proxies;
 int		 drive_init(int);
 
 /* db.c: the request engine and its async SQL. */
@@ -365,6 +376,8 @@ int64_t		 in_path_id(struct http_request *, int);
 void		 in_wipe(struct dreq *, const char *);
 
 /* http_out.c */
+void		 out_header(struct http_request *, const char *, const char *);
+void		 out_security_base(struct http_request *, int);
 void		 out_security_headers(struct http_request *, int);
 void		 out_cookie(struct http_request *, struct dreq *, const char *,
 		    const char *, int);
@@ -426,6 +439,8 @@ int		 invitations_step_render(struct http_request *, struct dreq *);
 
 /* handlers */
 int		 page_healthz(struct http_request *);
+int		 page_static(struct http_request *);
+int		 static_init(const char *);
 int		 page_home(struct http_request *);
 int		 page_login(struct http_request *);
 int		 page_logout(struct http_request *);

@@ -328,6 +328,7 @@ idea_json(struct dreq *r, int row, int with_body)
 struct list_args {
 	struct form	 qs;
 	const char	*sort, *status, *area, *q;
+	const char	*bad;		/* the first value refused */
 	char		 ca[16], cb[24];
 	int		 has_cursor;
 };
@@ -341,13 +342,21 @@ list_args_free(void *p)
 	kore_free(a);
 }
 
+/*
+ * A query value, "" when absent.  A value that is not one line of text
+ * (a NUL byte, which would cut it short, or a control character) is
+ * remembered in a->bad and refused by the caller.
+ */
 static const char *
 qs_get(struct list_args *a, const char *name)
 {
 	const struct form_field	*f;
 
-	f = form_get(&a->qs, name);
-	return (f != NULL ? f->value : "");
+	if ((f = form_get(&a->qs, name)) == NULL)
+		return ("");
+	if (!line_acceptable(f->value, f->len) && a->bad == NULL)
+		a->bad = name;
+	return (f->value);
 }
 
 static int
@@ -376,6 +385,8 @@ list_areas(struct http_request *req, struct dreq *r)
 	a->area = qs_get(a, "area");
 	a->q = qs_get(a, "q");
 	cur = qs_get(a, "cursor");
+	if (a->bad != NULL)
+		return (list_bad(req, r, a->bad, "err.text_invalid"));
 	if (*a->sort == '\0')
 		a->sort = "top";
 	if (strcmp(a->sort, "top") && strcmp(a->sort, "new") &&

@@ -25,6 +25,7 @@ KORE_SECCOMP_FILTER("drive",
 struct tpl_set		*drive_templates;
 struct i18n_cat		*drive_catalogs[I18N_LANG_MAX];
 const char		*drive_base_url;
+const char		*drive_trusted_proxies;
 
 static const char *
 env_or(const char *name, const char *fallback)
@@ -93,6 +94,8 @@ drive_init(int state)
 
 	root = env_or("DRIVE_ROOT", ".");
 	drive_base_url = env_or("DRIVE_BASE_URL", "http://127.0.0.1:8888");
+	/* Unset: no proxy is believed (X-Forwarded-For, -Proto ignored). */
+	drive_trusted_proxies = env_or("DRIVE_TRUSTED_PROXIES", "");
 
 	(void)snprintf(path, sizeof(path), "%s/assets/templates", root);
 	if ((drive_templates = tpl_load_dir(path, err, sizeof(err))) == NULL) {
@@ -108,6 +111,10 @@ drive_init(int state)
 			return (KORE_RESULT_ERROR);
 		}
 	}
+
+	(void)snprintf(path, sizeof(path), "%s/assets/static", root);
+	if (!static_init(path))
+		return (KORE_RESULT_ERROR);
 
 	if ((url = getenv("DRIVE_DATABASE_URL")) == NULL || *url == '\0') {
 		kore_log(LOG_ERR, "DRIVE_DATABASE_URL is not set");

@@ -69,6 +69,9 @@ start_stack() {
 	DRIVE_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT_T" drive_owner)" \
 	    build/drivectl migrate >/dev/null || return 1
 	kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
+	# The tests stand in for nginx: each client names its own address in
+	# X-Forwarded-For, believed from 127.0.0.1 only (never 127.0.0.2).
+	export DRIVE_TRUSTED_PROXIES=127.0.0.1
 	kore_up "$WORK/kore.conf" "$WORK/kore.log" || return 1
 	# What the tests need to reach and steer the stack.
 	export DRIVE_TEST_BASE="$DRIVE_BASE_URL"
