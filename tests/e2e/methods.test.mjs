@@ -31,6 +31,8 @@ const U = admin.id;
 // to the signed-in admin.
 const ROUTES = {
   '/healthz': { path: '/healthz', allow: 'GET HEAD', get: 200 },
+  // Static files answer their refusals in plain text (app/static.c).
+  '^/static/': { path: '/static/drive.css', allow: 'GET HEAD', get: 200, plain: true },
   '/': { path: '/', allow: 'GET HEAD', get: 200 },
   '/login': { path: '/login', allow: 'GET HEAD POST', get: 303 },
   '/logout': { path: '/logout', allow: 'POST' },
@@ -170,6 +172,8 @@ test('a method a route does not accept: 405, Allow, the envelope or the error pa
             assert.equal(body.error.code, 'method_not_allowed', who);
             assert.ok(body.error.message.length > 0, who);
           }
+        } else if (r.plain) {
+          assert.match(type, /^text\/plain/, `${who}: content type`);
         } else {
           assert.match(type, /^text\/html/, `${who}: content type`);
           if (m !== 'HEAD') assert.match(res.text, /<html[^>]*>[\s\S]*405/, who);
