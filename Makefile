@@ -9,12 +9,13 @@ CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 	   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
 	   -Wsign-compare -Wshadow -Wno-unused-parameter \
 	   -Wno-missing-field-initializers
-PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c
+PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c \
+	   app/chain.c
 KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas.c app/votes.c app/comments.c \
 	   app/notifications.c app/responses.c app/triage.c app/profile.c \
-	   app/admin.c app/account.c
+	   app/admin.c app/account.c app/static.c
 MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
 
 BUILD	= build
@@ -37,10 +38,11 @@ $(MODULE): $(PURE_SRC) $(KORE_SRC) app/drive.h
 	$(CC) $(CFLAGS) $(KORE_FEATURES) -shared -o $@ $(PURE_SRC) $(KORE_SRC) \
 	    $(MODULE_LIBS)
 
-$(DRIVECTL): app/drivectl.c app/util.c app/check.c app/drive.h
+$(DRIVECTL): app/drivectl.c app/util.c app/check.c app/chain.c app/drive.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -DDRIVE_PURE -I/usr/include/postgresql -o $@ \
-	    app/drivectl.c app/util.c app/check.c -lpq -ljansson -lcrypto
+	    app/drivectl.c app/util.c app/check.c app/chain.c -lpq -ljansson \
+	    -lcrypto
 
 $(MAILER): app/mail.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)
@@ -50,7 +52,7 @@ $(MAILER): app/mail.c $(PURE_SRC) app/drive.h
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) -DDRIVE_PURE -Iapp -o $@ $< $(PURE_SRC) \
-	    -ljansson -lcmocka -lcrypto
+	    -ljansson -lcmark -lcmocka -lcrypto
 
 # `deps` installs the compiler and Kore first; the build runs in a second
 # make so that nothing is read from a package before it is installed.

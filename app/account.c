@@ -1,5 +1,6 @@
 /*
- * One's own account: changing the password (every session ends), ending
+ * One's own account: changing the password (limited and audited like
+ * signing in; every session ends, every API token is revoked), ending
  * the other sessions, personal API tokens (shown once, only a hash kept),
  * and downloading one's own data (GDPR).
  */
@@ -8,7 +9,14 @@
 
 static const struct db_query q_password_hash = {
 	"password_hash",
-	"SELECT password_hash FROM users WHERE id = $1::bigint"
+	"SELECT password_hash, auth_retry_after('password',"
+	" 'user:' || $1::bigint, host(nullif($2, '')::inet))"
+	" FROM users WHERE id = $1::bigint"
+};
+
+static const struct db_query q_password_failed = {
+	"password_failed",
+	"SELECT password_failed($1::bigint, nullif($2, '')::inet)"
 };
 
 static const struct db_query q_password_change = {
@@ -84,6 +92,8 @@ profile_again(struct dreq *r, const char *field, const char *key, size_t n)
 	return (step_goto(r, n));
 }
 #define PW_PAGE		4	/* in the password steps */
+#define PW_DONE		6
+#define PW_WRONG	7
 #define TOKEN_PAGE	2	/* in the token steps */
 
 /* ---- password ---- */
@@ -112,13 +122,20 @@ password_check(struct http_request *req, struct dreq *r)
 		return (profile_again(r, "new_password_confirm",
 		    "err.password_mismatch", PW_PAGE));
 	uid_str(r, uid);
-	db_query(r, &q_password_hash, 1, uid);
+	db_query(r, &q_password_hash, 2, uid, r->address);
 	return (STEP_NEXT);
 }
 
+/* Limited like signing in: past 10 failures, not even tried. */
 static int
 password_verify_step(struct http_request *req, struct dreq *r)
 {
+	if (db_int(r, 0, 1) > 0) {
+		in_wipe(r, "current_password");
+		in_wipe(r, "new_password");
+		in_wipe(r, "new_password_confirm");
+		return (out_rate_limited(req, r, (int)db_int(r, 0, 1)));
+	}
 	pw_start(req, r, PW_VERIFY, in_text(r, "current_password"),
 	    db_get(r, 0, 0));
 	in_wipe(r, "current_password");
@@ -128,9 +145,16 @@ password_verify_step(struct http_request *req, struct dreq *r)
 static int
 password_hash_step(struct http_request *req, struct dreq *r)
 {
-	if (!r->pw.ok)
-		return (profile_again(r, "current_password",
-		    "err.password_wrong", PW_PAGE));
+	char	uid[32];
+
+	if (!r->pw.ok) {
+		/* Audited and counted, then the page with the error. */
+		in_wipe(r, "new_password");
+		in_wipe(r, "new_password_confirm");
+		uid_str(r, uid);
+		db_query(r, &q_password_failed, 2, uid, r->address);
+		return (step_goto(r, PW_WRONG));
+	}
 	pw_start(req, r, PW_HASH, in_text(r, "new_password"), NULL);
 	in_wipe(r, "new_password");
 	in_wipe(r, "new_password_confirm");
@@ -147,7 +171,14 @@ password_store(struct http_request *req, struct dreq *r)
 		    "err.internal"));
 	uid_str(r, uid);
 	db_query(r, &q_password_change, 3, uid, r->pw.encoded, r->address);
-	return (step_goto(r, 6));
+	return (step_goto(r, PW_DONE));
+}
+
+static int
+password_wrong(struct http_request *req, struct dreq *r)
+{
+	return (profile_again(r, "current_password", "err.password_wrong",
+	    PW_PAGE));
 }
 
 static int
@@ -160,15 +191,17 @@ password_done(struct http_request *req, struct dreq *r)
 int
 page_profile_password(struct http_request *req)
 {
-	/* 0-3: check, verify, hash, store; 4-5: the page again; 6: done. */
+	/*
+	 * 0-3: check, verify, hash, store; 4-5: the page again; 6: done;
+	 * 7: a wrong current password (counted), then the page again.
+	 */
 	static const step_fn steps[] = {
 		password_check, password_verify_step, password_hash_step,
-		password_store, profile_step_query, profile_step, password_done
+		password_store, profile_step_query, profile_step, password_done,
+		password_wrong
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
-	return (drive_run(req, ROLE_CLIENT, steps, 7));
+	return (drive_run(req, ROLE_CLIENT, steps, 8));
 }
 
 /* ---- the other sessions ---- */
@@ -195,8 +228,6 @@ page_profile_sessions_end(struct http_request *req)
 {
 	static const step_fn steps[] = { sessions_end, sessions_ended };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -211,6 +242,10 @@ token_create_run(struct http_request *req, struct dreq *r)
 	size_t			 n;
 	int			 rc;
 
+	/* A token never makes another: only a signed-in browser does. */
+	if (r->sess.bearer)
+		return (out_error(req, r, 403, "forbidden", NULL,
+		    "err.token_by_token"));
 	rc = in_field(r, r->is_api ? "name" : "token_name", &name);
 	if (!r->is_api)
 		ctx_set_value(r, "token_name", name);
@@ -263,8 +298,6 @@ page_profile_tokens(struct http_request *req)
 		profile_step
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 4));
 }
 
@@ -297,8 +330,6 @@ page_profile_token_revoke(struct http_request *req)
 {
 	static const step_fn steps[] = { token_revoke_run, token_revoked };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -307,8 +338,6 @@ api_tokens(struct http_request *req)
 {
 	static const step_fn steps[] = { token_create_run, token_created };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -317,8 +346,6 @@ api_token(struct http_request *req)
 {
 	static const step_fn steps[] = { token_revoke_run, token_revoked };
 
-	if (req->method != HTTP_METHOD_DELETE)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -340,9 +367,9 @@ data_send(struct http_request *req, struct dreq *r)
 	const char	*json = db_get(r, 0, 0);
 
 	out_security_headers(req, 0);
-	http_response_header(req, "content-type",
+	out_header(req, "content-type",
 	    "application/json; charset=utf-8");
-	http_response_header(req, "content-disposition",
+	out_header(req, "content-disposition",
 	    "attachment; filename=\"drive-my-data.json\"");
 	http_response(req, 200, json, strlen(json));
 	return (STEP_DONE);

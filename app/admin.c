@@ -94,6 +94,11 @@ path_id(struct http_request *req, struct dreq *r, int page_idx, char *buf)
 	    r->is_api ? page_idx + 1 : page_idx));
 }
 
+/*
+ * A query value, "" when absent, NULL when not acceptable (a NUL or
+ * another control character, invalid UTF-8, 200 bytes or more): the
+ * caller refuses it rather than search for something else.
+ */
 static const char *
 qs_value(struct http_request *req, struct form *qs, const char *name)
 {
@@ -102,9 +107,10 @@ qs_value(struct http_request *req, struct form *qs, const char *name)
 	if (qs->n == 0 && req->query_string != NULL)
 		(void)form_decode(req->query_string, strlen(req->query_string),
 		    qs);
-	f = form_get(qs, name);
-	return (f != NULL && line_acceptable(f->value, f->len) &&
-	    f->len < 200 ? f->value : "");
+	if ((f = form_get(qs, name)) == NULL)
+		return ("");
+	return (line_acceptable(f->value, f->len) && f->len < 200 ?
+	    f->value : NULL);
 }
 
 static void
@@ -176,7 +182,9 @@ users_query(struct http_request *req, struct dreq *r)
 {
 	const char	*q;
 
-	q = qs_value(req, qs_get(req, r), "q");
+	if ((q = qs_value(req, qs_get(req, r), "q")) == NULL)
+		return (out_error(req, r, 400, "invalid", "q",
+		    "err.text_invalid"));
 	json_object_set_new(r->ctx, "filters", json_pack("{s:s}", "q", q));
 	db_query(r, &q_users, 1, q);
 	return (STEP_NEXT);
@@ -331,8 +339,6 @@ page_admin_user_change(struct http_request *req)
 	static const step_fn change[] = { user_change, user_changed };
 	static const step_fn erase[] = { user_erase_run, user_erased };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	if (strstr(req->path, "/erase") != NULL)
 		return (drive_run(req, ROLE_ADMIN, erase, 2));
 	return (drive_run(req, ROLE_ADMIN, change, 2));
@@ -343,8 +349,6 @@ api_users(struct http_request *req)
 {
 	static const step_fn steps[] = { users_query, users_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -354,12 +358,9 @@ api_user(struct http_request *req)
 	static const step_fn change[] = { user_change, user_changed };
 	static const step_fn erase[] = { user_erase_run, user_erased };
 
-	if (req->method == HTTP_METHOD_PATCH)
-		return (drive_run(req, ROLE_ADMIN, change, 2));
-	if (req->method == HTTP_METHOD_POST &&
-	    strstr(req->path, "/erase") != NULL)
+	if (strstr(req->path, "/erase") != NULL)
 		return (drive_run(req, ROLE_ADMIN, erase, 2));
-	return (page_not_found(req));
+	return (drive_run(req, ROLE_ADMIN, change, 2));
 }
 
 /* ---- organisations ---- */
@@ -416,7 +417,7 @@ org_rename(struct http_request *req, struct dreq *r)
 	size_t		 n;
 	int		 rc;
 
-	if (req->method == HTTP_METHOD_GET)
+	if (in_reading(req))
 		return (step_goto(r, 2));
 	rc = in_field(r, "name", &name);
 	if (!r->is_api)
@@ -518,8 +519,6 @@ api_organizations(struct http_request *req)
 {
 	static const step_fn steps[] = { orgs_query, orgs_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -528,8 +527,6 @@ api_organization(struct http_request *req)
 {
 	static const step_fn steps[] = { org_rename, org_renamed };
 
-	if (req->method != HTTP_METHOD_PATCH)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -586,7 +583,7 @@ area_run(struct http_request *req, struct dreq *r)
 	char		 id[32], uid[32];
 	int64_t		 area;
 
-	if (req->method == HTTP_METHOD_GET)
+	if (in_reading(req))
 		return (step_goto(r, 2));
 	area = in_path_id(req, r->is_api ? 3 : 2);
 	en = in_text(r, "name_en");
@@ -704,10 +701,6 @@ api_area(struct http_request *req)
 {
 	static const step_fn steps[] = { area_run, area_done };
 
-	if (req->method != HTTP_METHOD_PATCH &&
-	    req->method != HTTP_METHOD_DELETE &&
-	    req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -744,13 +737,20 @@ audit_query(struct http_request *req, struct dreq *r)
 	from = qs_value(req, qs, "from");
 	to = qs_value(req, qs, "to");
 	before = qs_value(req, qs, "before");
+	if (actor == NULL || action == NULL || from == NULL || to == NULL ||
+	    before == NULL)
+		return (out_error(req, r, 400, "invalid", actor == NULL ?
+		    "actor" : action == NULL ? "action" : from == NULL ?
+		    "from" : to == NULL ? "to" : "before", "err.text_invalid"));
 	json_object_set_new(r->ctx, "filters", json_pack("{s:s, s:s, s:s, "
 	    "s:s}", "actor", actor, "action", action, "from", from, "to", to));
 	if (!date_valid(from) || !date_valid(to))
 		return (out_error(req, r, 400, "invalid", !date_valid(from) ?
 		    "from" : "to", "err.date_invalid"));
-	if (*before != '\0' && strspn(before, "0123456789") !=
-	    strlen(before))
+	/* An id: digits that fit a bigint (PostgreSQL would fail, 500). */
+	if (*before != '\0' && (strspn(before, "0123456789") !=
+	    strlen(before) || strlen(before) > 19 || (strlen(before) == 19 &&
+	    strcmp(before, "9223372036854775807") > 0)))
 		return (out_error(req, r, 400, "invalid", "before",
 		    "err.cursor_invalid"));
 	limit = csv ? "100000" : "101";
@@ -815,9 +815,9 @@ audit_render(struct http_request *req, struct dreq *r)
 			csv_cell(&b, db_get(r, i, 6), 1);
 		}
 		out_security_headers(req, 0);
-		http_response_header(req, "content-type",
+		out_header(req, "content-type",
 		    "text/csv; charset=utf-8");
-		http_response_header(req, "content-disposition",
+		out_header(req, "content-disposition",
 		    "attachment; filename=\"audit.csv\"");
 		http_response(req, 200, b.data, b.len);
 		dbuf_free(&b);
@@ -942,8 +942,6 @@ page_admin_invitation_reissue(struct http_request *req)
 		invitations_step_render
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 4));
 }
 
@@ -952,7 +950,5 @@ api_invitation_reissue(struct http_request *req)
 {
 	static const step_fn steps[] = { reissue_run, reissue_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }

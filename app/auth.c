@@ -25,7 +25,7 @@ login_free(void *p)
 static const struct db_query q_user_by_email = {
 	"user_by_email",
 	"SELECT u.id, u.password_hash, u.active, u.display_name, u.role,"
-	" auth_retry_after('sign_in', lower($1), $2)"
+	" auth_retry_after('sign_in', lower($1), host(nullif($2, '')::inet))"
 	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)"
 };
 
@@ -69,7 +69,7 @@ login_form(struct http_request *req, struct dreq *r, int status)
 {
 	const char	*next;
 
-	if ((next = in_text(r, "next")) != NULL)
+	if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 		json_object_set_new(r->ctx, "next", json_string(next));
 	return (render_page(req, r, status, "login", "title.login", NULL));
 }
@@ -169,10 +169,7 @@ login_done(struct http_request *req, struct dreq *r)
 		/* The person's name and role, as /me gives them. */
 		return (api_me_answer(req, r));
 	}
-	next = in_text(r, "next");
-	if (next == NULL || next[0] != '/' || next[1] == '/' ||
-	    next[1] == '\\')
-		next = "/";
+	next = local_path(in_text(r, "next"), "/");
 	return (out_redirect(req, r, next));
 }
 
@@ -232,21 +229,11 @@ logout_done(struct http_request *req, struct dreq *r)
 	return (out_redirect(req, r, "/login"));
 }
 
-static int
-method_not_allowed(struct http_request *req, struct dreq *r)
-{
-	return (out_error(req, r, 405, "method_not_allowed", NULL,
-	    "err.method"));
-}
-
 int
 page_logout(struct http_request *req)
 {
 	static const step_fn steps[] = { logout_run, logout_done };
-	static const step_fn refuse[] = { method_not_allowed };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (drive_run(req, ROLE_ANON, refuse, 1));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -254,16 +241,10 @@ int
 api_session(struct http_request *req)
 {
 	static const step_fn end[] = { logout_run, logout_done };
-	static const step_fn refuse[] = { method_not_allowed };
 
-	switch (req->method) {
-	case HTTP_METHOD_POST:
-		return (drive_run(req, ROLE_ANON, login_steps, 5));
-	case HTTP_METHOD_DELETE:
+	if (req->method == HTTP_METHOD_DELETE)
 		return (drive_run(req, ROLE_CLIENT, end, 2));
-	default:
-		return (drive_run(req, ROLE_ANON, refuse, 1));
-	}
+	return (drive_run(req, ROLE_ANON, login_steps, 5));
 }
 
 int
@@ -277,10 +258,7 @@ int
 api_me(struct http_request *req)
 {
 	static const step_fn steps[] = { api_me_answer };
-	static const step_fn refuse[] = { method_not_allowed };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (drive_run(req, ROLE_ANON, refuse, 1));
 	return (drive_run(req, ROLE_CLIENT, steps, 1));
 }
 
@@ -295,5 +273,5 @@ page_not_found(struct http_request *req)
 {
 	static const step_fn steps[] = { not_found };
 
-	return (drive_run(req, ROLE_ANON, steps, 1));
+	return (drive_run(req, ROLE_NONE, steps, 1));
 }

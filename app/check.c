@@ -4,13 +4,33 @@
  * the unit of a relative time.  No Kore here, so that unit tests reach it.
  */
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "drive.h"
+
+static int	hexval(int);
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
 
 /* A plausible address: one '@', text on both sides, a dot in the domain. */
 int
@@ -35,16 +55,48 @@ email_valid(const char *s)
 }
 
 /*
- * A path on this site to go back to after a form ("back", "next"), or
- * the fallback: never another host ("//evil", "/\\evil"), never a line
- * break (header injection).
+ * A path on this site to go back to after a form ("back", "next") or
+ * after signing in, or the fallback.  The one judge of a redirect
+ * target that came from input: "/" and then printable ASCII only (no
+ * space, no control character, nothing a header could be split at),
+ * never "//" or "/\\" (another host: browsers also drop tabs and
+ * newlines and read "\\" as "/"), and the same again for the text with
+ * its %XX escapes decoded, as often as it holds any, so that a server
+ * or browser that decodes once more cannot turn it into another host.
  */
 const char *
 local_path(const char *p, const char *fallback)
 {
-	if (p == NULL || p[0] != '/' || p[1] == '/' || p[1] == '\\' ||
-	    strlen(p) > 512 || !line_acceptable(p, strlen(p)))
+	char	buf[LOCAL_PATH_MAX + 1], *o;
+	size_t	len, i;
+	int	changed, hi, lo;
+
+	if (p == NULL || (len = strlen(p)) < 1 || len > LOCAL_PATH_MAX)
 		return (fallback);
+	memcpy(buf, p, len + 1);
+	do {
+		if (buf[0] != '/' || buf[1] == '/' || buf[1] == '\\')
+			return (fallback);
+		for (i = 0; buf[i] != '\0'; i++) {
+			if ((unsigned char)buf[i] <= 0x20 ||
+			    (unsigned char)buf[i] >= 0x7f)
+				return (fallback);
+		}
+		changed = 0;
+		for (i = 0, o = buf; buf[i] != '\0'; i++) {
+			if (buf[i] == '%' && (hi = hexval(buf[i + 1])) >= 0 &&
+			    (lo = hexval(buf[i + 2])) >= 0) {
+				*o++ = (char)(hi * 16 + lo);
+				i += 2;
+				changed = 1;
+			} else
+				*o++ = buf[i];
+		}
+		*o = '\0';
+		/* A decoded NUL ends the text early: refuse it. */
+		if (changed && (size_t)(o - buf) != strlen(buf))
+			return (fallback);
+	} while (changed);
 	return (p);
 }
 
@@ -115,23 +167,24 @@ void
 relative_key(int64_t delta, char *key, size_t keylen, int64_t *n)
 {
 	const char	*unit;
+	uint64_t	 mag;
 	int		 future = delta > 0;
 
-	if (delta < 0)
-		delta = -delta;
+	/* The magnitude without negating: -INT64_MIN does not exist. */
+	mag = delta < 0 ? (uint64_t)0 - (uint64_t)delta : (uint64_t)delta;
 	*n = 0;
-	if (delta < 60) {
+	if (mag < 60) {
 		(void)snprintf(key, keylen, "ago.now");
 		return;
 	}
-	if (delta < 3600) {
-		*n = delta / 60;
+	if (mag < 3600) {
+		*n = (int64_t)(mag / 60);
 		unit = "minute";
-	} else if (delta < 86400) {
-		*n = delta / 3600;
+	} else if (mag < 86400) {
+		*n = (int64_t)(mag / 3600);
 		unit = "hour";
 	} else {
-		*n = delta / 86400;
+		*n = (int64_t)(mag / 86400);
 		unit = "day";
 	}
 	(void)snprintf(key, keylen, "%s.%s%s", future ? "in" : "ago", unit,
@@ -158,4 +211,406 @@ csv_cell(struct dbuf *b, const char *v, int last)
 	}
 	dbuf_append(b, "\"", 1);
 	dbuf_append(b, last ? "\r\n" : ",", last ? 2 : 1);
+}
+
+/*
+ * Display names.  People recognise each other by name, and the bank's
+ * staff by the label "Bank" that pages and mails add to their names, so
+ * a name must look like what it is: no control, format or other
+ * invisible character (zero-width, bidi overrides and isolates, soft
+ * hyphen, tags, variation selectors, fillers, private use), no space but
+ * U+0020, and for a client no "Bank" label however it is spelt (case,
+ * look-alike letters of other scripts, full-width and mathematical
+ * letters, accents, brackets of any kind).
+ */
+
+/* The next code point of valid UTF-8. */
+static uint32_t
+utf8_next(const unsigned char **pp)
+{
+	const unsigned char	*p = *pp;
+	uint32_t		 cp;
+
+	if (p[0] < 0x80) {
+		cp = p[0];
+		*pp = p + 1;
+	} else if ((p[0] & 0xe0) == 0xc0) {
+		cp = ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+		*pp = p + 2;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		cp = ((uint32_t)(p[0] & 0x0f) << 12) |
+		    ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+		*pp = p + 3;
+	} else {
+		cp = ((uint32_t)(p[0] & 0x07) << 18) |
+		    ((uint32_t)(p[1] & 0x3f) << 12) |
+		    ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+		*pp = p + 4;
+	}
+	return (cp);
+}
+
+struct cp_range {
+	uint32_t	lo, hi;
+};
+
+/* Cc, Cf, Zl, Zp, spaces other than U+0020, and other invisibles. */
+static const struct cp_range	hidden[] = {
+	{ 0x0000, 0x001f }, { 0x007f, 0x00a0 }, { 0x00ad, 0x00ad },
+	{ 0x034f, 0x034f }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
+	{ 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
+	{ 0x08e2, 0x08e2 }, { 0x115f, 0x1160 }, { 0x1680, 0x1680 },
+	{ 0x17b4, 0x17b5 }, { 0x180b, 0x180f }, { 0x2000, 0x200f },
+	{ 0x2028, 0x202f }, { 0x205f, 0x206f }, { 0x2800, 0x2800 },
+	{ 0x3000, 0x3000 }, { 0x3164, 0x3164 }, { 0xe000, 0xf8ff },
+	{ 0xfdd0, 0xfdef }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+	{ 0xffa0, 0xffa0 }, { 0xfff0, 0xfffb }, { 0xfffe, 0xffff },
+	{ 0x110bd, 0x110bd }, { 0x110cd, 0x110cd }, { 0x13430, 0x1343f },
+	{ 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+	{ 0xf0000, 0x10ffff }
+};
+
+/* Marks that only decorate the letter before them: dropped. */
+static const struct cp_range	marks[] = {
+	{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x1ab0, 0x1aff },
+	{ 0x1dc0, 0x1dff }, { 0x20d0, 0x20ff }, { 0xfe20, 0xfe2f }
+};
+
+/* Letters that look like a, b, k or n (the letters of "bank"). */
+static const struct {
+	uint32_t	lo, hi;
+	char		c;
+} lookalike[] = {
+	{ 0x0180, 0x0185, 'b' }, { 0x0198, 0x0199, 'k' },
+	{ 0x019e, 0x019e, 'n' }, { 0x01cd, 0x01ce, 'a' },
+	{ 0x01de, 0x01e1, 'a' }, { 0x01e8, 0x01e9, 'k' },
+	{ 0x01f8, 0x01f9, 'n' }, { 0x01fa, 0x01fb, 'a' },
+	{ 0x0200, 0x0203, 'a' }, { 0x0220, 0x0220, 'n' },
+	{ 0x0226, 0x0227, 'a' }, { 0x023a, 0x023a, 'a' },
+	{ 0x0243, 0x0243, 'b' }, { 0x0251, 0x0251, 'a' },
+	{ 0x0253, 0x0253, 'b' }, { 0x0272, 0x0274, 'n' },
+	{ 0x0299, 0x0299, 'b' }, { 0x0386, 0x0386, 'a' },
+	{ 0x0391, 0x0391, 'a' }, { 0x0392, 0x0392, 'b' },
+	{ 0x039a, 0x039a, 'k' }, { 0x039d, 0x039d, 'n' },
+	{ 0x03ac, 0x03ac, 'a' }, { 0x03b1, 0x03b1, 'a' },
+	{ 0x03b2, 0x03b2, 'b' }, { 0x03b7, 0x03b7, 'n' },
+	{ 0x03ba, 0x03ba, 'k' }, { 0x03d0, 0x03d0, 'b' },
+	{ 0x03f0, 0x03f0, 'k' }, { 0x040c, 0x040c, 'k' },
+	{ 0x0410, 0x0410, 'a' }, { 0x0411, 0x0412, 'b' },
+	{ 0x041a, 0x041a, 'k' }, { 0x041f, 0x041f, 'n' },
+	{ 0x042c, 0x042c, 'b' }, { 0x0430, 0x0430, 'a' },
+	{ 0x0431, 0x0432, 'b' }, { 0x043a, 0x043a, 'k' },
+	{ 0x043f, 0x043f, 'n' }, { 0x044c, 0x044c, 'b' },
+	{ 0x045c, 0x045c, 'k' }, { 0x049a, 0x049d, 'k' },
+	{ 0x04a0, 0x04a1, 'k' }, { 0x04d0, 0x04d3, 'a' },
+	{ 0x0578, 0x0578, 'n' }, { 0x057c, 0x057c, 'n' },
+	{ 0x13e6, 0x13e6, 'k' }, { 0x13f4, 0x13f4, 'b' },
+	{ 0x15f7, 0x15f7, 'b' }, { 0x16d5, 0x16d5, 'k' },
+	{ 0x1d00, 0x1d00, 'a' }, { 0x1d03, 0x1d03, 'b' },
+	{ 0x1d0b, 0x1d0b, 'k' }, { 0x1d2c, 0x1d2c, 'a' },
+	{ 0x1d2e, 0x1d2e, 'b' }, { 0x1d37, 0x1d37, 'k' },
+	{ 0x1d3a, 0x1d3a, 'n' }, { 0x1d43, 0x1d43, 'a' },
+	{ 0x1d47, 0x1d47, 'b' }, { 0x1d4f, 0x1d4f, 'k' },
+	{ 0x1d6c, 0x1d6c, 'b' }, { 0x1d80, 0x1d80, 'b' },
+	{ 0x1e00, 0x1e01, 'a' }, { 0x1e02, 0x1e07, 'b' },
+	{ 0x1e30, 0x1e35, 'k' }, { 0x1e44, 0x1e4b, 'n' },
+	{ 0x1e9a, 0x1e9a, 'a' }, { 0x1ea0, 0x1eb7, 'a' },
+	{ 0x1f00, 0x1f0f, 'a' }, { 0x1f70, 0x1f71, 'a' },
+	{ 0x1fb0, 0x1fbc, 'a' }, { 0x207f, 0x207f, 'n' },
+	{ 0x2090, 0x2090, 'a' }, { 0x2096, 0x2096, 'k' },
+	{ 0x2099, 0x2099, 'n' }, { 0x212a, 0x212a, 'k' },
+	{ 0x212b, 0x212b, 'a' }, { 0x212c, 0x212c, 'b' },
+	{ 0x2115, 0x2115, 'n' }, { 0x2c65, 0x2c65, 'a' },
+	{ 0x2c69, 0x2c6a, 'k' }, { 0xa740, 0xa745, 'k' },
+	{ 0xa796, 0xa797, 'b' }
+};
+
+/* Opening and closing brackets beyond ASCII (ASCII's are below). */
+static const uint32_t	openers[] = {
+	0x00ab, 0x2039, 0x2045, 0x207d, 0x208d, 0x2329, 0x2768, 0x276a,
+	0x276c, 0x276e, 0x2770, 0x2772, 0x2774, 0x27e6, 0x27e8, 0x27ea,
+	0x27ec, 0x27ee, 0x2983, 0x2985, 0x2987, 0x2989, 0x298b, 0x298d,
+	0x298f, 0x2991, 0x2993, 0x2995, 0x2997, 0x3008, 0x300a, 0x300c,
+	0x300e, 0x3010, 0x3014, 0x3016, 0x3018, 0x301a, 0xfe59, 0xfe5b,
+	0xfe5d, 0xff5f, 0xff62
+};
+static const uint32_t	closers[] = {
+	0x00bb, 0x203a, 0x2046, 0x207e, 0x208e, 0x232a, 0x2769, 0x276b,
+	0x276d, 0x276f, 0x2771, 0x2773, 0x2775, 0x27e7, 0x27e9, 0x27eb,
+	0x27ed, 0x27ef, 0x2984, 0x2986, 0x2988, 0x298a, 0x298c, 0x298e,
+	0x2990, 0x2992, 0x2994, 0x2996, 0x2998, 0x3009, 0x300b, 0x300d,
+	0x300f, 0x3011, 0x3015, 0x3017, 0x3019, 0x301b, 0xfe5a, 0xfe5c,
+	0xfe5e, 0xff60, 0xff63
+};
+
+static int
+cp_in(const struct cp_range *t, size_t n, uint32_t cp)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (cp >= t[i].lo && cp <= t[i].hi)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+cp_listed(const uint32_t *t, size_t n, uint32_t cp)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (t[i] == cp)
+			return (1);
+	}
+	return (0);
+}
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * What a code point shows, for comparing names: 'a'-'z' and '0'-'9',
+ * '*' for any other letter, '(' and ')' for brackets, ' ' for spaces
+ * and punctuation, 0 for a mark dropped.
+ */
+static char
+skeleton_char(uint32_t cp)
+{
+	/* Latin-1 letters and Latin Extended-A by their base letter. */
+	static const char	latin1[] =
+	    "aaaaaa*ceeeeiiiidnooooo ouuuuy**aaaaaa*ceeeeiiiidnooooo ouuuuy*y";
+	static const char	latin_a[] =
+	    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllll"
+	    "llllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzz"
+	    "zzzzs";
+	size_t			 i;
+
+	if (cp < 0x80) {
+		if (cp >= 'A' && cp <= 'Z')
+			return ((char)(cp - 'A' + 'a'));
+		if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9'))
+			return ((char)cp);
+		if (cp == '(' || cp == '[' || cp == '{' || cp == '<')
+			return ('(');
+		if (cp == ')' || cp == ']' || cp == '}' || cp == '>')
+			return (')');
+		return (' ');
+	}
+	if (cp >= 0xff01 && cp <= 0xff5e)	/* full-width ASCII */
+		return (skeleton_char(cp - 0xfee0));
+	if (cp_in(marks, NITEMS(marks), cp))
+		return (0);
+	if (cp_listed(openers, NITEMS(openers), cp))
+		return ('(');
+	if (cp_listed(closers, NITEMS(closers), cp))
+		return (')');
+	if (cp >= 0xc0 && cp <= 0xff)
+		return (latin1[cp - 0xc0]);
+	if (cp < 0xc0)
+		return (' ');
+	if (cp >= 0x100 && cp <= 0x17f)
+		return (latin_a[cp - 0x100]);
+	for (i = 0; i < NITEMS(lookalike); i++) {
+		if (cp >= lookalike[i].lo && cp <= lookalike[i].hi)
+			return (lookalike[i].c);
+	}
+	/* Circled, parenthesised, squared letters; regional indicators. */
+	if (cp >= 0x249c && cp <= 0x24b5)
+		return ((char)('a' + (cp - 0x249c)));
+	if (cp >= 0x24b6 && cp <= 0x24e9)
+		return ((char)('a' + (cp - 0x24b6) % 26));
+	if (cp >= 0x1f110 && cp <= 0x1f189)
+		return ((char)('a' + (cp - 0x1f110) % 32 % 26));
+	if (cp >= 0x1f1e6 && cp <= 0x1f1ff)
+		return ((char)('a' + (cp - 0x1f1e6)));
+	/* Mathematical letters: 52 a style, capitals first. */
+	if (cp >= 0x1d400 && cp <= 0x1d6a3)
+		return ((char)('a' + (cp - 0x1d400) % 52 % 26));
+	/* Mathematical Greek: 58 a style; alpha, beta, eta, kappa, nu. */
+	if (cp >= 0x1d6a8 && cp <= 0x1d7c9) {
+		switch ((cp - 0x1d6a8) % 58) {
+		case 0: case 26:
+			return ('a');
+		case 1: case 27:
+			return ('b');
+		case 9: case 35:
+			return ('k');
+		case 12: case 32:
+			return ('n');
+		default:
+			return ('*');
+		}
+	}
+	/* Punctuation and symbols are separators; anything else a letter. */
+	if ((cp >= 0x2010 && cp <= 0x2bff) || (cp >= 0x3001 && cp <= 0x303f) ||
+	    (cp >= 0xfe10 && cp <= 0xfe6f))
+		return (' ');
+	return ('*');
+}
+
+static int
+has_bank_label(const char *sk)
+{
+	char		 group[256];
+	size_t		 glen = 0, i, start;
+	int		 depth = 0;
+
+	/* "bank" as a word of its own, anywhere. */
+	for (i = 0; sk[i] != '\0'; ) {
+		if (strchr(" ()", sk[i]) != NULL) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (sk[i] != '\0' && strchr(" ()", sk[i]) == NULL)
+			i++;
+		if (i - start == 4 && strncmp(sk + start, "bank", 4) == 0)
+			return (1);
+	}
+	/* "bank" anywhere in the letters of something in brackets. */
+	for (i = 0; ; i++) {
+		if (sk[i] == '(') {
+			if (depth++ == 0)
+				glen = 0;
+			continue;
+		}
+		if (sk[i] == ')' || sk[i] == '\0') {
+			if (depth > 0) {
+				group[glen] = '\0';
+				if (strstr(group, "bank") != NULL)
+					return (1);
+				if (sk[i] == ')' && --depth > 0)
+					continue;
+				depth = 0;
+			}
+			if (sk[i] == '\0')
+				break;
+			continue;
+		}
+		if (depth > 0 && sk[i] >= 'a' && sk[i] <= 'z' &&
+		    glen < sizeof(group) - 1)
+			group[glen++] = sk[i];
+	}
+	return (0);
+}
+
+const char *
+name_refusal(const char *name, int client)
+{
+	const unsigned char	*p;
+	char			 sk[256];
+	size_t			 len, n, sl = 0;
+	uint32_t		 cp;
+	char			 c;
+
+	if (name == NULL)
+		return ("err.name_length");
+	len = strlen(name);
+	if (!utf8_valid(name, len))
+		return ("err.text_invalid");
+	n = utf8_count(name, len);
+	if (n < 2 || n > 60)
+		return ("err.name_length");
+	for (p = (const unsigned char *)name; *p != '\0'; ) {
+		cp = utf8_next(&p);
+		if (cp_in(hidden, NITEMS(hidden), cp))
+			return ("err.name_chars");
+		if ((c = skeleton_char(cp)) != 0 && sl < sizeof(sk) - 1)
+			sk[sl++] = c;
+	}
+	sk[sl] = '\0';
+	if (client && has_bank_label(sk))
+		return ("err.name_bank");
+	return (NULL);
+}
+
+/*
+ * An IPv4 or IPv6 address in its one canonical text (inet_ntop's, the
+ * form PostgreSQL's host() gives too), so that an address counts the
+ * same however it was written; 0 when s is not an address.
+ */
+int
+addr_canonical(const char *s, char *out, size_t outlen)
+{
+	unsigned char	bin[sizeof(struct in6_addr)];
+	char		buf[INET6_ADDRSTRLEN];
+
+	if (s == NULL || strlen(s) >= sizeof(buf))
+		return (0);
+	if (inet_pton(AF_INET, s, bin) == 1) {
+		if (inet_ntop(AF_INET, bin, out, outlen) == NULL)
+			return (0);
+		return (1);
+	}
+	if (inet_pton(AF_INET6, s, bin) == 1) {
+		if (inet_ntop(AF_INET6, bin, out, outlen) == NULL)
+			return (0);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * 1 when addr is one of list's entries: addresses or prefixes
+ * ("127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"), separated by commas
+ * or spaces.  An empty or NULL list holds nothing; a malformed entry
+ * matches nothing.
+ */
+int
+addr_listed(const char *list, const char *addr)
+{
+	unsigned char	 a[16], e[16];
+	char		 entry[64], *slash, *end;
+	const char	*p;
+	size_t		 len, i;
+	long		 bits;
+	int		 af, alen, elen;
+
+	if (list == NULL || addr == NULL)
+		return (0);
+	if (inet_pton(AF_INET, addr, a) == 1)
+		alen = 4;
+	else if (inet_pton(AF_INET6, addr, a) == 1)
+		alen = 16;
+	else
+		return (0);
+
+	for (p = list; *p != '\0'; p += len) {
+		while (*p == ',' || *p == ' ')
+			p++;
+		len = strcspn(p, ", ");
+		if (len == 0 || len >= sizeof(entry))
+			continue;
+		memcpy(entry, p, len);
+		entry[len] = '\0';
+		bits = -1;
+		if ((slash = strchr(entry, '/')) != NULL) {
+			*slash = '\0';
+			errno = 0;
+			bits = strtol(slash + 1, &end, 10);
+			if (errno != 0 || end == slash + 1 || *end != '\0' ||
+			    bits < 0)
+				continue;
+		}
+		af = strchr(entry, ':') != NULL ? AF_INET6 : AF_INET;
+		elen = af == AF_INET6 ? 16 : 4;
+		if (elen != alen || inet_pton(af, entry, e) != 1)
+			continue;
+		if (bits < 0)
+			bits = elen * 8;
+		if (bits > elen * 8)
+			continue;
+		for (i = 0; i < (size_t)bits / 8; i++) {
+			if (a[i] != e[i])
+				break;
+		}
+		if (i < (size_t)bits / 8)
+			continue;
+		if (bits % 8 != 0 && ((a[i] ^ e[i]) &
+		    (0xff << (8 - bits % 8)) & 0xff) != 0)
+			continue;
+		return (1);
+	}
+	return (0);
 }

@@ -96,16 +96,12 @@ static const step_fn create_steps[] = {
 int
 page_idea_comment(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, create_steps, 4));
 }
 
 int
 api_idea_comments(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, create_steps, 2));
 }
 
@@ -216,8 +212,6 @@ page_comment_delete(struct http_request *req)
 {
 	static const step_fn steps[] = { change_run, change_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -226,8 +220,5 @@ api_comment(struct http_request *req)
 {
 	static const step_fn steps[] = { change_run, change_done };
 
-	if (req->method != HTTP_METHOD_PATCH &&
-	    req->method != HTTP_METHOD_DELETE)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }

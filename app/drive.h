@@ -81,12 +81,42 @@ void		 form_free(struct form *);
 
 /* check.c: pure checks shared by the handlers. */
 int		 email_valid(const char *);
+#define LOCAL_PATH_MAX	512
 const char	*local_path(const char *, const char *);
+/* NULL when the display name may be used, else the refusal's key. */
+const char	*name_refusal(const char *, int);
+int		 addr_canonical(const char *, char *, size_t);
+int		 addr_listed(const char *, const char *);
 int		 cursor_parse(const char *, char *, size_t, char *, size_t);
 int		 token_hash(const char *, char *);
 int		 csrf_equal(const char *, const char *);
 void		 relative_key(int64_t, char *, size_t, int64_t *);
 void		 csv_cell(struct dbuf *, const char *, int);
+
+/*
+ * chain.c: the audit chain recomputed outside the database (drivectl);
+ * mirrors audit_entry_hash() in sql/001_init.sql.  Strings as PostgreSQL
+ * prints them (TimeZone UTC, DateStyle ISO); NULL for a NULL column.
+ */
+#define AUDIT_HASH_LEN	32
+struct audit_entry {
+	const char	*at;		/* "2026-12-06 03:50:04.5+00" */
+	const char	*actor;
+	const char	*action;
+	const char	*target;
+	const char	*address;	/* inet text, "/bits" is dropped */
+	const char	*details;	/* jsonb text */
+};
+struct audit_anchor {
+	int64_t		 id;
+	unsigned char	 hash[AUDIT_HASH_LEN];
+	char		 at[40];
+};
+int		 audit_time(const char *, char *);
+int		 audit_serialise(struct dbuf *, const struct audit_entry *);
+int		 audit_hash(const unsigned char *, size_t,
+		    const struct audit_entry *, unsigned char *);
+int		 audit_anchor_parse(const char *, struct audit_anchor *);
 
 /* i18n.c: message catalogs, one file a language: "key = text" lines. */
 #define I18N_LANG_MAX	2
@@ -203,6 +233,11 @@ int		 mime_build(struct dbuf *, const struct mime_mail *);
  * one ends near the limit, with "…" appended when anything was cut.
  */
 char		*mime_excerpt(const char *, size_t);
+/*
+ * Markdown as HTML for a mail (malloc'ed): safe as on the pages, with no
+ * remote image (its alt text instead) and every link's address shown.
+ */
+char		*mime_md_html(const char *);
 
 #ifndef DRIVE_PURE
 /* ------------------------------------------------------------------ */
@@ -221,6 +256,7 @@ char		*mime_excerpt(const char *, size_t);
 #define INVITATION_DAYS		7
 
 /* Roles, ordered: a handler names the least role it needs. */
+#define ROLE_NONE		(-1)	/* not even a CSRF token (404) */
 #define ROLE_ANON		0
 #define ROLE_CLIENT		1
 #define ROLE_PM			2
@@ -235,6 +271,7 @@ char		*mime_excerpt(const char *, size_t);
 #define DB_OK			0
 #define DB_ECONN		1	/* the database did not answer: 503 */
 #define DB_ESQL			2	/* the statement failed: see sqlstate */
+#define DB_EBUSY		3	/* lock or statement timeout: 503 */
 
 struct session {
 	int64_t		 id;		/* 0 when anonymous */
@@ -313,11 +350,13 @@ struct dreq {
 extern struct tpl_set	*drive_templates;
 extern struct i18n_cat	*drive_catalogs[I18N_LANG_MAX];
 extern const char	*drive_base_url;
+extern const char	*drive_trusted_proxies;
 int		 drive_init(int);
 
 /* db.c: the request engine and its async SQL. */
 int		 drive_run(struct http_request *, int, const step_fn *, size_t);
 void		 db_init(void);
+void		 routes_init(void);
 int		 step_goto(struct dreq *, size_t);
 void		 db_query(struct dreq *, const struct db_query *, int, ...);
 int		 db_rows(struct dreq *);
@@ -329,6 +368,7 @@ void		 pw_start(struct http_request *, struct dreq *, int,
 
 /* http_in.c */
 int		 in_parse(struct http_request *, struct dreq *);
+int		 in_reading(struct http_request *);
 const char	*in_text(struct dreq *, const char *);
 int		 in_field(struct dreq *, const char *, const char **);
 const char	*in_cookie(struct http_request *, const char *);
@@ -336,6 +376,8 @@ int64_t		 in_path_id(struct http_request *, int);
 void		 in_wipe(struct dreq *, const char *);
 
 /* http_out.c */
+void		 out_header(struct http_request *, const char *, const char *);
+void		 out_security_base(struct http_request *, int);
 void		 out_security_headers(struct http_request *, int);
 void		 out_cookie(struct http_request *, struct dreq *, const char *,
 		    const char *, int);
@@ -397,6 +439,8 @@ int		 invitations_step_render(struct http_request *, struct dreq *);
 
 /* handlers */
 int		 page_healthz(struct http_request *);
+int		 page_static(struct http_request *);
+int		 static_init(const char *);
 int		 page_home(struct http_request *);
 int		 page_login(struct http_request *);
 int		 page_logout(struct http_request *);

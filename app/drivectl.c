@@ -5,20 +5,36 @@
  *   drivectl invite --email E --role client|pm|admin [--org NAME] [--days N]
  *   drivectl invite --first-admin --email E
  *   drivectl audit verify
+ *   drivectl audit anchor
  *
- * The database is DRIVE_DATABASE_URL (a libpq connection string); when it
- * is not set, the local cluster that `make run` started for the checkout
- * drivectl was built in (its URL is in var/database.url).  The SQL files
- * are that checkout's sql/ unless --sql says otherwise.  The invitation
- * link is printed once; only its SHA-256 is stored.
+ * Two roles: the portal's (DRIVE_DATABASE_URL, a libpq connection string:
+ * invite, audit) and the owner of the schema (DRIVE_OWNER_URL: migrate,
+ * which then grants the portal's role what it needs).  When
+ * DRIVE_DATABASE_URL is not set, both are the local cluster that `make
+ * run` started for the checkout drivectl was built in (var/database.url,
+ * var/owner.url).  The SQL files are that checkout's sql/ unless --sql
+ * says otherwise.  The invitation link is printed once; only its SHA-256
+ * is stored.
+ *
+ * The audit chain is recomputed here (app/chain.c) from the raw columns;
+ * the anchor file (DRIVE_AUDIT_ANCHOR, or var/audit.anchor for the local
+ * cluster) keeps the chain's head as it was, outside the database, so
+ * that entries cut from the end, or a chain rewritten and re-hashed, are
+ * found too.
  */
+
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -27,12 +43,15 @@
 
 #include "drive.h"
 
-static PGconn	*db_connect(void);
+enum db_role { DB_PORTAL, DB_OWNER };
+
+static PGconn	*db_connect(enum db_role);
 static const char *checkout(const char *, char *, size_t);
 static int	 cmd_migrate(int, char **);
 static int	 cmd_invite(int, char **);
 static int	 cmd_audit(int, char **);
 static int	 exec_ok(PGconn *, const char *);
+static int	 grant_runtime(PGconn *);
 static void	 usage(void);
 
 static void
@@ -43,7 +62,7 @@ usage(void)
 	    "       drivectl invite --email E --role client|pm|admin "
 	    "[--org NAME] [--days N]\n"
 	    "       drivectl invite --first-admin --email E\n"
-	    "       drivectl audit verify\n");
+	    "       drivectl audit verify|anchor\n");
 	exit(2);
 }
 
@@ -91,35 +110,70 @@ checkout(const char *path, char *buf, size_t len)
 	return (buf);
 }
 
-static PGconn *
-db_connect(void)
+/*
+ * The URL of ROLE, as a string to free: the environment, else the file
+ * `make run` wrote in var/.  The owner falls back to the portal's URL
+ * (one role for both, as before the two were split).  NULL when none.
+ */
+static char *
+db_url(enum db_role role, char *file, size_t len)
 {
-	const char	*url, *file;
-	char		*local = NULL, path[4096];
+	const char	*url, *path;
+	char		*local;
+
+	url = getenv(role == DB_OWNER ? "DRIVE_OWNER_URL" : "DRIVE_DATABASE_URL");
+	if (url != NULL && *url != '\0')
+		return (xstrdup(url));
+	if (role == DB_OWNER) {
+		url = getenv("DRIVE_DATABASE_URL");
+		if (url != NULL && *url != '\0') {
+			fprintf(stderr, "drivectl: DRIVE_OWNER_URL is not set: "
+			    "migrating as the portal's role (DRIVE_DATABASE_URL), "
+			    "which then owns the schema; see README.md\n");
+			return (xstrdup(url));
+		}
+		path = checkout("var/owner.url", file, len);
+		if (path != NULL && (local = file_read(path)) != NULL) {
+			local[strcspn(local, "\n")] = '\0';
+			return (local);
+		}
+	}
+	if ((path = checkout("var/database.url", file, len)) == NULL ||
+	    (local = file_read(path)) == NULL) {
+		(void)snprintf(file, len, "%s",
+		    path ? path : "var/database.url");
+		return (NULL);
+	}
+	local[strcspn(local, "\n")] = '\0';
+	return (local);
+}
+
+static PGconn *
+db_connect(enum db_role role)
+{
+	char		*url, path[4096];
+	int		 local;
 	PGconn		*conn;
 
-	if ((url = getenv("DRIVE_DATABASE_URL")) == NULL || *url == '\0') {
-		file = checkout("var/database.url", path, sizeof(path));
-		if (file == NULL || (local = file_read(file)) == NULL) {
-			fprintf(stderr, "drivectl: DRIVE_DATABASE_URL is not set "
-			    "and there is no local cluster (%s): start `make "
-			    "run`, or set DRIVE_DATABASE_URL\n",
-			    file ? file : "var/database.url");
-			exit(1);
-		}
-		local[strcspn(local, "\n")] = '\0';
-		url = local;
+	local = getenv("DRIVE_DATABASE_URL") == NULL ||
+	    *getenv("DRIVE_DATABASE_URL") == '\0';
+	if ((url = db_url(role, path, sizeof(path))) == NULL) {
+		fprintf(stderr, "drivectl: DRIVE_DATABASE_URL is not set "
+		    "and there is no local cluster (%s): start `make "
+		    "run`, or set DRIVE_DATABASE_URL\n", path);
+		exit(1);
 	}
 	conn = PQconnectdb(url);
+	explicit_bzero(url, strlen(url));
+	free(url);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
-		if (local != NULL)
+		if (local)
 			fprintf(stderr, "drivectl: the local cluster of `make "
 			    "run` (%s) is not running: start `make run` first, "
 			    "or set DRIVE_DATABASE_URL\n", path);
 		exit(1);
 	}
-	free(local);
 	PQsetNoticeProcessor(conn, quiet, NULL);
 	return (conn);
 }
@@ -186,7 +240,21 @@ cmd_migrate(int argc, char **argv)
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
 
-	conn = db_connect();
+	conn = db_connect(DB_OWNER);
+	res = PQexec(conn, "SELECT current_user, pg_catalog.pg_get_userbyid("
+	    "datdba) FROM pg_catalog.pg_database WHERE datname = "
+	    "current_database()");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)) != 0) {
+		fprintf(stderr, "drivectl: migrate runs as the owner of the "
+		    "database (%s), not as %s: set DRIVE_OWNER_URL (the local "
+		    "cluster's owner is user=drive_owner)\n",
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+		PQclear(res);
+		rc = 1;
+		goto done;
+	}
+	PQclear(res);
 	if (!exec_ok(conn, "SELECT pg_advisory_lock(hashtext('drive.migrate'))")
 	    || !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version integer PRIMARY KEY, name text NOT NULL, "
@@ -247,6 +315,8 @@ cmd_migrate(int argc, char **argv)
 	}
 	if (applied == 0)
 		printf("drivectl: the schema is up to date\n");
+	if (!grant_runtime(conn))
+		rc = 1;
 
 done:
 	for (i = 0; i < n; i++)
@@ -254,6 +324,61 @@ done:
 	free(names);
 	PQfinish(conn);
 	return (rc);
+}
+
+/*
+ * Gives the portal's role its grants (drive_grant_runtime(), owned by the
+ * owner) unless it is the owner itself.  1 on success.
+ */
+static int
+grant_runtime(PGconn *owner)
+{
+	PGconn		*portal;
+	PGresult	*res;
+	const char	*params[1];
+	char		*role, *me;
+	int		 ok;
+
+	portal = db_connect(DB_PORTAL);
+	res = PQexec(portal, "SELECT current_user");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "drivectl: %s", PQerrorMessage(portal));
+		PQclear(res);
+		PQfinish(portal);
+		return (0);
+	}
+	role = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(portal);
+
+	res = PQexec(owner, "SELECT current_user");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "drivectl: %s", PQerrorMessage(owner));
+		PQclear(res);
+		free(role);
+		return (0);
+	}
+	me = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (strcmp(role, me) == 0) {
+		free(role);
+		free(me);
+		return (1);
+	}
+	params[0] = role;
+	res = PQexecParams(owner, "SELECT drive_grant_runtime($1)", 1, NULL,
+	    params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "drivectl: granting %s: %s", role,
+		    PQerrorMessage(owner));
+	else
+		printf("drivectl: %s owns the schema; %s may use it\n", me,
+		    role);
+	PQclear(res);
+	free(role);
+	free(me);
+	return (ok);
 }
 
 static int
@@ -295,7 +420,7 @@ cmd_invite(int argc, char **argv)
 		return (2);
 	}
 
-	conn = db_connect();
+	conn = db_connect(DB_PORTAL);
 	if (first) {
 		res = PQexec(conn, "SELECT 1 FROM users WHERE role = 'admin' "
 		    "AND active");
@@ -357,49 +482,303 @@ cmd_invite(int argc, char **argv)
 	return (rc);
 }
 
+/* ---- the audit chain ---- */
+
+#define AUDIT_PROBLEMS_SHOWN	20
+
+struct walk {
+	int64_t		 entries;	/* entries read */
+	int64_t		 head;		/* id of the newest, 0: none */
+	unsigned char	 head_hash[AUDIT_HASH_LEN];
+	int		 problems;
+};
+
+static void
+problem(struct walk *w, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (w->problems++ >= AUDIT_PROBLEMS_SHOWN)
+		return;
+	printf("audit: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* The anchor file: DRIVE_AUDIT_ANCHOR, or the local cluster's. */
+static const char *
+anchor_path(char *buf, size_t len)
+{
+	const char	*p, *url;
+
+	if ((p = getenv("DRIVE_AUDIT_ANCHOR")) != NULL && *p != '\0')
+		return (p);
+	url = getenv("DRIVE_DATABASE_URL");
+	if (url == NULL || *url == '\0')
+		return (checkout("var/audit.anchor", buf, len));
+	return (NULL);
+}
+
+static int
+anchor_cmp(const void *a, const void *b)
+{
+	const struct audit_anchor *x = a, *y = b;
+
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
 /*
- * Recomputes the hash chain: each entry must name the hash of the one
- * before it and hash to what it says.  Names the first broken entry.
+ * Reads the anchors of PATH, sorted by id, into *OUT (caller frees).
+ * A missing file holds none.  0 on a malformed line or a read error.
+ */
+static int
+anchors_read(const char *path, struct audit_anchor **out, size_t *n)
+{
+	FILE			*f;
+	char			 line[256];
+	struct audit_anchor	 a;
+	int			 r, lineno = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return (1);
+		fprintf(stderr, "drivectl: %s: %s\n", path, strerror(errno));
+		return (0);
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if ((r = audit_anchor_parse(line, &a)) == -1)
+			continue;
+		if (r == 0 || (strchr(line, '\n') == NULL && !feof(f))) {
+			fprintf(stderr, "drivectl: %s:%d: not an anchor "
+			    "(\"<id> <sha-256> <time>\")\n", path, lineno);
+			fclose(f);
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return (0);
+		}
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		(*out)[(*n)++] = a;
+	}
+	fclose(f);
+	qsort(*out, *n, sizeof(**out), anchor_cmp);
+	return (1);
+}
+
+/* Decodes PostgreSQL's hex bytea ("\x0a1b...") into OUT; its length. */
+static ssize_t
+bytea_decode(const char *s, unsigned char *out, size_t outlen)
+{
+	size_t	 len;
+
+	if (strncmp(s, "\\x", 2) != 0)
+		return (-1);
+	len = strlen(s + 2);
+	if (len % 2 != 0 || len / 2 > outlen ||
+	    !hex_decode(s + 2, len, out, len / 2))
+		return (-1);
+	return ((ssize_t)(len / 2));
+}
+
+/*
+ * Walks the chain from entry FROM on (0: from the start, whose first entry
+ * must name no predecessor), recomputing each hash from the raw columns,
+ * and holds it against the anchors A (sorted by id).  Each problem is
+ * printed and counted in W.  0 when the log could not be read.
+ */
+static int
+chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a,
+    size_t na, struct walk *w)
+{
+	PGresult		*res;
+	struct audit_entry	 e;
+	unsigned char		 prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+	unsigned char		 want[AUDIT_HASH_LEN], expect[AUDIT_HASH_LEN];
+	ssize_t			 prevlen, hashlen, expectlen = 0;
+	const char		*params[1], *id;
+	char			 fromstr[24];
+	size_t			 ai = 0;
+	int64_t			 n;
+	int			 ok = 1, done = 0;
+
+	memset(w, 0, sizeof(*w));
+	/* Nothing of the session may shape what is read. */
+	if (!exec_ok(conn, "SET search_path = pg_catalog; SET TimeZone = "
+	    "'UTC'; SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'; "
+	    "SET client_encoding = 'UTF8'"))
+		return (0);
+	(void)snprintf(fromstr, sizeof(fromstr), "%" PRId64, from);
+	params[0] = fromstr;
+	if (!PQsendQueryParams(conn, "SELECT id, at, actor_id, action, "
+	    "target, address, details, prev_hash, hash FROM public.audit_log "
+	    "WHERE id >= $1::bigint ORDER BY id", 1, NULL, params, NULL, NULL,
+	    0) || !PQsetSingleRowMode(conn)) {
+		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+		return (0);
+	}
+	while ((res = PQgetResult(conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+			done = 1;
+			PQclear(res);
+			continue;
+		}
+		if (PQresultStatus(res) != PGRES_SINGLE_TUPLE) {
+			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+			PQclear(res);
+			ok = 0;
+			continue;
+		}
+		id = PQgetvalue(res, 0, 0);
+		n = strtoll(id, NULL, 10);
+		e.at = PQgetvalue(res, 0, 1);
+		e.actor = PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2);
+		e.action = PQgetvalue(res, 0, 3);
+		e.target = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
+		e.address = PQgetisnull(res, 0, 5) ? NULL :
+		    PQgetvalue(res, 0, 5);
+		e.details = PQgetvalue(res, 0, 6);
+		prevlen = bytea_decode(PQgetvalue(res, 0, 7), prev, sizeof(prev));
+		hashlen = bytea_decode(PQgetvalue(res, 0, 8), hash, sizeof(hash));
+
+		if (prevlen >= 0 && (w->entries > 0 || from == 0) &&
+		    (prevlen != expectlen ||
+		    memcmp(prev, expect, (size_t)prevlen) != 0))
+			problem(w, "entry %s is broken: the entry before it was "
+			    "changed or removed", id);
+		if (prevlen < 0 || hashlen != AUDIT_HASH_LEN)
+			problem(w, "entry %s is broken: its hashes are not "
+			    "hashes", id);
+		else if (!audit_hash(prev, (size_t)prevlen, &e, want))
+			problem(w, "entry %s is broken: its time or text "
+			    "cannot be what the portal wrote", id);
+		else if (memcmp(want, hash, sizeof(hash)) != 0)
+			problem(w, "entry %s is broken: its content was "
+			    "changed", id);
+
+		for (; ai < na && a[ai].id < n; ai++)
+			problem(w, "entry %" PRId64 " is missing: the anchor of "
+			    "%s names it", a[ai].id, a[ai].at);
+		for (; ai < na && a[ai].id == n; ai++) {
+			if (hashlen != AUDIT_HASH_LEN ||
+			    memcmp(a[ai].hash, hash, sizeof(hash)) != 0)
+				problem(w, "entry %s does not match its anchor "
+				    "of %s: the log was rewritten", id,
+				    a[ai].at);
+		}
+
+		expectlen = hashlen < 0 ? 0 : hashlen;
+		if (hashlen > 0)
+			memcpy(expect, hash, (size_t)hashlen);
+		w->entries++;
+		w->head = n;
+		if (hashlen == AUDIT_HASH_LEN)
+			memcpy(w->head_hash, hash, sizeof(hash));
+		PQclear(res);
+	}
+	if (!ok || !done)
+		return (0);
+	for (; ai < na; ai++)
+		problem(w, "entry %" PRId64 " is missing: the anchor of %s "
+		    "names it, the log ends at entry %" PRId64 ": entries "
+		    "were cut from the end", a[ai].id, a[ai].at, w->head);
+	return (1);
+}
+
+/*
+ * verify: recomputes the whole chain and holds it against every anchor;
+ * names each broken entry.  anchor: checks the chain from the newest
+ * anchor on and appends the head to the anchor file.
  */
 static int
 cmd_audit(int argc, char **argv)
 {
-	PGconn		*conn;
-	PGresult	*res;
-	int		 i, n, rc = 0;
+	PGconn			*conn;
+	struct audit_anchor	*a = NULL, *last;
+	struct walk		 w;
+	const char		*path;
+	char			 buf[4096], hex[2 * AUDIT_HASH_LEN + 1], now[32];
+	size_t			 na = 0;
+	time_t			 t;
+	struct tm		 tm;
+	struct stat		 st;
+	int			 fd, rc = 0, anchor;
 
-	if (argc != 2 || strcmp(argv[1], "verify") != 0)
+	if (argc != 2 || (strcmp(argv[1], "verify") != 0 &&
+	    strcmp(argv[1], "anchor") != 0))
 		usage();
-
-	conn = db_connect();
-	res = PQexec(conn,
-	    "SELECT id, prev_hash = coalesce(lag(hash) OVER (ORDER BY id),"
-	    " '\\x'::bytea), hash = audit_entry_hash(prev_hash, at, actor_id,"
-	    " action, target, address, details) FROM audit_log ORDER BY id");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
-		PQclear(res);
-		PQfinish(conn);
+	anchor = strcmp(argv[1], "anchor") == 0;
+	path = anchor_path(buf, sizeof(buf));
+	if (anchor && path == NULL) {
+		fprintf(stderr, "drivectl: no anchor file: set "
+		    "DRIVE_AUDIT_ANCHOR\n");
+		return (2);
+	}
+	if (path != NULL && !anchors_read(path, &a, &na))
 		return (1);
+	last = na > 0 ? &a[na - 1] : NULL;
+
+	conn = db_connect(DB_PORTAL);
+	if (!chain_walk(conn, anchor && last ? last->id : 0,
+	    anchor ? last : a, anchor ? (last != NULL) : na, &w)) {
+		rc = 1;
+		goto done;
 	}
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		if (PQgetvalue(res, i, 1)[0] != 't') {
-			printf("audit: entry %s is broken: the entry before it "
-			    "was changed or removed\n", PQgetvalue(res, i, 0));
-			rc = 1;
-			break;
-		}
-		if (PQgetvalue(res, i, 2)[0] != 't') {
-			printf("audit: entry %s is broken: its content was "
-			    "changed\n", PQgetvalue(res, i, 0));
-			rc = 1;
-			break;
-		}
+	if (w.problems > 0) {
+		if (w.problems > AUDIT_PROBLEMS_SHOWN)
+			printf("audit: ... and %d more\n",
+			    w.problems - AUDIT_PROBLEMS_SHOWN);
+		printf("audit: %" PRId64 " entries read, %d problem%s: the "
+		    "audit log was tampered with%s\n", w.entries, w.problems,
+		    w.problems == 1 ? "" : "s", anchor ? "; not anchored" : "");
+		rc = 1;
+		goto done;
 	}
-	if (rc == 0)
-		printf("audit: %d entries, chain intact\n", n);
-	PQclear(res);
+
+	if (!anchor) {
+		printf("audit: %" PRId64 " entries, chain intact", w.entries);
+		if (path == NULL)
+			printf("; no anchor file (DRIVE_AUDIT_ANCHOR): entries "
+			    "cut from the end would not be seen\n");
+		else if (last == NULL)
+			printf("; no anchor yet in %s\n", path);
+		else
+			printf("; %zu anchor%s hold, the newest (entry %" PRId64
+			    ", %s) is followed by %" PRId64 " entries\n", na,
+			    na == 1 ? "" : "s", last->id, last->at,
+			    w.head - last->id);
+		goto done;
+	}
+
+	if (w.head == 0 || (last != NULL && w.head == last->id)) {
+		printf("audit: nothing new to anchor\n");
+		goto done;
+	}
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	(void)strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	hex_encode(w.head_hash, sizeof(w.head_hash), hex);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) == -1 || fstat(fd, &st) == -1 ||
+	    (st.st_size == 0 && dprintf(fd, "# Drive's audit chain: the "
+	    "newest entry as it was (drivectl audit anchor): id sha-256 "
+	    "time\n") < 0) ||
+	    dprintf(fd, "%" PRId64 " %s %s\n", w.head, hex, now) < 0 ||
+	    fsync(fd) == -1) {
+		fprintf(stderr, "drivectl: %s: %s\n", path, strerror(errno));
+		rc = 1;
+	} else
+		printf("audit: anchored entry %" PRId64 " in %s\n", w.head,
+		    path);
+	if (fd != -1)
+		close(fd);
+
+done:
+	free(a);
 	PQfinish(conn);
 	return (rc);
 }

@@ -32,45 +32,62 @@ in_parse(struct http_request *req, struct dreq *r)
 	return (in_body(req, r));
 }
 
+/* GET or HEAD: the request reads and changes nothing. */
+int
+in_reading(struct http_request *req)
+{
+	return (req->method == HTTP_METHOD_GET ||
+	    req->method == HTTP_METHOD_HEAD);
+}
+
 /*
- * The peer, or behind nginx on loopback, the address nginx saw.  Only a
- * proxy on this host is believed.
+ * The peer's address, or when the peer is one of the proxies named in
+ * DRIVE_TRUSTED_PROXIES (nginx on this host: "127.0.0.1"), the address
+ * that proxy appended to X-Forwarded-For, and whether it was reached
+ * over HTTPS.  Nobody else's headers are believed.  The address is kept
+ * in its canonical text (addr_canonical), so that "2001:db8:0:0:0:0:0:5"
+ * and "2001:db8::5" are one address for the rate limits and the audit.
  */
 static void
 in_address(struct http_request *req, struct dreq *r)
 {
 	struct connection	*c = req->owner;
 	const char		*fwd, *proto, *last;
-	int			 loopback = 0;
+	char			 peer[64], buf[64];
+	size_t			 len;
+	static int		 warned;
 
-	r->address[0] = '\0';
-	if (c->family == AF_INET) {
-		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, r->address,
-		    sizeof(r->address));
-		loopback = (ntohl(c->addr.ipv4.sin_addr.s_addr) >> 24) == 127;
-	} else if (c->family == AF_INET6) {
-		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, r->address,
-		    sizeof(r->address));
-		loopback = IN6_IS_ADDR_LOOPBACK(&c->addr.ipv6.sin6_addr);
+	peer[0] = '\0';
+	if (c->family == AF_INET)
+		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, peer, sizeof(peer));
+	else if (c->family == AF_INET6)
+		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, peer,
+		    sizeof(peer));
+	(void)kore_strlcpy(r->address, peer, sizeof(r->address));
+
+	if (peer[0] == '\0' || !addr_listed(drive_trusted_proxies, peer)) {
+		/* A proxy not configured would make everyone one address. */
+		if (!warned && http_request_header(req, "x-forwarded-for",
+		    &fwd)) {
+			warned = 1;
+			kore_log(LOG_NOTICE, "X-Forwarded-For from %s ignored: "
+			    "name the proxy in DRIVE_TRUSTED_PROXIES", peer);
+		}
+		return;
 	}
 
-	if (!loopback)
-		return;
-
 	if (http_request_header(req, "x-forwarded-for", &fwd)) {
+		/* The last entry is the one our proxy added. */
 		last = strrchr(fwd, ',');
 		last = (last == NULL) ? fwd : last + 1;
-		while (*last == ' ')
+		while (*last == ' ' || *last == '\t')
 			last++;
-		{
-			unsigned char	tmp[sizeof(struct in6_addr)];
-			char		buf[64];
-
-			(void)kore_strlcpy(buf, last, sizeof(buf));
-			if (inet_pton(AF_INET, buf, tmp) == 1 ||
-			    inet_pton(AF_INET6, buf, tmp) == 1)
-				(void)kore_strlcpy(r->address, buf,
-				    sizeof(r->address));
+		len = strcspn(last, " \t");
+		if (len < sizeof(buf)) {
+			memcpy(buf, last, len);
+			buf[len] = '\0';
+			(void)addr_canonical(buf, r->address,
+			    sizeof(r->address));
 		}
 	}
 	if (http_request_header(req, "x-forwarded-proto", &proto) &&

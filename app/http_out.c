@@ -12,18 +12,46 @@ static const char *csp_html =
     "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'";
 
+/*
+ * Every header the module writes goes through here.  A value holding a
+ * line break (or any other control character) would end this header and
+ * begin one of the sender's choosing, so it is refused: logged by name
+ * (never its value, which may be a secret) and not written.
+ */
+void
+out_header(struct http_request *req, const char *name, const char *value)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			kore_log(LOG_WARNING, "header %s refused: it holds a "
+			    "control character", name);
+			return;
+		}
+	}
+	http_response_header(req, name, value);
+}
+
+/* Every answer's headers but its caching (static files are cached). */
+void
+out_security_base(struct http_request *req, int html)
+{
+	out_header(req, "content-security-policy", html ? csp_html :
+	    "default-src 'none'; frame-ancestors 'none'");
+	out_header(req, "x-content-type-options", "nosniff");
+	out_header(req, "x-frame-options", "DENY");
+	out_header(req, "referrer-policy", "same-origin");
+	out_header(req, "cross-origin-opener-policy", "same-origin");
+	out_header(req, "permissions-policy",
+	    "camera=(), microphone=(), geolocation=()");
+}
+
 void
 out_security_headers(struct http_request *req, int html)
 {
-	http_response_header(req, "content-security-policy", html ? csp_html :
-	    "default-src 'none'; frame-ancestors 'none'");
-	http_response_header(req, "x-content-type-options", "nosniff");
-	http_response_header(req, "x-frame-options", "DENY");
-	http_response_header(req, "referrer-policy", "same-origin");
-	http_response_header(req, "cross-origin-opener-policy", "same-origin");
-	http_response_header(req, "permissions-policy",
-	    "camera=(), microphone=(), geolocation=()");
-	http_response_header(req, "cache-control", "no-store");
+	out_security_base(req, html);
+	out_header(req, "cache-control", "no-store");
 }
 
 /*
@@ -45,7 +73,7 @@ out_cookie(struct http_request *req, struct dreq *r, const char *name,
 	if (max_age >= 0)
 		(void)snprintf(buf + len, sizeof(buf) - len, "; Max-Age=%d",
 		    max_age);
-	http_response_header(req, "set-cookie", buf);
+	out_header(req, "set-cookie", buf);
 }
 
 int
@@ -58,7 +86,7 @@ out_json(struct http_request *req, struct dreq *r, int status, json_t *obj)
 	if (s == NULL)
 		fatal("out_json: cannot serialise");
 	out_security_headers(req, 0);
-	http_response_header(req, "content-type",
+	out_header(req, "content-type",
 	    "application/json; charset=utf-8");
 	http_response(req, status, s, strlen(s));
 	free(s);
@@ -131,7 +159,7 @@ out_rate_limited(struct http_request *req, struct dreq *r, int seconds)
 	char	 buf[16], *msg;
 
 	(void)snprintf(buf, sizeof(buf), "%d", seconds);
-	http_response_header(req, "retry-after", buf);
+	out_header(req, "retry-after", buf);
 	vars = json_pack("{s:i}", "minutes", (seconds + 59) / 60);
 	msg = out_msg(r, "err.rate_limited", vars);
 	json_decref(vars);
@@ -154,7 +182,8 @@ int
 out_redirect(struct http_request *req, struct dreq *r, const char *location)
 {
 	out_security_headers(req, 1);
-	http_response_header(req, "location", location);
+	/* Only ever a path on this site, whatever the caller passed. */
+	out_header(req, "location", local_path(location, "/"));
 	http_response(req, 303, NULL, 0);
 	return (STEP_DONE);
 }

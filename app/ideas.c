@@ -328,6 +328,7 @@ idea_json(struct dreq *r, int row, int with_body)
 struct list_args {
 	struct form	 qs;
 	const char	*sort, *status, *area, *q;
+	const char	*bad;		/* the first value refused */
 	char		 ca[16], cb[24];
 	int		 has_cursor;
 };
@@ -341,13 +342,21 @@ list_args_free(void *p)
 	kore_free(a);
 }
 
+/*
+ * A query value, "" when absent.  A value that is not one line of text
+ * (a NUL byte, which would cut it short, or a control character) is
+ * remembered in a->bad and refused by the caller.
+ */
 static const char *
 qs_get(struct list_args *a, const char *name)
 {
 	const struct form_field	*f;
 
-	f = form_get(&a->qs, name);
-	return (f != NULL ? f->value : "");
+	if ((f = form_get(&a->qs, name)) == NULL)
+		return ("");
+	if (!line_acceptable(f->value, f->len) && a->bad == NULL)
+		a->bad = name;
+	return (f->value);
 }
 
 static int
@@ -376,6 +385,8 @@ list_areas(struct http_request *req, struct dreq *r)
 	a->area = qs_get(a, "area");
 	a->q = qs_get(a, "q");
 	cur = qs_get(a, "cursor");
+	if (a->bad != NULL)
+		return (list_bad(req, r, a->bad, "err.text_invalid"));
 	if (*a->sort == '\0')
 		a->sort = "top";
 	if (strcmp(a->sort, "top") && strcmp(a->sort, "new") &&
@@ -860,7 +871,7 @@ new_check(struct http_request *req, struct dreq *r)
 
 	area = in_text(r, "area");
 	areas_into_ctx(r, area != NULL ? area : "", NULL);
-	if (req->method == HTTP_METHOD_GET && !r->is_api)
+	if (in_reading(req) && !r->is_api)
 		return (new_form(req, r, 200));
 
 	if (!r->is_api)
@@ -978,7 +989,7 @@ edit_load(struct http_request *req, struct dreq *r)
 	    (long long)db_int(r, 0, 0));
 	json_object_set_new(idea, "url", json_string(url));
 	json_object_set_new(r->ctx, "idea", idea);
-	if (req->method == HTTP_METHOD_GET) {
+	if (in_reading(req)) {
 		ctx_set_value(r, "title", db_get(r, 0, 1));
 		ctx_set_value(r, "body", db_get(r, 0, COL_BODY));
 		ctx_set_value(r, "area", db_get(r, 0, 2));
@@ -986,7 +997,7 @@ edit_load(struct http_request *req, struct dreq *r)
 		form_values(r);
 	}
 	json_object_set_new(r->ctx, "area_chosen", json_string(
-	    req->method == HTTP_METHOD_GET ? db_get(r, 0, 2) :
+	    in_reading(req) ? db_get(r, 0, 2) :
 	    (in_text(r, "area") != NULL ? in_text(r, "area") : "")));
 	db_query(r, &q_areas, 1, r->lang);
 	return (STEP_NEXT);
@@ -1000,7 +1011,7 @@ edit_form(struct http_request *req, struct dreq *r)
 
 	areas_into_ctx(r, json_string_value(json_object_get(r->ctx,
 	    "area_chosen")), NULL);
-	if (req->method == HTTP_METHOD_GET)
+	if (in_reading(req))
 		return (render_page(req, r, 200, "idea_edit",
 		    "title.idea_edit", "ideas"));
 
@@ -1084,14 +1095,9 @@ api_idea(struct http_request *req)
 		patch_run, edit_saved, patch_reload, idea_step_render
 	};
 
-	switch (req->method) {
-	case HTTP_METHOD_GET:
-		return (drive_run(req, ROLE_CLIENT, get, 2));
-	case HTTP_METHOD_PATCH:
+	if (req->method == HTTP_METHOD_PATCH)
 		return (drive_run(req, ROLE_CLIENT, patch, 4));
-	default:
-		return (page_not_found(req));
-	}
+	return (drive_run(req, ROLE_CLIENT, get, 2));
 }
 
 int

@@ -20,7 +20,8 @@ struct issue {
 
 static const struct db_query q_invitation_peek = {
 	"invitation_peek",
-	"SELECT i.email, i.role, o.name, auth_retry_after('redeem', '', $2)"
+	"SELECT i.email, i.role, o.name, auth_retry_after('redeem', '',"
+	" host(nullif($2, '')::inet))"
 	" FROM (SELECT 1) one LEFT JOIN invitations i"
 	"  ON i.token_hash = decode($1, 'hex') AND i.redeemed_at IS NULL"
 	"  AND i.revoked_at IS NULL AND i.expires_at > now()"
@@ -29,7 +30,7 @@ static const struct db_query q_invitation_peek = {
 
 static const struct db_query q_redeem_failed = {
 	"redeem_failed",
-	"SELECT auth_failed('redeem', '', $1)"
+	"SELECT auth_failed('redeem', '', host(nullif($1, '')::inet))"
 };
 
 static const struct db_query q_invitation_redeem = {
@@ -135,7 +136,7 @@ redeem_field_error(struct http_request *req, struct dreq *r,
 static int
 redeem_check(struct http_request *req, struct dreq *r)
 {
-	const char	*name, *password, *confirm, *org;
+	const char	*name, *password, *confirm, *org, *refusal;
 	json_t		*inv;
 	char		*label;
 	size_t		 n;
@@ -144,7 +145,7 @@ redeem_check(struct http_request *req, struct dreq *r)
 	if (db_int(r, 0, 3) > 0)
 		return (out_rate_limited(req, r, (int)db_int(r, 0, 3)));
 	if (db_get(r, 0, 0) == NULL) {
-		if (req->method == HTTP_METHOD_GET)
+		if (in_reading(req))
 			return (refuse(req, r));
 		/* A wrong token submitted: counted, then refused. */
 		db_query(r, &q_redeem_failed, 1, r->address);
@@ -162,16 +163,16 @@ redeem_check(struct http_request *req, struct dreq *r)
 		json_object_set_new(inv, "organization", json_string(org));
 	json_object_set_new(r->ctx, "invite", inv);
 
-	if (req->method == HTTP_METHOD_GET)
+	if (in_reading(req))
 		return (redeem_form(req, r, 200));
 
 	if ((rc = in_field(r, "name", &name)) == -1)
 		return (redeem_field_error(req, r, "name", "err.text_invalid"));
 	if (!r->is_api)
 		ctx_set_value(r, "name", name);
-	n = (name != NULL) ? utf8_count(name, strlen(name)) : 0;
-	if (n < 2 || n > 60 || !line_acceptable(name, strlen(name)))
-		return (redeem_field_error(req, r, "name", "err.name_length"));
+	if ((refusal = name_refusal(name, role_parse(db_get(r, 0, 1)) ==
+	    ROLE_CLIENT)) != NULL)
+		return (redeem_field_error(req, r, "name", refusal));
 
 	if (in_field(r, "password", &password) == -1)
 		return (redeem_field_error(req, r, "password",
@@ -263,8 +264,6 @@ page_invite(struct http_request *req)
 int
 api_invitation_accept(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ANON, redeem_steps, 5));
 }
 
@@ -530,8 +529,6 @@ page_admin_invitation_revoke(struct http_request *req)
 {
 	static const step_fn steps[] = { revoke_run, revoke_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
 
@@ -540,7 +537,5 @@ api_invitation_one(struct http_request *req)
 {
 	static const step_fn steps[] = { revoke_run, revoke_done };
 
-	if (req->method != HTTP_METHOD_DELETE)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }

@@ -36,7 +36,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmark.h>
 #include <curl/curl.h>
 #include <libpq-fe.h>
 
@@ -160,7 +159,6 @@ static void		 settle(struct mailer *, const struct row *,
 static long		 backoff(long, int);
 static json_t		*person_json(const struct i18n_cat *, const char *,
 			    int);
-static char		*md_to_html(const char *);
 static char		*quote(const char *);
 static void		 tidy(struct dbuf *);
 static const char	*status_label(const struct i18n_cat *, const char *);
@@ -851,7 +849,7 @@ load_status(struct mailer *m, struct row *r, struct letter *l,
 	json_object_set_new(ctx, "responder", person_json(l->cat,
 	    PQgetvalue(res, 0, 1), strcmp(PQgetvalue(res, 0, 2), "t") == 0));
 	json_object_set_new(ctx, "has_response", json_boolean(*body != '\0'));
-	html = md_to_html(body);
+	html = mime_md_html(body);
 	json_object_set_new(ctx, "response_html", json_string(html));
 	free(html);
 	q = quote(body);
@@ -901,7 +899,7 @@ load_comment(struct mailer *m, struct row *r, struct letter *l,
 	    PQgetvalue(res, 0, 1), strcmp(PQgetvalue(res, 0, 2), "t") == 0));
 	ex = mime_excerpt(PQgetvalue(res, 0, 0), EXCERPT_CHARS);
 	PQclear(res);
-	html = md_to_html(ex);
+	html = mime_md_html(ex);
 	json_object_set_new(ctx, "comment_html", json_string(html));
 	free(html);
 	q = quote(ex);
@@ -936,18 +934,6 @@ load_merged(struct mailer *m, struct row *r, struct letter *l,
 	l->subject_key = json_is_true(json_object_get(l->ctx, "is_author")) ?
 	    "mail.subject.merged_author" : "mail.subject.merged_voter";
 	return (L_OK);
-}
-
-/* Markdown in safe mode: raw HTML and unsafe links are dropped. */
-static char *
-md_to_html(const char *text)
-{
-	char	*html, *copy;
-
-	html = cmark_markdown_to_html(text, strlen(text), CMARK_OPT_DEFAULT);
-	copy = xstrdup(html);
-	free(html);
-	return (copy);
 }
 
 /* Text quoted for a plain-text mail: each line after "> ". */

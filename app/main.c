@@ -160,6 +160,7 @@ kore_seccomp_hook(void)
 struct tpl_set		*drive_templates;
 struct i18n_cat		*drive_catalogs[I18N_LANG_MAX];
 const char		*drive_base_url;
+const char		*drive_trusted_proxies;
 
 static const char *
 env_or(const char *name, const char *fallback)
@@ -174,8 +175,15 @@ env_or(const char *name, const char *fallback)
  * The connection string Kore's pool uses: a dead server must fail fast,
  * not hang a worker (connect_timeout), and prepared statements keep one
  * plan (the queries that need a plan for their values are sent
- * unprepared; see db.c).  Works for key=value strings and for URIs.
+ * unprepared; see db.c).  A statement waits at most DB_LOCK_TIMEOUT for
+ * a lock and runs at most DB_STATEMENT_TIMEOUT, so that a held lock or a
+ * runaway statement cannot keep a worker's few pooled connections: the
+ * request gets a 503 instead (README: "Timeouts").  Works for key=value
+ * strings and for URIs.
  */
+#define DB_LOCK_TIMEOUT		"2s"
+#define DB_STATEMENT_TIMEOUT	"30s"
+
 static char *
 conn_string(const char *url)
 {
@@ -192,12 +200,16 @@ conn_string(const char *url)
 		if (strstr(url, "connect_timeout") == NULL)
 			kore_buf_appendf(b, "connect_timeout=2&");
 		kore_buf_appendf(b,
-		    "options=-c%%20plan_cache_mode%%3Dforce_generic_plan");
+		    "options=-c%%20plan_cache_mode%%3Dforce_generic_plan"
+		    "%%20-c%%20lock_timeout%%3D" DB_LOCK_TIMEOUT
+		    "%%20-c%%20statement_timeout%%3D" DB_STATEMENT_TIMEOUT);
 	} else {
 		if (strstr(url, "connect_timeout") == NULL)
 			kore_buf_appendf(b, " connect_timeout=2");
 		kore_buf_appendf(b,
-		    " options='-c plan_cache_mode=force_generic_plan'");
+		    " options='-c plan_cache_mode=force_generic_plan"
+		    " -c lock_timeout=" DB_LOCK_TIMEOUT
+		    " -c statement_timeout=" DB_STATEMENT_TIMEOUT "'");
 	}
 	s = kore_strdup(kore_buf_stringify(b, NULL));
 	kore_buf_free(b);
@@ -217,6 +229,8 @@ drive_init(int state)
 
 	root = env_or("DRIVE_ROOT", ".");
 	drive_base_url = env_or("DRIVE_BASE_URL", "http://127.0.0.1:8888");
+	/* Unset: no proxy is believed (X-Forwarded-For, -Proto ignored). */
+	drive_trusted_proxies = env_or("DRIVE_TRUSTED_PROXIES", "");
 
 	(void)snprintf(path, sizeof(path), "%s/assets/templates", root);
 	if ((drive_templates = tpl_load_dir(path, err, sizeof(err))) == NULL) {
@@ -233,6 +247,10 @@ drive_init(int state)
 		}
 	}
 
+	(void)snprintf(path, sizeof(path), "%s/assets/static", root);
+	if (!static_init(path))
+		return (KORE_RESULT_ERROR);
+
 	if ((url = getenv("DRIVE_DATABASE_URL")) == NULL || *url == '\0') {
 		kore_log(LOG_ERR, "DRIVE_DATABASE_URL is not set");
 		return (KORE_RESULT_ERROR);
@@ -244,6 +262,7 @@ drive_init(int state)
 	}
 	kore_free(conn);
 
+	routes_init();
 	db_init();
 	password_init();
 	return (KORE_RESULT_OK);

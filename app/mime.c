@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cmark.h>
+
 #include "drive.h"
 
 /* "=?UTF-8?B?" and "?=": what an encoded-word adds to its base64. */
@@ -442,4 +444,116 @@ mime_excerpt(const char *s, size_t max)
 	dbuf_append(&b, s, cut);
 	dbuf_appendstr(&b, "\xe2\x80\xa6");
 	return (dbuf_release(&b));
+}
+
+/* The text inside a node (an image's alt text), without markup. */
+static void
+md_plain(cmark_node *node, struct dbuf *b)
+{
+	cmark_node	*c;
+	const char	*lit;
+
+	for (c = cmark_node_first_child(node); c != NULL;
+	    c = cmark_node_next(c)) {
+		switch (cmark_node_get_type(c)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			if ((lit = cmark_node_get_literal(c)) != NULL)
+				dbuf_appendstr(b, lit);
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			dbuf_append(b, " ", 1);
+			break;
+		default:
+			md_plain(c, b);
+			break;
+		}
+	}
+}
+
+/* 1 when a link shows its own address already (<https://...>). */
+static int
+md_link_shows_url(cmark_node *link, const char *url)
+{
+	cmark_node	*c = cmark_node_first_child(link);
+	const char	*lit;
+
+	if (c == NULL || cmark_node_next(c) != NULL ||
+	    cmark_node_get_type(c) != CMARK_NODE_TEXT ||
+	    (lit = cmark_node_get_literal(c)) == NULL)
+		return (0);
+	return (strcmp(lit, url) == 0 || (strncmp(url, "mailto:", 7) == 0 &&
+	    strcmp(lit, url + 7) == 0));
+}
+
+static cmark_node *
+md_text(const char *s)
+{
+	cmark_node	*t;
+
+	t = cmark_node_new(CMARK_NODE_TEXT);
+	(void)cmark_node_set_literal(t, s);
+	return (t);
+}
+
+/*
+ * Markdown (a comment, a response) as HTML for a mail.  cmark keeps it
+ * safe as on the pages (no raw HTML, no javascript: links); a mail also
+ * loads no remote image, which would tell whoever wrote the Markdown
+ * when, where and by whom the mail was read: an image becomes its alt
+ * text.  And a link shows where it goes, "text (https://...)", since the
+ * reader of a mail cannot hover over it first.
+ */
+char *
+mime_md_html(const char *text)
+{
+	cmark_node	*doc, *node, **found = NULL;
+	cmark_iter	*it;
+	cmark_event_type ev;
+	cmark_node_type	 type;
+	struct dbuf	 b;
+	const char	*url;
+	char		*html, *copy;
+	size_t		 n = 0, i;
+
+	doc = cmark_parse_document(text, strlen(text),
+	    CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+	/* Collected first: the tree must not change under the iterator. */
+	it = cmark_iter_new(doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		node = cmark_iter_get_node(it);
+		type = cmark_node_get_type(node);
+		if (ev == CMARK_EVENT_EXIT && (type == CMARK_NODE_IMAGE ||
+		    type == CMARK_NODE_LINK)) {
+			found = xrealloc(found, (n + 1) * sizeof(*found));
+			found[n++] = node;
+		}
+	}
+	cmark_iter_free(it);
+
+	/* Inner nodes exit first: an image inside a link goes first. */
+	for (i = 0; i < n; i++) {
+		node = found[i];
+		dbuf_init(&b);
+		if (cmark_node_get_type(node) == CMARK_NODE_IMAGE) {
+			md_plain(node, &b);
+			if (b.len > 0)
+				(void)cmark_node_insert_before(node,
+				    md_text(b.data));
+			cmark_node_free(node);
+		} else if ((url = cmark_node_get_url(node)) != NULL &&
+		    *url != '\0' && !md_link_shows_url(node, url)) {
+			dbuf_appendf(&b, " (%s)", url);
+			(void)cmark_node_insert_after(node, md_text(b.data));
+		}
+		dbuf_free(&b);
+	}
+	free(found);
+
+	html = cmark_render_html(doc, CMARK_OPT_DEFAULT);
+	cmark_node_free(doc);
+	copy = xstrdup(html);
+	free(html);
+	return (copy);
 }

@@ -10,8 +10,9 @@ static const struct db_query q_notifications = {
 	"notifications",
 	"SELECT n.id, n.kind, i.id, i.title, u.display_name,"
 	" u.role <> 'client', extract(epoch FROM n.created_at)::bigint,"
-	" n.read_at IS NOT NULL, i.status, i.duplicate_of"
+	" n.read_at IS NOT NULL, i.status, i.duplicate_of, o.title"
 	" FROM notifications n LEFT JOIN ideas i ON i.id = n.idea_id"
+	" LEFT JOIN ideas o ON o.id = i.duplicate_of AND n.kind = 'merged'"
 	" LEFT JOIN users u ON u.id = n.actor_id"
 	" WHERE n.user_id = $1::bigint ORDER BY n.id DESC LIMIT 100"
 };
@@ -44,6 +45,11 @@ list_render(struct http_request *req, struct dreq *r)
 			json_object_set_new(n, "idea", json_pack("{s:I, s:s}",
 			    "id", (json_int_t)db_int(r, i, 2), "title",
 			    db_get(r, i, 3)));
+		/* A merge says where the idea went. */
+		if (db_get(r, i, 10) != NULL)
+			json_object_set_new(n, "into", json_pack("{s:I, s:s}",
+			    "id", (json_int_t)db_int(r, i, 9), "title",
+			    db_get(r, i, 10)));
 		if (db_get(r, i, 4) != NULL)
 			json_object_set_new(n, "actor", author_json(
 			    db_get(r, i, 4), db_bool(r, i, 5)));
@@ -58,8 +64,6 @@ api_notifications(struct http_request *req)
 {
 	static const step_fn steps[] = { list_query, list_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -84,10 +88,11 @@ page_render(struct http_request *req, struct dreq *r)
 		(void)snprintf(key, sizeof(key), "status.%s",
 		    db_get(r, i, 8) != NULL ? db_get(r, i, 8) : "new");
 		label = out_msg(r, key, NULL);
-		vars = json_pack("{s:s, s:s, s:s}",
+		vars = json_pack("{s:s, s:s, s:s, s:s}",
 		    "title", db_get(r, i, 3) != NULL ? db_get(r, i, 3) : "",
 		    "actor", db_get(r, i, 4) != NULL ? db_get(r, i, 4) : "",
-		    "status", label);
+		    "status", label,
+		    "into", db_get(r, i, 10) != NULL ? db_get(r, i, 10) : "");
 		kore_free(label);
 		(void)snprintf(key, sizeof(key), "notif.%s", kind);
 		n = json_pack("{s:I, s:b}", "id", (json_int_t)db_int(r, i, 0),
@@ -95,7 +100,7 @@ page_render(struct http_request *req, struct dreq *r)
 		ctx_set_msg(r, n, "text", key, vars);
 		json_decref(vars);
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
-		    strcmp(kind, "merged") == 0 && db_get(r, i, 9) != NULL ?
+		    db_get(r, i, 10) != NULL ?
 		    db_get(r, i, 9) : (db_get(r, i, 2) != NULL ?
 		    db_get(r, i, 2) : ""));
 		json_object_set_new(n, "url", json_string(url));
@@ -148,7 +153,5 @@ page_notifications_read(struct http_request *req)
 {
 	static const step_fn steps[] = { read_run, read_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }

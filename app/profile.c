@@ -142,10 +142,9 @@ profile_form(struct http_request *req, struct dreq *r, int status,
 int
 profile_step(struct http_request *req, struct dreq *r)
 {
-	const char	*name, *lang, *mail;
+	const char	*name, *lang, *mail, *refusal;
 	json_t		*values;
 	char		 uid[32];
-	size_t		 n;
 	int		 rc;
 
 	if (db_rows(r) != 1)
@@ -173,10 +172,10 @@ profile_step(struct http_request *req, struct dreq *r)
 	    name : ""));
 	json_object_set_new(values, "email_notifications",
 	    json_boolean(mail != NULL));
-	n = rc == 1 ? utf8_count(name, strlen(name)) : 0;
-	if (rc != 1 || n < 2 || n > 60 || !line_acceptable(name,
-	    strlen(name))) {
-		ctx_set_error(r, "name", "err.name_length");
+	refusal = rc == 1 ? name_refusal(name, r->sess.role == ROLE_CLIENT) :
+	    "err.name_length";
+	if (refusal != NULL) {
+		ctx_set_error(r, "name", refusal);
 		return (profile_form(req, r, 422, lang != NULL ? lang : ""));
 	}
 	if (lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "de"))) {

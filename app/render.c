@@ -81,8 +81,8 @@ render_page(struct http_request *req, struct dreq *r, int status,
 	}
 
 	out_security_headers(req, 1);
-	http_response_header(req, "content-type", "text/html; charset=utf-8");
-	http_response_header(req, "content-language", r->lang);
+	out_header(req, "content-type", "text/html; charset=utf-8");
+	out_header(req, "content-language", r->lang);
 	http_response(req, status, html.data, html.len);
 	dbuf_free(&page);
 	dbuf_free(&html);

@@ -137,16 +137,12 @@ static const step_fn response_steps[] = {
 int
 page_idea_response(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_PM, response_steps, 4));
 }
 
 int
 api_idea_responses(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_PM, response_steps, 2));
 }
 
@@ -251,8 +247,6 @@ page_idea_merge(struct http_request *req)
 		merge_answer
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_PM, steps, 5));
 }
 
@@ -264,8 +258,6 @@ api_idea_merge(struct http_request *req)
 		merge_run, merge_done_jump, merge_answer
 	};
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_PM, steps, 3));
 }
 
@@ -345,8 +337,6 @@ api_idea_voters(struct http_request *req)
 {
 	static const step_fn steps[] = { voters_query, voters_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_PM, steps, 2));
 }
 
@@ -383,8 +373,6 @@ page_comment_hide(struct http_request *req)
 {
 	static const step_fn steps[] = { hide_run, hide_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_PM, steps, 2));
 }
 
@@ -393,7 +381,5 @@ api_comment_hide(struct http_request *req)
 {
 	static const step_fn steps[] = { hide_run, hide_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_PM, steps, 2));
 }

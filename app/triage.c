@@ -72,8 +72,10 @@ triage_area(struct http_request *req, struct form *qs)
 	if (req->query_string == NULL || !form_decode(req->query_string,
 	    strlen(req->query_string), qs))
 		return ("");
-	f = form_get(qs, "area");
-	return (f != NULL && line_acceptable(f->value, f->len) ? f->value : "");
+	if ((f = form_get(qs, "area")) == NULL)
+		return ("");
+	/* NULL: not one line of text (a NUL would cut it): refused. */
+	return (line_acceptable(f->value, f->len) ? f->value : NULL);
 }
 
 static int
@@ -92,7 +94,11 @@ triage_query(struct http_request *req, struct dreq *r)
 	int		 i;
 
 	memset(&qs, 0, sizeof(qs));
-	area = triage_area(req, &qs);
+	if ((area = triage_area(req, &qs)) == NULL) {
+		form_free(&qs);
+		return (out_error(req, r, 400, "invalid", "area",
+		    "err.text_invalid"));
+	}
 	areas = json_array();
 	json_array_append_new(areas, json_pack("{s:s, s:b}", "value", "",
 	    "selected", *area == '\0'));
@@ -237,8 +243,6 @@ api_roadmap(struct http_request *req)
 {
 	static const step_fn steps[] = { roadmap_query, roadmap_render };
 
-	if (req->method != HTTP_METHOD_GET)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -272,8 +276,8 @@ export_render(struct http_request *req, struct dreq *r)
 		}
 	}
 	out_security_headers(req, 0);
-	http_response_header(req, "content-type", "text/csv; charset=utf-8");
-	http_response_header(req, "content-disposition",
+	out_header(req, "content-type", "text/csv; charset=utf-8");
+	out_header(req, "content-disposition",
 	    "attachment; filename=\"ideas.csv\"");
 	http_response(req, 200, b.data, b.len);
 	dbuf_free(&b);

@@ -70,8 +70,6 @@ page_idea_vote(struct http_request *req)
 {
 	static const step_fn steps[] = { vote_run, vote_done };
 
-	if (req->method != HTTP_METHOD_POST)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }
 
@@ -80,8 +78,5 @@ api_idea_vote(struct http_request *req)
 {
 	static const step_fn steps[] = { vote_run, vote_done };
 
-	if (req->method != HTTP_METHOD_POST &&
-	    req->method != HTTP_METHOD_DELETE)
-		return (page_not_found(req));
 	return (drive_run(req, ROLE_CLIENT, steps, 2));
 }

@@ -21,9 +21,11 @@ DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
 libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
 libcmocka-dev gcc libc6-dev make curl python3"
 # What the test suites need besides: a browser (Debian's, never a
-# downloaded one), Node.js for node:test, psql for counting rows, wrk and
-# strace for the sandbox's load and fault tests.
-TEST_PACKAGES="chromium postgresql-client wrk strace"
+# downloaded one), Node.js for node:test, psql for counting rows, nginx
+# (tests/e2e/nginx.test.mjs runs its own in front of Kore; the package's
+# daemon is never started, see drive_deps), wrk and strace for the
+# sandbox's load and fault tests.
+TEST_PACKAGES="chromium postgresql-client nginx wrk strace"
 
 log() { printf 'drive: %s\n' "$*" >&2; }
 
@@ -41,9 +43,22 @@ drive_deps() {
 		return 1
 	fi
 	log "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    "${missing[@]}" >/dev/null
+	# Packages with a daemon (nginx) must not start it: no service on
+	# port 80 that the machine did not have (policy-rc.d: 101 = refuse).
+	local guard="" rc=0
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		guard=1
+	fi
+	apt-get update -qq || rc=$?
+	[ "$rc" -eq 0 ] && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends "${missing[@]}" >/dev/null || rc=$?; }
+	[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+	if [[ " ${missing[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now nginx >/dev/null 2>&1 || true
+	fi
+	[ "$rc" -eq 0 ] || return "$rc"
 	PG_BIN="$(pg_bin)"
 }
 
@@ -88,13 +103,22 @@ pg_up() {
 		as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w \
 		    -o "-p $port" start >/dev/null
 	fi
-	as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -qAt -d postgres \
-	    -c "SELECT 1 FROM pg_roles WHERE rolname = 'drive'" | grep -q 1 ||
-	    as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -q -d postgres \
-	    -c "CREATE ROLE drive LOGIN" -c "CREATE DATABASE drive OWNER drive" \
-	    >/dev/null
+	# Two roles: drive_owner owns the database and the schema (drivectl
+	# migrate), drive is the portal's (it owns nothing; its grants are
+	# given by drivectl migrate).  A cluster of an earlier run, where
+	# drive owned everything, is handed over to drive_owner.
+	as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -qAtX -d postgres \
+	    -v ON_ERROR_STOP=1 >/dev/null <<-'EOF'
+	SELECT 'CREATE ROLE drive LOGIN' WHERE NOT EXISTS
+	    (SELECT 1 FROM pg_roles WHERE rolname = 'drive') \gexec
+	SELECT 'CREATE ROLE drive_owner LOGIN' WHERE NOT EXISTS
+	    (SELECT 1 FROM pg_roles WHERE rolname = 'drive_owner') \gexec
+	SELECT 'CREATE DATABASE drive OWNER drive_owner' WHERE NOT EXISTS
+	    (SELECT 1 FROM pg_database WHERE datname = 'drive') \gexec
+	EOF
 	as_pg "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -q -d drive \
 	    -c "SET client_min_messages = warning" \
+	    -c "REASSIGN OWNED BY drive TO drive_owner" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null
 }
@@ -130,9 +154,11 @@ pg_down() {
 	as_pg "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# pg_url DIR PORT [ROLE]: the portal's URL (ROLE drive), or the owner's
+# (ROLE drive_owner: migrations, demo data).
 pg_url() {
-	printf 'host=%s port=%s dbname=drive user=drive connect_timeout=2' \
-	    "$(readlink -m "$1")" "$2"
+	printf 'host=%s port=%s dbname=drive user=%s connect_timeout=2' \
+	    "$(readlink -m "$1")" "$2" "${3:-drive}"
 }
 
 # DRIVE_ACCESS_LOG=on|off: Kore's own access log, off unless asked for:
@@ -169,8 +195,9 @@ kore_up() {
 	local conf="$1" logf="$2" port
 	port="$(awk '/^[[:space:]]*bind/ { print $3; exit }' "$conf")"
 	rm -f "$conf.pid"
-	(cd "$DRIVE_ROOT" && setsid stdbuf -oL -eL kore -f -n -r -c "$conf" \
-	    >>"$logf" 2>&1 &)
+	# The owner's URL stays out of the portal's environment.
+	(cd "$DRIVE_ROOT" && setsid env -u DRIVE_OWNER_URL stdbuf -oL -eL \
+	    kore -f -n -r -c "$conf" >>"$logf" 2>&1 &)
 	for _ in $(seq 1 100); do
 		if curl -fs -m 2 -o /dev/null "http://127.0.0.1:$port/healthz"; then
 			return 0
@@ -203,7 +230,8 @@ mailer_up() {
 		export DRIVE_MAIL_DIR="${DRIVE_MAIL_DIR:-$var/mail}"
 		log "no DRIVE_SMTP_URL: each mail is written to $DRIVE_MAIL_DIR as an .eml file"
 	fi
-	DRIVE_ROOT="$DRIVE_ROOT" "$DRIVE_ROOT/build/drive-mailer" \
+	DRIVE_ROOT="$DRIVE_ROOT" env -u DRIVE_OWNER_URL \
+	    "$DRIVE_ROOT/build/drive-mailer" \
 	    >>"$var/mailer.log" 2>&1 &
 	echo $! >"$var/mailer.pid"
 }
@@ -222,22 +250,38 @@ mailer_down() {
 	rm -f "$var/mailer.pid"
 }
 
+# audit_anchor: appends the audit chain's head to DRIVE_AUDIT_ANCHOR
+# (drivectl audit anchor); says so loudly when the chain is broken.
+audit_anchor() {
+	"$DRIVE_ROOT/build/drivectl" audit anchor >/dev/null ||
+	    log "AUDIT: the audit chain did not verify; see" \
+	    "\`build/drivectl audit verify\`"
+}
+
 drive_run() {
 	local var="$DRIVE_ROOT/var" port="${DRIVE_PORT:-8888}" pgport=5488
-	local pgdata
+	local pgdata owner_url="${DRIVE_OWNER_URL:-}" every last=$SECONDS
 	mkdir -p "$var/mail"
+	export DRIVE_AUDIT_ANCHOR="${DRIVE_AUDIT_ANCHOR:-$var/audit.anchor}"
+	every="${DRIVE_AUDIT_ANCHOR_SECONDS:-60}"
 	if [ -z "${DRIVE_DATABASE_URL:-}" ]; then
 		pgdata="$(local_pgdata)"
-		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; pg_down "$pgdata"; log stopped' EXIT
+		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; audit_anchor; pg_down "$pgdata"; log stopped' EXIT
 		pg_up "$pgdata" "$pgport"
 		export DRIVE_DATABASE_URL="$(pg_url "$pgdata" "$pgport")"
+		owner_url="$(pg_url "$pgdata" "$pgport" drive_owner)"
 	else
-		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; log stopped' EXIT
+		trap 'mailer_down "$var"; kore_down "$var/kore.conf"; audit_anchor; log stopped' EXIT
 	fi
-	# drivectl (migrate, invite, audit verify) finds the database here.
+	# drivectl finds the databases here: the portal's role (invite, audit)
+	# and the owner (migrate).
 	(umask 077; printf '%s\n' "$DRIVE_DATABASE_URL" >"$var/database.url")
+	if [ -n "$owner_url" ]; then
+		(umask 077; printf '%s\n' "$owner_url" >"$var/owner.url")
+	fi
 	export DRIVE_BASE_URL="${DRIVE_BASE_URL:-http://127.0.0.1:$port}"
-	"$DRIVE_ROOT/build/drivectl" migrate
+	DRIVE_OWNER_URL="$owner_url" "$DRIVE_ROOT/build/drivectl" migrate
+	audit_anchor
 	"$DRIVE_ROOT/build/drivectl" invite --first-admin \
 	    --email "${DRIVE_ADMIN_EMAIL:-admin@drive.test}"
 	kore_conf "$port" "$var/kore.conf" "$var/access.log"
@@ -247,6 +291,10 @@ drive_run() {
 	trap 'exit 0' INT TERM
 	while kore_alive "$var/kore.conf"; do
 		sleep 1
+		if [ $((SECONDS - last)) -ge "$every" ]; then
+			audit_anchor
+			last=$SECONDS
+		fi
 	done
 	log "kore exited; see var/kore.log"
 	return 1
@@ -261,9 +309,11 @@ drive_demo() {
 		    >/dev/null 2>&1 || was_up=0
 		pg_up "$pgdata" "$pgport"
 		export DRIVE_DATABASE_URL="$(pg_url "$pgdata" "$pgport")"
+		export DRIVE_OWNER_URL="$(pg_url "$pgdata" "$pgport" drive_owner)"
 	fi
 	"$DRIVE_ROOT/build/drivectl" migrate
-	psql "$DRIVE_DATABASE_URL" -X -q -v ON_ERROR_STOP=1 \
+	# The demo data is written as the owner (its temporary tables).
+	psql "${DRIVE_OWNER_URL:-$DRIVE_DATABASE_URL}" -X -q -v ON_ERROR_STOP=1 \
 	    -f "$DRIVE_ROOT/sql/demo.sql" || { [ $was_up = 1 ] || pg_down "$pgdata"; return 1; }
 	[ $was_up = 1 ] || pg_down "$pgdata"
 	log "demo data loaded: \`make run\`, then sign in as client001@example.test," \

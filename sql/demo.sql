@@ -1,6 +1,6 @@
 -- Drive: demo data for development -- a portal as it looks after 18 months.
 --
---   psql "$DRIVE_DATABASE_URL" -v ON_ERROR_STOP=1 -f sql/demo.sql
+--   psql "$DRIVE_OWNER_URL" -v ON_ERROR_STOP=1 -f sql/demo.sql
 --
 -- Run it once on a freshly migrated database (`drivectl migrate`), as the
 -- owner of the database.  It refuses to run when the database already holds

@@ -27,9 +27,12 @@ cleanup() {
 trap cleanup EXIT
 
 count_node() {	# the TAP summary of node --test
-	local out="$1" p f
+	local out="$1" p f c
 	p="$(grep -E '^# pass [0-9]+' "$out" | tail -1 | awk '{print $3}')"
 	f="$(grep -E '^# fail [0-9]+' "$out" | tail -1 | awk '{print $3}')"
+	# A test that timed out is "cancelled", not "fail": it failed.
+	c="$(grep -E '^# cancelled [0-9]+' "$out" | tail -1 | awk '{print $3}')"
+	f=$((${f:-0} + ${c:-0}))
 	if [ -z "$p" ]; then
 		echo "tests: $2 did not report (see above)"; FAILED=$((FAILED + 1))
 		return
@@ -61,12 +64,19 @@ start_stack() {
 	pg_up "$WORK/pg" "$PGPORT_T" || return 1
 	export DRIVE_DATABASE_URL="$(pg_url "$WORK/pg" "$PGPORT_T")"
 	export DRIVE_BASE_URL="http://127.0.0.1:$KPORT"
-	build/drivectl migrate >/dev/null || return 1
+	export DRIVE_AUDIT_ANCHOR="$WORK/audit.anchor"
+	# The owner migrates; Kore and the tests' drivectl are the portal's role.
+	DRIVE_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT_T" drive_owner)" \
+	    build/drivectl migrate >/dev/null || return 1
 	kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
+	# The tests stand in for nginx: each client names its own address in
+	# X-Forwarded-For, believed from 127.0.0.1 only (never 127.0.0.2).
+	export DRIVE_TRUSTED_PROXIES=127.0.0.1
 	kore_up "$WORK/kore.conf" "$WORK/kore.log" || return 1
 	# What the tests need to reach and steer the stack.
 	export DRIVE_TEST_BASE="$DRIVE_BASE_URL"
 	export DRIVE_TEST_SUPER_URL="host=$WORK/pg port=$PGPORT_T dbname=drive user=postgres"
+	export DRIVE_TEST_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT_T" drive_owner)"
 	export DRIVE_TEST_WORK="$WORK"
 	export DRIVE_TEST_PGDATA="$WORK/pg"
 	export DRIVE_TEST_KORE_CONF="$WORK/kore.conf"

@@ -133,6 +133,10 @@ as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -m fast \
     restart >/dev/null
 DRIVE_DATABASE_URL="$(pg_url "$WORK/pg" "$PGPORT")"
 export DRIVE_DATABASE_URL
+# drivectl migrate runs as the owner of the schema (kore_up keeps this
+# out of Kore's environment).
+DRIVE_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT" drive_owner)"
+export DRIVE_OWNER_URL
 export DRIVE_BASE_URL="$KBASE"
 export DRIVE_ROOT="$ROOT"
 build/drivectl migrate >/dev/null
@@ -154,7 +158,7 @@ say "Argon2id (t=2, 19 MiB): $HASH_S s per hash on one core"
 fresh_db() {
 	kore_down "$WORK/kore.conf"
 	SQLDB=postgres sql -c "DROP DATABASE IF EXISTS drive WITH (FORCE)" \
-	    -c "CREATE DATABASE drive OWNER drive"
+	    -c "CREATE DATABASE drive OWNER drive_owner"
 	sql -c "SET client_min_messages = warning" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_trgm"

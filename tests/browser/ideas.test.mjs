@@ -203,7 +203,7 @@ after(async () => {
 // ---- helpers ----
 
 // A fresh browser profile from an address of its own (the app believes
-// X-Forwarded-For from loopback), signed in as `who` when given, by
+// X-Forwarded-For from 127.0.0.1 in the tests), signed in as `who` when given, by
 // adding the session cookie the API client holds.
 async function newPage({ who = null, js = true, L = EN, viewport = WIDE } = {}) {
   const context = await browser.newContext({

@@ -107,8 +107,8 @@ after(async () => {
 });
 
 // A fresh browser profile: own cookies, own language.  Each one appears to
-// come from its own address (the app believes X-Forwarded-For from a proxy
-// on loopback), so that per-address limits hit by other suites in the same
+// come from its own address (the tests' Kore believes X-Forwarded-For from
+// 127.0.0.1: DRIVE_TRUSTED_PROXIES), so that per-address limits hit by other suites in the same
 // stack do not leak into these tests.
 async function newPage(L, { js = true } = {}) {
   const context = await browser.newContext({

@@ -344,6 +344,23 @@ test('(b) a comment reaches the idea\'s author only; a deleted one is not sent',
   assert.ok(m2.parsed.text.includes(`${BASE}/ideas/${id}#comment-${c2}`));
 });
 
+test('(b) a comment mail loads no remote image and shows where each link goes', async () => {
+  const id = await propose(author, `Tracking pixels ${unique('px')}`);
+  await comment(voterEn, id, 'See ![our chart](https://track.example/p.gif?who=author) and ' +
+    '[the bank\'s form](https://evil.example/login).');
+  const child = mailer();
+  await until('the outbox to settle', () => settled([id]));
+  await stop(child);
+  const rows = outbox([id]);
+  assert.equal(rows.length, 1);
+  const [m] = inbox.forRows(rows.map((r) => r.id));
+  wellFormed(m);
+  assert.ok(!/<img/i.test(m.parsed.html), m.parsed.html);
+  assert.ok(!m.parsed.html.includes('track.example'), m.parsed.html);
+  assert.ok(m.parsed.html.includes('See our chart and'), m.parsed.html);
+  assert.ok(m.parsed.html.includes('</a> (https://evil.example/login)'), m.parsed.html);
+});
+
 test('(d) a merge mail links to the original', async () => {
   const dupTitle = `Duplicate: FX limits per subsidiary ${unique('d')}`;
   const origTitle = `FX limits per legal entity ${unique('d')}`;

@@ -63,8 +63,9 @@ export class Client {
   constructor() {
     this.cookies = new Map();
     this.csrf = null;
-    // Each client comes from its own address (believed from a loopback
-    // proxy), so that rate limits per address hit only whom a test means.
+    // Each client comes from its own address (X-Forwarded-For, believed
+    // from 127.0.0.1: tests/run.sh sets DRIVE_TRUSTED_PROXIES), so that
+    // rate limits per address hit only whom a test means.
     const b = randomBytes(3);
     this.address = `10.${b[0]}.${b[1]}.${b[2]}`;
   }

@@ -56,6 +56,50 @@ test_local_path(void **state)
 	assert_string_equal(local_path("", "/"), "/");
 }
 
+/* Issue 12, finding 4: header injection and leaving the site. */
+static void
+test_local_path_attacks(void **state)
+{
+	char	long_path[LOCAL_PATH_MAX + 2];
+
+	(void)state;
+	assert_string_equal(local_path("/\r\nSet-Cookie: a=b", "/"), "/");
+	assert_string_equal(local_path("/\nSet-Cookie:a=b", "/"), "/");
+	assert_string_equal(local_path("/\rx", "/"), "/");
+	assert_string_equal(local_path("/\t/evil.example/x", "/"), "/");
+	assert_string_equal(local_path("\t//evil.example/x", "/"), "/");
+	assert_string_equal(local_path("/ /evil.example", "/"), "/");
+	assert_string_equal(local_path("/a b", "/"), "/");
+	assert_string_equal(local_path("/\x7f", "/"), "/");
+	assert_string_equal(local_path("/caf\xc3\xa9", "/"), "/");
+	/* Escapes count as what they decode to, however often. */
+	assert_string_equal(local_path("/%2F/evil.example", "/"), "/");
+	assert_string_equal(local_path("/%2f/evil.example", "/"), "/");
+	assert_string_equal(local_path("/%5Cevil.example", "/"), "/");
+	assert_string_equal(local_path("/%252F/evil.example", "/"), "/");
+	assert_string_equal(local_path("/%25252F/evil.example", "/"), "/");
+	assert_string_equal(local_path("/%09/evil.example", "/"), "/");
+	assert_string_equal(local_path("/%0d%0aSet-Cookie:a=b", "/"), "/");
+	assert_string_equal(local_path("/a%00b", "/"), "/");
+	assert_string_equal(local_path("/a%20b", "/"), "/");
+	assert_string_equal(local_path("%2F%2Fevil.example", "/"), "/");
+	/* What a page of this site is stays as it is. */
+	assert_string_equal(local_path("/ideas/12#comment-3", "/"),
+	    "/ideas/12#comment-3");
+	assert_string_equal(local_path("/?q=caf%C3%A9", "/"), "/");
+	assert_string_equal(local_path("/?q=a%2Cb&sort=new", "/"),
+	    "/?q=a%2Cb&sort=new");
+	assert_string_equal(local_path("/%", "/"), "/%");
+	assert_string_equal(local_path("/%zz", "/"), "/%zz");
+	memset(long_path, 'a', sizeof(long_path));
+	long_path[0] = '/';
+	long_path[LOCAL_PATH_MAX] = '\0';
+	assert_ptr_equal(local_path(long_path, "/"), long_path);
+	long_path[LOCAL_PATH_MAX] = 'a';
+	long_path[LOCAL_PATH_MAX + 1] = '\0';
+	assert_string_equal(local_path(long_path, "/"), "/");
+}
+
 static void
 test_cursor_parse(void **state)
 {
@@ -136,6 +180,135 @@ test_relative_key(void **state)
 	assert_int_equal(n, 7);
 	relative_key(86400 + 5, key, sizeof(key), &n);
 	assert_string_equal(key, "in.day");
+	/* The extremes: -INT64_MIN does not exist (a fuzzer found it). */
+	relative_key(INT64_MIN, key, sizeof(key), &n);
+	assert_string_equal(key, "ago.days");
+	assert_true(n == (int64_t)(UINT64_C(9223372036854775808) / 86400));
+	relative_key(INT64_MIN + 1, key, sizeof(key), &n);
+	assert_string_equal(key, "ago.days");
+	assert_true(n == INT64_MAX / 86400);
+	relative_key(INT64_MAX, key, sizeof(key), &n);
+	assert_string_equal(key, "in.days");
+	assert_true(n == INT64_MAX / 86400);
+}
+
+/* Issue 12, finding 5: posing as bank staff or as another person. */
+static void
+test_name_refusal(void **state)
+{
+	const char	*hidden[] = {
+		"Julia\xe2\x80\x8b" "Brandt",	/* U+200B zero width space */
+		"Julia\xe2\x80\x8d" "Brandt",	/* U+200D zero width joiner */
+		"Julia \xe2\x80\xae" "Brandt",	/* U+202E right-to-left override */
+		"Julia \xe2\x81\xa6" "Brandt",	/* U+2066 left-to-right isolate */
+		"Julia \xe2\x81\xa9" "Brandt",	/* U+2069 pop directional isolate */
+		"Julia\xc2\xad" "Brandt",		/* U+00AD soft hyphen */
+		"\xef\xbb\xbf" "Julia Brandt",	/* U+FEFF byte order mark */
+		"Julia\xd8\x9c" "Brandt",		/* U+061C arabic letter mark */
+		"Julia\xc2\x85" "Brandt",		/* U+0085 next line (Cc) */
+		"Julia\xe2\x80\xa8" "Brandt",	/* U+2028 line separator */
+		"Julia\xc2\xa0" "Brandt",		/* U+00A0 no-break space */
+		"Julia\xe3\x80\x80" "Brandt",	/* U+3000 ideographic space */
+		"Julia\xe1\x85\x9f" "Brandt",	/* U+115F hangul filler */
+		"Julia\xef\xb8\x8f" "Brandt",	/* U+FE0F variation selector */
+		"Julia\xf3\xa0\x81\x81" "Brandt",	/* U+E0041 tag A */
+		"Julia\xee\x80\x80" "Brandt",	/* U+E000 private use */
+		"Julia\tBrandt", "Julia\x7f" "Brandt",
+	};
+	const char	*labels[] = {
+		"Julia Brandt (Bank)", "Julia Brandt [Bank]", "Julia Brandt {BANK}",
+		"Julia Brandt <bank>", "Julia Brandt (bAnK)", "Julia Brandt Bank",
+		"Julia Brandt - Bank", "Julia Brandt, Bank", "Bank", "Bank Julia",
+		"Julia Brandt (\xd0\x92" "ank)",	/* Cyrillic Ve */
+		"Julia Brandt (B\xd0\xb0" "nk)",	/* Cyrillic a */
+		"Julia Brandt (Ba\xd0\xbf" "k)",	/* Cyrillic pe */
+		"Julia Brandt (Ban\xce\xba)",		/* Greek kappa */
+		"Julia Brandt (\xce\x92\xce\x91\xce\x9d\xce\x9a)",	/* Greek */
+		"Julia Brandt (Ban\xe2\x84\xaa)",	/* Kelvin sign */
+		"Julia Brandt (\xef\xbc\xa2\xef\xbd\x81\xef\xbd\x8e\xef\xbd\x8b)",	/* full width */
+		"Julia Brandt \xef\xbc\x88" "Bank\xef\xbc\x89",	/* full-width brackets */
+		"Julia Brandt \xe3\x80\x90" "Bank\xe3\x80\x91",	/* lenticular brackets */
+		"Julia Brandt \xc2\xab" "Bank\xc2\xbb",	/* guillemets */
+		"Julia Brandt (\xf0\x9d\x90\x81\xf0\x9d\x90\x9a\xf0\x9d\x90\xa7\xf0\x9d\x90\xa4)",	/* bold */
+		"Julia Brandt (Ba\xcc\x81nk)",	/* combining acute */
+		"Julia Brandt (B\xc3\xa4nk)",		/* a with diaeresis */
+		"Julia Brandt (B\xc4\x81\xc5\x84k)",	/* a macron, n acute */
+		"Julia Brandt (B a n k)", "Julia Brandt (B.A.N.K.)",
+		"Julia Brandt (Bankmitarbeiterin)", "Julia Brandt (Transaction Bank)",
+		"Julia Brandt (Mitarbeiterin der Bank)", "Julia Brandt (Bank",
+		"Julia Brandt ((Bank))",
+		"Julia Brandt \xe2\x93\x91\xe2\x93\x90\xe2\x93\x9d\xe2\x93\x9a",	/* circled */
+	};
+	const char	*fine[] = {
+		"Julia Brandt", "Tyra Banks", "Bankole Adeyemi", "Ines Sandbank",
+		"J\xc3\xbcrgen M\xc3\xbcller", "\xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e",
+		"Zo\xc3\xab (Treasury)", "Ana-Maria O'Neil",
+	};
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		assert_non_null(name_refusal(hidden[i], 0));
+		assert_non_null(name_refusal(hidden[i], 1));
+	}
+	assert_string_equal(name_refusal(hidden[0], 0), "err.name_chars");
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		if (name_refusal(labels[i], 1) == NULL)
+			fail_msg("accepted for a client: %s", labels[i]);
+		assert_string_equal(name_refusal(labels[i], 1),
+		    "err.name_bank");
+		/* Staff carry the label anyway: their names may say it. */
+		assert_null(name_refusal(labels[i], 0));
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		if (name_refusal(fine[i], 1) != NULL)
+			fail_msg("refused: %s", fine[i]);
+	}
+	assert_string_equal(name_refusal("J", 1), "err.name_length");
+	assert_string_equal(name_refusal(NULL, 1), "err.name_length");
+	assert_string_equal(name_refusal("\xff\xfe", 1), "err.text_invalid");
+}
+
+/* Issue 12, finding 6: one form per address; the proxies believed. */
+static void
+test_addresses(void **state)
+{
+	char	out[64];
+
+	(void)state;
+	assert_true(addr_canonical("2001:db8:0:0:0:0:0:5", out, sizeof(out)));
+	assert_string_equal(out, "2001:db8::5");
+	assert_true(addr_canonical("2001:DB8::5", out, sizeof(out)));
+	assert_string_equal(out, "2001:db8::5");
+	assert_true(addr_canonical("::ffff:10.1.2.3", out, sizeof(out)));
+	assert_string_equal(out, "::ffff:10.1.2.3");
+	assert_true(addr_canonical("10.1.2.3", out, sizeof(out)));
+	assert_string_equal(out, "10.1.2.3");
+	assert_false(addr_canonical("010.1.2.3", out, sizeof(out)));
+	assert_false(addr_canonical("10.1.2.3, 10.1.2.4", out, sizeof(out)));
+	assert_false(addr_canonical("", out, sizeof(out)));
+	assert_false(addr_canonical(NULL, out, sizeof(out)));
+
+	assert_false(addr_listed(NULL, "127.0.0.1"));
+	assert_false(addr_listed("", "127.0.0.1"));
+	assert_true(addr_listed("127.0.0.1", "127.0.0.1"));
+	assert_false(addr_listed("127.0.0.1", "127.0.0.2"));
+	assert_true(addr_listed("10.0.0.0/8, ::1", "10.200.3.4"));
+	assert_true(addr_listed("10.0.0.0/8,::1", "::1"));
+	assert_true(addr_listed("10.0.0.0/8 ::1", "0:0::1"));
+	assert_false(addr_listed("10.0.0.0/8,::1", "11.0.0.1"));
+	assert_true(addr_listed("192.168.4.0/22", "192.168.7.255"));
+	assert_false(addr_listed("192.168.4.0/22", "192.168.8.0"));
+	assert_true(addr_listed("fd00::/8", "fd12:3456::1"));
+	assert_false(addr_listed("fd00::/8", "fe80::1"));
+	assert_true(addr_listed("0.0.0.0/0", "203.0.113.9"));
+	assert_false(addr_listed("0.0.0.0/0", "::1"));
+	/* Malformed entries match nothing. */
+	assert_false(addr_listed("127.0.0.1/33", "127.0.0.1"));
+	assert_false(addr_listed("127.0.0.1/", "127.0.0.1"));
+	assert_false(addr_listed("127.0.0.1/-1", "127.0.0.1"));
+	assert_false(addr_listed("localhost", "127.0.0.1"));
+	assert_false(addr_listed("127.0.0.1", "localhost"));
 }
 
 int
@@ -145,6 +318,9 @@ main(void)
 		cmocka_unit_test(test_email_valid),
 		cmocka_unit_test(test_email_length),
 		cmocka_unit_test(test_local_path),
+		cmocka_unit_test(test_local_path_attacks),
+		cmocka_unit_test(test_name_refusal),
+		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_cursor_parse),
 		cmocka_unit_test(test_token_hash),
 		cmocka_unit_test(test_csrf_equal),

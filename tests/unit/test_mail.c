@@ -728,6 +728,55 @@ test_mail_templates(void **state)
 	tpl_free(set);
 }
 
+/* Issue 12, finding 5: no remote image in a mail, every link's address. */
+static void
+test_md_html(void **state)
+{
+	char	*h;
+
+	(void)state;
+	/* A tracking pixel becomes its alt text; nothing is loaded. */
+	h = mime_md_html("Look ![our logo](https://track.example/p.gif?to=x)"
+	    " here.\n");
+	assert_null(strstr(h, "<img"));
+	assert_null(strstr(h, "track.example"));
+	assert_string_equal(h, "<p>Look our logo here.</p>\n");
+	free(h);
+	/* Alt text with markup, and an image without any. */
+	h = mime_md_html("![a *b* `c`](https://x.example/1.png)"
+	    "![](https://x.example/2.png)\n\n"
+	    "[ref]: https://x.example/3.png\n\n![by ref][ref]\n");
+	assert_null(strstr(h, "<img"));
+	assert_null(strstr(h, "x.example"));
+	assert_non_null(strstr(h, "a b c"));
+	assert_non_null(strstr(h, "by ref"));
+	free(h);
+	/* A link shows where it goes, escaped. */
+	h = mime_md_html("[your bank](https://evil.example/login?a=1&b=\"2\")\n");
+	assert_string_equal(h, "<p><a href=\"https://evil.example/login?a=1"
+	    "&amp;b=%222%22\">your bank</a> (https://evil.example/login?a=1&amp;"
+	    "b=&quot;2&quot;)</p>\n");
+	free(h);
+	/* An image inside a link: alt text, then the address. */
+	h = mime_md_html("[![pixel](https://t.example/p.gif)](https://t.example/"
+	    "go)\n");
+	assert_null(strstr(h, "<img"));
+	assert_non_null(strstr(h, ">pixel</a> (https://t.example/go)"));
+	free(h);
+	/* An autolink shows its address already: not twice. */
+	h = mime_md_html("<https://drive.example/ideas/1> and <a@b.test>\n");
+	assert_string_equal(h, "<p><a href=\"https://drive.example/ideas/1\">"
+	    "https://drive.example/ideas/1</a> and <a href=\"mailto:a@b.test\">"
+	    "a@b.test</a></p>\n");
+	free(h);
+	/* Still cmark's safe mode: raw HTML and script links go. */
+	h = mime_md_html("<img src=\"https://t.example/p.gif\"> [x](javascript:"
+	    "alert(1))\n");
+	assert_null(strstr(h, "<img"));
+	assert_non_null(strstr(h, "href=\"\""));
+	free(h);
+}
+
 int
 main(void)
 {
@@ -745,6 +794,7 @@ main(void)
 		cmocka_unit_test(test_excerpt),
 		cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_mail_templates),
+		cmocka_unit_test(test_md_html),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

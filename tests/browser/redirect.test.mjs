@@ -1,0 +1,54 @@
+// Issue 12, finding 4, as a browser sees it: a sign-in form whose hidden
+// `next` was tampered with never takes Chromium off the site.  A tab in
+// "/\t/evil.example/x" is dropped by browsers, which then read
+// "//evil.example/x": another host.  Chromium resolves every name to
+// 127.0.0.1 here, so a redirect that left the site would land, visibly,
+// on another origin instead of failing somewhere in DNS.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { BASE, person, PASSWORD } from '../lib/drive.mjs';
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--disable-quic', '--host-resolver-rules=MAP * 127.0.0.1'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+test('a tampered next after signing in stays on the site', { timeout: 60_000 }, async () => {
+  const who = await person('client');
+  const port = new URL(BASE).port;
+  for (const next of ['/\t/evil.example:' + port + '/x', '/\\evil.example:' + port + '/x',
+    '\t//evil.example:' + port + '/x', '/%2F/evil.example:' + port + '/x',
+    '/\r\nSet-Cookie: injected=1']) {
+    const context = await browser.newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${BASE}/login`);
+    await page.locator('input[name="next"]').evaluate((el, v) => { el.value = v; }, next);
+    await page.getByLabel('E-mail address', { exact: true }).fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    // A navigation that fails (another host, a malformed answer) is
+    // reported by the URL it ended on, below.
+    await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }).catch(() => null),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    await page.waitForLoadState('load').catch(() => null);
+    const url = new URL(page.url());
+    assert.equal(url.origin, new URL(BASE).origin, JSON.stringify(next));
+    assert.equal(url.pathname, '/', JSON.stringify(next));
+    const cookies = await context.cookies();
+    assert.ok(!cookies.some((c) => c.name === 'injected'), JSON.stringify(next));
+    await context.close();
+  }
+});

@@ -1,0 +1,241 @@
+// The API contract for methods: every route of conf/drive.conf, asked with
+// a method it does not accept, answers 405 with an Allow header naming the
+// methods it does accept (the JSON error envelope under /api/v1, the error
+// page elsewhere), and never another handler's answer.  The methods each
+// route accepts still work, HEAD wherever GET does.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { person, Client, sql, sqlValue, count, unique, drivectlInvite, ROOT } from '../lib/drive.mjs';
+
+const admin = await person('admin');
+const idea = (await admin.api('POST', '/api/v1/ideas',
+  { title: unique('Method walk idea'), body: 'Body.', area: 'cash-management' })).json;
+const comment = (await admin.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'A comment.' })).json;
+const invitation = (await admin.api('POST', '/api/v1/invitations',
+  { email: `${unique('walk')}@example.test`, role: 'pm' })).json;
+const apiToken = (await admin.api('POST', '/api/v1/tokens', { name: unique('walk') })).json;
+const inviteToken = drivectlInvite(`${unique('walk')}@example.test`, 'pm');
+const orgName = unique('Walk Org');
+drivectlInvite(`${unique('walk')}@example.test`, 'client', orgName);
+const org = sqlValue(`SELECT id FROM organizations WHERE name = '${orgName}'`);
+const area = sqlValue('SELECT id FROM areas ORDER BY id LIMIT 1');
+assert.ok(idea && comment && invitation && apiToken && org && area, 'the objects to walk over exist');
+
+const I = idea.id;
+const C = comment.id;
+const U = admin.id;
+
+// Each route of conf/drive.conf: a path it matches, the methods it accepts
+// (written out here, not read from the configuration) and what GET answers
+// to the signed-in admin.
+const ROUTES = {
+  '/healthz': { path: '/healthz', allow: 'GET HEAD', get: 200 },
+  // Static files answer their refusals in plain text (app/static.c).
+  '^/static/': { path: '/static/drive.css', allow: 'GET HEAD', get: 200, plain: true },
+  '/': { path: '/', allow: 'GET HEAD', get: 200 },
+  '/login': { path: '/login', allow: 'GET HEAD POST', get: 303 },
+  '/logout': { path: '/logout', allow: 'POST' },
+  '^/invite/[^/]*$': { path: `/invite/${inviteToken}`, allow: 'GET HEAD POST', get: 200 },
+  '/admin/invitations': { path: '/admin/invitations', allow: 'GET HEAD POST', get: 200 },
+  '^/admin/invitations/[0-9]+/revoke$': { path: `/admin/invitations/${invitation.id}/revoke`, allow: 'POST' },
+  '/ideas/new': { path: '/ideas/new', allow: 'GET HEAD POST', get: 200 },
+  '^/ideas/[0-9]+$': { path: `/ideas/${I}`, allow: 'GET HEAD', get: 200 },
+  '^/ideas/[0-9]+/vote$': { path: `/ideas/${I}/vote`, allow: 'POST' },
+  '^/ideas/[0-9]+/edit$': { path: `/ideas/${I}/edit`, allow: 'GET HEAD POST', get: 200 },
+  '^/ideas/[0-9]+/comments$': { path: `/ideas/${I}/comments`, allow: 'POST' },
+  '^/comments/[0-9]+/edit$': { path: `/comments/${C}/edit`, allow: 'GET HEAD POST', get: 200 },
+  '^/comments/[0-9]+/delete$': { path: `/comments/${C}/delete`, allow: 'POST' },
+  '^/comments/[0-9]+/hide$': { path: `/comments/${C}/hide`, allow: 'POST' },
+  '^/ideas/[0-9]+/responses$': { path: `/ideas/${I}/responses`, allow: 'POST' },
+  '^/ideas/[0-9]+/merge$': { path: `/ideas/${I}/merge`, allow: 'POST' },
+  '^/ideas/[0-9]+/voters$': { path: `/ideas/${I}/voters`, allow: 'GET HEAD', get: 200 },
+  '/triage': { path: '/triage', allow: 'GET HEAD', get: 200 },
+  '/roadmap': { path: '/roadmap', allow: 'GET HEAD', get: 200 },
+  '/export/ideas.csv': { path: '/export/ideas.csv', allow: 'GET HEAD', get: 200 },
+  '/notifications': { path: '/notifications', allow: 'GET HEAD', get: 200 },
+  '/notifications/read': { path: '/notifications/read', allow: 'POST' },
+  '/profile': { path: '/profile', allow: 'GET HEAD POST', get: 200 },
+  '/profile/password': { path: '/profile/password', allow: 'POST' },
+  '/profile/sessions/end': { path: '/profile/sessions/end', allow: 'POST' },
+  '/profile/tokens': { path: '/profile/tokens', allow: 'POST' },
+  '^/profile/tokens/[0-9]+/revoke$': { path: `/profile/tokens/${apiToken.id}/revoke`, allow: 'POST' },
+  '/profile/data.json': { path: '/profile/data.json', allow: 'GET HEAD', get: 200 },
+  '/admin/users': { path: '/admin/users', allow: 'GET HEAD', get: 200 },
+  '^/admin/users/[0-9]+/(role|active|erase)$': { path: `/admin/users/${U}/role`, allow: 'POST' },
+  '/admin/organizations': { path: '/admin/organizations', allow: 'GET HEAD', get: 200 },
+  '^/admin/organizations/[0-9]+$': { path: `/admin/organizations/${org}`, allow: 'GET HEAD POST', get: 200 },
+  '/admin/areas': { path: '/admin/areas', allow: 'GET HEAD POST', get: 200 },
+  '^/admin/areas/[0-9]+$': { path: `/admin/areas/${area}`, allow: 'GET HEAD POST', get: 200 },
+  '/admin/audit': { path: '/admin/audit', allow: 'GET HEAD', get: 200 },
+  '/admin/audit.csv': { path: '/admin/audit.csv', allow: 'GET HEAD', get: 200 },
+  '^/admin/invitations/[0-9]+/reissue$': { path: `/admin/invitations/${invitation.id}/reissue`, allow: 'POST' },
+  '/api/v1/areas': { path: '/api/v1/areas', allow: 'GET HEAD POST', get: 200 },
+  '/api/v1/ideas': { path: '/api/v1/ideas', allow: 'GET HEAD POST', get: 200 },
+  '/api/v1/ideas/similar': { path: '/api/v1/ideas/similar?title=payments', allow: 'GET HEAD', get: 200 },
+  '^/api/v1/ideas/[0-9]+$': { path: `/api/v1/ideas/${I}`, allow: 'GET HEAD PATCH', get: 200 },
+  '^/api/v1/ideas/[0-9]+/vote$': { path: `/api/v1/ideas/${I}/vote`, allow: 'POST DELETE' },
+  '^/api/v1/ideas/[0-9]+/comments$': { path: `/api/v1/ideas/${I}/comments`, allow: 'POST' },
+  '^/api/v1/comments/[0-9]+$': { path: `/api/v1/comments/${C}`, allow: 'PATCH DELETE' },
+  '^/api/v1/comments/[0-9]+/hide$': { path: `/api/v1/comments/${C}/hide`, allow: 'POST' },
+  '^/api/v1/ideas/[0-9]+/responses$': { path: `/api/v1/ideas/${I}/responses`, allow: 'POST' },
+  '^/api/v1/ideas/[0-9]+/merge$': { path: `/api/v1/ideas/${I}/merge`, allow: 'POST' },
+  '^/api/v1/ideas/[0-9]+/voters$': { path: `/api/v1/ideas/${I}/voters`, allow: 'GET HEAD', get: 200 },
+  '/api/v1/roadmap': { path: '/api/v1/roadmap', allow: 'GET HEAD', get: 200 },
+  '/api/v1/users': { path: '/api/v1/users', allow: 'GET HEAD', get: 200 },
+  '^/api/v1/users/[0-9]+$': { path: `/api/v1/users/${U}`, allow: 'PATCH' },
+  '^/api/v1/users/[0-9]+/erase$': { path: `/api/v1/users/${U}/erase`, allow: 'POST' },
+  '/api/v1/organizations': { path: '/api/v1/organizations', allow: 'GET HEAD', get: 200 },
+  '^/api/v1/organizations/[0-9]+$': { path: `/api/v1/organizations/${org}`, allow: 'PATCH' },
+  '^/api/v1/areas/[0-9]+$': { path: `/api/v1/areas/${area}`, allow: 'POST PATCH DELETE' },
+  '/api/v1/tokens': { path: '/api/v1/tokens', allow: 'POST' },
+  '^/api/v1/tokens/[0-9]+$': { path: `/api/v1/tokens/${apiToken.id}`, allow: 'DELETE' },
+  '^/api/v1/invitations/[0-9]+/reissue$': { path: `/api/v1/invitations/${invitation.id}/reissue`, allow: 'POST' },
+  '/api/v1/notifications': { path: '/api/v1/notifications', allow: 'GET HEAD', get: 200 },
+  '/api/v1/session': { path: '/api/v1/session', allow: 'POST DELETE' },
+  '/api/v1/me': { path: '/api/v1/me', allow: 'GET HEAD', get: 200 },
+  '/api/v1/invitations': { path: '/api/v1/invitations', allow: 'GET HEAD POST', get: 200 },
+  '/api/v1/invitations/accept': { path: '/api/v1/invitations/accept', allow: 'POST' },
+  '^/api/v1/invitations/[0-9]+$': { path: `/api/v1/invitations/${invitation.id}`, allow: 'DELETE' },
+};
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+// The API and /healthz answer machines, in JSON.
+function machine(path) {
+  return path.startsWith('/api/') || path === '/healthz';
+}
+
+function configuredRoutes() {
+  const conf = readFileSync(`${ROOT}/conf/drive.conf`, 'utf8');
+  return [...conf.matchAll(/^\s*route\s+(\S+)\s+(\S+)/gm)].map((m) => m[1]);
+}
+
+function allowSet(header) {
+  return (header || '').split(',').map((s) => s.trim()).filter(Boolean).sort().join(' ');
+}
+
+function sorted(methods) {
+  return methods.split(' ').sort().join(' ');
+}
+
+// Sends method to path as c (signed in, with its CSRF token: a wrongly
+// routed request would act) or anonymously.
+async function send(c, method, path) {
+  const api = path.startsWith('/api/');
+  const headers = {};
+  let body;
+  if (['POST', 'PUT', 'PATCH'].includes(method)) {
+    if (api) {
+      headers['content-type'] = 'application/json';
+      body = '{}';
+    } else {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = c.csrf ? `csrf_token=${c.csrf}` : '';
+    }
+  }
+  if (c.csrf && api && method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = c.csrf;
+  const res = await c.fetch(path, { method, headers, body });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+function rows() {
+  const t = ['ideas', 'votes', 'comments', 'responses', 'users', 'organizations', 'areas',
+    'invitations', 'api_tokens', 'notifications', 'audit_log'];
+  return Object.fromEntries(t.map((n) => [n, count(n)]));
+}
+
+test('every route of conf/drive.conf is in this walk, and only those', () => {
+  const conf = configuredRoutes().filter((p) => p !== '^/');
+  assert.deepEqual([...conf].sort(), Object.keys(ROUTES).sort(),
+    'a route added to conf/drive.conf needs its methods here');
+});
+
+test('a method a route does not accept: 405, Allow, the envelope or the error page, nothing changed', async () => {
+  const anon = new Client();
+  const before = rows();
+  let walked = 0;
+  for (const [route, r] of Object.entries(ROUTES)) {
+    const allowed = r.allow.split(' ');
+    const api = machine(r.path);
+    for (const m of METHODS.filter((x) => !allowed.includes(x))) {
+      for (const c of [admin, anon]) {
+        const res = await send(c, m, r.path);
+        const who = `${m} ${r.path} (${route}, ${c === admin ? 'admin' : 'anonymous'})`;
+        assert.equal(res.status, 405, `${who}: ${res.status} ${res.text.slice(0, 200)}`);
+        assert.equal(allowSet(res.headers.get('allow')), sorted(r.allow), `${who}: Allow`);
+        const type = res.headers.get('content-type') || '';
+        if (api) {
+          assert.match(type, /^application\/json/, `${who}: content type`);
+          if (m !== 'HEAD') {
+            const body = JSON.parse(res.text);
+            assert.equal(body.error.code, 'method_not_allowed', who);
+            assert.ok(body.error.message.length > 0, who);
+          }
+        } else if (r.plain) {
+          assert.match(type, /^text\/plain/, `${who}: content type`);
+        } else {
+          assert.match(type, /^text\/html/, `${who}: content type`);
+          if (m !== 'HEAD') assert.match(res.text, /<html[^>]*>[\s\S]*405/, who);
+        }
+        if (m === 'HEAD') assert.equal(res.text, '', `${who}: HEAD has no body`);
+        walked++;
+      }
+    }
+  }
+  assert.ok(walked > 500, `walked ${walked} refusals`);
+  assert.deepEqual(rows(), before, 'no refused request changed anything');
+});
+
+test('the accepted methods still reach their handler; HEAD answers as GET does', async () => {
+  const before = rows();
+  for (const [route, r] of Object.entries(ROUTES)) {
+    for (const m of r.allow.split(' ')) {
+      const who = `${m} ${r.path} (${route})`;
+      if (m === 'GET' || m === 'HEAD') {
+        const res = await send(admin, m, r.path);
+        assert.equal(res.status, r.get, `${who}: ${res.text.slice(0, 200)}`);
+        if (m === 'HEAD') {
+          assert.equal(res.text, '', `${who}: no body`);
+          const get = await send(admin, 'GET', r.path);
+          assert.equal(res.headers.get('content-type'), get.headers.get('content-type'), who);
+        }
+        continue;
+      }
+      // A state-changing method without the CSRF token: the handler's own
+      // prelude refuses it (403), which proves the route took it in.
+      const api = r.path.startsWith('/api/');
+      const res = await admin.fetch(r.path, {
+        method: m,
+        headers: { 'content-type': api ? 'application/json' : 'application/x-www-form-urlencoded' },
+        body: m === 'DELETE' ? undefined : (api ? '{}' : 'x=1'),
+      });
+      const text = await res.text();
+      assert.notEqual(res.status, 405, `${who}: ${text.slice(0, 200)}`);
+      assert.equal(res.headers.get('allow'), null, `${who}: no Allow`);
+      assert.ok(res.status >= 200 && res.status < 500, `${who}: ${res.status} ${text.slice(0, 200)}`);
+    }
+  }
+  assert.deepEqual(rows(), before, 'no request without its CSRF token changed anything');
+});
+
+test('PUT on the idea list is refused, not answered with the list', async () => {
+  const r = await admin.api('PUT', '/api/v1/ideas', { title: 'x' });
+  assert.equal(r.status, 405);
+  assert.equal(r.json.ideas, undefined);
+  assert.deepEqual(Object.keys(r.json), ['error']);
+  assert.equal(r.json.error.code, 'method_not_allowed');
+  assert.equal(allowSet(r.headers.get('allow')), 'GET HEAD POST');
+});
+
+test('unknown paths stay 404 for every method', async () => {
+  for (const path of ['/no-such-page', '/api/v1/no-such-thing']) {
+    for (const m of METHODS) {
+      const res = await send(admin, m, path);
+      assert.equal(res.status, 404, `${m} ${path}`);
+      assert.equal(res.headers.get('allow'), null, `${m} ${path}`);
+      if (path.startsWith('/api/')) assert.match(res.headers.get('content-type'), /^application\/json/);
+    }
+  }
+  assert.ok(sql('SELECT 1').length === 1);
+});
