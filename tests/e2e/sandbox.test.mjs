@@ -449,7 +449,8 @@ test('the access log\'s buffer fills (load, the parent stalled): getppid is allo
   // itself (not the sandbox) fails here in some runs: kore_accesslog()
   // writes up to 4 bytes past a worker's buffer, the last worker dies of
   // SIGSEGV (exit status 11) holding its buffer's lock, and the parent and
-  // the new worker spin on that lock forever (README, "The sandbox").  The
+  // the new worker spin on that lock forever; other runs stopped the same
+  // way with no worker dying (README, "The sandbox").  The
   // access log is off unless DRIVE_ACCESS_LOG=on, so such a run is reported
   // as TODO, with what each process was doing, instead of failing.
   const state = k.snapshot();
