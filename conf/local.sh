@@ -22,7 +22,7 @@ libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
 libcmocka-dev gcc libc6-dev make curl python3"
 # What the test suites need besides: a browser (Debian's, never a
 # downloaded one), Node.js for node:test, psql for counting rows.
-TEST_PACKAGES="chromium postgresql-client"
+TEST_PACKAGES="chromium postgresql-client clang libclang-rt-14-dev"
 
 log() { printf 'drive: %s\n' "$*" >&2; }
 
