@@ -115,23 +115,24 @@ void
 relative_key(int64_t delta, char *key, size_t keylen, int64_t *n)
 {
 	const char	*unit;
+	uint64_t	 mag;
 	int		 future = delta > 0;
 
-	if (delta < 0)
-		delta = -delta;
+	/* Unsigned, since INT64_MIN has no positive counterpart. */
+	mag = delta < 0 ? -(uint64_t)delta : (uint64_t)delta;
 	*n = 0;
-	if (delta < 60) {
+	if (mag < 60) {
 		(void)snprintf(key, keylen, "ago.now");
 		return;
 	}
-	if (delta < 3600) {
-		*n = delta / 60;
+	if (mag < 3600) {
+		*n = mag / 60;
 		unit = "minute";
-	} else if (delta < 86400) {
-		*n = delta / 3600;
+	} else if (mag < 86400) {
+		*n = mag / 3600;
 		unit = "hour";
 	} else {
-		*n = delta / 86400;
+		*n = mag / 86400;
 		unit = "day";
 	}
 	(void)snprintf(key, keylen, "%s.%s%s", future ? "in" : "ago", unit,
