@@ -24,7 +24,7 @@ DRIVECTL = $(BUILD)/drivectl
 MAILER	= $(BUILD)/drive-mailer
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all build deps run test unit e2e browser clean demo fuzz fuzz-build
+.PHONY: all build deps run test unit e2e browser clean demo fuzz fuzz-build asan-build
 
 all: build
 
@@ -65,6 +65,20 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(PURE_SRC) app/drive.h
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) -ljansson -lcrypto
 
 fuzz-build: $(FUZZERS)
+
+# The module with ASan + UBSan for the sanitizer run of the e2e suite
+# (tests/run.sh asan): Kore is not instrumented, so the run preloads
+# clang's ASan runtime (which carries UBSan's) into kore.  clang, unlike
+# gcc, wants a prototype for the hook KORE_SECCOMP_FILTER defines.
+ASAN_MODULE = $(BUILD)/asan/drive.so
+$(ASAN_MODULE): $(PURE_SRC) $(KORE_SRC) app/drive.h
+	@mkdir -p $(BUILD)/asan
+	$(FUZZ_CC) $(CFLAGS) -O1 -Wno-missing-prototypes $(KORE_FEATURES) \
+	    -fsanitize=address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	    -shared-libasan -shared -o $@ $(PURE_SRC) $(KORE_SRC) $(MODULE_LIBS)
+
+asan-build: $(ASAN_MODULE)
 
 fuzz: deps
 	@conf/local.sh test-deps

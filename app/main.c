@@ -11,7 +11,9 @@
 /*
  * newfstatat: stat() by libpq and the filemap; clone3 and rseq: a task
  * thread starting; faccessat2: static directories; getdents64: libpq
- * over TCP; madvise: glibc trimming the arena Argon2 used.
+ * over TCP; madvise: glibc trimming the arena Argon2 used; gettid and
+ * sched_getaffinity: the ASan runtime of make test's sanitizer run, on
+ * every thread it sees start (glibc's raise() calls gettid too).
  */
 KORE_SECCOMP_FILTER("drive",
 	KORE_SYSCALL_ALLOW(newfstatat),
@@ -19,7 +21,9 @@ KORE_SECCOMP_FILTER("drive",
 	KORE_SYSCALL_ALLOW(rseq),
 	KORE_SYSCALL_ALLOW(faccessat2),
 	KORE_SYSCALL_ALLOW(getdents64),
-	KORE_SYSCALL_ALLOW(madvise)
+	KORE_SYSCALL_ALLOW(madvise),
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_getaffinity)
 );
 
 struct tpl_set		*drive_templates;

@@ -4,7 +4,8 @@
 # test folder) is searched for in the logs the runs left there: Kore's
 # (kore.log, access.log), the mailer's (mailer.log) and PostgreSQL's
 # (pg/server.log, with log_statement = all for the portal's role).
-# Prints what it checked; exit 1 on a secret found or nothing to check.
+# Prints what it checked; exits 1 when a secret is found, 2 when there
+# is nothing to check (no secret recorded, or no log).
 #   tests/secrets-check.sh DIR
 set -uo pipefail
 
@@ -18,7 +19,7 @@ mapfile -t logs < <(find "$dir" -type f \( -name kore.log -o \
 if [ ${#files[@]} -eq 0 ] || [ ${#logs[@]} -eq 0 ]; then
 	echo "secrets: nothing to check (secrets: ${#files[@]} files," \
 	    "logs: ${#logs[@]})"
-	exit 1
+	exit 2
 fi
 cut -f2- "${files[@]}" | sort -u >"$secrets"
 kinds="$(cut -f1 "${files[@]}" | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}')"
