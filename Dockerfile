@@ -1,22 +1,58 @@
-# Drive in a container: the same `make run` as on a Debian machine, with
-# the embedded PostgreSQL under /srv/drive/var (mount a volume there), or
-# an external one through DRIVE_DATABASE_URL.  Put nginx with TLS in
-# front (conf/nginx-drive.conf): Kore 4.1.0 serves plain HTTP only.
-FROM debian:bookworm-slim
+# Drive in a container, in two stages: the first compiles (gcc and the
+# -dev packages live only there), the second carries the binaries, the
+# shared libraries they need and PostgreSQL for the embedded default.
+#
+#   docker build -t drive .
+#   docker run -p 8888:8888 -v drive-var:/srv/drive/var drive
+#
+# The default image needs an external PostgreSQL (DRIVE_DATABASE_URL);
+# `--target embedded` adds PostgreSQL and keeps its data under
+# /srv/drive/var (mount a volume there).
+# Put nginx with TLS in front (conf/nginx-drive.conf): Kore 4.1.0 serves
+# plain HTTP only.  README.md ("Container") says how this file was checked.
 
+FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      kore postgresql postgresql-contrib libcmark-dev libjansson-dev \
-      libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev libcmocka-dev \
-      gcc make curl python3 ca-certificates \
+      kore libcmark-dev libjansson-dev libargon2-dev libcurl4-openssl-dev \
+      libssl-dev libpq-dev gcc libc6-dev make \
  && rm -rf /var/lib/apt/lists/*
-
-WORKDIR /srv/drive
-COPY . .
+WORKDIR /src
+COPY Makefile ./
+COPY app app
 RUN make build
 
+# The runtime: the binaries and the shared libraries they need.  Kore's
+# Debian package depends on gcc's headers and three -dev packages (it ships
+# kodev too); the server itself needs only these libraries, so its binary
+# is copied from the build stage.  It talks to an external PostgreSQL:
+# set DRIVE_DATABASE_URL (and DRIVE_OWNER_URL for migrations, see README).
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libssl3 libpq5 libcmark0.30.2 libjansson4 libargon2-1 libcurl4 \
+      curl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /usr/bin/kore /usr/bin/kore
+WORKDIR /srv/drive
+COPY --from=build /src/build/drive.so /src/build/drivectl \
+     /src/build/drive-mailer build/
+COPY conf conf
+COPY assets assets
+COPY sql sql
 ENV DRIVE_BIND=0.0.0.0 \
     DRIVE_PORT=8888
 EXPOSE 8888
 VOLUME /srv/drive/var
 CMD ["conf/local.sh", "run"]
+
+# `docker build --target embedded`: the same with PostgreSQL inside, for a
+# trial without a database server (data under /srv/drive/var).
+FROM runtime AS embedded
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      postgresql-15 \
+ && rm -rf /var/lib/apt/lists/*
+
+# The default image is the runtime.
+FROM runtime

@@ -33,6 +33,7 @@ static void	dreq_free(struct http_request *);
 static void	db_start(struct http_request *, struct dreq *);
 static int	db_poll(struct dreq *);
 static void	db_note_error(struct dreq *);
+static int	db_prepared_before(struct dreq *);
 static void	db_release(struct dreq *);
 static void	db_release_keep(struct dreq *);
 static void	db_params_free(struct dreq *);
@@ -72,6 +73,14 @@ static TAILQ_HEAD(, dreq)	parked = TAILQ_HEAD_INITIALIZER(parked);
  * so each named query is prepared once per connection and then executed
  * by name.  A connection is known by its PGconn and its backend's pid,
  * which changes when the connection is reset or replaced.
+ *
+ * A statement counts as prepared once the server said so.  A request
+ * abandoned by its client (FIN or RST) after its PREPARE was sent leaves
+ * that unknown: Kore cancels and drains the connection and gives it back
+ * to the pool, and the PREPARE may or may not have run.  The name "dN"
+ * always means the same query in this worker, so a PREPARE refused with
+ * duplicate_prepared_statement (42P05) means "it is there": the query is
+ * executed by name as usual.
  */
 #define PREP_QUERIES	128
 #define PREP_CONNS	64
@@ -79,12 +88,14 @@ static TAILQ_HEAD(, dreq)	parked = TAILQ_HEAD_INITIALIZER(parked);
 struct prep_conn {
 	PGconn		*db;
 	int		 pid;
+	u_int64_t	 used;
 	unsigned char	 done[PREP_QUERIES];
 };
 
 static const struct db_query	*prep_queries[PREP_QUERIES];
 static int			 prep_nqueries;
 static struct prep_conn		 prep_conns[PREP_CONNS];
+static u_int64_t		 prep_clock;
 
 static int
 prep_index(const struct db_query *q)
@@ -101,31 +112,38 @@ prep_index(const struct db_query *q)
 	return (prep_nqueries++);
 }
 
+/*
+ * The bookkeeping of a connection.  Kore frees connections it gives up
+ * without telling us, so slots are never given back: when all are taken,
+ * the least recently used one is reused.  Were it a live connection's,
+ * that connection's PREPAREs meet 42P05, which is harmless (see above).
+ */
 static struct prep_conn *
 prep_conn(PGconn *db)
 {
-	struct prep_conn	*free_slot = NULL;
+	struct prep_conn	*pc, *slot = NULL;
 	int			 i, pid;
 
 	pid = PQbackendPID(db);
+	prep_clock++;
 	for (i = 0; i < PREP_CONNS; i++) {
-		if (prep_conns[i].db == db) {
-			if (prep_conns[i].pid != pid) {
-				memset(prep_conns[i].done, 0,
-				    sizeof(prep_conns[i].done));
-				prep_conns[i].pid = pid;
+		pc = &prep_conns[i];
+		if (pc->db == db) {
+			if (pc->pid != pid) {
+				memset(pc->done, 0, sizeof(pc->done));
+				pc->pid = pid;
 			}
-			return (&prep_conns[i]);
+			pc->used = prep_clock;
+			return (pc);
 		}
-		if (prep_conns[i].db == NULL && free_slot == NULL)
-			free_slot = &prep_conns[i];
+		if (slot == NULL || pc->used < slot->used)
+			slot = pc;
 	}
-	if (free_slot == NULL)
-		return (NULL);
-	free_slot->db = db;
-	free_slot->pid = pid;
-	memset(free_slot->done, 0, sizeof(free_slot->done));
-	return (free_slot);
+	slot->db = db;
+	slot->pid = pid;
+	slot->used = prep_clock;
+	memset(slot->done, 0, sizeof(slot->done));
+	return (slot);
 }
 
 /* What Kore's pgsql_schedule() does, for statements we send ourselves. */
@@ -152,8 +170,7 @@ db_send(struct dreq *r)
 	int			 idx;
 
 	idx = r->query->custom ? -1 : prep_index(r->query);
-	pc = prep_conn(db);
-	if (idx < 0 || pc == NULL) {
+	if (idx < 0) {
 		if (!kore_pgsql_query_param_fields(&r->sql, r->query->sql, 0,
 		    r->nparams, (const char **)r->params, NULL, NULL))
 			return (0);
@@ -161,6 +178,7 @@ db_send(struct dreq *r)
 		return (1);
 	}
 	r->prep_index = idx;
+	pc = prep_conn(db);
 	if (!pc->done[idx]) {
 		(void)snprintf(name, sizeof(name), "d%d", idx);
 		if (!PQsendPrepare(db, name, r->query->sql, r->nparams, NULL))
@@ -194,8 +212,8 @@ db_prepared_send(struct dreq *r)
 	r->sql.flags &= ~KORE_PGSQL_SCHEDULED;
 	while ((res = PQgetResult(db)) != NULL)
 		PQclear(res);
-	if ((pc = prep_conn(db)) != NULL)
-		pc->done[r->prep_index] = 1;
+	pc = prep_conn(db);
+	pc->done[r->prep_index] = 1;
 	if (!db_send(r)) {
 		r->db_error = DB_ECONN;
 		r->sql.state = KORE_PGSQL_STATE_ERROR;
@@ -271,6 +289,11 @@ drive_run(struct http_request *req, int need, const step_fn *steps,
 				if (r->db_error == DB_ECONN) {
 					out_error(req, r, 503, "unavailable",
 					    NULL, "err.unavailable");
+					return (KORE_RESULT_OK);
+				}
+				if (r->db_error == DB_EBUSY) {
+					out_error(req, r, 503, "unavailable",
+					    NULL, "err.busy");
 					return (KORE_RESULT_OK);
 				}
 				if (strncmp(r->sqlstate, "DR", 2) != 0 &&
@@ -501,13 +524,20 @@ db_poll(struct dreq *r)
 			kore_pgsql_continue(&r->sql);
 			break;
 		case KORE_PGSQL_STATE_ERROR:
+			if (r->sql_active == DBS_PREPARE &&
+			    r->db_error == DB_OK && db_prepared_before(r)) {
+				/* DONE follows: db_prepared_send() executes. */
+				kore_pgsql_continue(&r->sql);
+				break;
+			}
 			if (r->db_error == DB_OK)
 				db_note_error(r);
 			/* A failed statement: drain it, keep the connection. */
 			if (r->sql.conn != NULL &&
 			    PQstatus(r->sql.conn->db) == CONNECTION_OK &&
 			    (r->sql.flags & KORE_PGSQL_SCHEDULED) &&
-			    r->db_error == DB_ESQL) {
+			    (r->db_error == DB_ESQL ||
+			    r->db_error == DB_EBUSY)) {
 				kore_pgsql_continue(&r->sql);
 				break;
 			}
@@ -544,6 +574,18 @@ db_poll(struct dreq *r)
 	}
 }
 
+/* Our PREPARE was refused because the statement exists (see above). */
+static int
+db_prepared_before(struct dreq *r)
+{
+	const char	*state;
+
+	if (r->sql.result == NULL)
+		return (0);
+	state = PQresultErrorField(r->sql.result, PG_DIAG_SQLSTATE);
+	return (state != NULL && strcmp(state, "42P05") == 0);
+}
+
 static void
 db_note_error(struct dreq *r)
 {
@@ -559,6 +601,14 @@ db_note_error(struct dreq *r)
 			if (strncmp(state, "08", 2) != 0 &&
 			    strncmp(state, "57P", 3) != 0)
 				r->db_error = DB_ESQL;
+			/*
+			 * lock_timeout (55P03) and statement_timeout (57014,
+			 * also a cancel) ended the statement: it changed
+			 * nothing, the connection is fine, try later.
+			 */
+			if (strcmp(state, "55P03") == 0 ||
+			    strcmp(state, "57014") == 0)
+				r->db_error = DB_EBUSY;
 		}
 	}
 
@@ -576,20 +626,35 @@ db_release(struct dreq *r)
 	db_params_free(r);
 }
 
-/* Gives the connection back (mending a dead one), keeps the query. */
+/*
+ * Gives the connection back (mending a dead one), keeps the query.  A
+ * statement still running (its client hung up) is cancelled and drained
+ * by Kore; a connection that is then not idle outside a transaction is
+ * in a state no other request may inherit, and is reset.
+ */
 static void
 db_release_keep(struct dreq *r)
 {
 	struct pgsql_conn	*conn;
-	int			 dead;
+	int			 reset;
 
 	db_unpark(r);
 	if (r->sql_active) {
 		conn = r->sql.conn;
-		dead = conn != NULL && PQstatus(conn->db) == CONNECTION_BAD;
 		kore_pgsql_cleanup(&r->sql);
 		/* The connection is back in Kore's pool: mend it there. */
-		if (dead)
+		reset = 0;
+		if (conn != NULL && PQstatus(conn->db) == CONNECTION_BAD) {
+			reset = 1;
+		} else if (conn != NULL &&
+		    PQtransactionStatus(conn->db) != PQTRANS_IDLE) {
+			kore_log(LOG_NOTICE, "query %s: connection left "
+			    "in transaction state %d, reset",
+			    r->query != NULL ? r->query->name : "-",
+			    (int)PQtransactionStatus(conn->db));
+			reset = 1;
+		}
+		if (reset)
 			PQreset(conn->db);
 		r->sql_active = 0;
 	}

@@ -247,6 +247,7 @@ char		*mime_excerpt(const char *, size_t);
 #define DB_OK			0
 #define DB_ECONN		1	/* the database did not answer: 503 */
 #define DB_ESQL			2	/* the statement failed: see sqlstate */
+#define DB_EBUSY		3	/* lock or statement timeout: 503 */
 
 struct session {
 	int64_t		 id;		/* 0 when anonymous */

@@ -43,8 +43,15 @@ env_or(const char *name, const char *fallback)
  * The connection string Kore's pool uses: a dead server must fail fast,
  * not hang a worker (connect_timeout), and prepared statements keep one
  * plan (the queries that need a plan for their values are sent
- * unprepared; see db.c).  Works for key=value strings and for URIs.
+ * unprepared; see db.c).  A statement waits at most DB_LOCK_TIMEOUT for
+ * a lock and runs at most DB_STATEMENT_TIMEOUT, so that a held lock or a
+ * runaway statement cannot keep a worker's few pooled connections: the
+ * request gets a 503 instead (README: "Timeouts").  Works for key=value
+ * strings and for URIs.
  */
+#define DB_LOCK_TIMEOUT		"2s"
+#define DB_STATEMENT_TIMEOUT	"30s"
+
 static char *
 conn_string(const char *url)
 {
@@ -61,12 +68,16 @@ conn_string(const char *url)
 		if (strstr(url, "connect_timeout") == NULL)
 			kore_buf_appendf(b, "connect_timeout=2&");
 		kore_buf_appendf(b,
-		    "options=-c%%20plan_cache_mode%%3Dforce_generic_plan");
+		    "options=-c%%20plan_cache_mode%%3Dforce_generic_plan"
+		    "%%20-c%%20lock_timeout%%3D" DB_LOCK_TIMEOUT
+		    "%%20-c%%20statement_timeout%%3D" DB_STATEMENT_TIMEOUT);
 	} else {
 		if (strstr(url, "connect_timeout") == NULL)
 			kore_buf_appendf(b, " connect_timeout=2");
 		kore_buf_appendf(b,
-		    " options='-c plan_cache_mode=force_generic_plan'");
+		    " options='-c plan_cache_mode=force_generic_plan"
+		    " -c lock_timeout=" DB_LOCK_TIMEOUT
+		    " -c statement_timeout=" DB_STATEMENT_TIMEOUT "'");
 	}
 	s = kore_strdup(kore_buf_stringify(b, NULL));
 	kore_buf_free(b);

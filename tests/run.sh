@@ -36,7 +36,7 @@ count_node() {	# the TAP summary of node --test
 	local out="$1" p f c
 	p="$(grep -E '^# pass [0-9]+' "$out" | tail -1 | awk '{print $3}')"
 	f="$(grep -E '^# fail [0-9]+' "$out" | tail -1 | awk '{print $3}')"
-	# A test that timed out is "cancelled", not "fail": a failure too.
+	# A test that timed out is "cancelled", not "fail": it failed.
 	c="$(grep -E '^# cancelled [0-9]+' "$out" | tail -1 | awk '{print $3}')"
 	f=$((${f:-0} + ${c:-0}))
 	if [ -z "$p" ]; then
