@@ -166,21 +166,24 @@ run_asan() {
 	unset KPORT
 	mkdir -p "$WORK/bin"
 	chmod 755 "$WORK"
-	printf '#!/bin/sh\nLD_PRELOAD="%s${LD_PRELOAD:+:$LD_PRELOAD}" exec %s "$@"\n' \
-	    "$rt" "$(command -v kore)" >"$WORK/bin/kore"
-	chmod 755 "$WORK/bin/kore"
-	KORE_PATH="$WORK/bin:$PATH"
 	# No leak detection: Kore (not instrumented, its allocations seen
 	# through malloc) never frees its configuration, and LeakSanitizer
 	# stops the world with ptrace, which the seccomp filter forbids.
-	export ASAN_OPTIONS="detect_leaks=0:log_path=$WORK/sanitizer"
-	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$WORK/sanitizer"
+	cat >"$WORK/bin/kore" <<-EOF
+	#!/bin/sh
+	ASAN_OPTIONS="detect_leaks=0:log_path=$WORK/sanitizer" \\
+	UBSAN_OPTIONS="print_stacktrace=1:log_path=$WORK/sanitizer" \\
+	LD_PRELOAD="$rt\${LD_PRELOAD:+:\$LD_PRELOAD}" exec $(command -v kore) "\$@"
+	EOF
+	chmod 755 "$WORK/bin/kore"
+	KORE_PATH="$WORK/bin:$PATH"
 	if ! start_stack; then
 		echo "tests: asan: the stack did not start"
-		FAILED=$((FAILED + 1)); unset ASAN_OPTIONS UBSAN_OPTIONS; return
+		FAILED=$((FAILED + 1)); return
 	fi
-	unset ASAN_OPTIONS UBSAN_OPTIONS
-	node --test --test-concurrency=1 --test-reporter=tap \
+	# The tests that restart Kore (conf/local.sh's kore_up) find the
+	# wrapper first too.
+	PATH="$KORE_PATH" node --test --test-concurrency=1 --test-reporter=tap \
 	    ${TEST_FILTER:-tests/e2e/*.test.mjs} 2>&1 | tee "$WORK/e2e.tap" | \
 	    grep -E '^(not ok|# (pass|fail)|#   )|^ +(error|expected|actual|at )' | head -200
 	count_node "$WORK/e2e.tap" "asan e2e"
