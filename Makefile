@@ -10,7 +10,7 @@ CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 	   -Wsign-compare -Wshadow -Wno-unused-parameter \
 	   -Wno-missing-field-initializers
 PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c \
-	   app/chain.c
+	   app/chain.c app/input.c
 KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas.c app/votes.c app/comments.c \
@@ -24,7 +24,7 @@ DRIVECTL = $(BUILD)/drivectl
 MAILER	= $(BUILD)/drive-mailer
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all build deps run test unit e2e browser clean demo
+.PHONY: all build deps run test unit e2e browser clean demo fuzz fuzz-build asan-build
 
 all: build
 
@@ -53,6 +53,38 @@ $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) -DDRIVE_PURE -Iapp -o $@ $< $(PURE_SRC) \
 	    -ljansson -lcmark -lcmocka -lcrypto
+
+# libFuzzer harnesses (tests/fuzz/), one a parser of untrusted input,
+# built with clang and ASan + UBSan; `make fuzz` runs each FUZZ_SECONDS.
+FUZZ_CC	?= clang
+FUZZ_CFLAGS = -std=c99 -D_GNU_SOURCE -g -O1 -Wall -Werror -DDRIVE_PURE -Iapp \
+	   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZERS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(PURE_SRC) app/drive.h
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) -ljansson -lcrypto
+
+fuzz-build: $(FUZZERS)
+
+# The module with ASan + UBSan for the sanitizer run of the e2e suite
+# (tests/run.sh asan): Kore is not instrumented, so the run preloads
+# clang's ASan runtime (which carries UBSan's) into kore.  clang, unlike
+# gcc, wants a prototype for the hook KORE_SECCOMP_FILTER defines.
+ASAN_MODULE = $(BUILD)/asan/drive.so
+$(ASAN_MODULE): $(PURE_SRC) $(KORE_SRC) app/drive.h
+	@mkdir -p $(BUILD)/asan
+	$(FUZZ_CC) $(CFLAGS) -O1 -Wno-missing-prototypes $(KORE_FEATURES) \
+	    -fsanitize=address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	    -shared-libasan -shared -o $@ $(PURE_SRC) $(KORE_SRC) $(MODULE_LIBS)
+
+asan-build: $(ASAN_MODULE)
+
+fuzz: deps
+	@conf/local.sh test-deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh
 
 # `deps` installs the compiler and Kore first; the build runs in a second
 # make so that nothing is read from a package before it is installed.

@@ -79,6 +79,15 @@ int		 form_decode(const char *, size_t, struct form *);
 const struct form_field	*form_get(const struct form *, const char *);
 void		 form_free(struct form *);
 
+/* input.c: the pure half of reading a request (http_in.c uses it). */
+int		 cookie_get(const char *, const char *, char *, size_t);
+int		 content_type_match(const char *, const char *);
+int		 forwarded_for(const char *, char *, size_t);
+int64_t		 path_segment_id(const char *, int);
+json_t		*body_json(const char *, size_t);
+int		 field_text(json_t *, const struct form *, const char *,
+		    const char **);
+
 /* check.c: pure checks shared by the handlers. */
 int		 email_valid(const char *);
 #define LOCAL_PATH_MAX	512
@@ -123,6 +132,9 @@ int		 audit_anchor_parse(const char *, struct audit_anchor *);
 struct i18n_cat;
 
 struct i18n_cat	*i18n_load(const char *path, char *err, size_t errlen);
+/* The same from len bytes in memory; name is used in errors only. */
+struct i18n_cat	*i18n_parse(const char *buf, size_t len, const char *name,
+		    char *err, size_t errlen);
 void		 i18n_free(struct i18n_cat *);
 /* The text of key, or NULL when the catalog lacks it. */
 const char	*i18n_get(const struct i18n_cat *, const char *key);

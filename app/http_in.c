@@ -52,9 +52,8 @@ static void
 in_address(struct http_request *req, struct dreq *r)
 {
 	struct connection	*c = req->owner;
-	const char		*fwd, *proto, *last;
+	const char		*fwd, *proto;
 	char			 peer[64], buf[64];
-	size_t			 len;
 	static int		 warned;
 
 	peer[0] = '\0';
@@ -76,20 +75,10 @@ in_address(struct http_request *req, struct dreq *r)
 		return;
 	}
 
-	if (http_request_header(req, "x-forwarded-for", &fwd)) {
-		/* The last entry is the one our proxy added. */
-		last = strrchr(fwd, ',');
-		last = (last == NULL) ? fwd : last + 1;
-		while (*last == ' ' || *last == '\t')
-			last++;
-		len = strcspn(last, " \t");
-		if (len < sizeof(buf)) {
-			memcpy(buf, last, len);
-			buf[len] = '\0';
-			(void)addr_canonical(buf, r->address,
-			    sizeof(r->address));
-		}
-	}
+	/* The last entry is the one our proxy added (app/input.c). */
+	if (http_request_header(req, "x-forwarded-for", &fwd) &&
+	    forwarded_for(fwd, buf, sizeof(buf)))
+		(void)addr_canonical(buf, r->address, sizeof(r->address));
 	if (http_request_header(req, "x-forwarded-proto", &proto) &&
 	    strcasecmp(proto, "https") == 0)
 		r->secure = 1;
@@ -107,13 +96,10 @@ static int
 content_type_is(struct http_request *req, const char *type)
 {
 	const char	*v;
-	size_t		 len;
 
 	if (!http_request_header(req, "content-type", &v))
 		return (0);
-	len = strlen(type);
-	return (strncasecmp(v, type, len) == 0 &&
-	    (v[len] == '\0' || v[len] == ';' || v[len] == ' '));
+	return (content_type_match(v, type));
 }
 
 static int
@@ -122,7 +108,6 @@ in_body(struct http_request *req, struct dreq *r)
 	struct kore_buf	*buf;
 	char		 chunk[8192];
 	ssize_t		 n;
-	json_error_t	 jerr;
 
 	if (req->method != HTTP_METHOD_POST && req->method != HTTP_METHOD_PUT &&
 	    req->method != HTTP_METHOD_PATCH)
@@ -159,10 +144,9 @@ in_body(struct http_request *req, struct dreq *r)
 		explicit_bzero(req->http_body->data, req->http_body->length);
 
 	if (content_type_is(req, "application/json")) {
-		r->json = json_loadb((const char *)buf->data, buf->offset,
-		    JSON_REJECT_DUPLICATES, &jerr);
+		r->json = body_json((const char *)buf->data, buf->offset);
 		body_free(buf);
-		if (r->json == NULL || !json_is_object(r->json)) {
+		if (r->json == NULL) {
 			out_error(req, r, 400, "malformed_json", NULL,
 			    "err.malformed_json");
 			return (0);
@@ -202,29 +186,7 @@ in_body(struct http_request *req, struct dreq *r)
 int
 in_field(struct dreq *r, const char *name, const char **out)
 {
-	const struct form_field	*f;
-	json_t			*v;
-
-	*out = NULL;
-	if (r->json != NULL) {
-		if ((v = json_object_get(r->json, name)) == NULL ||
-		    json_is_null(v))
-			return (0);
-		if (!json_is_string(v))
-			return (-1);
-		if (!text_acceptable(json_string_value(v),
-		    json_string_length(v)))
-			return (-1);
-		*out = json_string_value(v);
-		return (1);
-	}
-
-	if ((f = form_get(&r->form, name)) == NULL)
-		return (0);
-	if (!text_acceptable(f->value, f->len))
-		return (-1);
-	*out = f->value;
-	return (1);
+	return (field_text(r->json, &r->form, name, out));
 }
 
 /* The field's text, or NULL when absent or not acceptable. */
@@ -244,54 +206,19 @@ const char *
 in_cookie(struct http_request *req, const char *name)
 {
 	static char	 value[256];
-	const char	*hdr, *p, *end;
-	size_t		 nlen, vlen;
+	const char	*hdr;
 
-	if (!http_request_header(req, "cookie", &hdr))
+	if (!http_request_header(req, "cookie", &hdr) ||
+	    !cookie_get(hdr, name, value, sizeof(value)))
 		return (NULL);
-
-	nlen = strlen(name);
-	for (p = hdr; *p != '\0'; p = (*end == ';') ? end + 1 : end) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		end = strchr(p, ';');
-		if (end == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
-		    p[nlen] == '=') {
-			vlen = end - (p + nlen + 1);
-			if (vlen == 0 || vlen >= sizeof(value))
-				return (NULL);
-			memcpy(value, p + nlen + 1, vlen);
-			value[vlen] = '\0';
-			return (value);
-		}
-	}
-
-	return (NULL);
+	return (value);
 }
 
 /* The idx-th path segment (0: first) as a positive id, or 0. */
 int64_t
 in_path_id(struct http_request *req, int idx)
 {
-	const char	*p = req->path;
-	char		*end;
-	long long	 v;
-	int		 i;
-
-	for (i = 0; i <= idx; i++) {
-		if ((p = strchr(p, '/')) == NULL)
-			return (0);
-		p++;
-	}
-	if (!isdigit((unsigned char)*p))
-		return (0);
-	errno = 0;
-	v = strtoll(p, &end, 10);
-	if (errno != 0 || v <= 0 || (*end != '\0' && *end != '/'))
-		return (0);
-	return (v);
+	return (path_segment_id(req->path, idx));
 }
 
 /* Wipes a secret field (a password) once it has been copied. */

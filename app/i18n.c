@@ -48,13 +48,29 @@ struct i18n_cat *
 i18n_load(const char *path, char *err, size_t errlen)
 {
 	struct i18n_cat	*cat;
-	struct msg	 m;
-	const char	*p, *end, *nl, *why;
 	char		*buf;
-	size_t		 len, line, cap, i;
+	size_t		 len;
 
 	if ((buf = readfile(path, &len, err, errlen)) == NULL)
 		return (NULL);
+	cat = i18n_parse(buf, len, path, err, errlen);
+	free(buf);
+	return (cat);
+}
+
+/*
+ * The messages point into their own copies, never into buf, so that the
+ * caller may free it.
+ */
+struct i18n_cat *
+i18n_parse(const char *buf, size_t len, const char *path, char *err,
+    size_t errlen)
+{
+	struct i18n_cat	*cat;
+	struct msg	 m;
+	const char	*p, *end, *nl, *why;
+	size_t		 line, cap, i;
+
 	cat = xcalloc(1, sizeof(*cat));
 	cap = 0;
 	p = buf;
@@ -77,7 +93,6 @@ i18n_load(const char *path, char *err, size_t errlen)
 		}
 		cat->msgs[cat->n++] = m;
 	}
-	free(buf);
 	if (cat->n > 1)
 		qsort(cat->msgs, cat->n, sizeof(*cat->msgs), keycmp);
 	for (i = 1; i < cat->n; i++) {
@@ -92,7 +107,6 @@ i18n_load(const char *path, char *err, size_t errlen)
 	return (cat);
 fail:
 	seterr(err, errlen, "%s:%zu: %s", path, line, why);
-	free(buf);
 	i18n_free(cat);
 	return (NULL);
 }

@@ -131,6 +131,13 @@ static struct sock_filter filter_drive[] = {
 	KORE_SYSCALL_ALLOW(getdents64),
 	KORE_SYSCALL_ALLOW(getppid),
 	KORE_SYSCALL_ALLOW(mremap),
+	/*
+	 * gettid and sched_getaffinity: the ASan runtime of make test's
+	 * sanitizer run, on every thread it sees start (glibc's raise()
+	 * calls gettid too).
+	 */
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
 
 	/* Everything else: set by kore_seccomp_hook(). */
 	KORE_BPF_RET(SECCOMP_RET_KILL_PROCESS)

@@ -24,8 +24,10 @@ libcmocka-dev gcc libc6-dev make curl python3"
 # downloaded one), Node.js for node:test, psql for counting rows, nginx
 # (tests/e2e/nginx.test.mjs runs its own in front of Kore; the package's
 # daemon is never started, see drive_deps), wrk and strace for the
-# sandbox's load and fault tests.
-TEST_PACKAGES="chromium postgresql-client nginx wrk strace"
+# sandbox's load and fault tests, clang and its runtime for the fuzzers
+# and the sanitizer run.
+TEST_PACKAGES="chromium postgresql-client nginx wrk strace clang
+libclang-rt-14-dev"
 
 log() { printf 'drive: %s\n' "$*" >&2; }
 

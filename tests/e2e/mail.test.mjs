@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -110,10 +110,15 @@ function mailer({ env = {}, args = [] } = {}) {
       DRIVE_MAIL_BACKOFF_MS: '200',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.log = '';
-  child.stderr.on('data', (d) => { child.log += d; });
+  // Kept in the test folder too: tests/secrets-check.sh greps it.
+  const keep = (d) => {
+    if (process.env.DRIVE_TEST_WORK) appendFileSync(`${process.env.DRIVE_TEST_WORK}/mailer.log`, d);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', (d) => { child.log += d; keep(d); });
   child.exited = new Promise((res) => child.on('exit', (code, signal) => {
     children.delete(child);
     res({ code, signal });

@@ -4,6 +4,7 @@
 // drivectl.  tests/run.sh starts the stack and sets DRIVE_TEST_*.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 
 export const BASE = process.env.DRIVE_TEST_BASE;
 export const ROOT = process.env.DRIVE_ROOT || process.cwd();
@@ -35,6 +36,26 @@ export function unique(prefix = 'x') {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
+// Every secret a test uses (passwords, invitation, session and API
+// tokens) goes to secrets.txt in the test folder, "kind<TAB>value" a
+// line; after the suites, tests/secrets-check.sh greps the logs for them.
+const seenSecrets = new Set();
+export function recordSecret(kind, value) {
+  if (typeof value !== 'string' || value.length < 8 || seenSecrets.has(value)) return;
+  seenSecrets.add(value);
+  if (!process.env.DRIVE_TEST_WORK || /[\t\n]/.test(value)) return;
+  appendFileSync(`${process.env.DRIVE_TEST_WORK}/secrets.txt`, `${kind}\t${value}\n`);
+}
+
+const SECRET_FIELDS = ['password', 'password_confirm', 'current_password',
+  'new_password', 'new_password_confirm', 'token'];
+function recordFields(fields) {
+  if (!fields || typeof fields !== 'object') return;
+  for (const k of SECRET_FIELDS) {
+    if (typeof fields[k] === 'string') recordSecret(k === 'token' ? 'invitation' : 'password', fields[k]);
+  }
+}
+
 // drivectl invite: returns the token of the printed link.
 export function drivectlInvite(email, role, org) {
   const args = ['invite', '--email', email, '--role', role];
@@ -42,6 +63,7 @@ export function drivectlInvite(email, role, org) {
   const out = execFileSync(`${ROOT}/build/drivectl`, args, { encoding: 'utf8' });
   const m = out.match(/\/invite\/([0-9a-f]{64})/);
   if (!m) throw new Error(`no link in: ${out}`);
+  recordSecret('invitation', m[1]);
   return m[1];
 }
 
@@ -82,6 +104,7 @@ export class Client {
       const v = pair.slice(i + 1);
       if (v === '' || /Max-Age=0/i.test(c)) this.cookies.delete(k);
       else this.cookies.set(k, v);
+      if (k === 'drive_session' && v !== '') recordSecret('session', v);
     }
   }
 
@@ -96,6 +119,9 @@ export class Client {
   // JSON API call; state-changing ones carry X-CSRF-Token.
   async api(method, path, body, extraHeaders = {}) {
     const headers = { ...extraHeaders };
+    recordFields(body);
+    const bearer = /^Bearer (.+)$/i.exec(extraHeaders.authorization || extraHeaders.Authorization || '');
+    if (bearer) recordSecret('api_token', bearer[1]);
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.csrf && method !== 'GET' && !('x-csrf-token' in extraHeaders)) {
       headers['x-csrf-token'] = this.csrf;
@@ -109,11 +135,17 @@ export class Client {
     const text = await res.text();
     let json = null;
     try { json = JSON.parse(text); } catch { /* not JSON */ }
+    if (json && typeof json.token === 'string') recordSecret('api_token', json.token);
+    if (json && typeof json.url === 'string') {
+      const m = json.url.match(/\/invite\/([0-9a-f]{64})/);
+      if (m) recordSecret('invitation', m[1]);
+    }
     return { status: res.status, json, text, headers: res.headers };
   }
 
   // A form post as a browser sends it (urlencoded).
   async form(path, fields) {
+    recordFields(fields);
     const body = new URLSearchParams(fields).toString();
     const res = await this.fetch(path, {
       method: 'POST',
@@ -142,6 +174,7 @@ export class Client {
 }
 
 export const PASSWORD = 'a long enough passphrase';
+recordSecret('password', PASSWORD);
 
 // A signed-in person of the given role, created through a real invitation.
 export async function person(role = 'client', org = null) {

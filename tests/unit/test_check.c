@@ -311,6 +311,25 @@ test_addresses(void **state)
 	assert_false(addr_listed("127.0.0.1", "localhost"));
 }
 
+/* Found by tests/fuzz/fuzz_cursor.c: -INT64_MIN does not exist. */
+static void
+test_relative_key_extremes(void **state)
+{
+	char	key[32];
+	int64_t	n;
+
+	(void)state;
+	relative_key(INT64_MIN, key, sizeof(key), &n);
+	assert_string_equal(key, "ago.days");
+	assert_int_equal(n, 106751991167300LL);
+	relative_key(INT64_MAX, key, sizeof(key), &n);
+	assert_string_equal(key, "in.days");
+	assert_int_equal(n, 106751991167300LL);
+	relative_key(INT64_MIN + 1, key, sizeof(key), &n);
+	assert_string_equal(key, "ago.days");
+	assert_int_equal(n, 106751991167300LL);
+}
+
 int
 main(void)
 {
@@ -325,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_token_hash),
 		cmocka_unit_test(test_csrf_equal),
 		cmocka_unit_test(test_relative_key),
+		cmocka_unit_test(test_relative_key_extremes),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

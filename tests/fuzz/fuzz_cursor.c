@@ -1,0 +1,43 @@
+/*
+ * List cursors ("<key>.<id>", app/check.c: cursor_parse) and the unit
+ * of a relative time (relative_key) for any 64-bit delta: the first 8
+ * bytes are the delta, the rest the cursor.
+ */
+
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char		 key[16], id[24], rkey[32], *cur;
+	int64_t		 delta, n;
+	uint64_t	 u;
+	size_t		 i;
+
+	if (size >= 8) {
+		u = 0;
+		for (i = 0; i < 8; i++)
+			u = u << 8 | data[i];
+		memcpy(&delta, &u, sizeof(delta));
+		relative_key(delta, rkey, sizeof(rkey), &n);
+		if (n < 0)
+			FUZZ_FAIL("relative_key(%lld): n = %lld",
+			    (long long)delta, (long long)n);
+		if (strncmp(rkey, "ago.", 4) != 0 &&
+		    strncmp(rkey, "in.", 3) != 0)
+			FUZZ_FAIL("relative_key(%lld): key \"%s\"",
+			    (long long)delta, rkey);
+		data += 8;
+		size -= 8;
+	}
+	cur = fuzz_str(data, size);
+	if (cursor_parse(cur, key, sizeof(key), id, sizeof(id))) {
+		if (strlen(key) < 1 || strlen(key) > 9 || strlen(id) < 1 ||
+		    strlen(id) > 18 || strspn(key, "0123456789") !=
+		    strlen(key) || strspn(id, "0123456789") != strlen(id))
+			FUZZ_FAIL("cursor \"%s\" accepted as %s.%s", cur, key,
+			    id);
+	}
+	free(cur);
+	return (0);
+}
