@@ -63,7 +63,7 @@ FUZZERS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)/fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) -ljansson -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) -ljansson -lcmark -lcrypto
 
 fuzz-build: $(FUZZERS)
 
