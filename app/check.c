@@ -18,20 +18,6 @@
 
 #include "drive.h"
 
-static int	hexval(int);
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* A plausible address: one '@', text on both sides, a dot in the domain. */
 int
 email_valid(const char *s)
@@ -84,8 +70,8 @@ local_path(const char *p, const char *fallback)
 		}
 		changed = 0;
 		for (i = 0, o = buf; buf[i] != '\0'; i++) {
-			if (buf[i] == '%' && (hi = hexval(buf[i + 1])) >= 0 &&
-			    (lo = hexval(buf[i + 2])) >= 0) {
+			if (buf[i] == '%' && (hi = hex_value(buf[i + 1])) >= 0 &&
+			    (lo = hex_value(buf[i + 2])) >= 0) {
 				*o++ = (char)(hi * 16 + lo);
 				i += 2;
 				changed = 1;

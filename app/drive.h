@@ -29,6 +29,7 @@ void		 dbuf_appendf(struct dbuf *, const char *, ...)
 char		*dbuf_release(struct dbuf *);	/* caller frees, never NULL */
 void		 dbuf_free(struct dbuf *);
 char		*file_read(const char *);
+int		 hex_value(int);
 
 /* Appends s escaping & < > " ' as entities. */
 void		 html_escape(struct dbuf *, const char *, size_t);

@@ -11,7 +11,6 @@
 #define FORM_FIELDS_MAX	1000
 
 static char	*decode(const char *, size_t, size_t *);
-static int	 hexdigit(int);
 
 int
 form_decode(const char *s, size_t len, struct form *f)
@@ -86,18 +85,6 @@ form_free(struct form *f)
 	f->n = 0;
 }
 
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * Percent-decodes and turns CRLF and lone CR into LF, after decoding so
  * that "%0D%0A", raw bytes and mixtures all end up the same.
@@ -118,8 +105,8 @@ decode(const char *s, size_t len, size_t *outlen)
 			c = ' ';
 		else if (c == '%') {
 			if (len - i < 3 ||
-			    (hi = hexdigit((unsigned char)s[i + 1])) == -1 ||
-			    (lo = hexdigit((unsigned char)s[i + 2])) == -1) {
+			    (hi = hex_value((unsigned char)s[i + 1])) == -1 ||
+			    (lo = hex_value((unsigned char)s[i + 2])) == -1) {
 				free(out);
 				return (NULL);
 			}

@@ -10,7 +10,6 @@
 #include "drive.h"
 
 static void	grow(struct dbuf *, size_t);
-static int	hexval(int);
 
 void *
 xmalloc(size_t n)
@@ -274,8 +273,9 @@ hex_encode(const unsigned char *p, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-hexval(int c)
+/* The value of one hexadecimal digit, or -1. */
+int
+hex_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -295,8 +295,8 @@ hex_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
 	if (outlen > SIZE_MAX / 2 || len != 2 * outlen)
 		return (0);
 	for (i = 0; i < outlen; i++) {
-		if ((hi = hexval((unsigned char)s[2 * i])) == -1 ||
-		    (lo = hexval((unsigned char)s[2 * i + 1])) == -1)
+		if ((hi = hex_value((unsigned char)s[2 * i])) == -1 ||
+		    (lo = hex_value((unsigned char)s[2 * i + 1])) == -1)
 			return (0);
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
