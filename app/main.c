@@ -134,10 +134,13 @@ static struct sock_filter filter_drive[] = {
 	/*
 	 * gettid and sched_getaffinity: the ASan runtime of make test's
 	 * sanitizer run, on every thread it sees start (glibc's raise()
-	 * calls gettid too).
+	 * calls gettid too); sched_yield: its spin locks (a worker of the
+	 * sanitizer run's sandbox tests, which run untraced, was killed
+	 * for it).
 	 */
 	KORE_SYSCALL_ALLOW(gettid),
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	KORE_SYSCALL_ALLOW(sched_yield),
 
 	/* Everything else: set by kore_seccomp_hook(). */
 	KORE_BPF_RET(SECCOMP_RET_KILL_PROCESS)
