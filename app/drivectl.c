@@ -52,6 +52,7 @@ static int	 cmd_invite(int, char **);
 static int	 cmd_audit(int, char **);
 static int	 exec_ok(PGconn *, const char *);
 static int	 grant_runtime(PGconn *);
+static char	*current_role(PGconn *);
 static void	 usage(void);
 
 static void
@@ -326,6 +327,22 @@ done:
 	return (rc);
 }
 
+/* The role a connection is signed in as (caller frees), or NULL. */
+static char *
+current_role(PGconn *conn)
+{
+	PGresult	*res;
+	char		*role = NULL;
+
+	res = PQexec(conn, "SELECT current_user");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		role = xstrdup(PQgetvalue(res, 0, 0));
+	else
+		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+	PQclear(res);
+	return (role);
+}
+
 /*
  * Gives the portal's role its grants (drive_grant_runtime(), owned by the
  * owner) unless it is the owner itself.  1 on success.
@@ -337,45 +354,30 @@ grant_runtime(PGconn *owner)
 	PGresult	*res;
 	const char	*params[1];
 	char		*role, *me;
-	int		 ok;
+	int		 ok = 1;
 
 	portal = db_connect(DB_PORTAL);
-	res = PQexec(portal, "SELECT current_user");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "drivectl: %s", PQerrorMessage(portal));
-		PQclear(res);
-		PQfinish(portal);
-		return (0);
-	}
-	role = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	role = current_role(portal);
 	PQfinish(portal);
-
-	res = PQexec(owner, "SELECT current_user");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "drivectl: %s", PQerrorMessage(owner));
-		PQclear(res);
+	if (role == NULL)
+		return (0);
+	if ((me = current_role(owner)) == NULL) {
 		free(role);
 		return (0);
 	}
-	me = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (strcmp(role, me) == 0) {
-		free(role);
-		free(me);
-		return (1);
+	if (strcmp(role, me) != 0) {
+		params[0] = role;
+		res = PQexecParams(owner, "SELECT drive_grant_runtime($1)", 1,
+		    NULL, params, NULL, NULL, 0);
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		if (!ok)
+			fprintf(stderr, "drivectl: granting %s: %s", role,
+			    PQerrorMessage(owner));
+		else
+			printf("drivectl: %s owns the schema; %s may use it\n",
+			    me, role);
+		PQclear(res);
 	}
-	params[0] = role;
-	res = PQexecParams(owner, "SELECT drive_grant_runtime($1)", 1, NULL,
-	    params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
-		fprintf(stderr, "drivectl: granting %s: %s", role,
-		    PQerrorMessage(owner));
-	else
-		printf("drivectl: %s owns the schema; %s may use it\n", me,
-		    role);
-	PQclear(res);
 	free(role);
 	free(me);
 	return (ok);
