@@ -543,7 +543,7 @@ prelude_method(struct http_request *req, struct dreq *r)
 		return (STEP_NEXT);
 	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
 	    v : NULL);
-	http_response_header(req, "allow", rt->allow);
+	out_header(req, "allow", rt->allow);
 	return (out_error(req, r, 405, "method_not_allowed", NULL,
 	    "err.method"));
 }

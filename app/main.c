@@ -117,7 +117,8 @@ static struct sock_filter filter_drive[] = {
 	 * each seen in a trace.  newfstatat: any stat(), libpq's ~/.pgpass,
 	 * the templates, the access log's localtime(); clone3 and rseq: glibc
 	 * starting a task thread; faccessat2: glibc's realpath() of a path
-	 * ending in "/" (the filemap: GET /static/x/, by anyone);
+	 * ending in "/" (Kore's filemap, were one configured; kept, since a
+	 * violation kills the worker and anyone can ask for such a path);
 	 * getdents64: reading the templates' folder;
 	 * getppid: the access log, once a worker has waited a second for room
 	 * in its shared buffer (the parent drains it, and falls behind under
