@@ -68,7 +68,8 @@ drive_deps() {
 # ourselves otherwise.
 as_pg() {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- "$@"
+		# From /: postgres may not enter the checkout (/root/drive).
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi

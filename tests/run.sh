@@ -190,8 +190,8 @@ run_asan() {
 	fi
 	# The tests that restart Kore (conf/local.sh's kore_up) find the
 	# wrapper first too.
-	PATH="$KORE_PATH" node --test --test-concurrency=1 --test-reporter=tap \
-	    ${TEST_FILTER:-tests/e2e/*.test.mjs} 2>&1 | tee "$WORK/e2e.tap" | \
+	PATH="$KORE_PATH" DRIVE_TEST_ASAN=1 node --test --test-concurrency=1 \
+	    --test-reporter=tap ${TEST_FILTER:-tests/e2e/*.test.mjs} 2>&1 | tee "$WORK/e2e.tap" | \
 	    grep -E '^(not ok|# (pass|fail)|#   )|^ +(error|expected|actual|at )' | head -200
 	count_node "$WORK/e2e.tap" "asan e2e"
 	kore_down "$WORK/kore.conf"

@@ -73,12 +73,14 @@ function auditRecords() {
   return r.stdout.split('\n').filter((l) => l.includes('type=1326'));
 }
 
-// A record of one of our Kores: by the worker's pid, or by the process
-// name the kernel gives, since in a PID namespace of its own (the
-// fresh-root check) dmesg numbers the processes from outside.  Only
-// records new since the test began are looked at.
-function ourRecord(line, pids) {
-  return pids.some((p) => line.includes(` pid=${p} `)) || line.includes(' comm="kore" ');
+// A record of one of our workers, by its pid.  Where the tests run in a
+// PID namespace of their own (the fresh-root check), dmesg numbers the
+// processes from outside: a record that must be there is then also
+// known by the name the kernel gives ("kore"), while one that must not
+// be there is looked for by pid only, since another Kore on the machine
+// may have been killed meanwhile (these very tests, run elsewhere).
+function ourRecord(line, pids, byName = false) {
+  return pids.some((p) => line.includes(` pid=${p} `)) || (byName && line.includes(' comm="kore" '));
 }
 
 function auditNote(t, what) {
@@ -383,7 +385,13 @@ test('seccomp_tracing: a walk of every route, sign-ins, mail pages, static files
   assert.ok(readFileSync(k.accessLog, 'utf8').split('\n').length > 500, 'the access log was on');
 });
 
-test('the access log\'s buffer fills (load, the parent stalled): getppid is allowed, no worker dies, every request is answered', async (t) => {
+// Not in the sanitizer run: this test is about Kore's access log, which
+// is not instrumented and has a known overflow of its own (below), and
+// ASan's runtime sleeps differently, so the witness of the wait is lost.
+const ASAN_SKIP = process.env.DRIVE_TEST_ASAN
+  ? 'the sanitizer run (Kore\'s access log is not the module; see the comment)' : false;
+
+test('the access log\'s buffer fills (load, the parent stalled): getppid is allowed, no worker dies, every request is answered', { skip: ASAN_SKIP }, async (t) => {
   assert.ok(has('wrk'), 'wrk is installed (conf/local.sh TEST_PACKAGES)');
   const k = await Kore.start('alog', { tracing: false, accessLog: true });
   const c = await personAt(k.base, 'client');
@@ -397,7 +405,7 @@ test('the access log\'s buffer fills (load, the parent stalled): getppid is allo
   // 64 connections on signed-in pages and API, 64 on a static file.
   const cookie = c.cookieHeader();
   const wrk = (conns, path, extra = []) => new Promise((resolve) => {
-    const p = spawn('wrk', ['-t1', `-c${conns}`, '-d9s', '--timeout', '15s', ...extra, `${k.base}${path}`]);
+    const p = spawn('wrk', ['-t1', `-c${conns}`, '-d10s', '--timeout', '15s', ...extra, `${k.base}${path}`]);
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });
@@ -432,8 +440,10 @@ test('the access log\'s buffer fills (load, the parent stalled): getppid is allo
       }
     }
   }, 20);
+  // Stopped until a worker has waited well over a second (how soon the
+  // buffer fills depends on how fast this machine is), at most 6 s.
   process.kill(k.pid, 'SIGSTOP');
-  await sleep(2000);
+  await waitFor(() => Object.values(naps).some((n) => n.longest >= 1500), 6000);
   process.kill(k.pid, 'SIGCONT');
   await sleep(200);
   clearInterval(sampler);
@@ -547,7 +557,7 @@ async function killThread(t, which) {
   if (auditBefore === null || auditAfter === null) {
     auditNote(t, 'the kill of the worker');
   } else {
-    const rec = auditAfter.filter((l) => !auditBefore.includes(l) && ourRecord(l, [victim]));
+    const rec = auditAfter.filter((l) => !auditBefore.includes(l) && ourRecord(l, [victim], true));
     assert.ok(rec.some((l) => / syscall=111 /.test(l) && /code=0x80000000/.test(l)),
       `a kill_process record (code=0x80000000) for getpgrp (111) of pid ${victim}:\n${rec.join('\n')}`);
   }

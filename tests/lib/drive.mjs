@@ -47,13 +47,21 @@ export function recordSecret(kind, value) {
   appendFileSync(`${process.env.DRIVE_TEST_WORK}/secrets.txt`, `${kind}\t${value}\n`);
 }
 
+// Every password sent is a secret, a wrong one too.  Invitation tokens
+// are recorded where the portal or drivectl issues them (made-up ones,
+// such as the tests' 'abab…', are not secrets and may well be logged).
 const SECRET_FIELDS = ['password', 'password_confirm', 'current_password',
-  'new_password', 'new_password_confirm', 'token'];
+  'new_password', 'new_password_confirm'];
 function recordFields(fields) {
   if (!fields || typeof fields !== 'object') return;
   for (const k of SECRET_FIELDS) {
-    if (typeof fields[k] === 'string') recordSecret(k === 'token' ? 'invitation' : 'password', fields[k]);
+    if (typeof fields[k] === 'string') recordSecret('password', fields[k]);
   }
+}
+
+// The invitation links a page or an answer shows (an admin's new one).
+function recordLinks(text) {
+  for (const m of String(text).matchAll(/\/invite\/([0-9a-f]{64})/g)) recordSecret('invitation', m[1]);
 }
 
 // drivectl invite: returns the token of the printed link.
@@ -138,10 +146,7 @@ export class Client {
     // A bearer token is a secret once the portal took it (made-up ones,
     // such as the tests' 'abab…', are not, and may well be logged).
     if (bearer && res.status !== 401) recordSecret('api_token', bearer[1]);
-    if (json && typeof json.url === 'string') {
-      const m = json.url.match(/\/invite\/([0-9a-f]{64})/);
-      if (m) recordSecret('invitation', m[1]);
-    }
+    recordLinks(text);
     return { status: res.status, json, text, headers: res.headers };
   }
 
@@ -154,12 +159,16 @@ export class Client {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body,
     });
-    return { status: res.status, text: await res.text(), headers: res.headers };
+    const text = await res.text();
+    recordLinks(text);
+    return { status: res.status, text, headers: res.headers };
   }
 
   async page(path) {
     const res = await this.fetch(path);
-    return { status: res.status, text: await res.text(), headers: res.headers };
+    const text = await res.text();
+    recordLinks(text);
+    return { status: res.status, text, headers: res.headers };
   }
 
   async signIn(email, password) {
