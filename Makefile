@@ -11,7 +11,7 @@ CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 	   -Wno-missing-field-initializers
 PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c \
 	   app/chain.c app/input.c
-KORE_SRC = app/main.c app/db.c app/http_in.c app/http_out.c app/session.c \
+KORE_SRC = app/main.c app/request.c app/routes.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas.c app/votes.c app/comments.c \
 	   app/notifications.c app/responses.c app/triage.c app/profile.c \

@@ -88,7 +88,7 @@ uid_str(struct dreq *r, char *buf)
 }
 
 static void
-path_id(struct http_request *req, struct dreq *r, int page_idx, char *buf)
+admin_path_id(struct http_request *req, struct dreq *r, int page_idx, char *buf)
 {
 	(void)snprintf(buf, 32, "%lld", (long long)in_path_id(req,
 	    r->is_api ? page_idx + 1 : page_idx));
@@ -282,7 +282,7 @@ user_change(struct http_request *req, struct dreq *r)
 	if (role != NULL && role_parse(role) == ROLE_ANON)
 		return (out_error(req, r, 422, "invalid", "role",
 		    "err.role_invalid"));
-	path_id(req, r, 2, id);
+	admin_path_id(req, r, 2, id);
 	uid_str(r, uid);
 	db_query(r, &q_user_set, 5, id, uid, role, active, r->address);
 	return (STEP_NEXT);
@@ -316,7 +316,7 @@ user_erase_run(struct http_request *req, struct dreq *r)
 {
 	char	id[32], uid[32];
 
-	path_id(req, r, 2, id);
+	admin_path_id(req, r, 2, id);
 	uid_str(r, uid);
 	db_query(r, &q_user_erase, 3, id, uid, r->address);
 	return (STEP_NEXT);
@@ -431,7 +431,7 @@ org_rename(struct http_request *req, struct dreq *r)
 		ctx_set_error(r, "name", "err.org_length");
 		return (step_goto(r, 2));
 	}
-	path_id(req, r, 2, id);
+	admin_path_id(req, r, 2, id);
 	uid_str(r, uid);
 	db_query(r, &q_org_rename, 4, id, name, uid, r->address);
 	return (STEP_NEXT);
@@ -466,7 +466,7 @@ org_query(struct http_request *req, struct dreq *r)
 {
 	char	id[32];
 
-	path_id(req, r, 2, id);
+	admin_path_id(req, r, 2, id);
 	db_query(r, &q_org, 1, id);
 	return (STEP_NEXT);
 }
@@ -892,7 +892,7 @@ reissue_run(struct http_request *req, struct dreq *r)
 	r->data_free = kore_free;
 	token_new(d->token);
 	(void)token_hash(d->token, hash);
-	path_id(req, r, 2, id);
+	admin_path_id(req, r, 2, id);
 	uid_str(r, uid);
 	db_query(r, &q_invitation_reissue, 4, id, hash, uid, r->address);
 	return (STEP_NEXT);

@@ -261,17 +261,3 @@ api_me(struct http_request *req)
 
 	return (drive_run(req, ROLE_CLIENT, steps, 1));
 }
-
-static int
-not_found(struct http_request *req, struct dreq *r)
-{
-	return (out_error(req, r, 404, "not_found", NULL, "err.not_found"));
-}
-
-int
-page_not_found(struct http_request *req)
-{
-	static const step_fn steps[] = { not_found };
-
-	return (drive_run(req, ROLE_NONE, steps, 1));
-}

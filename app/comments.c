@@ -6,164 +6,163 @@
 
 #include "drive.h"
 
+struct comment_in {
+	int64_t		 id;		/* the idea's, or the comment's */
+	const char	*body;		/* NULL: delete */
+};
+
 static const struct db_query q_comment_create = {
 	"comment_create",
-	"SELECT comment_create($1::bigint, $2::bigint, $3),"
-	" extract(epoch FROM now())::bigint"
+	"SELECT comment_create($1::bigint, $2::bigint, $3) AS id,"
+	" extract(epoch FROM now())::bigint AS created"
 };
 
 static const struct db_query q_comment_change = {
 	"comment_change",
-	"SELECT comment_change($1::bigint, $2::bigint, $3)"
+	"SELECT comment_change($1::bigint, $2::bigint, $3) AS idea_id"
 };
 
 static const struct db_query q_comment_one = {
 	"comment_one",
-	"SELECT c.body, i.id, i.title, c.author_id = $2::bigint,"
+	"SELECT c.body, i.id AS idea_id, i.title,"
+	" c.author_id = $2::bigint AS mine,"
 	" c.created_at > now() - interval '15 minutes' AND c.hidden_at IS NULL"
+	" AS editable"
 	" FROM comments c JOIN ideas i ON i.id = c.idea_id"
 	" WHERE c.id = $1::bigint"
 };
 
-/* 1-5,000 characters of acceptable text, or the field's refusal key. */
-static const char *
-comment_check(struct dreq *r, const char **body)
+static const struct refusal create_refusals[] = {
+	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
+	{ NULL }
+};
+
+static const struct refusal change_refusals[] = {
+	{ "DR404", 404, "not_found", NULL, "err.not_found" },
+	{ "DR403", 403, "forbidden", NULL, "err.not_author" },
+	{ "DR409", 409, "too_late", NULL, "err.comment_too_late" },
+	{ NULL }
+};
+
+/* 1-5,000 characters of acceptable text. */
+static void
+body_input(struct dreq *r, struct comment_in *in)
 {
 	size_t	n;
 	int	rc;
 
-	if ((rc = in_field(r, "body", body)) == -1)
-		return ("err.text_invalid");
-	n = rc == 1 ? utf8_count(*body, strlen(*body)) : 0;
-	if (n < 1 || n > 5000 || strspn(*body, " \n\t") == strlen(*body))
-		return ("err.comment_length");
-	return (NULL);
+	if ((rc = in_field(r, "body", &in->body)) == -1) {
+		field_error(r, "body", "err.text_invalid");
+		return;
+	}
+	n = rc == 1 ? utf8_count(in->body, strlen(in->body)) : 0;
+	if (n < 1 || n > 5000 ||
+	    strspn(in->body, " \n\t") == strlen(in->body))
+		field_error(r, "body", "err.comment_length");
 }
 
-static int
-create_run(struct http_request *req, struct dreq *r)
+static void
+comment_input(struct dreq *r, void *arg)
 {
-	const char	*body, *key;
-	char		 id[32], uid[32];
-	int64_t		 idea;
+	struct comment_in	*in = arg;
 
-	idea = in_path_id(req, r->is_api ? 3 : 1);
-	if ((key = comment_check(r, &body)) != NULL) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "body", key));
-		/* Show the idea page again, with the error and the text. */
-		ctx_set_error(r, "comment", key);
-		ctx_set_value(r, "comment", in_text(r, "body"));
-		return (step_goto(r, 2));
-	}
-	(void)snprintf(id, sizeof(id), "%lld", (long long)idea);
+	in->id = path_id(r, "id");
+	body_input(r, in);
+}
+
+static void
+delete_input(struct dreq *r, void *arg)
+{
+	struct comment_in	*in = arg;
+
+	in->id = path_id(r, "id");
+}
+
+/* ---- write one ---- */
+
+static int
+create_query(struct http_request *req, struct dreq *r)
+{
+	struct comment_in	*in = r->in;
+	char			 id[32], uid[32];
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_comment_create, 3, id, uid, body);
+	db_query(r, &q_comment_create, 3, id, uid, in->body);
 	return (STEP_NEXT);
 }
 
 static int
-create_done(struct http_request *req, struct dreq *r)
+create_redirect(struct http_request *req, struct dreq *r)
 {
-	json_t	*c;
-	char	*html, *iso, url[96];
+	struct comment_in	*in = r->in;
+	char			 url[96];
 
-	if (strcmp(r->sqlstate, "DR404") == 0 || db_rows(r) != 1)
-		return (out_error(req, r, 404, "not_found", NULL,
-		    "err.idea_not_found"));
-	if (!r->is_api) {
-		(void)snprintf(url, sizeof(url), "/ideas/%lld#comment-%s",
-		    (long long)in_path_id(req, 1), db_get(r, 0, 0));
-		return (out_redirect(req, r, url));
-	}
-	/* The comment as stored: the text sent, by the one who asks. */
-	html = md_html(in_text(r, "body"));
-	iso = out_iso8601(db_int(r, 0, 1));
-	c = json_pack("{s:I, s:s, s:s, s:o, s:s}", "id",
-	    (json_int_t)db_int(r, 0, 0), "body", in_text(r, "body"),
-	    "body_html", html, "author", author_json(r->sess.name,
-	    r->sess.role >= ROLE_PM), "created_at", iso);
+	(void)snprintf(url, sizeof(url), "/ideas/%lld#comment-%lld",
+	    (long long)in->id, (long long)row_int(r, 0, "id"));
+	return (out_redirect(req, r, url));
+}
+
+/* The comment as stored: the text sent, by the one who asks. */
+static int
+create_json(struct http_request *req, struct dreq *r)
+{
+	struct comment_in	*in = r->in;
+	json_t			*c;
+	char			*html;
+
+	html = md_html(in->body);
+	c = json_pack("{s:I, s:s, s:s, s:o}", "id",
+	    (json_int_t)row_int(r, 0, "id"), "body", in->body, "body_html",
+	    html, "author", author_json(r->sess.name,
+	    r->sess.role >= ROLE_PM));
 	kore_free(html);
-	kore_free(iso);
+	out_time(r, c, "created_at", NULL, row_int(r, 0, "created"));
 	return (out_json(req, r, 201, c));
 }
 
-/* After a refused comment, steps 2-3 show the idea page again. */
-static const step_fn create_steps[] = {
-	create_run, create_done, idea_step_query, idea_step_render
-};
-
-int
-page_idea_comment(struct http_request *req)
-{
-	return (drive_run(req, ROLE_CLIENT, create_steps, 4));
-}
-
-int
-api_idea_comments(struct http_request *req)
-{
-	return (drive_run(req, ROLE_CLIENT, create_steps, 2));
-}
-
-/* ---- edit and delete one's own ---- */
+/* ---- change or delete one's own ---- */
 
 static int
-change_refused(struct http_request *req, struct dreq *r)
+change_query(struct http_request *req, struct dreq *r)
 {
-	if (strcmp(r->sqlstate, "DR404") == 0)
-		return (out_error(req, r, 404, "not_found", NULL,
-		    "err.not_found"));
-	if (strcmp(r->sqlstate, "DR403") == 0)
-		return (out_error(req, r, 403, "forbidden", NULL,
-		    "err.not_author"));
-	return (out_error(req, r, 409, "too_late", NULL,
-	    "err.comment_too_late"));
-}
+	struct comment_in	*in = r->in;
+	char			 id[32], uid[32];
 
-static int
-change_run(struct http_request *req, struct dreq *r)
-{
-	const char	*body = NULL, *key;
-	char		 id[32], uid[32];
-	int		 delete;
-
-	delete = r->is_api ? req->method == HTTP_METHOD_DELETE :
-	    strstr(req->path, "/delete") != NULL;
-	if (!delete && (key = comment_check(r, &body)) != NULL) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "body", key));
-		ctx_set_error(r, "body", key);
-		ctx_set_value(r, "body", in_text(r, "body"));
-		return (step_goto(r, 2));
-	}
-	(void)snprintf(id, sizeof(id), "%lld",
-	    (long long)in_path_id(req, r->is_api ? 3 : 1));
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_comment_change, 3, id, uid, delete ? NULL : body);
+	db_query(r, &q_comment_change, 3, id, uid, in->body);
 	return (STEP_NEXT);
 }
 
 static int
-change_done(struct http_request *req, struct dreq *r)
+change_redirect(struct http_request *req, struct dreq *r)
 {
-	char	url[96];
+	char	url[64];
 
-	if (r->db_error != DB_OK || db_rows(r) != 1)
-		return (change_refused(req, r));
-	if (r->is_api)
-		return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
-		    (json_int_t)in_path_id(req, 3), "deleted",
-		    req->method == HTTP_METHOD_DELETE)));
-	(void)snprintf(url, sizeof(url), "/ideas/%s", db_get(r, 0, 0));
+	(void)snprintf(url, sizeof(url), "/ideas/%lld",
+	    (long long)row_int(r, 0, "idea_id"));
 	return (out_redirect(req, r, url));
 }
+
+static int
+change_json(struct http_request *req, struct dreq *r)
+{
+	struct comment_in	*in = r->in;
+
+	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
+	    (json_int_t)in->id, "deleted", in->body == NULL)));
+}
+
+/* ---- the edit form ---- */
 
 static int
 edit_query(struct http_request *req, struct dreq *r)
 {
 	char	id[32], uid[32];
 
-	(void)snprintf(id, sizeof(id), "%lld", (long long)in_path_id(req, 1));
+	(void)snprintf(id, sizeof(id), "%lld",
+	    (long long)path_id(r, "id"));
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_comment_one, 2, id, uid);
 	return (STEP_NEXT);
@@ -175,50 +174,90 @@ edit_show(struct http_request *req, struct dreq *r)
 	char	url[64];
 
 	if (db_rows(r) != 1)
-		return (out_error(req, r, 404, "not_found", NULL,
+		return (step_refuse(req, r, 404, "not_found", NULL,
 		    "err.not_found"));
-	if (!db_bool(r, 0, 3))
-		return (out_error(req, r, 403, "forbidden", NULL,
+	if (!row_bool(r, 0, "mine"))
+		return (step_refuse(req, r, 403, "forbidden", NULL,
 		    "err.not_author"));
-	if (!db_bool(r, 0, 4))
-		return (out_error(req, r, 409, "too_late", NULL,
+	if (!row_bool(r, 0, "editable"))
+		return (step_refuse(req, r, 409, "too_late", NULL,
 		    "err.comment_too_late"));
-	(void)snprintf(url, sizeof(url), "/ideas/%s", db_get(r, 0, 1));
+	(void)snprintf(url, sizeof(url), "/ideas/%s",
+	    row_text(r, 0, "idea_id"));
 	json_object_set_new(r->ctx, "comment", json_pack("{s:I, s:s}", "id",
-	    (json_int_t)in_path_id(req, 1), "body", db_get(r, 0, 0)));
+	    (json_int_t)path_id(r, "id"), "body", row_text(r, 0, "body")));
 	json_object_set_new(r->ctx, "idea", json_pack("{s:s, s:s}", "url", url,
-	    "title", db_get(r, 0, 2)));
+	    "title", row_text(r, 0, "title")));
 	if (json_object_get(r->ctx, "values") == NULL)
-		ctx_set_value(r, "body", db_get(r, 0, 0));
+		ctx_set_value(r, "body", row_text(r, 0, "body"));
 	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
 	    422 : 200, "comment_edit", "title.comment_edit", "ideas"));
 }
 
-int
-page_comment_edit(struct http_request *req)
-{
-	static const step_fn get[] = { edit_query, edit_show };
-	static const step_fn post[] = {
-		change_run, change_done, edit_query, edit_show
-	};
+static const step_fn create_page_steps[] = {
+	create_query, create_redirect, NULL
+};
+static const step_fn create_api_steps[] = { create_query, create_json, NULL };
+static const step_fn edit_steps[] = { edit_query, edit_show, NULL };
+static const step_fn change_page_steps[] = {
+	change_query, change_redirect, NULL
+};
+static const step_fn change_api_steps[] = {
+	change_query, change_json, NULL
+};
 
-	if (req->method == HTTP_METHOD_POST)
-		return (drive_run(req, ROLE_CLIENT, post, 4));
-	return (drive_run(req, ROLE_CLIENT, get, 2));
-}
+/* A refused comment shows the idea page again (its form: routes.c). */
+const struct handler comment_create_page = {
+	.role = ROLE_CLIENT,
+	.input = comment_input,
+	.input_size = sizeof(struct comment_in),
+	.steps = create_page_steps,
+	.refusals = create_refusals,
+	.form_prefix = "comment_",
+};
 
-int
-page_comment_delete(struct http_request *req)
-{
-	static const step_fn steps[] = { change_run, change_done };
+const struct handler comment_create_api = {
+	.role = ROLE_CLIENT,
+	.input = comment_input,
+	.input_size = sizeof(struct comment_in),
+	.steps = create_api_steps,
+	.refusals = create_refusals,
+};
 
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
+const struct handler comment_edit_page = {
+	.role = ROLE_CLIENT,
+	.steps = edit_steps,
+};
 
-int
-api_comment(struct http_request *req)
-{
-	static const step_fn steps[] = { change_run, change_done };
+const struct handler comment_change_page = {
+	.role = ROLE_CLIENT,
+	.input = comment_input,
+	.input_size = sizeof(struct comment_in),
+	.steps = change_page_steps,
+	.refusals = change_refusals,
+	.form = edit_steps,
+};
 
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
+const struct handler comment_delete_page = {
+	.role = ROLE_CLIENT,
+	.input = delete_input,
+	.input_size = sizeof(struct comment_in),
+	.steps = change_page_steps,
+	.refusals = change_refusals,
+};
+
+const struct handler comment_change_api = {
+	.role = ROLE_CLIENT,
+	.input = comment_input,
+	.input_size = sizeof(struct comment_in),
+	.steps = change_api_steps,
+	.refusals = change_refusals,
+};
+
+const struct handler comment_delete_api = {
+	.role = ROLE_CLIENT,
+	.input = delete_input,
+	.input_size = sizeof(struct comment_in),
+	.steps = change_api_steps,
+	.refusals = change_refusals,
+};

@@ -1,10 +1,8 @@
 /*
- * The request engine: every handler is a short list of steps.  A step may
- * queue one named, parameterised query (db_query) or one password job
- * (pw_start); the engine runs it without blocking the event loop and calls
- * the next step when the answer is there.  Before the handler's own steps
- * the engine parses the input, looks up the session, checks the role and
- * the CSRF token, so that a handler cannot forget to.
+ * The SQL client: a step queues one named, parameterised query
+ * (db_query); the engine (request.c) starts it and polls it without
+ * blocking the event loop; the step after reads the rows by column name.
+ * Queries are prepared once per connection.
  *
  * Kore's pgsql pool keeps a dead connection after PostgreSQL restarts;
  * db_release() resets such a connection, so the portal heals by itself.
@@ -15,27 +13,12 @@
 
 #include "drive.h"
 
-#define PH_STEP		1
-#define PH_DB		2
-#define PH_TASK		3
-
 #define DBS_SETUP	1
 #define DBS_WAIT	2
 #define DBS_PREPARE	3
 
-#define POLL_WAIT	0
-#define POLL_DONE	1
-#define POLL_FAILED	2
-
-static int	prelude_method(struct http_request *, struct dreq *);
-static int	prelude_input(struct http_request *, struct dreq *);
-static int	prelude_authorize(struct http_request *, struct dreq *);
-static void	dreq_free(struct http_request *);
-static void	db_start(struct http_request *, struct dreq *);
-static int	db_poll(struct dreq *);
 static void	db_note_error(struct dreq *);
 static int	db_prepared_before(struct dreq *);
-static void	db_release(struct dreq *);
 static void	db_release_keep(struct dreq *);
 static void	db_params_free(struct dreq *);
 static int	db_send(struct dreq *);
@@ -44,38 +27,6 @@ static void	db_prepared_send(struct dreq *);
 static void	db_park(struct dreq *);
 static void	db_unpark(struct dreq *);
 static void	db_parked_wakeup(void *, u_int64_t);
-static int	pw_task(struct kore_task *);
-static void	pw_finish(struct dreq *);
-
-static const step_fn prelude[] = {
-	prelude_method,
-	prelude_input,
-	session_step_lookup,
-	session_step_loaded,
-	prelude_authorize,
-};
-#define PRELUDE_STEPS	(sizeof(prelude) / sizeof(prelude[0]))
-
-/*
- * Methods.  conf/drive.conf names the methods of each route once, in a
- * "restrict" line; Kore 4.1.0 refuses any other with an empty 405 that
- * has no Allow header.  routes_init() takes the declarations over and
- * opens each route to every method, so that prelude_method() refuses a
- * wrong one itself: 405, Allow, and the error envelope or page.  GET
- * implies HEAD.  A route without a restrict line accepts every method.
- */
-#define ROUTE_METHODS	(HTTP_METHOD_GET | HTTP_METHOD_HEAD | \
-    HTTP_METHOD_POST | HTTP_METHOD_PUT | HTTP_METHOD_PATCH | \
-    HTTP_METHOD_DELETE)
-
-struct route {
-	const struct kore_module_handle	*hdlr;
-	int				 methods;
-	char				 allow[64];
-};
-
-static struct route	*routes;
-static size_t		 nroutes;
 
 /*
  * Requests waiting for a free connection.  Kore wakes them only when a
@@ -245,89 +196,6 @@ db_prepared_send(struct dreq *r)
 	}
 }
 
-static void
-route_allow(struct route *rt)
-{
-	static const struct {
-		int		 method;
-		const char	*name;
-	} names[] = {
-		{ HTTP_METHOD_GET, "GET" },
-		{ HTTP_METHOD_HEAD, "HEAD" },
-		{ HTTP_METHOD_POST, "POST" },
-		{ HTTP_METHOD_PUT, "PUT" },
-		{ HTTP_METHOD_PATCH, "PATCH" },
-		{ HTTP_METHOD_DELETE, "DELETE" },
-	};
-	size_t	i, len;
-
-	len = 0;
-	rt->allow[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(rt->methods & names[i].method))
-			continue;
-		len += snprintf(rt->allow + len, sizeof(rt->allow) - len,
-		    "%s%s", len > 0 ? ", " : "", names[i].name);
-	}
-}
-
-/*
- * Called in every process that loads the module; a worker forked after
- * the parent took the routes over inherits the table and keeps it.
- */
-void
-routes_init(void)
-{
-	struct kore_server		*srv;
-	struct kore_domain		*dom;
-	struct kore_module_handle	*hdlr;
-	size_t				 n;
-	int				 pass;
-
-	if (routes != NULL)
-		return;
-	for (pass = 0; pass < 2; pass++) {
-		n = 0;
-		LIST_FOREACH(srv, &kore_servers, list) {
-			TAILQ_FOREACH(dom, &srv->domains, list) {
-				TAILQ_FOREACH(hdlr, &dom->handlers, list) {
-					/* Kore's filemap answers for itself. */
-					if (hdlr->methods == HTTP_METHOD_ALL ||
-					    hdlr->func == NULL ||
-					    strcmp(hdlr->func,
-					    "filemap_resolve") == 0)
-						continue;
-					if (pass == 1) {
-						routes[n].hdlr = hdlr;
-						routes[n].methods = hdlr->methods;
-						if (hdlr->methods & HTTP_METHOD_GET)
-							routes[n].methods |=
-							    HTTP_METHOD_HEAD;
-						route_allow(&routes[n]);
-						hdlr->methods = HTTP_METHOD_ALL;
-					}
-					n++;
-				}
-			}
-		}
-		if (pass == 0)
-			routes = kore_calloc(n + 1, sizeof(*routes));
-	}
-	nroutes = n;
-}
-
-static const struct route *
-route_find(const struct kore_module_handle *hdlr)
-{
-	size_t	i;
-
-	for (i = 0; i < nroutes; i++) {
-		if (routes[i].hdlr == hdlr)
-			return (&routes[i]);
-	}
-	return (NULL);
-}
-
 void
 db_init(void)
 {
@@ -364,108 +232,6 @@ db_unpark(struct dreq *r)
 	}
 }
 
-int
-drive_run(struct http_request *req, int need, const step_fn *steps,
-    size_t nsteps)
-{
-	struct dreq	*r;
-	step_fn		 fn;
-	int		 rc;
-
-	if ((r = http_state_get(req)) == NULL) {
-		r = http_state_create(req, sizeof(*r), dreq_free);
-		r->req = req;
-		r->steps = steps;
-		r->nsteps = nsteps;
-		r->need = need;
-		r->phase = PH_STEP;
-		/* /healthz answers machines, in JSON like the API. */
-		r->is_api = strncmp(req->path, "/api/", 5) == 0 ||
-		    strcmp(req->path, "/healthz") == 0;
-		r->lang = "en";
-		r->ctx = json_object();
-	}
-
-	for (;;) {
-		if (r->phase == PH_DB) {
-			switch (db_poll(r)) {
-			case POLL_WAIT:
-				return (KORE_RESULT_RETRY);
-			case POLL_FAILED:
-				if (r->db_error == DB_ECONN) {
-					out_error(req, r, 503, "unavailable",
-					    NULL, "err.unavailable");
-					return (KORE_RESULT_OK);
-				}
-				if (r->db_error == DB_EBUSY) {
-					out_error(req, r, 503, "unavailable",
-					    NULL, "err.busy");
-					return (KORE_RESULT_OK);
-				}
-				if (strncmp(r->sqlstate, "DR", 2) != 0 &&
-				    strncmp(r->sqlstate, "23", 2) != 0) {
-					out_error(req, r, 500, "internal",
-					    NULL, "err.internal");
-					return (KORE_RESULT_OK);
-				}
-				break;
-			}
-			r->phase = PH_STEP;
-		}
-
-		if (r->phase == PH_TASK) {
-			if (!kore_task_finished(&r->task))
-				return (KORE_RESULT_RETRY);
-			pw_finish(r);
-			r->phase = PH_STEP;
-		}
-
-		if (r->step < PRELUDE_STEPS)
-			fn = prelude[r->step];
-		else if (r->step - PRELUDE_STEPS < r->nsteps)
-			fn = r->steps[r->step - PRELUDE_STEPS];
-		else
-			fn = NULL;
-
-		if (fn == NULL) {
-			kore_log(LOG_ERR, "%s: no response after the last step",
-			    req->path);
-			out_error(req, r, 500, "internal", NULL, "err.internal");
-			return (KORE_RESULT_OK);
-		}
-
-		rc = fn(req, r);
-		switch (rc) {
-		case STEP_DONE:
-			return (KORE_RESULT_OK);
-		case STEP_NEXT:
-			r->step++;
-			break;
-		case STEP_JUMP:
-			break;
-		default:
-			fatal("%s: step returned %d", req->path, rc);
-		}
-
-		if (r->query != NULL) {
-			r->retried = 0;
-			db_start(req, r);
-			r->phase = PH_DB;
-		} else if (r->task_active) {
-			kore_task_run(&r->task);
-			r->phase = PH_TASK;
-		}
-	}
-}
-
-/* Makes the handler's step n (counted from 0) the next one. */
-int
-step_goto(struct dreq *r, size_t n)
-{
-	r->step = PRELUDE_STEPS + n;
-	return (STEP_JUMP);
-}
-
 void
 db_query(struct dreq *r, const struct db_query *q, int n, ...)
 {
@@ -476,10 +242,7 @@ db_query(struct dreq *r, const struct db_query *q, int n, ...)
 	if (n > DRIVE_PARAMS_MAX)
 		fatal("db_query %s: %d parameters", q->name, n);
 
-	if (r->res != NULL) {
-		PQclear(r->res);
-		r->res = NULL;
-	}
+	db_result_free(r);
 	db_params_free(r);
 
 	va_start(ap, n);
@@ -493,6 +256,80 @@ db_query(struct dreq *r, const struct db_query *q, int n, ...)
 	r->query = q;
 	r->db_error = DB_OK;
 	r->sqlstate[0] = '\0';
+}
+
+/* Frees the last result and forgets its column names. */
+void
+db_result_free(struct dreq *r)
+{
+	if (r->res != NULL)
+		PQclear(r->res);
+	r->res = NULL;
+	r->ncols = 0;
+}
+
+/*
+ * The column called name in the result, or -1.  Names are string
+ * literals in the handlers, so a column is looked up once per result and
+ * then found by its pointer.
+ */
+static int
+db_col(struct dreq *r, const char *name)
+{
+	int	i, col;
+
+	if (r->res == NULL)
+		return (-1);
+	for (i = 0; i < r->ncols; i++) {
+		if (r->cols[i].name == name)
+			return (r->cols[i].col);
+	}
+	if ((col = PQfnumber(r->res, name)) == -1) {
+		kore_log(LOG_ERR, "query %s: no column %s",
+		    r->query != NULL ? r->query->name : "-", name);
+		return (-1);
+	}
+	if (r->ncols < COLS_CACHED) {
+		r->cols[r->ncols].name = name;
+		r->cols[r->ncols].col = col;
+		r->ncols++;
+	}
+	return (col);
+}
+
+const char *
+row_text(struct dreq *r, int row, const char *name)
+{
+	int	col;
+
+	if ((col = db_col(r, name)) == -1)
+		return (NULL);
+	return (db_get(r, row, col));
+}
+
+int64_t
+row_int(struct dreq *r, int row, const char *name)
+{
+	const char	*v;
+
+	if ((v = row_text(r, row, name)) == NULL)
+		return (0);
+	return (strtoll(v, NULL, 10));
+}
+
+int
+row_bool(struct dreq *r, int row, const char *name)
+{
+	const char	*v;
+
+	v = row_text(r, row, name);
+	return (v != NULL && v[0] == 't');
+}
+
+int
+row_null(struct dreq *r, int row, const char *name)
+{
+	return (row_text(r, row, name) == NULL);
 }
 
 int
@@ -531,59 +368,7 @@ db_bool(struct dreq *r, int row, int col)
 	return (v != NULL && v[0] == 't');
 }
 
-/* A method the route does not accept: 405 before anything else runs. */
-static int
-prelude_method(struct http_request *req, struct dreq *r)
-{
-	const struct route	*rt;
-	const char		*v;
-
-	if ((rt = route_find(req->hdlr)) == NULL ||
-	    (req->method & rt->methods & ROUTE_METHODS))
-		return (STEP_NEXT);
-	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
-	    v : NULL);
-	out_header(req, "allow", rt->allow);
-	return (out_error(req, r, 405, "method_not_allowed", NULL,
-	    "err.method"));
-}
-
-static int
-prelude_input(struct http_request *req, struct dreq *r)
-{
-	if (!in_parse(req, r))
-		return (STEP_DONE);
-	return (STEP_NEXT);
-}
-
-/* The one place that says who may: anonymous, wrong role, CSRF. */
-static int
-prelude_authorize(struct http_request *req, struct dreq *r)
-{
-	if (r->need == ROLE_NONE)
-		return (STEP_NEXT);
-	if (r->need > ROLE_ANON && r->sess.user_id == 0) {
-		if (r->is_api) {
-			out_error(req, r, 401, "unauthenticated", NULL,
-			    "err.unauthenticated");
-		} else {
-			out_redirect(req, r, "/login");
-		}
-		return (STEP_DONE);
-	}
-
-	if (r->sess.role < r->need) {
-		out_error(req, r, 403, "forbidden", NULL, "err.forbidden");
-		return (STEP_DONE);
-	}
-
-	if (!session_check(req, r))
-		return (STEP_DONE);
-
-	return (STEP_NEXT);
-}
-
-static void
+void
 db_start(struct http_request *req, struct dreq *r)
 {
 	kore_pgsql_init(&r->sql);
@@ -591,7 +376,7 @@ db_start(struct http_request *req, struct dreq *r)
 	r->sql_active = DBS_SETUP;
 }
 
-static int
+int
 db_poll(struct dreq *r)
 {
 	if (r->sql_active == DBS_SETUP) {
@@ -743,7 +528,7 @@ db_note_error(struct dreq *r)
 	    r->sql.error != NULL ? r->sql.error : "unknown error");
 }
 
-static void
+void
 db_release(struct dreq *r)
 {
 	db_release_keep(r);
@@ -797,83 +582,3 @@ db_params_free(struct dreq *r)
 	r->nparams = 0;
 }
 
-void
-pw_start(struct http_request *req, struct dreq *r, int op,
-    const char *password, const char *encoded)
-{
-	r->pw.op = op;
-	r->pw.ok = 0;
-	r->pw.password = kore_strdup(password);
-	r->pw.encoded = kore_calloc(1, 128);
-	if (encoded != NULL)
-		(void)kore_strlcpy(r->pw.encoded, encoded, 128);
-
-	kore_task_create(&r->task, pw_task);
-	kore_task_bind_request(&r->task, req);
-	r->task_active = 1;
-}
-
-/*
- * Runs on a task thread: no Kore allocator here, only the buffers the
- * worker prepared.
- */
-static int
-pw_task(struct kore_task *t)
-{
-	struct dreq	*r;
-
-	r = (struct dreq *)((char *)t - offsetof(struct dreq, task));
-	if (r->pw.op == PW_HASH)
-		r->pw.ok = password_hash(r->pw.password, r->pw.encoded, 128);
-	else
-		r->pw.ok = password_verify(r->pw.password, r->pw.encoded);
-
-	return (KORE_RESULT_OK);
-}
-
-static void
-pw_finish(struct dreq *r)
-{
-	kore_task_destroy(&r->task);
-	r->task_active = 0;
-	secret_free(r->pw.password);
-	r->pw.password = NULL;
-}
-
-static void
-dreq_free(struct http_request *req)
-{
-	struct dreq	*r;
-
-	if ((r = http_state_get(req)) == NULL)
-		return;
-
-	if (!r->freed) {
-		r->freed = 1;
-		db_release(r);
-		if (r->res != NULL)
-			PQclear(r->res);
-		r->res = NULL;
-		form_free(&r->form);
-		if (r->json != NULL)
-			json_decref(r->json);
-		if (r->ctx != NULL)
-			json_decref(r->ctx);
-		if (r->data != NULL && r->data_free != NULL)
-			r->data_free(r->data);
-		kore_free(r->sess.name);
-		kore_free(r->cookie_session);
-		kore_free(r->cookie_csrf);
-		r->json = r->ctx = NULL;
-		r->data = NULL;
-	}
-
-	/* A running password job still reads these; Kore calls us again. */
-	if (r->task_active && !kore_task_finished(&r->task))
-		return;
-	if (r->pw.password != NULL)
-		secret_free(r->pw.password);
-	if (r->pw.encoded != NULL)
-		secret_free(r->pw.encoded);
-	r->pw.password = r->pw.encoded = NULL;
-}

@@ -278,7 +278,14 @@ char		*mime_md_html(const char *);
 /* What a step returns. */
 #define STEP_NEXT		1	/* run the next step (after SQL/task) */
 #define STEP_DONE		2	/* a response was written */
-#define STEP_JUMP		3	/* run r->step (set by the step) */
+#define STEP_JUMP		3	/* run the steps step_then() named */
+
+/* Methods a route takes (a GET route answers HEAD too). */
+#define M_GET			0x01
+#define M_POST			0x02
+#define M_PUT			0x04
+#define M_PATCH			0x08
+#define M_DELETE		0x10
 
 /* What became of the last query. */
 #define DB_OK			0
@@ -315,12 +322,75 @@ struct pw_job {
 struct dreq;
 typedef int	(*step_fn)(struct http_request *, struct dreq *);
 
+/*
+ * A refusal the database gives (RAISE ... USING ERRCODE = 'DR404' in a
+ * function, or a constraint's 23505) and what the person is told: the
+ * status, the API's error code, the form field it is about (NULL when
+ * none) and the message's catalog key.  A table of them ends with a
+ * NULL state.
+ */
+struct refusal {
+	const char	*state;
+	int		 status;
+	const char	*code;
+	const char	*field;
+	const char	*key;
+};
+
+/*
+ * What a route runs.  The engine checks the role, decodes the input
+ * into a struct of input_size bytes with input(), and runs the steps
+ * (NULL-terminated).  A field error from input() or a refusal about a
+ * field shows a page's form again (the steps of form, with every error
+ * next to its field and what was typed kept); the API gets a 422 that
+ * names every field.  Any other refusal is the error page or envelope.
+ * On a page with several forms, form_prefix tells one's fields apart:
+ * with "comment_", the error about "body" is errors.comment_body.
+ */
+struct handler {
+	int			 role;
+	void			 (*input)(struct dreq *, void *);
+	size_t			 input_size;
+	const step_fn		*steps;
+	const struct refusal	*refusals;
+	const step_fn		*form;
+	const char		*form_prefix;	/* of its page's names */
+};
+
+/*
+ * One row of the route table (routes.c).  In path, ":name" is a segment
+ * of digits (path_id(r, "name")), "*name" any one segment
+ * (path_text(r, "name")) and a trailing "**" any rest.  A route is a
+ * Drive handler or, for static files, a plain Kore one (raw).  A form
+ * shown on another feature's page names that page's steps here (form),
+ * so that no feature file reaches into another.
+ */
+struct route {
+	const char		*path;
+	int			 methods;
+	const struct handler	*handler;
+	int			 (*raw)(struct http_request *);
+	const step_fn		*form;
+};
+
+#define PATH_PARAMS_MAX		4
+struct path_param {
+	const char	*name;		/* in the route's path, after ':' */
+	size_t		 namelen;
+	const char	*value;		/* in the request's path */
+	size_t		 len;
+};
+
+#define COLS_CACHED		24
+
 /* Everything one request carries between its steps. */
 struct dreq {
 	struct http_request	*req;
-	const step_fn		*steps;
-	size_t			 nsteps;
-	size_t			 step;
+	const struct handler	*h;
+	const step_fn		*steps;		/* the sequence running */
+	size_t			 step;		/* in steps */
+	size_t			 nsteps;	/* old form only: their number */
+	size_t			 prelude;	/* prelude steps done */
 	int			 phase;
 	int			 need;
 	int			 is_api;
@@ -328,6 +398,11 @@ struct dreq {
 	const char		*lang;		/* "en" or "de" */
 	char			 address[64];
 	int			 secure;	/* came over HTTPS (nginx) */
+	const char		*allow;		/* set: the method is refused */
+	const step_fn		*form_steps;	/* show the form again */
+
+	struct path_param	 path[PATH_PARAMS_MAX];
+	int			 npath;
 
 	struct session		 sess;
 	char			*cookie_session;
@@ -335,6 +410,8 @@ struct dreq {
 
 	struct form		 form;
 	json_t			*json;		/* the JSON body, an object */
+	void			*in;		/* the handler's input struct */
+	json_t			*field_errors;	/* [[field, key], ...] */
 
 	struct kore_pgsql	 sql;
 	const struct db_query	*query;
@@ -344,6 +421,11 @@ struct dreq {
 	int			 db_error;
 	char			 sqlstate[6];
 	PGresult		*res;
+	struct {
+		const char	*name;
+		int		 col;
+	}			 cols[COLS_CACHED];	/* of res, by name */
+	int			 ncols;
 	int			 retried;	/* stale connections tried */
 	int			 prep_index;	/* the prepared statement */
 	int			 parked;	/* waiting for a connection */
@@ -366,18 +448,41 @@ extern const char	*drive_base_url;
 extern const char	*drive_trusted_proxies;
 int		 drive_init(int);
 
-/* db.c: the request engine and its async SQL. */
+/* request.c: the request engine (see README, "One request, end to end"). */
+int		 drive_dispatch(struct http_request *);
 int		 drive_run(struct http_request *, int, const step_fn *, size_t);
-void		 db_init(void);
-void		 routes_init(void);
 int		 step_goto(struct dreq *, size_t);
+int		 step_then(struct dreq *, const step_fn *);
+void		 field_error(struct dreq *, const char *, const char *);
+int		 step_refuse(struct http_request *, struct dreq *, int,
+		    const char *, const char *, const char *);
+int64_t		 path_id(struct dreq *, const char *);
+const char	*path_text(struct dreq *, const char *, char *, size_t);
+void		 pw_start(struct http_request *, struct dreq *, int,
+		    const char *, const char *);
+
+/* routes.c: every route, once. */
+extern const struct route	drive_routes[];
+
+/* db.c: the SQL client, asynchronous, one query at a time a request. */
+#define POLL_WAIT		0
+#define POLL_DONE		1
+#define POLL_FAILED		2
+void		 db_init(void);
 void		 db_query(struct dreq *, const struct db_query *, int, ...);
+void		 db_start(struct http_request *, struct dreq *);
+int		 db_poll(struct dreq *);
+void		 db_release(struct dreq *);
+void		 db_result_free(struct dreq *);
 int		 db_rows(struct dreq *);
 const char	*db_get(struct dreq *, int, int);
 int64_t		 db_int(struct dreq *, int, int);
 int		 db_bool(struct dreq *, int, int);
-void		 pw_start(struct http_request *, struct dreq *, int,
-		    const char *, const char *);
+/* A column of row by its name (resolved once per result). */
+const char	*row_text(struct dreq *, int, const char *);
+int64_t		 row_int(struct dreq *, int, const char *);
+int		 row_bool(struct dreq *, int, const char *);
+int		 row_null(struct dreq *, int, const char *);
 
 /* http_in.c */
 int		 in_parse(struct http_request *, struct dreq *);
@@ -402,6 +507,8 @@ int		 out_redirect(struct http_request *, struct dreq *,
 char		*out_msg(struct dreq *, const char *, json_t *);
 char		*out_iso8601(int64_t);
 char		*out_relative(struct dreq *, int64_t);
+void		 out_time(struct dreq *, json_t *, const char *, const char *,
+		    int64_t);
 
 int		 out_rate_limited(struct http_request *, struct dreq *, int);
 
@@ -410,6 +517,8 @@ int		 render_page(struct http_request *, struct dreq *, int,
 		    const char *, const char *, const char *);
 void		 ctx_set_error(struct dreq *, const char *, const char *);
 void		 ctx_set_value(struct dreq *, const char *, const char *);
+void		 ctx_set_msg(struct dreq *, json_t *, const char *,
+		    const char *, json_t *);
 
 /* password.c: Argon2id; called on a task thread only. */
 int		 password_hash(const char *, char *, size_t);
@@ -436,9 +545,8 @@ int		 status_valid(const char *);
 int		 status_frozen(const char *);
 json_t		*author_json(const char *, int);
 json_t		*idea_json(struct dreq *, int, int);
-void		 ctx_set_msg(struct dreq *, json_t *, const char *,
-		    const char *, json_t *);
 int		 idea_step_query(struct http_request *, struct dreq *);
+extern const step_fn	idea_page_steps[];
 int		 idea_step_render(struct http_request *, struct dreq *);
 int		 edit_error(struct http_request *, struct dreq *);
 
@@ -450,7 +558,16 @@ int		 profile_step(struct http_request *, struct dreq *);
 int		 invitations_step_list(struct http_request *, struct dreq *);
 int		 invitations_step_render(struct http_request *, struct dreq *);
 
-/* handlers */
+/* votes.c */
+extern const struct handler	idea_vote_page, idea_vote_api;
+
+/* comments.c */
+extern const struct handler	comment_create_page, comment_create_api,
+				comment_edit_page, comment_change_page,
+				comment_delete_page, comment_change_api,
+				comment_delete_api;
+
+/* handlers of the old form */
 int		 page_healthz(struct http_request *);
 int		 page_static(struct http_request *);
 int		 static_init(const char *);
@@ -460,21 +577,13 @@ int		 page_logout(struct http_request *);
 int		 page_invite(struct http_request *);
 int		 page_admin_invitations(struct http_request *);
 int		 page_admin_invitation_revoke(struct http_request *);
-int		 page_not_found(struct http_request *);
 int		 page_idea(struct http_request *);
 int		 page_idea_new(struct http_request *);
 int		 page_idea_edit(struct http_request *);
-int		 page_idea_vote(struct http_request *);
-int		 page_idea_comment(struct http_request *);
-int		 page_comment_edit(struct http_request *);
-int		 page_comment_delete(struct http_request *);
 int		 api_areas(struct http_request *);
 int		 api_ideas(struct http_request *);
 int		 api_ideas_similar(struct http_request *);
 int		 api_idea(struct http_request *);
-int		 api_idea_vote(struct http_request *);
-int		 api_idea_comments(struct http_request *);
-int		 api_comment(struct http_request *);
 int		 api_notifications(struct http_request *);
 int		 page_notifications(struct http_request *);
 int		 page_notifications_read(struct http_request *);

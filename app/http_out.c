@@ -231,3 +231,23 @@ out_relative(struct dreq *r, int64_t t)
 	json_decref(vars);
 	return (s);
 }
+
+/*
+ * obj.iso_field = t in ISO 8601; for pages also obj.ago_field = "3 days
+ * ago" (when ago_field is not NULL).
+ */
+void
+out_time(struct dreq *r, json_t *obj, const char *iso_field,
+    const char *ago_field, int64_t t)
+{
+	char	*s;
+
+	s = out_iso8601(t);
+	json_object_set_new(obj, iso_field, json_string(s));
+	kore_free(s);
+	if (ago_field != NULL && !r->is_api) {
+		s = out_relative(r, t);
+		json_object_set_new(obj, ago_field, json_string(s));
+		kore_free(s);
+	}
+}

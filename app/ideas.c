@@ -243,33 +243,6 @@ status_frozen(const char *s)
 	    strcmp(s, "duplicate") == 0);
 }
 
-void
-ctx_set_msg(struct dreq *r, json_t *obj, const char *field, const char *key,
-    json_t *vars)
-{
-	char	*s;
-
-	s = out_msg(r, key, vars);
-	json_object_set_new(obj, field, json_string(s));
-	kore_free(s);
-}
-
-static void
-set_time(struct dreq *r, json_t *obj, const char *iso_field,
-    const char *ago_field, int64_t t)
-{
-	char	*s;
-
-	s = out_iso8601(t);
-	json_object_set_new(obj, iso_field, json_string(s));
-	kore_free(s);
-	if (ago_field != NULL && !r->is_api) {
-		s = out_relative(r, t);
-		json_object_set_new(obj, ago_field, json_string(s));
-		kore_free(s);
-	}
-}
-
 json_t *
 author_json(const char *name, int bank)
 {
@@ -304,8 +277,8 @@ idea_json(struct dreq *r, int row, int with_body)
 	if (with_body || r->is_api)
 		json_object_set_new(o, "body", json_string(db_get(r, row,
 		    COL_BODY)));
-	set_time(r, o, "created_at", "created_ago", db_int(r, row, 8));
-	set_time(r, o, "updated_at", NULL, db_int(r, row, 9));
+	out_time(r, o, "created_at", "created_ago", db_int(r, row, 8));
+	out_time(r, o, "updated_at", NULL, db_int(r, row, 9));
 	if (r->sess.role >= ROLE_PM)
 		json_object_set_new(o, "organization_count",
 		    json_integer(db_int(r, row, 7)));
@@ -609,6 +582,9 @@ idea_step_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/* The idea page's steps, also shown after a refused comment (routes.c). */
+const step_fn idea_page_steps[] = { idea_step_query, idea_step_render, NULL };
+
 /*
  * The status history, oldest first: each official response with who (a
  * bank person, by name), when, from and to which status, and its text.
@@ -636,7 +612,7 @@ responses_json(struct dreq *r, const char *agg)
 		    "body", body != NULL ? body : "",
 		    "author", author_json(json_string_value(json_object_get(e,
 		    "name")), json_is_true(json_object_get(e, "bank"))));
-		set_time(r, out, "created_at", NULL,
+		out_time(r, out, "created_at", NULL,
 		    json_integer_value(json_object_get(e, "at")));
 		if (!r->is_api) {
 			html = md_html(body != NULL ? body : "");
@@ -651,7 +627,7 @@ responses_json(struct dreq *r, const char *agg)
 			    "name"));
 			json_object_set(out, "at", json_object_get(out,
 			    "created_at"));
-			set_time(r, out, "at_iso", "ago",
+			out_time(r, out, "at_iso", "ago",
 			    json_integer_value(json_object_get(e, "at")));
 			json_object_set_new(out, "merge", json_boolean(
 			    strcmp(json_string_value(json_object_get(e,
@@ -707,7 +683,7 @@ idea_full_json(struct dreq *r)
 			    json_string(html));
 			kore_free(html);
 		}
-		set_time(r, out, "created_at", "created_ago",
+		out_time(r, out, "created_at", "created_ago",
 		    json_integer_value(json_object_get(c, "created")));
 		if (!r->is_api)
 			json_object_set(out, "can_change",

@@ -273,7 +273,6 @@ drive_init(int state)
 	}
 	kore_free(conn);
 
-	routes_init();
 	db_init();
 	password_init();
 	return (KORE_RESULT_OK);

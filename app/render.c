@@ -127,3 +127,15 @@ ctx_put_member(struct dreq *r, const char *obj, const char *field,
 	}
 	json_object_set_new(o, field, json_string(value));
 }
+
+/* obj.field = the message of key with vars, in the request's language. */
+void
+ctx_set_msg(struct dreq *r, json_t *obj, const char *field, const char *key,
+    json_t *vars)
+{
+	char	*s;
+
+	s = out_msg(r, key, vars);
+	json_object_set_new(obj, field, json_string(s));
+	kore_free(s);
+}

@@ -1,4 +1,4 @@
-// The API contract for methods: every route of conf/drive.conf, asked with
+// The API contract for methods: every route of app/routes.c, asked with
 // a method it does not accept, answers 405 with an Allow header naming the
 // methods it does accept (the JSON error envelope under /api/v1, the error
 // page elsewhere), and never another handler's answer.  The methods each
@@ -26,30 +26,29 @@ const I = idea.id;
 const C = comment.id;
 const U = admin.id;
 
-// Each route of conf/drive.conf: a path it matches, the methods it accepts
+// Each route of app/routes.c: a path it matches, the methods it accepts
 // (written out here, not read from the configuration) and what GET answers
 // to the signed-in admin.
 const ROUTES = {
   '/healthz': { path: '/healthz', allow: 'GET HEAD', get: 200 },
-  // Static files answer their refusals in plain text (app/static.c).
-  '^/static/': { path: '/static/drive.css', allow: 'GET HEAD', get: 200, plain: true },
+  '/static/**': { path: '/static/drive.css', allow: 'GET HEAD', get: 200 },
   '/': { path: '/', allow: 'GET HEAD', get: 200 },
   '/login': { path: '/login', allow: 'GET HEAD POST', get: 303 },
   '/logout': { path: '/logout', allow: 'POST' },
-  '^/invite/[^/]*$': { path: `/invite/${inviteToken}`, allow: 'GET HEAD POST', get: 200 },
+  '/invite/*token': { path: `/invite/${inviteToken}`, allow: 'GET HEAD POST', get: 200 },
   '/admin/invitations': { path: '/admin/invitations', allow: 'GET HEAD POST', get: 200 },
-  '^/admin/invitations/[0-9]+/revoke$': { path: `/admin/invitations/${invitation.id}/revoke`, allow: 'POST' },
+  '/admin/invitations/:id/revoke': { path: `/admin/invitations/${invitation.id}/revoke`, allow: 'POST' },
   '/ideas/new': { path: '/ideas/new', allow: 'GET HEAD POST', get: 200 },
-  '^/ideas/[0-9]+$': { path: `/ideas/${I}`, allow: 'GET HEAD', get: 200 },
-  '^/ideas/[0-9]+/vote$': { path: `/ideas/${I}/vote`, allow: 'POST' },
-  '^/ideas/[0-9]+/edit$': { path: `/ideas/${I}/edit`, allow: 'GET HEAD POST', get: 200 },
-  '^/ideas/[0-9]+/comments$': { path: `/ideas/${I}/comments`, allow: 'POST' },
-  '^/comments/[0-9]+/edit$': { path: `/comments/${C}/edit`, allow: 'GET HEAD POST', get: 200 },
-  '^/comments/[0-9]+/delete$': { path: `/comments/${C}/delete`, allow: 'POST' },
-  '^/comments/[0-9]+/hide$': { path: `/comments/${C}/hide`, allow: 'POST' },
-  '^/ideas/[0-9]+/responses$': { path: `/ideas/${I}/responses`, allow: 'POST' },
-  '^/ideas/[0-9]+/merge$': { path: `/ideas/${I}/merge`, allow: 'POST' },
-  '^/ideas/[0-9]+/voters$': { path: `/ideas/${I}/voters`, allow: 'GET HEAD', get: 200 },
+  '/ideas/:id': { path: `/ideas/${I}`, allow: 'GET HEAD', get: 200 },
+  '/ideas/:id/vote': { path: `/ideas/${I}/vote`, allow: 'POST' },
+  '/ideas/:id/edit': { path: `/ideas/${I}/edit`, allow: 'GET HEAD POST', get: 200 },
+  '/ideas/:id/comments': { path: `/ideas/${I}/comments`, allow: 'POST' },
+  '/comments/:id/edit': { path: `/comments/${C}/edit`, allow: 'GET HEAD POST', get: 200 },
+  '/comments/:id/delete': { path: `/comments/${C}/delete`, allow: 'POST' },
+  '/comments/:id/hide': { path: `/comments/${C}/hide`, allow: 'POST' },
+  '/ideas/:id/responses': { path: `/ideas/${I}/responses`, allow: 'POST' },
+  '/ideas/:id/merge': { path: `/ideas/${I}/merge`, allow: 'POST' },
+  '/ideas/:id/voters': { path: `/ideas/${I}/voters`, allow: 'GET HEAD', get: 200 },
   '/triage': { path: '/triage', allow: 'GET HEAD', get: 200 },
   '/roadmap': { path: '/roadmap', allow: 'GET HEAD', get: 200 },
   '/export/ideas.csv': { path: '/export/ideas.csv', allow: 'GET HEAD', get: 200 },
@@ -59,44 +58,46 @@ const ROUTES = {
   '/profile/password': { path: '/profile/password', allow: 'POST' },
   '/profile/sessions/end': { path: '/profile/sessions/end', allow: 'POST' },
   '/profile/tokens': { path: '/profile/tokens', allow: 'POST' },
-  '^/profile/tokens/[0-9]+/revoke$': { path: `/profile/tokens/${apiToken.id}/revoke`, allow: 'POST' },
+  '/profile/tokens/:id/revoke': { path: `/profile/tokens/${apiToken.id}/revoke`, allow: 'POST' },
   '/profile/data.json': { path: '/profile/data.json', allow: 'GET HEAD', get: 200 },
   '/admin/users': { path: '/admin/users', allow: 'GET HEAD', get: 200 },
-  '^/admin/users/[0-9]+/(role|active|erase)$': { path: `/admin/users/${U}/role`, allow: 'POST' },
+  '/admin/users/:id/role': { path: `/admin/users/${U}/role`, allow: 'POST' },
+  '/admin/users/:id/active': { path: `/admin/users/${U}/active`, allow: 'POST' },
+  '/admin/users/:id/erase': { path: `/admin/users/${U}/erase`, allow: 'POST' },
   '/admin/organizations': { path: '/admin/organizations', allow: 'GET HEAD', get: 200 },
-  '^/admin/organizations/[0-9]+$': { path: `/admin/organizations/${org}`, allow: 'GET HEAD POST', get: 200 },
+  '/admin/organizations/:id': { path: `/admin/organizations/${org}`, allow: 'GET HEAD POST', get: 200 },
   '/admin/areas': { path: '/admin/areas', allow: 'GET HEAD POST', get: 200 },
-  '^/admin/areas/[0-9]+$': { path: `/admin/areas/${area}`, allow: 'GET HEAD POST', get: 200 },
+  '/admin/areas/:id': { path: `/admin/areas/${area}`, allow: 'GET HEAD POST', get: 200 },
   '/admin/audit': { path: '/admin/audit', allow: 'GET HEAD', get: 200 },
   '/admin/audit.csv': { path: '/admin/audit.csv', allow: 'GET HEAD', get: 200 },
-  '^/admin/invitations/[0-9]+/reissue$': { path: `/admin/invitations/${invitation.id}/reissue`, allow: 'POST' },
+  '/admin/invitations/:id/reissue': { path: `/admin/invitations/${invitation.id}/reissue`, allow: 'POST' },
   '/api/v1/areas': { path: '/api/v1/areas', allow: 'GET HEAD POST', get: 200 },
   '/api/v1/ideas': { path: '/api/v1/ideas', allow: 'GET HEAD POST', get: 200 },
   '/api/v1/ideas/similar': { path: '/api/v1/ideas/similar?title=payments', allow: 'GET HEAD', get: 200 },
-  '^/api/v1/ideas/[0-9]+$': { path: `/api/v1/ideas/${I}`, allow: 'GET HEAD PATCH', get: 200 },
-  '^/api/v1/ideas/[0-9]+/vote$': { path: `/api/v1/ideas/${I}/vote`, allow: 'POST DELETE' },
-  '^/api/v1/ideas/[0-9]+/comments$': { path: `/api/v1/ideas/${I}/comments`, allow: 'POST' },
-  '^/api/v1/comments/[0-9]+$': { path: `/api/v1/comments/${C}`, allow: 'PATCH DELETE' },
-  '^/api/v1/comments/[0-9]+/hide$': { path: `/api/v1/comments/${C}/hide`, allow: 'POST' },
-  '^/api/v1/ideas/[0-9]+/responses$': { path: `/api/v1/ideas/${I}/responses`, allow: 'POST' },
-  '^/api/v1/ideas/[0-9]+/merge$': { path: `/api/v1/ideas/${I}/merge`, allow: 'POST' },
-  '^/api/v1/ideas/[0-9]+/voters$': { path: `/api/v1/ideas/${I}/voters`, allow: 'GET HEAD', get: 200 },
+  '/api/v1/ideas/:id': { path: `/api/v1/ideas/${I}`, allow: 'GET HEAD PATCH', get: 200 },
+  '/api/v1/ideas/:id/vote': { path: `/api/v1/ideas/${I}/vote`, allow: 'POST DELETE' },
+  '/api/v1/ideas/:id/comments': { path: `/api/v1/ideas/${I}/comments`, allow: 'POST' },
+  '/api/v1/comments/:id': { path: `/api/v1/comments/${C}`, allow: 'PATCH DELETE' },
+  '/api/v1/comments/:id/hide': { path: `/api/v1/comments/${C}/hide`, allow: 'POST' },
+  '/api/v1/ideas/:id/responses': { path: `/api/v1/ideas/${I}/responses`, allow: 'POST' },
+  '/api/v1/ideas/:id/merge': { path: `/api/v1/ideas/${I}/merge`, allow: 'POST' },
+  '/api/v1/ideas/:id/voters': { path: `/api/v1/ideas/${I}/voters`, allow: 'GET HEAD', get: 200 },
   '/api/v1/roadmap': { path: '/api/v1/roadmap', allow: 'GET HEAD', get: 200 },
   '/api/v1/users': { path: '/api/v1/users', allow: 'GET HEAD', get: 200 },
-  '^/api/v1/users/[0-9]+$': { path: `/api/v1/users/${U}`, allow: 'PATCH' },
-  '^/api/v1/users/[0-9]+/erase$': { path: `/api/v1/users/${U}/erase`, allow: 'POST' },
+  '/api/v1/users/:id': { path: `/api/v1/users/${U}`, allow: 'PATCH' },
+  '/api/v1/users/:id/erase': { path: `/api/v1/users/${U}/erase`, allow: 'POST' },
   '/api/v1/organizations': { path: '/api/v1/organizations', allow: 'GET HEAD', get: 200 },
-  '^/api/v1/organizations/[0-9]+$': { path: `/api/v1/organizations/${org}`, allow: 'PATCH' },
-  '^/api/v1/areas/[0-9]+$': { path: `/api/v1/areas/${area}`, allow: 'POST PATCH DELETE' },
+  '/api/v1/organizations/:id': { path: `/api/v1/organizations/${org}`, allow: 'PATCH' },
+  '/api/v1/areas/:id': { path: `/api/v1/areas/${area}`, allow: 'POST PATCH DELETE' },
   '/api/v1/tokens': { path: '/api/v1/tokens', allow: 'POST' },
-  '^/api/v1/tokens/[0-9]+$': { path: `/api/v1/tokens/${apiToken.id}`, allow: 'DELETE' },
-  '^/api/v1/invitations/[0-9]+/reissue$': { path: `/api/v1/invitations/${invitation.id}/reissue`, allow: 'POST' },
+  '/api/v1/tokens/:id': { path: `/api/v1/tokens/${apiToken.id}`, allow: 'DELETE' },
+  '/api/v1/invitations/:id/reissue': { path: `/api/v1/invitations/${invitation.id}/reissue`, allow: 'POST' },
   '/api/v1/notifications': { path: '/api/v1/notifications', allow: 'GET HEAD', get: 200 },
   '/api/v1/session': { path: '/api/v1/session', allow: 'POST DELETE' },
   '/api/v1/me': { path: '/api/v1/me', allow: 'GET HEAD', get: 200 },
   '/api/v1/invitations': { path: '/api/v1/invitations', allow: 'GET HEAD POST', get: 200 },
   '/api/v1/invitations/accept': { path: '/api/v1/invitations/accept', allow: 'POST' },
-  '^/api/v1/invitations/[0-9]+$': { path: `/api/v1/invitations/${invitation.id}`, allow: 'DELETE' },
+  '/api/v1/invitations/:id': { path: `/api/v1/invitations/${invitation.id}`, allow: 'DELETE' },
 };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -107,8 +108,8 @@ function machine(path) {
 }
 
 function configuredRoutes() {
-  const conf = readFileSync(`${ROOT}/conf/drive.conf`, 'utf8');
-  return [...conf.matchAll(/^\s*route\s+(\S+)\s+(\S+)/gm)].map((m) => m[1]);
+  const table = readFileSync(`${ROOT}/app/routes.c`, 'utf8');
+  return [...new Set([...table.matchAll(/^\s*ROUTE(?:_RAW|_FORM)?\("([^"]+)"/gm)].map((m) => m[1]))];
 }
 
 function allowSet(header) {
@@ -145,10 +146,10 @@ function rows() {
   return Object.fromEntries(t.map((n) => [n, count(n)]));
 }
 
-test('every route of conf/drive.conf is in this walk, and only those', () => {
-  const conf = configuredRoutes().filter((p) => p !== '^/');
+test('every route of app/routes.c is in this walk, and only those', () => {
+  const conf = configuredRoutes();
   assert.deepEqual([...conf].sort(), Object.keys(ROUTES).sort(),
-    'a route added to conf/drive.conf needs its methods here');
+    'a route added to app/routes.c needs its methods here');
 });
 
 test('a method a route does not accept: 405, Allow, the envelope or the error page, nothing changed', async () => {

@@ -1,0 +1,622 @@
+/*
+ * The request engine.  Kore hands every request to drive_dispatch(),
+ * which finds its route in the table of routes.c, answers 404 or 405
+ * itself, and runs the route's handler: first the prelude (input,
+ * session, role, CSRF, the handler's input struct), then the handler's
+ * steps.  A step may queue one query (db_query) or one password job
+ * (pw_start); the engine runs it without blocking the event loop and
+ * calls the next step when the answer is there.  Refusals (a field
+ * error, a DRnnn state from the database) are rendered here, for pages
+ * and the API alike, so that a step never branches on which it serves.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drive.h"
+
+#define PH_STEP		1
+#define PH_DB		2
+#define PH_TASK		3
+
+static int	prelude_method(struct http_request *, struct dreq *);
+static int	prelude_input(struct http_request *, struct dreq *);
+static int	prelude_authorize(struct http_request *, struct dreq *);
+static int	prelude_validate(struct http_request *, struct dreq *);
+static int	page_not_found(struct http_request *, struct dreq *);
+static int	refused_fields(struct http_request *, struct dreq *);
+static int	refused_sql(struct http_request *, struct dreq *);
+static struct dreq *dreq_new(struct http_request *);
+static void	dreq_free(struct http_request *);
+static int	pw_task(struct kore_task *);
+static void	pw_finish(struct dreq *);
+
+static const step_fn prelude[] = {
+	prelude_method,
+	prelude_input,
+	session_step_lookup,
+	session_step_loaded,
+	prelude_authorize,
+	prelude_validate,
+};
+#define PRELUDE_STEPS	(sizeof(prelude) / sizeof(prelude[0]))
+
+static const step_fn not_found_steps[] = { page_not_found, NULL };
+static const struct handler not_found = {
+	.role = ROLE_NONE,
+	.steps = not_found_steps,
+};
+
+/* ---- routes ---- */
+
+/* Matches one segment of the pattern; 0 when it does not. */
+static int
+segment_match(struct dreq *r, const char *pat, size_t plen, const char *seg,
+    size_t slen)
+{
+	size_t	i;
+
+	if (plen > 0 && (pat[0] == ':' || pat[0] == '*')) {
+		if (pat[0] == ':') {
+			if (slen == 0 || slen > 18)
+				return (0);
+			for (i = 0; i < slen; i++) {
+				if (seg[i] < '0' || seg[i] > '9')
+					return (0);
+			}
+		}
+		if (r != NULL && r->npath < PATH_PARAMS_MAX) {
+			r->path[r->npath].name = pat + 1;
+			r->path[r->npath].namelen = plen - 1;
+			r->path[r->npath].value = seg;
+			r->path[r->npath].len = slen;
+			r->npath++;
+		}
+		return (1);
+	}
+	return (plen == slen && memcmp(pat, seg, slen) == 0);
+}
+
+/* 1 when path matches the route's pattern; r (may be NULL) gets params. */
+static int
+route_match(const char *pattern, const char *path, struct dreq *r)
+{
+	const char	*p, *q, *pe, *qe;
+
+	if (r != NULL)
+		r->npath = 0;
+	p = pattern;
+	q = path;
+	for (;;) {
+		if (*p != '/' || *q != '/')
+			return (0);
+		p++;
+		q++;
+		if (strcmp(p, "**") == 0)
+			return (1);
+		pe = strchrnul(p, '/');
+		qe = strchrnul(q, '/');
+		if (!segment_match(r, p, pe - p, q, qe - q))
+			return (0);
+		p = pe;
+		q = qe;
+		if (*p == '\0' && *q == '\0')
+			return (1);
+		if (*p == '\0' || *q == '\0')
+			return (0);
+	}
+}
+
+static int
+method_bit(int method)
+{
+	switch (method) {
+	case HTTP_METHOD_GET:
+	case HTTP_METHOD_HEAD:
+		return (M_GET);
+	case HTTP_METHOD_POST:
+		return (M_POST);
+	case HTTP_METHOD_PUT:
+		return (M_PUT);
+	case HTTP_METHOD_PATCH:
+		return (M_PATCH);
+	case HTTP_METHOD_DELETE:
+		return (M_DELETE);
+	default:
+		return (0);
+	}
+}
+
+static void
+allow_text(int methods, char *buf, size_t len)
+{
+	static const struct {
+		int		 bit;
+		const char	*names;
+	} m[] = {
+		{ M_GET, "GET, HEAD" },
+		{ M_POST, "POST" },
+		{ M_PUT, "PUT" },
+		{ M_PATCH, "PATCH" },
+		{ M_DELETE, "DELETE" },
+	};
+	size_t	i, n;
+
+	n = 0;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (methods & m[i].bit)
+			n += snprintf(buf + n, len - n, "%s%s",
+			    n > 0 ? ", " : "", m[i].names);
+	}
+}
+
+/*
+ * Kore's only route.  Kore calls it again for a request that slept
+ * (SQL, a task); the route was found the first time.
+ */
+int
+drive_dispatch(struct http_request *req)
+{
+	static char		 allow[64];
+	const struct route	*rt, *hit;
+	struct dreq		*r;
+	int			 want, methods;
+
+	if ((r = http_state_get(req)) != NULL && r->h != NULL)
+		return (drive_run(req, r->need, NULL, 0));
+
+	want = method_bit(req->method);
+	hit = NULL;
+	methods = 0;
+	for (rt = drive_routes; rt->path != NULL; rt++) {
+		if (!route_match(rt->path, req->path, NULL))
+			continue;
+		methods |= rt->methods;
+		if ((rt->methods & want) && hit == NULL)
+			hit = rt;
+	}
+	if (hit != NULL && hit->raw != NULL)
+		return (hit->raw(req));
+
+	r = dreq_new(req);
+	if (hit != NULL) {
+		(void)route_match(hit->path, req->path, r);
+		r->h = hit->handler;
+		r->form_steps = hit->form != NULL ? hit->form : r->h->form;
+	} else {
+		r->h = &not_found;
+		if (methods != 0) {
+			allow_text(methods, allow, sizeof(allow));
+			r->allow = allow;
+		}
+	}
+	r->need = r->h->role;
+	r->steps = r->h->steps;
+	r->nsteps = SIZE_MAX;
+	return (drive_run(req, r->need, NULL, 0));
+}
+
+/* The positive id a ":name" segment of the route holds, or 0. */
+int64_t
+path_id(struct dreq *r, const char *name)
+{
+	char	buf[24];
+
+	if (path_text(r, name, buf, sizeof(buf)) == NULL)
+		return (0);
+	return (strtoll(buf, NULL, 10));
+}
+
+/* The text of a path parameter in buf, or NULL when there is none. */
+const char *
+path_text(struct dreq *r, const char *name, char *buf, size_t len)
+{
+	int	i;
+
+	for (i = 0; i < r->npath; i++) {
+		if (strlen(name) != r->path[i].namelen ||
+		    memcmp(name, r->path[i].name, r->path[i].namelen) != 0)
+			continue;
+		if (r->path[i].len >= len)
+			return (NULL);
+		memcpy(buf, r->path[i].value, r->path[i].len);
+		buf[r->path[i].len] = '\0';
+		return (buf);
+	}
+	return (NULL);
+}
+
+/* ---- the engine ---- */
+
+static struct dreq *
+dreq_new(struct http_request *req)
+{
+	struct dreq	*r;
+
+	r = http_state_create(req, sizeof(*r), dreq_free);
+	r->req = req;
+	r->phase = PH_STEP;
+	/* /healthz answers machines, in JSON like the API. */
+	r->is_api = strncmp(req->path, "/api/", 5) == 0 ||
+	    strcmp(req->path, "/healthz") == 0;
+	r->lang = "en";
+	r->ctx = json_object();
+	return (r);
+}
+
+/*
+ * Runs the request's steps.  Called by drive_dispatch() for a route of
+ * the table, or by a handler of the old form with its own steps.
+ */
+int
+drive_run(struct http_request *req, int need, const step_fn *steps,
+    size_t nsteps)
+{
+	struct dreq	*r;
+	step_fn		 fn;
+	int		 rc;
+
+	if ((r = http_state_get(req)) == NULL) {
+		r = dreq_new(req);
+		r->steps = steps;
+		r->nsteps = nsteps;
+		r->need = need;
+	}
+
+	for (;;) {
+		if (r->phase == PH_DB) {
+			switch (db_poll(r)) {
+			case POLL_WAIT:
+				return (KORE_RESULT_RETRY);
+			case POLL_FAILED:
+				if (r->db_error == DB_ECONN) {
+					out_error(req, r, 503, "unavailable",
+					    NULL, "err.unavailable");
+					return (KORE_RESULT_OK);
+				}
+				if (r->db_error == DB_EBUSY) {
+					out_error(req, r, 503, "unavailable",
+					    NULL, "err.busy");
+					return (KORE_RESULT_OK);
+				}
+				if (strncmp(r->sqlstate, "DR", 2) != 0 &&
+				    strncmp(r->sqlstate, "23", 2) != 0) {
+					out_error(req, r, 500, "internal",
+					    NULL, "err.internal");
+					return (KORE_RESULT_OK);
+				}
+				if (r->h != NULL &&
+				    refused_sql(req, r) == STEP_DONE)
+					return (KORE_RESULT_OK);
+				break;
+			}
+			r->phase = PH_STEP;
+		}
+
+		if (r->phase == PH_TASK) {
+			if (!kore_task_finished(&r->task))
+				return (KORE_RESULT_RETRY);
+			pw_finish(r);
+			r->phase = PH_STEP;
+		}
+
+		if (r->prelude < PRELUDE_STEPS)
+			fn = prelude[r->prelude];
+		else if (r->step < r->nsteps)
+			fn = r->steps[r->step];
+		else
+			fn = NULL;
+
+		if (fn == NULL) {
+			kore_log(LOG_ERR, "%s: no response after the last step",
+			    req->path);
+			out_error(req, r, 500, "internal", NULL, "err.internal");
+			return (KORE_RESULT_OK);
+		}
+
+		rc = fn(req, r);
+		switch (rc) {
+		case STEP_DONE:
+			return (KORE_RESULT_OK);
+		case STEP_NEXT:
+			if (r->prelude < PRELUDE_STEPS)
+				r->prelude++;
+			else
+				r->step++;
+			break;
+		case STEP_JUMP:
+			break;
+		default:
+			fatal("%s: step returned %d", req->path, rc);
+		}
+
+		if (r->query != NULL) {
+			r->retried = 0;
+			db_start(req, r);
+			r->phase = PH_DB;
+		} else if (r->task_active) {
+			kore_task_run(&r->task);
+			r->phase = PH_TASK;
+		}
+	}
+}
+
+/* Makes step n (counted from 0) of the running steps the next one. */
+int
+step_goto(struct dreq *r, size_t n)
+{
+	r->step = n;
+	return (STEP_JUMP);
+}
+
+/* Runs the steps given next, from their first. */
+int
+step_then(struct dreq *r, const step_fn *steps)
+{
+	r->steps = steps;
+	r->nsteps = SIZE_MAX;
+	r->step = 0;
+	r->prelude = PRELUDE_STEPS;
+	return (STEP_JUMP);
+}
+
+/* Notes that field is wrong; the input step's caller shows them all. */
+void
+field_error(struct dreq *r, const char *field, const char *key)
+{
+	if (r->field_errors == NULL)
+		r->field_errors = json_array();
+	json_array_append_new(r->field_errors, json_pack("[s, s]", field,
+	    key));
+}
+
+/*
+ * A refusal: a page with a form shows the form again when the refusal
+ * is about one of its fields; otherwise the error page or envelope.
+ */
+int
+step_refuse(struct http_request *req, struct dreq *r, int status,
+    const char *code, const char *field, const char *key)
+{
+	if (field != NULL && !r->is_api && r->form_steps != NULL) {
+		field_error(r, field, key);
+		return (refused_fields(req, r));
+	}
+	return (out_error(req, r, status, code, field, key));
+}
+
+/* The refusal the handler's table names for the database's state. */
+static int
+refused_sql(struct http_request *req, struct dreq *r)
+{
+	const struct refusal	*rf;
+
+	for (rf = r->h->refusals; rf != NULL && rf->state != NULL; rf++) {
+		if (strcmp(rf->state, r->sqlstate) == 0) {
+			db_result_free(r);
+			return (step_refuse(req, r, rf->status, rf->code,
+			    rf->field, rf->key));
+		}
+	}
+	kore_log(LOG_ERR, "%s: no refusal for state %s", req->path,
+	    r->sqlstate);
+	return (out_error(req, r, 500, "internal", NULL, "err.internal"));
+}
+
+/*
+ * Every field error at once: the API's 422 names each field (the first
+ * also as "field", as one error did before); a page shows its form again
+ * with each message next to its field and every value as it was typed.
+ */
+static int
+refused_fields(struct http_request *req, struct dreq *r)
+{
+	json_t		*err, *fields, *e;
+	char		*msg, name[64];
+	size_t		 i;
+	const char	*field, *key, *prefix;
+
+	if (r->is_api || r->form_steps == NULL) {
+		e = json_array_get(r->field_errors, 0);
+		field = json_string_value(json_array_get(e, 0));
+		key = json_string_value(json_array_get(e, 1));
+		if (!r->is_api)
+			return (out_error(req, r, 422, "invalid", field, key));
+		msg = out_msg(r, key, NULL);
+		err = json_pack("{s:s, s:s, s:s}", "code", "invalid",
+		    "message", msg, "field", field);
+		kore_free(msg);
+		fields = json_object();
+		json_array_foreach(r->field_errors, i, e) {
+			field = json_string_value(json_array_get(e, 0));
+			if (json_object_get(fields, field) != NULL)
+				continue;
+			msg = out_msg(r, json_string_value(
+			    json_array_get(e, 1)), NULL);
+			json_object_set_new(fields, field, json_string(msg));
+			kore_free(msg);
+		}
+		json_object_set_new(err, "fields", fields);
+		return (out_json(req, r, 422, json_pack("{s:o}", "error",
+		    err)));
+	}
+
+	prefix = r->h->form_prefix != NULL ? r->h->form_prefix : "";
+	json_array_foreach(r->field_errors, i, e) {
+		(void)snprintf(name, sizeof(name), "%s%s", prefix,
+		    json_string_value(json_array_get(e, 0)));
+		if (json_object_get(json_object_get(r->ctx, "errors"),
+		    name) == NULL)
+			ctx_set_error(r, name, json_string_value(
+			    json_array_get(e, 1)));
+	}
+	for (i = 0; i < r->form.n; i++) {
+		/* A password is never sent back. */
+		if (strstr(r->form.fields[i].name, "password") != NULL ||
+		    strcmp(r->form.fields[i].name, "csrf_token") == 0)
+			continue;
+		(void)snprintf(name, sizeof(name), "%s%s", prefix,
+		    r->form.fields[i].name);
+		if (json_object_get(json_object_get(r->ctx, "values"),
+		    name) == NULL)
+			ctx_set_value(r, name, r->form.fields[i].value);
+	}
+	json_decref(r->field_errors);
+	r->field_errors = NULL;
+	return (step_then(r, r->form_steps));
+}
+
+/* A method the route does not take: 405 before anything else runs. */
+static int
+prelude_method(struct http_request *req, struct dreq *r)
+{
+	const char	*v;
+
+	if (r->allow == NULL)
+		return (STEP_NEXT);
+	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
+	    v : NULL);
+	out_header(req, "allow", r->allow);
+	return (out_error(req, r, 405, "method_not_allowed", NULL,
+	    "err.method"));
+}
+
+static int
+prelude_input(struct http_request *req, struct dreq *r)
+{
+	if (!in_parse(req, r))
+		return (STEP_DONE);
+	return (STEP_NEXT);
+}
+
+/* The one place that says who may: anonymous, wrong role, CSRF. */
+static int
+prelude_authorize(struct http_request *req, struct dreq *r)
+{
+	if (r->need == ROLE_NONE)
+		return (STEP_NEXT);
+	if (r->need > ROLE_ANON && r->sess.user_id == 0) {
+		if (r->is_api) {
+			out_error(req, r, 401, "unauthenticated", NULL,
+			    "err.unauthenticated");
+		} else {
+			out_redirect(req, r, "/login");
+		}
+		return (STEP_DONE);
+	}
+
+	if (r->sess.role < r->need) {
+		out_error(req, r, 403, "forbidden", NULL, "err.forbidden");
+		return (STEP_DONE);
+	}
+
+	if (!session_check(req, r))
+		return (STEP_DONE);
+
+	return (STEP_NEXT);
+}
+
+/* The handler's input, decoded and checked into its struct. */
+static int
+prelude_validate(struct http_request *req, struct dreq *r)
+{
+	if (r->h == NULL || r->h->input == NULL)
+		return (STEP_NEXT);
+	r->in = kore_calloc(1, r->h->input_size);
+	r->h->input(r, r->in);
+	if (r->field_errors != NULL)
+		return (refused_fields(req, r));
+	return (STEP_NEXT);
+}
+
+/* No route has this path. */
+static int
+page_not_found(struct http_request *req, struct dreq *r)
+{
+	return (out_error(req, r, 404, "not_found", NULL, "err.not_found"));
+}
+
+/* ---- password jobs ---- */
+
+void
+pw_start(struct http_request *req, struct dreq *r, int op,
+    const char *password, const char *encoded)
+{
+	r->pw.op = op;
+	r->pw.ok = 0;
+	r->pw.password = kore_strdup(password);
+	r->pw.encoded = kore_calloc(1, 128);
+	if (encoded != NULL)
+		(void)kore_strlcpy(r->pw.encoded, encoded, 128);
+
+	kore_task_create(&r->task, pw_task);
+	kore_task_bind_request(&r->task, req);
+	r->task_active = 1;
+}
+
+/*
+ * Runs on a task thread: no Kore allocator here, only the buffers the
+ * worker prepared.
+ */
+static int
+pw_task(struct kore_task *t)
+{
+	struct dreq	*r;
+
+	r = (struct dreq *)((char *)t - offsetof(struct dreq, task));
+	if (r->pw.op == PW_HASH)
+		r->pw.ok = password_hash(r->pw.password, r->pw.encoded, 128);
+	else
+		r->pw.ok = password_verify(r->pw.password, r->pw.encoded);
+
+	return (KORE_RESULT_OK);
+}
+
+static void
+pw_finish(struct dreq *r)
+{
+	kore_task_destroy(&r->task);
+	r->task_active = 0;
+	secret_free(r->pw.password);
+	r->pw.password = NULL;
+}
+
+static void
+dreq_free(struct http_request *req)
+{
+	struct dreq	*r;
+
+	if ((r = http_state_get(req)) == NULL)
+		return;
+
+	if (!r->freed) {
+		r->freed = 1;
+		db_release(r);
+		db_result_free(r);
+		form_free(&r->form);
+		if (r->json != NULL)
+			json_decref(r->json);
+		if (r->ctx != NULL)
+			json_decref(r->ctx);
+		if (r->field_errors != NULL)
+			json_decref(r->field_errors);
+		if (r->data != NULL && r->data_free != NULL)
+			r->data_free(r->data);
+		kore_free(r->in);
+		kore_free(r->sess.name);
+		kore_free(r->cookie_session);
+		kore_free(r->cookie_csrf);
+		r->json = r->ctx = r->field_errors = NULL;
+		r->data = r->in = NULL;
+	}
+
+	/* A running password job still reads these; Kore calls us again. */
+	if (r->task_active && !kore_task_finished(&r->task))
+		return;
+	if (r->pw.password != NULL)
+		secret_free(r->pw.password);
+	if (r->pw.encoded != NULL)
+		secret_free(r->pw.encoded);
+	r->pw.password = r->pw.encoded = NULL;
+}
