@@ -85,6 +85,24 @@ int		 cookie_get(const char *, const char *, char *, size_t);
 int		 content_type_match(const char *, const char *);
 int		 forwarded_for(const char *, char *, size_t);
 int64_t		 path_segment_id(const char *, int);
+/*
+ * A route's path pattern against a request's path: "/ideas/:id/vote"
+ * (":name" a segment of 1-18 digits, "*name" any one segment, a last
+ * "**" any rest).  1 on a match, with the parameters in params (at most
+ * PATH_PARAMS_MAX; params may be NULL).
+ */
+#define PATH_PARAMS_MAX		4
+struct path_param {
+	const char	*name;		/* in the pattern, after ':' or '*' */
+	size_t		 namelen;
+	const char	*value;		/* in the request's path */
+	size_t		 len;
+};
+int		 route_match(const char *, const char *, struct path_param *,
+		    int *);
+/* The text of the parameter called name in buf; NULL when none fits. */
+const char	*param_text(const struct path_param *, int, const char *,
+		    char *, size_t);
 json_t		*body_json(const char *, size_t);
 int		 field_text(json_t *, const struct form *, const char *,
 		    const char **);
@@ -371,14 +389,6 @@ struct route {
 	const struct handler	*handler;
 	int			 (*raw)(struct http_request *);
 	const step_fn		*form;
-};
-
-#define PATH_PARAMS_MAX		4
-struct path_param {
-	const char	*name;		/* in the route's path, after ':' */
-	size_t		 namelen;
-	const char	*value;		/* in the request's path */
-	size_t		 len;
 };
 
 #define COLS_CACHED		24

@@ -105,6 +105,84 @@ path_segment_id(const char *path, int idx)
 	return (v);
 }
 
+/* One segment of the pattern against one of the path; 0: no match. */
+static int
+segment_match(const char *pat, size_t plen, const char *seg, size_t slen,
+    struct path_param *params, int *nparams)
+{
+	size_t	i;
+
+	if (plen == 0 || (pat[0] != ':' && pat[0] != '*'))
+		return (plen == slen && memcmp(pat, seg, slen) == 0);
+	if (pat[0] == ':') {
+		if (slen == 0 || slen > 18)
+			return (0);
+		for (i = 0; i < slen; i++) {
+			if (!isdigit((unsigned char)seg[i]))
+				return (0);
+		}
+	}
+	if (params != NULL && *nparams < PATH_PARAMS_MAX) {
+		params[*nparams].name = pat + 1;
+		params[*nparams].namelen = plen - 1;
+		params[*nparams].value = seg;
+		params[*nparams].len = slen;
+		(*nparams)++;
+	}
+	return (1);
+}
+
+int
+route_match(const char *pattern, const char *path, struct path_param *params,
+    int *nparams)
+{
+	const char	*p, *q, *pe, *qe;
+	int		 unused;
+
+	if (nparams == NULL)
+		nparams = &unused;
+	*nparams = 0;
+	p = pattern;
+	q = path;
+	for (;;) {
+		if (*p != '/' || *q != '/')
+			return (0);
+		p++;
+		q++;
+		if (strcmp(p, "**") == 0)
+			return (1);
+		pe = strchrnul(p, '/');
+		qe = strchrnul(q, '/');
+		if (!segment_match(p, pe - p, q, qe - q, params, nparams))
+			return (0);
+		p = pe;
+		q = qe;
+		if (*p == '\0' && *q == '\0')
+			return (1);
+		if (*p == '\0' || *q == '\0')
+			return (0);
+	}
+}
+
+const char *
+param_text(const struct path_param *params, int n, const char *name,
+    char *buf, size_t len)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (strlen(name) != params[i].namelen ||
+		    memcmp(name, params[i].name, params[i].namelen) != 0)
+			continue;
+		if (params[i].len >= len)
+			return (NULL);
+		memcpy(buf, params[i].value, params[i].len);
+		buf[params[i].len] = '\0';
+		return (buf);
+	}
+	return (NULL);
+}
+
 /* A JSON body: an object without duplicate keys, or NULL. */
 json_t *
 body_json(const char *buf, size_t len)

@@ -49,64 +49,6 @@ static const struct handler not_found = {
 
 /* ---- routes ---- */
 
-/* Matches one segment of the pattern; 0 when it does not. */
-static int
-segment_match(struct dreq *r, const char *pat, size_t plen, const char *seg,
-    size_t slen)
-{
-	size_t	i;
-
-	if (plen > 0 && (pat[0] == ':' || pat[0] == '*')) {
-		if (pat[0] == ':') {
-			if (slen == 0 || slen > 18)
-				return (0);
-			for (i = 0; i < slen; i++) {
-				if (seg[i] < '0' || seg[i] > '9')
-					return (0);
-			}
-		}
-		if (r != NULL && r->npath < PATH_PARAMS_MAX) {
-			r->path[r->npath].name = pat + 1;
-			r->path[r->npath].namelen = plen - 1;
-			r->path[r->npath].value = seg;
-			r->path[r->npath].len = slen;
-			r->npath++;
-		}
-		return (1);
-	}
-	return (plen == slen && memcmp(pat, seg, slen) == 0);
-}
-
-/* 1 when path matches the route's pattern; r (may be NULL) gets params. */
-static int
-route_match(const char *pattern, const char *path, struct dreq *r)
-{
-	const char	*p, *q, *pe, *qe;
-
-	if (r != NULL)
-		r->npath = 0;
-	p = pattern;
-	q = path;
-	for (;;) {
-		if (*p != '/' || *q != '/')
-			return (0);
-		p++;
-		q++;
-		if (strcmp(p, "**") == 0)
-			return (1);
-		pe = strchrnul(p, '/');
-		qe = strchrnul(q, '/');
-		if (!segment_match(r, p, pe - p, q, qe - q))
-			return (0);
-		p = pe;
-		q = qe;
-		if (*p == '\0' && *q == '\0')
-			return (1);
-		if (*p == '\0' || *q == '\0')
-			return (0);
-	}
-}
-
 static int
 method_bit(int method)
 {
@@ -170,7 +112,7 @@ drive_dispatch(struct http_request *req)
 	hit = NULL;
 	methods = 0;
 	for (rt = drive_routes; rt->path != NULL; rt++) {
-		if (!route_match(rt->path, req->path, NULL))
+		if (!route_match(rt->path, req->path, NULL, NULL))
 			continue;
 		methods |= rt->methods;
 		if ((rt->methods & want) && hit == NULL)
@@ -181,7 +123,7 @@ drive_dispatch(struct http_request *req)
 
 	r = dreq_new(req);
 	if (hit != NULL) {
-		(void)route_match(hit->path, req->path, r);
+		(void)route_match(hit->path, req->path, r->path, &r->npath);
 		r->h = hit->handler;
 		r->form_steps = hit->form != NULL ? hit->form : r->h->form;
 	} else {
@@ -212,19 +154,7 @@ path_id(struct dreq *r, const char *name)
 const char *
 path_text(struct dreq *r, const char *name, char *buf, size_t len)
 {
-	int	i;
-
-	for (i = 0; i < r->npath; i++) {
-		if (strlen(name) != r->path[i].namelen ||
-		    memcmp(name, r->path[i].name, r->path[i].namelen) != 0)
-			continue;
-		if (r->path[i].len >= len)
-			return (NULL);
-		memcpy(buf, r->path[i].value, r->path[i].len);
-		buf[r->path[i].len] = '\0';
-		return (buf);
-	}
-	return (NULL);
+	return (param_text(r->path, r->npath, name, buf, len));
 }
 
 /* ---- the engine ---- */

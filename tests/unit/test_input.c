@@ -74,6 +74,58 @@ test_path_segment_id(void **state)
 }
 
 static void
+test_route_match(void **state)
+{
+	struct path_param	p[PATH_PARAMS_MAX];
+	char			buf[32];
+	int			n;
+
+	(void)state;
+	assert_true(route_match("/", "/", p, &n));
+	assert_int_equal(n, 0);
+	assert_false(route_match("/", "/ideas", p, &n));
+	assert_true(route_match("/ideas/:id/vote", "/ideas/12/vote", p, &n));
+	assert_int_equal(n, 1);
+	assert_string_equal(param_text(p, n, "id", buf, sizeof(buf)), "12");
+	assert_null(param_text(p, n, "i", buf, sizeof(buf)));
+	assert_null(param_text(p, n, "idea", buf, sizeof(buf)));
+	assert_null(param_text(p, n, "id", buf, 2));
+	/* ":" takes digits only, 1 to 18 of them. */
+	assert_false(route_match("/ideas/:id", "/ideas/new", p, &n));
+	assert_false(route_match("/ideas/:id", "/ideas/", p, &n));
+	assert_false(route_match("/ideas/:id", "/ideas/-3", p, &n));
+	assert_false(route_match("/ideas/:id", "/ideas/1x", p, &n));
+	assert_true(route_match("/ideas/:id", "/ideas/999999999999999999", p,
+	    &n));
+	assert_false(route_match("/ideas/:id", "/ideas/9999999999999999999", p,
+	    &n));
+	/* Segments are whole: no prefix, no trailing slash, no extra part. */
+	assert_false(route_match("/ideas/:id", "/ideas/12/", p, &n));
+	assert_false(route_match("/ideas/:id", "/ideas/12/edit", p, &n));
+	assert_false(route_match("/ideas/:id/edit", "/ideas/12", p, &n));
+	assert_false(route_match("/ideas/new", "/ideas/newer", p, &n));
+	assert_false(route_match("/login", "login", p, &n));
+	assert_false(route_match("/login", "", p, &n));
+	/* "*" takes any one segment, also an empty one. */
+	assert_true(route_match("/invite/*token", "/invite/ab.C-d", p, &n));
+	assert_string_equal(param_text(p, n, "token", buf, sizeof(buf)),
+	    "ab.C-d");
+	assert_true(route_match("/invite/*token", "/invite/", p, &n));
+	assert_string_equal(param_text(p, n, "token", buf, sizeof(buf)), "");
+	assert_false(route_match("/invite/*token", "/invite/a/b", p, &n));
+	/* "**" any rest. */
+	assert_true(route_match("/static/**", "/static/drive.css", NULL,
+	    NULL));
+	assert_true(route_match("/static/**", "/static/a/b", NULL, NULL));
+	assert_false(route_match("/static/**", "/static", NULL, NULL));
+	/* Two parameters, each by its name. */
+	assert_true(route_match("/a/:x/b/:y", "/a/1/b/22", p, &n));
+	assert_int_equal(n, 2);
+	assert_string_equal(param_text(p, n, "y", buf, sizeof(buf)), "22");
+	assert_string_equal(param_text(p, n, "x", buf, sizeof(buf)), "1");
+}
+
+static void
 test_body_json_fields(void **state)
 {
 	struct form	 empty = { NULL, 0 };
@@ -108,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_content_type_match),
 		cmocka_unit_test(test_forwarded_for),
 		cmocka_unit_test(test_path_segment_id),
+		cmocka_unit_test(test_route_match),
 		cmocka_unit_test(test_body_json_fields),
 	};
 
