@@ -265,34 +265,47 @@ db_result_free(struct dreq *r)
 	if (r->res != NULL)
 		PQclear(r->res);
 	r->res = NULL;
-	r->ncols = 0;
 }
 
 /*
- * The column called name in the result, or -1.  Names are string
- * literals in the handlers, so a column is looked up once per result and
- * then found by its pointer.
+ * The column called name in the result, or -1.  A query's columns do not
+ * change, and names are string literals in the handlers: a column is
+ * looked up once per query and name in this worker, then found by the
+ * two pointers.
  */
+#define COLS_SLOTS	1024
+
+static struct {
+	const struct db_query	*query;
+	const char		*name;
+	int			 col;
+} cols[COLS_SLOTS];
+
 static int
 db_col(struct dreq *r, const char *name)
 {
-	int	i, col;
+	size_t	h, i;
+	int	col;
 
-	if (r->res == NULL)
+	if (r->res == NULL || r->res_query == NULL)
 		return (-1);
-	for (i = 0; i < r->ncols; i++) {
-		if (r->cols[i].name == name)
-			return (r->cols[i].col);
+	h = ((uintptr_t)r->res_query >> 4) * 31 + ((uintptr_t)name >> 3);
+	for (i = 0; i < 8; i++) {
+		h = (h + i) % COLS_SLOTS;
+		if (cols[h].query == r->res_query && cols[h].name == name)
+			return (cols[h].col);
+		if (cols[h].query == NULL)
+			break;
 	}
 	if ((col = PQfnumber(r->res, name)) == -1) {
 		kore_log(LOG_ERR, "query %s: no column %s",
-		    r->query != NULL ? r->query->name : "-", name);
+		    r->res_query->name, name);
 		return (-1);
 	}
-	if (r->ncols < COLS_CACHED) {
-		r->cols[r->ncols].name = name;
-		r->cols[r->ncols].col = col;
-		r->ncols++;
+	if (cols[h].query == NULL) {
+		cols[h].query = r->res_query;
+		cols[h].name = name;
+		cols[h].col = col;
 	}
 	return (col);
 }
@@ -429,6 +442,7 @@ db_poll(struct dreq *r)
 		case KORE_PGSQL_STATE_RESULT:
 			if (r->res == NULL) {
 				r->res = r->sql.result;
+				r->res_query = r->query;
 				r->sql.result = NULL;
 			}
 			kore_pgsql_continue(&r->sql);

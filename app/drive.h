@@ -391,8 +391,6 @@ struct route {
 	const step_fn		*form;
 };
 
-#define COLS_CACHED		24
-
 /* Everything one request carries between its steps. */
 struct dreq {
 	struct http_request	*req;
@@ -431,11 +429,7 @@ struct dreq {
 	int			 db_error;
 	char			 sqlstate[6];
 	PGresult		*res;
-	struct {
-		const char	*name;
-		int		 col;
-	}			 cols[COLS_CACHED];	/* of res, by name */
-	int			 ncols;
+	const struct db_query	*res_query;	/* what res answers */
 	int			 retried;	/* stale connections tried */
 	int			 prep_index;	/* the prepared statement */
 	int			 parked;	/* waiting for a connection */

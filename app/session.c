@@ -26,9 +26,10 @@ static const struct db_query q_session_lookup = {
 	"  UPDATE sessions SET last_seen_at = now() FROM s"
 	"  WHERE sessions.id = s.id"
 	"  AND s.last_seen_at < now() - interval '1 minute'"
-	") SELECT s.id, u.id, u.display_name, u.role, coalesce(u.lang, ''),"
-	"  s.csrf_token, (SELECT count(*) FROM notifications n"
-	"  WHERE n.user_id = u.id AND n.read_at IS NULL)"
+	") SELECT s.id AS session_id, u.id AS user_id, u.display_name,"
+	"  u.role, coalesce(u.lang, '') AS lang, s.csrf_token,"
+	"  (SELECT count(*) FROM notifications n"
+	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread"
 	"  FROM s JOIN users u ON u.id = s.user_id"
 	"  WHERE u.active"
 };
@@ -43,8 +44,9 @@ static const struct db_query q_token_lookup = {
 	"  UPDATE api_tokens SET last_used_at = now() FROM t"
 	"  WHERE api_tokens.id = t.id AND (t.last_used_at IS NULL"
 	"  OR t.last_used_at < now() - interval '1 minute')"
-	") SELECT 0, u.id, u.display_name, u.role, coalesce(u.lang, ''),"
-	"  '', 0 FROM t JOIN users u ON u.id = t.user_id WHERE u.active"
+	") SELECT 0 AS session_id, u.id AS user_id, u.display_name, u.role,"
+	"  coalesce(u.lang, '') AS lang, '' AS csrf_token, 0 AS unread"
+	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active"
 };
 
 void
@@ -94,17 +96,18 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 		return (STEP_NEXT);
 	}
 
-	r->sess.id = db_int(r, 0, 0);
-	r->sess.user_id = db_int(r, 0, 1);
-	r->sess.name = kore_strdup(db_get(r, 0, 2));
-	r->sess.role = role_parse(db_get(r, 0, 3));
-	lang = db_get(r, 0, 4);
+	r->sess.id = row_int(r, 0, "session_id");
+	r->sess.user_id = row_int(r, 0, "user_id");
+	r->sess.name = kore_strdup(row_text(r, 0, "display_name"));
+	r->sess.role = role_parse(row_text(r, 0, "role"));
+	lang = row_text(r, 0, "lang");
 	if (lang != NULL && *lang != '\0') {
 		(void)kore_strlcpy(r->sess.lang, lang, sizeof(r->sess.lang));
 		r->lang = strcmp(lang, "de") == 0 ? "de" : "en";
 	}
-	(void)kore_strlcpy(r->sess.csrf, db_get(r, 0, 5), sizeof(r->sess.csrf));
-	r->sess.unread = (int)db_int(r, 0, 6);
+	(void)kore_strlcpy(r->sess.csrf, row_text(r, 0, "csrf_token"),
+	    sizeof(r->sess.csrf));
+	r->sess.unread = (int)row_int(r, 0, "unread");
 	return (STEP_NEXT);
 }
 
