@@ -31,6 +31,9 @@ void		 dbuf_free(struct dbuf *);
 char		*file_read(const char *);
 int		 hex_value(int);
 
+/* Appends s as a query string value: %XX for all but [A-Za-z0-9._-]. */
+void		 url_encode(struct dbuf *, const char *);
+
 /* Appends s escaping & < > " ' as entities. */
 void		 html_escape(struct dbuf *, const char *, size_t);
 

@@ -321,3 +321,22 @@ file_read(const char *path)
 	dbuf_append(&b, "", 1);
 	return (dbuf_release(&b));
 }
+
+/*
+ * Appends s for a query string: letters, digits and "-._" as they are,
+ * every other byte as %XX (so a space is %20, never '+').
+ */
+void
+url_encode(struct dbuf *b, const char *s)
+{
+	const char	*p;
+
+	for (p = s; p != NULL && *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_')
+			dbuf_append(b, p, 1);
+		else
+			dbuf_appendf(b, "%%%02X", (unsigned char)*p);
+	}
+}

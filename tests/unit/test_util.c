@@ -389,6 +389,22 @@ test_hex_roundtrip(void **state)
 }
 
 static void
+test_url_encode(void **state)
+{
+	struct dbuf	b;
+
+	(void)state;
+	dbuf_init(&b);
+	url_encode(&b, "camt.053 Zahlung/über&x=1_-");
+	assert_string_equal(b.data,
+	    "camt.053%20Zahlung%2F%C3%BCber%26x%3D1_-");
+	url_encode(&b, NULL);
+	url_encode(&b, "+%");
+	assert_string_equal(b.data + strlen(b.data) - 6, "%2B%25");
+	dbuf_free(&b);
+}
+
+static void
 test_xalloc(void **state)
 {
 	char	*p, *z;
@@ -475,6 +491,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dbuf_empty),
+		cmocka_unit_test(test_url_encode),
 		cmocka_unit_test(test_dbuf_append),
 		cmocka_unit_test(test_dbuf_appendf),
 		cmocka_unit_test(test_dbuf_grow),
