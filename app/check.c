@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "drive.h"
 
@@ -599,4 +600,45 @@ addr_listed(const char *list, const char *addr)
 		return (1);
 	}
 	return (0);
+}
+
+/* A token nobody can guess; a machine without randomness must stop. */
+void
+token_new(char *hex)
+{
+	unsigned char	raw[TOKEN_BYTES];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		abort();
+	hex_encode(raw, sizeof(raw), hex);
+	explicit_bzero(raw, sizeof(raw));
+}
+
+const char *
+role_name(int role)
+{
+	switch (role) {
+	case ROLE_CLIENT:
+		return ("client");
+	case ROLE_PM:
+		return ("pm");
+	case ROLE_ADMIN:
+		return ("admin");
+	default:
+		return ("anonymous");
+	}
+}
+
+int
+role_parse(const char *s)
+{
+	if (s == NULL)
+		return (ROLE_ANON);
+	if (strcmp(s, "client") == 0)
+		return (ROLE_CLIENT);
+	if (strcmp(s, "pm") == 0)
+		return (ROLE_PM);
+	if (strcmp(s, "admin") == 0)
+		return (ROLE_ADMIN);
+	return (ROLE_ANON);
 }

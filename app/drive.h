@@ -111,6 +111,18 @@ int		 field_text(json_t *, const struct form *, const char *,
 		    const char **);
 
 /* check.c: pure checks shared by the handlers. */
+#define TOKEN_BYTES		32
+#define TOKEN_HEX		(TOKEN_BYTES * 2)
+/* Roles, ordered: a handler names the least role it needs. */
+#define ROLE_NONE		(-1)	/* not even a CSRF token (404) */
+#define ROLE_ANON		0
+#define ROLE_CLIENT		1
+#define ROLE_PM			2
+#define ROLE_ADMIN		3
+/* 32 random bytes as hex (TOKEN_HEX + 1 bytes); aborts without randomness. */
+void		 token_new(char *);
+const char	*role_name(int);
+int		 role_parse(const char *);
 int		 email_valid(const char *);
 #define LOCAL_PATH_MAX	512
 const char	*local_path(const char *, const char *);
@@ -285,16 +297,7 @@ char		*mime_md_html(const char *);
 #define DRIVE_DB		"db"
 #define DRIVE_BODY_MAX		(64 * 1024)
 #define DRIVE_PARAMS_MAX	12
-#define TOKEN_BYTES		32
-#define TOKEN_HEX		(TOKEN_BYTES * 2)
 #define INVITATION_DAYS		7
-
-/* Roles, ordered: a handler names the least role it needs. */
-#define ROLE_NONE		(-1)	/* not even a CSRF token (404) */
-#define ROLE_ANON		0
-#define ROLE_CLIENT		1
-#define ROLE_PM			2
-#define ROLE_ADMIN		3
 
 /* What a step returns. */
 #define STEP_NEXT		1	/* run the next step (after SQL/task) */
@@ -507,8 +510,6 @@ void		 out_security_headers(struct http_request *, int);
 void		 out_cookie(struct http_request *, struct dreq *, const char *,
 		    const char *, int);
 int		 out_json(struct http_request *, struct dreq *, int, json_t *);
-int		 out_error(struct http_request *, struct dreq *, int,
-		    const char *, const char *, const char *);
 int		 out_redirect(struct http_request *, struct dreq *,
 		    const char *);
 char		*out_msg(struct dreq *, const char *, json_t *);
@@ -517,13 +518,15 @@ char		*out_relative(struct dreq *, int64_t);
 void		 out_time(struct dreq *, json_t *, const char *, const char *,
 		    int64_t);
 
-int		 out_rate_limited(struct http_request *, struct dreq *, int);
-
 /* render.c */
 int		 render_page(struct http_request *, struct dreq *, int,
 		    const char *, const char *, const char *);
 void		 ctx_set_error(struct dreq *, const char *, const char *);
 void		 ctx_set_value(struct dreq *, const char *, const char *);
+json_t		*session_user_json(struct dreq *);
+int		 out_error(struct http_request *, struct dreq *, int,
+		    const char *, const char *, const char *);
+int		 out_rate_limited(struct http_request *, struct dreq *, int);
 void		 ctx_set_msg(struct dreq *, json_t *, const char *,
 		    const char *, json_t *);
 
@@ -534,16 +537,12 @@ const char	*password_dummy_hash(void);
 void		 password_init(void);
 
 /* session.c */
-void		 token_new(char *);
 int		 session_step_lookup(struct http_request *, struct dreq *);
 int		 session_step_loaded(struct http_request *, struct dreq *);
 int		 session_check(struct http_request *, struct dreq *);
 void		 session_begin(struct http_request *, struct dreq *, char *,
 		    char *);
 void		 session_clear_cookie(struct http_request *, struct dreq *);
-json_t		*session_user_json(struct dreq *);
-const char	*role_name(int);
-int		 role_parse(const char *);
 void		 secret_free(char *);
 
 /* ideas.c: shared by votes.c and comments.c */

@@ -139,3 +139,97 @@ ctx_set_msg(struct dreq *r, json_t *obj, const char *field, const char *key,
 	json_object_set_new(obj, field, json_string(s));
 	kore_free(s);
 }
+
+/* The person signed in, as the API and the pages show them. */
+json_t *
+session_user_json(struct dreq *r)
+{
+	return (json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r->sess.user_id,
+	    "name", r->sess.name != NULL ? r->sess.name : "",
+	    "role", role_name(r->sess.role)));
+}
+
+static const char *
+error_heading(int status)
+{
+	switch (status) {
+	case 400:
+	case 415:
+	case 422:
+		return ("heading.bad_request");
+	case 401:
+	case 403:
+		return ("heading.forbidden");
+	case 404:
+		return ("heading.not_found");
+	case 405:
+		return ("heading.method");
+	case 413:
+		return ("heading.too_large");
+	case 503:
+		return ("heading.unavailable");
+	default:
+		return ("heading.internal");
+	}
+}
+
+/*
+ * The error envelope for the API, the error page for people.  The message
+ * is a catalog key, so that no error ever carries data from the request
+ * or the database.
+ */
+int
+out_error(struct http_request *req, struct dreq *r, int status,
+    const char *code, const char *field, const char *msgkey)
+{
+	json_t	*err;
+	char	*msg;
+
+	msg = out_msg(r, msgkey, NULL);
+	if (r->is_api) {
+		err = json_pack("{s:s, s:s}", "code", code, "message", msg);
+		if (field != NULL)
+			json_object_set_new(err, "field", json_string(field));
+		kore_free(msg);
+		return (out_json(req, r, status, json_pack("{s:o}", "error",
+		    err)));
+	}
+
+	json_object_set_new(r->ctx, "status", json_integer(status));
+	json_object_set_new(r->ctx, "message", json_string(msg));
+	kore_free(msg);
+	msg = out_msg(r, error_heading(status), NULL);
+	json_object_set_new(r->ctx, "heading", json_string(msg));
+	kore_free(msg);
+	return (render_page(req, r, status, "error", "title.error", NULL));
+}
+
+/*
+ * 429: too many failed attempts.  The API gets the envelope, a page the
+ * error page; both say when to try again.
+ */
+int
+out_rate_limited(struct http_request *req, struct dreq *r, int seconds)
+{
+	json_t	*vars;
+	char	 buf[16], *msg;
+
+	(void)snprintf(buf, sizeof(buf), "%d", seconds);
+	out_header(req, "retry-after", buf);
+	vars = json_pack("{s:i}", "minutes", (seconds + 59) / 60);
+	msg = out_msg(r, "err.rate_limited", vars);
+	json_decref(vars);
+	if (r->is_api) {
+		json_t *err = json_pack("{s:s, s:s}", "code", "rate_limited",
+		    "message", msg);
+		kore_free(msg);
+		return (out_json(req, r, 429, json_pack("{s:o}", "error", err)));
+	}
+	json_object_set_new(r->ctx, "status", json_integer(429));
+	json_object_set_new(r->ctx, "message", json_string(msg));
+	kore_free(msg);
+	msg = out_msg(r, "heading.forbidden", NULL);
+	json_object_set_new(r->ctx, "heading", json_string(msg));
+	kore_free(msg);
+	return (render_page(req, r, 429, "error", "title.error", NULL));
+}

@@ -49,17 +49,6 @@ static const struct db_query q_token_lookup = {
 	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active"
 };
 
-void
-token_new(char *hex)
-{
-	unsigned char	raw[TOKEN_BYTES];
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		fatal("token_new: no randomness");
-	hex_encode(raw, sizeof(raw), hex);
-	explicit_bzero(raw, sizeof(raw));
-}
-
 int
 session_step_lookup(struct http_request *req, struct dreq *r)
 {
@@ -157,43 +146,6 @@ void
 session_clear_cookie(struct http_request *req, struct dreq *r)
 {
 	out_cookie(req, r, "drive_session", "", 0);
-}
-
-json_t *
-session_user_json(struct dreq *r)
-{
-	return (json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r->sess.user_id,
-	    "name", r->sess.name != NULL ? r->sess.name : "",
-	    "role", role_name(r->sess.role)));
-}
-
-const char *
-role_name(int role)
-{
-	switch (role) {
-	case ROLE_CLIENT:
-		return ("client");
-	case ROLE_PM:
-		return ("pm");
-	case ROLE_ADMIN:
-		return ("admin");
-	default:
-		return ("anonymous");
-	}
-}
-
-int
-role_parse(const char *s)
-{
-	if (s == NULL)
-		return (ROLE_ANON);
-	if (strcmp(s, "client") == 0)
-		return (ROLE_CLIENT);
-	if (strcmp(s, "pm") == 0)
-		return (ROLE_PM);
-	if (strcmp(s, "admin") == 0)
-		return (ROLE_ADMIN);
-	return (ROLE_ANON);
 }
 
 void
