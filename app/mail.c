@@ -162,6 +162,7 @@ static json_t		*person_json(const struct i18n_cat *, const char *,
 static char		*quote(const char *);
 static void		 tidy(struct dbuf *);
 static const char	*status_label(const struct i18n_cat *, const char *);
+static const char	*status_badge(const char *);
 static void		 letter_free(struct letter *);
 
 static void
@@ -792,6 +793,32 @@ status_label(const struct i18n_cat *cat, const char *status)
 	return (s);
 }
 
+/*
+ * The colours of a status badge as the portal shows it (.s-* in
+ * assets/static/drive.css), inline: mail programs drop style sheets.
+ */
+static const char *
+status_badge(const char *status)
+{
+	static const struct {
+		const char	*status;
+		const char	*style;
+	} badges[] = {
+		{ "under_review", "background:#e3ecfb;color:#0b3d91" },
+		{ "planned", "background:#ebe8fb;color:#3b2f9e" },
+		{ "in_progress", "background:#fdf0d5;color:#6e4200" },
+		{ "released", "background:#e1f3e6;color:#1c5e2f" },
+		{ "declined", "background:#f7e4df;color:#8a2f1a" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(badges) / sizeof(badges[0]); i++) {
+		if (strcmp(badges[i].status, status) == 0)
+			return (badges[i].style);
+	}
+	return ("background:#eceef2;color:#3a4150");
+}
+
 /* {name, bank, label}: "Name (Bank)" for the bank's staff. */
 static json_t *
 person_json(const struct i18n_cat *cat, const char *name, int bank)
@@ -845,6 +872,7 @@ load_status(struct mailer *m, struct row *r, struct letter *l,
 	    json_string(status_label(l->cat, from)));
 	json_object_set_new(ctx, "to_label",
 	    json_string(status_label(l->cat, to)));
+	json_object_set_new(ctx, "to_badge", json_string(status_badge(to)));
 	json_object_set_new(ctx, "changed", json_boolean(changed));
 	json_object_set_new(ctx, "responder", person_json(l->cat,
 	    PQgetvalue(res, 0, 1), strcmp(PQgetvalue(res, 0, 2), "t") == 0));
