@@ -13,8 +13,9 @@
  * DRIVE_DATABASE_URL is not set, both are the local cluster that `make
  * run` started for the checkout drivectl was built in (var/database.url,
  * var/owner.url).  The SQL files are that checkout's sql/ unless --sql
- * says otherwise.  The invitation link is printed once; only its SHA-256
- * is stored.
+ * says otherwise: the numbered migrations there, then the functions,
+ * triggers and views of its repeatable/ (README, "Migrations").  The
+ * invitation link is printed once; only its SHA-256 is stored.
  *
  * The audit chain is recomputed here (app/chain.c) from the raw columns;
  * the anchor file (DRIVE_AUDIT_ANCHOR, or var/audit.anchor for the local
