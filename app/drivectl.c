@@ -13,8 +13,9 @@
  * DRIVE_DATABASE_URL is not set, both are the local cluster that `make
  * run` started for the checkout drivectl was built in (var/database.url,
  * var/owner.url).  The SQL files are that checkout's sql/ unless --sql
- * says otherwise.  The invitation link is printed once; only its SHA-256
- * is stored.
+ * says otherwise: the numbered migrations there, then the functions,
+ * triggers and views of its repeatable/ (README, "Migrations").  The
+ * invitation link is printed once; only its SHA-256 is stored.
  *
  * The audit chain is recomputed here (app/chain.c) from the raw columns;
  * the anchor file (DRIVE_AUDIT_ANCHOR, or var/audit.anchor for the local
@@ -51,6 +52,8 @@ static int	 cmd_migrate(int, char **);
 static int	 cmd_invite(int, char **);
 static int	 cmd_audit(int, char **);
 static int	 exec_ok(PGconn *, const char *);
+static char	**sql_files(const char *, int, size_t *);
+static int	 apply_repeatable(PGconn *, const char *, int);
 static int	 grant_runtime(PGconn *);
 static char	*current_role(PGconn *);
 static void	 usage(void);
@@ -186,8 +189,10 @@ exec_ok(PGconn *conn, const char *sql)
 	int		 ok;
 
 	res = PQexec(conn, sql);
+	/* A migration of comments only is empty, not an error. */
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK;
+	    PQresultStatus(res) == PGRES_TUPLES_OK ||
+	    PQresultStatus(res) == PGRES_EMPTY_QUERY;
 	if (!ok)
 		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 	PQclear(res);
@@ -202,22 +207,170 @@ name_cmp(const void *a, const void *b)
 }
 
 /*
+ * The SQL files of DIR in name order (caller frees each and the array),
+ * their count in *N: the numbered migrations (NNN_name.sql) when
+ * NUMBERED, else every name.sql.  A DIR that does not exist has none
+ * unless NUMBERED; NULL on an error, said on stderr.
+ */
+static char **
+sql_files(const char *dir, int numbered, size_t *n)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		**names;
+	size_t		 len;
+
+	*n = 0;
+	names = xrealloc(NULL, sizeof(*names));
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT && !numbered)
+			return (names);
+		fprintf(stderr, "drivectl: %s: %s\n", dir, strerror(errno));
+		free(names);
+		return (NULL);
+	}
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 5 || e->d_name[0] == '.' ||
+		    strcmp(e->d_name + len - 4, ".sql") != 0)
+			continue;
+		if (numbered && (len < 8 ||
+		    strspn(e->d_name, "0123456789") != 3 || e->d_name[3] != '_'))
+			continue;
+		names = xrealloc(names, (*n + 1) * sizeof(*names));
+		names[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, *n, sizeof(*names), name_cmp);
+	return (names);
+}
+
+/*
+ * Applies each file of DIR/repeatable (functions, triggers, views: each
+ * CREATE OR REPLACE) whose SHA-256 differs from the one schema_repeatable
+ * holds, in name order, each in its own transaction together with its
+ * record; with ALL (a numbered migration was applied, and may have
+ * dropped or changed what a file made), every file.  The records of files
+ * that are gone go too.  The number applied, or -1.
+ */
+static int
+apply_repeatable(PGconn *conn, const char *dir, int all)
+{
+	const char	*params[2];
+	char		**names, path[8192], sub[4096], hash[65], *sql;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+	size_t		 n, i;
+	struct dbuf	 list;
+	PGresult	*res;
+	int		 applied = 0, same;
+
+	if ((size_t)snprintf(sub, sizeof(sub), "%s/repeatable", dir) >=
+	    sizeof(sub) || (names = sql_files(sub, 0, &n)) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
+		if ((sql = file_read(path)) == NULL) {
+			fprintf(stderr, "drivectl: %s: %s\n", path,
+			    strerror(errno));
+			applied = -1;
+			break;
+		}
+		if (!EVP_Digest(sql, strlen(sql), md, &mdlen, EVP_sha256(),
+		    NULL) || mdlen != 32) {
+			fprintf(stderr, "drivectl: SHA-256 failed\n");
+			free(sql);
+			applied = -1;
+			break;
+		}
+		hex_encode(md, mdlen, hash);
+		params[0] = names[i];
+		params[1] = hash;
+		res = PQexecParams(conn, "SELECT sha256 = $2 FROM "
+		    "schema_repeatable WHERE name = $1", 2, NULL, params, NULL,
+		    NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+			PQclear(res);
+			free(sql);
+			applied = -1;
+			break;
+		}
+		same = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		if (same && !all) {
+			free(sql);
+			continue;
+		}
+		if (!exec_ok(conn, "BEGIN") || !exec_ok(conn, sql)) {
+			fprintf(stderr, "drivectl: repeatable/%s failed; nothing "
+			    "of it was applied\n", names[i]);
+			(void)exec_ok(conn, "ROLLBACK");
+			free(sql);
+			applied = -1;
+			break;
+		}
+		free(sql);
+		res = PQexecParams(conn, "INSERT INTO schema_repeatable (name, "
+		    "sha256) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
+		    "sha256 = EXCLUDED.sha256, applied_at = now()", 2, NULL,
+		    params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK ||
+		    !exec_ok(conn, "COMMIT")) {
+			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+			PQclear(res);
+			(void)exec_ok(conn, "ROLLBACK");
+			applied = -1;
+			break;
+		}
+		PQclear(res);
+		printf("drivectl: applied repeatable/%s%s\n", names[i],
+		    same ? " (again, after the numbered migrations)" : "");
+		applied++;
+	}
+
+	/* Forget the files that are gone: back, they are applied again. */
+	if (applied >= 0) {
+		dbuf_init(&list);
+		for (i = 0; i < n; i++) {
+			dbuf_appendstr(&list, names[i]);
+			dbuf_append(&list, "\n", 1);
+		}
+		dbuf_append(&list, "", 1);
+		sql = dbuf_release(&list);
+		params[0] = sql;
+		res = PQexecParams(conn, "DELETE FROM schema_repeatable WHERE "
+		    "name <> ALL (string_to_array($1, E'\\n'))", 1, NULL,
+		    params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+			applied = -1;
+		}
+		PQclear(res);
+		free(sql);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return (applied);
+}
+
+/*
  * Applies every sql/NNN_name.sql not applied yet, in order, each in its
- * own transaction together with its record; an advisory lock keeps two
- * migrators apart.
+ * own transaction together with its record, then the files of
+ * sql/repeatable/ that changed (apply_repeatable()); an advisory lock
+ * keeps two migrators apart.
  */
 static int
 cmd_migrate(int argc, char **argv)
 {
 	const char	*dir, *params[2];
-	DIR		*d;
-	struct dirent	*e;
-	char		**names = NULL, path[4096], version[16], *sql;
+	char		**names, path[4096], version[16], *sql;
 	char		 sqldir[4096];
-	size_t		 n = 0, i, len;
+	size_t		 n = 0, i;
 	PGconn		*conn;
 	PGresult	*res;
-	int		 applied = 0, rc = 0;
+	int		 applied = 0, rc = 0, r;
 
 	if (argc == 3 && strcmp(argv[1], "--sql") == 0)
 		dir = argv[2];
@@ -226,20 +379,8 @@ cmd_migrate(int argc, char **argv)
 	else if ((dir = checkout("sql", sqldir, sizeof(sqldir))) == NULL)
 		dir = "sql";
 
-	if ((d = opendir(dir)) == NULL) {
-		fprintf(stderr, "drivectl: %s: %s\n", dir, strerror(errno));
+	if ((names = sql_files(dir, 1, &n)) == NULL)
 		return (1);
-	}
-	while ((e = readdir(d)) != NULL) {
-		len = strlen(e->d_name);
-		if (len < 8 || strcmp(e->d_name + len - 4, ".sql") != 0 ||
-		    strspn(e->d_name, "0123456789") != 3 || e->d_name[3] != '_')
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof(*names));
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
 
 	conn = db_connect(DB_OWNER);
 	res = PQexec(conn, "SELECT current_user, pg_catalog.pg_get_userbyid("
@@ -259,6 +400,9 @@ cmd_migrate(int argc, char **argv)
 	if (!exec_ok(conn, "SELECT pg_advisory_lock(hashtext('drive.migrate'))")
 	    || !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version integer PRIMARY KEY, name text NOT NULL, "
+	    "applied_at timestamptz NOT NULL DEFAULT now())")
+	    || !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_repeatable ("
+	    "name text PRIMARY KEY, sha256 text NOT NULL, "
 	    "applied_at timestamptz NOT NULL DEFAULT now())")) {
 		rc = 1;
 		goto done;
@@ -314,7 +458,11 @@ cmd_migrate(int argc, char **argv)
 		printf("drivectl: applied %s\n", names[i]);
 		applied++;
 	}
-	if (applied == 0)
+	if ((r = apply_repeatable(conn, dir, applied > 0)) < 0) {
+		rc = 1;
+		goto done;
+	}
+	if (applied == 0 && r == 0)
 		printf("drivectl: the schema is up to date\n");
 	if (!grant_runtime(conn))
 		rc = 1;

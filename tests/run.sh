@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every suite against a throwaway PostgreSQL cluster and Kore, then
 # prints one line: "N passed, N failed".  Exit status 1 on any failure.
+# unit: the cmocka tests, and tests/sql-check.sh as one test.
 #   tests/run.sh [unit|fuzz|e2e|browser|asan ...]   (default: all)
 # fuzz: each libFuzzer harness for FUZZ_SECONDS (20 here), one test each;
 # asan: the e2e suite again against build/asan/drive.so, plus one test
@@ -62,6 +63,13 @@ run_unit() {
 		PASSED=$((PASSED + ${p:-0})); FAILED=$((FAILED + ${f:-0}))
 		echo "tests: $(basename "$t"): ${p:-0} passed, ${f:-0} failed"
 	done
+	# Where the schema's functions live (sql/repeatable/): one test.
+	if out="$(tests/sql-check.sh 2>&1)"; then
+		PASSED=$((PASSED + 1)); echo "tests: sql-check: 1 passed, 0 failed"
+	else
+		echo "$out"
+		FAILED=$((FAILED + 1)); echo "tests: sql-check: 0 passed, 1 failed"
+	fi
 }
 
 start_stack() {

@@ -302,13 +302,14 @@ test('a malformed anchor file is an error, not a pass', () => {
 
 test('a cluster of an earlier run, where drive owned everything, is handed over to drive_owner', () => {
   // A cluster of its own, set up as before the roles were split: drive
-  // owns the database and migrates 001-005 itself.
+  // owns the database and migrates 001-005 (and the functions of
+  // sql/repeatable/) itself.
   const dir = `${process.env.DRIVE_TEST_WORK}/legacy`;
   const out = shell(`set -euo pipefail
     source conf/local.sh
     d="${dir}"; port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
     trap 'pg_down "$d/pg"' EXIT
-    mkdir -p "$d/sql"; cp sql/00[1-5]_*.sql "$d/sql/"
+    mkdir -p "$d/sql"; cp sql/00[1-5]_*.sql "$d/sql/"; cp -r sql/repeatable "$d/sql/"
     pg_up "$d/pg" "$port" 2>/dev/null
     as_pg "$PG_BIN/psql" -h "$d/pg" -p "$port" -U postgres -qX -d postgres \\
       -c "DROP DATABASE drive" -c "CREATE DATABASE drive OWNER drive"
