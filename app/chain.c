@@ -2,7 +2,7 @@
  * The audit chain as drivectl recomputes it: the canonical serialisation
  * of an entry, its SHA-256, and the lines of the anchor file.  No
  * function of the database takes part; the writer's half is
- * audit_entry_hash() in sql/001_init.sql, which this mirrors:
+ * audit_entry_hash() in sql/repeatable/audit.sql, which this mirrors:
  *
  *   hash = SHA-256(prev_hash || at US actor US action US target US
  *          address US details)
@@ -10,7 +10,7 @@
  * US is the unit separator 0x1f; at is "YYYY-MM-DDTHH:MM:SS.ffffffZ" in
  * UTC, actor the id in decimal or empty, target empty when NULL, address
  * the host part of the inet or empty, details the jsonb as PostgreSQL
- * prints it.  action and target never hold a US (sql/006_roles.sql), so
+ * prints it.  action and target never hold a US (sql/repeatable/audit.sql), so
  * that the fields cannot be shifted against each other.
  */
 

@@ -138,7 +138,7 @@ void		 csv_cell(struct dbuf *, const char *, int);
 
 /*
  * chain.c: the audit chain recomputed outside the database (drivectl);
- * mirrors audit_entry_hash() in sql/001_init.sql.  Strings as PostgreSQL
+ * mirrors audit_entry_hash() in sql/repeatable/audit.sql.  Strings as PostgreSQL
  * prints them (TimeZone UTC, DateStyle ISO); NULL for a NULL column.
  */
 #define AUDIT_HASH_LEN	32
