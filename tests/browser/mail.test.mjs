@@ -61,8 +61,9 @@ async function eml(ideaId, userId, kind) {
 
 // The HTML part in Chromium, offline: a remote request would fail the test.
 async function render(html, width, name) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, javaScriptEnabled: false });
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
   const page = await context.newPage();
+  page.setDefaultTimeout(5_000);
   const remote = [];
   await page.route('**/*', (route) => { remote.push(route.request().url()); route.abort(); });
   await page.setContent(html, { waitUntil: 'load' });
