@@ -24,7 +24,7 @@ DRIVECTL = $(BUILD)/drivectl
 MAILER	= $(BUILD)/drive-mailer
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all build deps run test unit e2e browser clean demo fuzz fuzz-build asan-build
+.PHONY: all build deps run test unit e2e browser clean demo fuzz fuzz-build asan-build screenshots
 
 all: build
 
@@ -95,6 +95,13 @@ run: deps
 demo: deps
 	@$(MAKE) --no-print-directory build
 	@conf/local.sh demo
+
+# The main pages of each role as PNGs in var/screenshots (demo data, a
+# stack of its own; Chromium at 1280 and 375 px, English and German).
+screenshots: deps
+	@$(MAKE) --no-print-directory build
+	@conf/local.sh test-deps
+	@tests/run.sh screenshots
 
 unit: $(UNIT_TESTS)
 

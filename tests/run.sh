@@ -3,6 +3,7 @@
 # prints one line: "N passed, N failed".  Exit status 1 on any failure.
 # unit: the cmocka tests, and tests/sql-check.sh as one test.
 #   tests/run.sh [unit|fuzz|e2e|browser|asan ...]   (default: all)
+#   tests/run.sh screenshots    (make screenshots: PNGs, not a test)
 # fuzz: each libFuzzer harness for FUZZ_SECONDS (20 here), one test each;
 # asan: the e2e suite again against build/asan/drive.so, plus one test
 # "no sanitizer report".  After e2e, browser or asan, one more test: no
@@ -226,6 +227,15 @@ for s in $SUITES; do
 		npm_ready || { echo "tests: npm install failed";
 		    FAILED=$((FAILED + 1)); continue; }
 		run_asan ;;
+	screenshots)
+		# Not a test: the main pages of each role as PNGs, with the
+		# demo data (make screenshots), on a stack of their own.
+		start_stack || { echo "tests: the stack did not start"; exit 1; }
+		npm_ready || { echo "tests: npm install failed"; exit 1; }
+		psql "$DRIVE_TEST_OWNER_URL" -X -q -v ON_ERROR_STOP=1 \
+		    -f sql/demo.sql >/dev/null || exit 1
+		node tests/screenshots.mjs || exit 1
+		exit 0 ;;
 	e2e|browser)
 		if [ -z "${KPORT:-}" ]; then
 			start_stack || { echo "tests: the stack did not start";
