@@ -490,6 +490,7 @@ int		 in_reading(struct http_request *);
 const char	*in_text(struct dreq *, const char *);
 int		 in_field(struct dreq *, const char *, const char **);
 const char	*in_cookie(struct http_request *, const char *);
+int		 in_query(struct dreq *);
 int64_t		 in_path_id(struct http_request *, int);
 void		 in_wipe(struct dreq *, const char *);
 
@@ -519,6 +520,7 @@ void		 ctx_set_error(struct dreq *, const char *, const char *);
 void		 ctx_set_value(struct dreq *, const char *, const char *);
 void		 ctx_set_msg(struct dreq *, json_t *, const char *,
 		    const char *, json_t *);
+const char	*role_label_key(const char *);
 
 /* password.c: Argon2id; called on a task thread only. */
 int		 password_hash(const char *, char *, size_t);
@@ -554,9 +556,29 @@ int		 edit_error(struct http_request *, struct dreq *);
 int		 profile_step_query(struct http_request *, struct dreq *);
 int		 profile_step(struct http_request *, struct dreq *);
 
-/* invitations.c: the list, also shown after issuing one anew */
+/* invitations.c */
 int		 invitations_step_list(struct http_request *, struct dreq *);
 int		 invitations_step_render(struct http_request *, struct dreq *);
+extern const struct handler	invitation_reissue_page,
+				invitation_reissue_api;
+
+/* people.c */
+extern const struct handler	users_page, users_api, user_role_page,
+				user_active_page, user_erase_page,
+				user_change_api, user_erase_api;
+
+/* organisations.c */
+extern const struct handler	organizations_page, organizations_api,
+				organization_page, organization_rename_page,
+				organization_rename_api;
+
+/* areas.c */
+extern const struct handler	areas_page, area_create_page,
+				area_change_page, area_create_api,
+				area_change_api;
+
+/* audit.c */
+extern const struct handler	audit_page, audit_csv_file;
 
 /* votes.c */
 extern const struct handler	idea_vote_page, idea_vote_api;
@@ -600,19 +622,7 @@ int		 api_idea_merge(struct http_request *);
 int		 api_idea_voters(struct http_request *);
 int		 api_comment_hide(struct http_request *);
 int		 api_roadmap(struct http_request *);
-int		 page_admin_users(struct http_request *);
-int		 page_admin_user_change(struct http_request *);
-int		 page_admin_organizations(struct http_request *);
-int		 page_admin_organization(struct http_request *);
-int		 page_admin_areas(struct http_request *);
-int		 page_admin_audit(struct http_request *);
-int		 page_admin_invitation_reissue(struct http_request *);
-int		 api_users(struct http_request *);
-int		 api_user(struct http_request *);
-int		 api_organizations(struct http_request *);
-int		 api_organization(struct http_request *);
 int		 api_area(struct http_request *);
-int		 api_invitation_reissue(struct http_request *);
 int		 page_profile_password(struct http_request *);
 int		 page_profile_sessions_end(struct http_request *);
 int		 page_profile_tokens(struct http_request *);

@@ -539,3 +539,111 @@ api_invitation_one(struct http_request *req)
 
 	return (drive_run(req, ROLE_ADMIN, steps, 2));
 }
+
+/* ---- issuing one anew: a new link, the old one dies ---- */
+
+struct reissue_in {
+	int64_t		 id;
+	char		 token[TOKEN_HEX + 1];	/* shown once */
+};
+
+static const struct db_query q_invitation_reissue = {
+	"invitation_reissue",
+	"SELECT id, extract(epoch FROM expires_at)::bigint AS expires"
+	" FROM invitation_reissue($1::bigint, decode($2, 'hex'), $3::bigint,"
+	" nullif($4, '')::inet)"
+};
+
+static const struct refusal reissue_refusals[] = {
+	{ "DR404", 404, "not_found", NULL, "err.not_found" },
+	{ "DR409", 409, "invitation_redeemed", NULL, "err.invite_redeemed" },
+	{ NULL }
+};
+
+static void
+reissue_input(struct dreq *r, void *arg)
+{
+	struct reissue_in	*in = arg;
+
+	in->id = path_id(r, "id");
+}
+
+static int
+reissue_query(struct http_request *req, struct dreq *r)
+{
+	struct reissue_in	*in = r->in;
+	char			 id[32], uid[32], hash[TOKEN_HEX + 1];
+
+	token_new(in->token);
+	(void)token_hash(in->token, hash);
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
+	db_query(r, &q_invitation_reissue, 4, id, hash, uid, r->address);
+	return (STEP_NEXT);
+}
+
+/* The new link, once; the token is wiped when it is in the answer. */
+static json_t *
+reissued(struct dreq *r)
+{
+	struct reissue_in	*in = r->in;
+	json_t			*o;
+	char			 url[1024];
+
+	(void)snprintf(url, sizeof(url), "%s/invite/%s", drive_base_url,
+	    in->token);
+	explicit_bzero(in->token, sizeof(in->token));
+	o = json_pack("{s:s}", "url", url);
+	explicit_bzero(url, sizeof(url));
+	out_time(r, o, "expires_at", "expires_in", row_int(r, 0, "expires"));
+	return (o);
+}
+
+static int
+reissue_json(struct http_request *req, struct dreq *r)
+{
+	json_t	*o;
+
+	if (db_rows(r) != 1)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	o = reissued(r);
+	json_object_set_new(o, "id", json_integer(row_int(r, 0, "id")));
+	return (out_json(req, r, 201, o));
+}
+
+/* The page: the list follows, with the new link above it. */
+static int
+reissue_shown(struct http_request *req, struct dreq *r)
+{
+	if (db_rows(r) != 1)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	json_object_set_new(r->ctx, "created", reissued(r));
+	ctx_set_msg(r, r->ctx, "notice", "notice.invitation_reissued", NULL);
+	return (STEP_NEXT);
+}
+
+static const step_fn reissue_page_steps[] = {
+	reissue_query, reissue_shown, invitations_step_list,
+	invitations_step_render, NULL
+};
+static const step_fn reissue_api_steps[] = {
+	reissue_query, reissue_json, NULL
+};
+
+const struct handler invitation_reissue_page = {
+	.role = ROLE_ADMIN,
+	.input = reissue_input,
+	.input_size = sizeof(struct reissue_in),
+	.steps = reissue_page_steps,
+	.refusals = reissue_refusals,
+};
+
+const struct handler invitation_reissue_api = {
+	.role = ROLE_ADMIN,
+	.input = reissue_input,
+	.input_size = sizeof(struct reissue_in),
+	.steps = reissue_api_steps,
+	.refusals = reissue_refusals,
+};

@@ -139,3 +139,17 @@ ctx_set_msg(struct dreq *r, json_t *obj, const char *field, const char *key,
 	json_object_set_new(obj, field, json_string(s));
 	kore_free(s);
 }
+
+/* The catalog key of a role's name as people read it ("role.pm"). */
+const char *
+role_label_key(const char *role)
+{
+	switch (role_parse(role)) {
+	case ROLE_CLIENT:
+		return ("role.client");
+	case ROLE_PM:
+		return ("role.pm");
+	default:
+		return ("role.admin");
+	}
+}
