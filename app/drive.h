@@ -557,9 +557,11 @@ int		 profile_step_query(struct http_request *, struct dreq *);
 int		 profile_step(struct http_request *, struct dreq *);
 
 /* invitations.c */
-int		 invitations_step_list(struct http_request *, struct dreq *);
-int		 invitations_step_render(struct http_request *, struct dreq *);
-extern const struct handler	invitation_reissue_page,
+extern const struct handler	invite_page, invite_redeem_page,
+				invite_redeem_api, invitations_page,
+				invitations_api, invitation_issue_page,
+				invitation_issue_api, invitation_revoke_page,
+				invitation_revoke_api, invitation_reissue_page,
 				invitation_reissue_api;
 
 /* people.c */
@@ -596,9 +598,6 @@ int		 static_init(const char *);
 int		 page_home(struct http_request *);
 int		 page_login(struct http_request *);
 int		 page_logout(struct http_request *);
-int		 page_invite(struct http_request *);
-int		 page_admin_invitations(struct http_request *);
-int		 page_admin_invitation_revoke(struct http_request *);
 int		 page_idea(struct http_request *);
 int		 page_idea_new(struct http_request *);
 int		 page_idea_edit(struct http_request *);
@@ -633,9 +632,6 @@ int		 api_token(struct http_request *);
 int		 api_session(struct http_request *);
 int		 api_me(struct http_request *);
 int		 api_me_answer(struct http_request *, struct dreq *);
-int		 api_invitations(struct http_request *);
-int		 api_invitation_accept(struct http_request *);
-int		 api_invitation_one(struct http_request *);
 
 #endif /* !DRIVE_PURE */
 #endif /* DRIVE_H */
