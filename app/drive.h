@@ -556,6 +556,10 @@ int		 edit_error(struct http_request *, struct dreq *);
 int		 profile_step_query(struct http_request *, struct dreq *);
 int		 profile_step(struct http_request *, struct dreq *);
 
+/* auth.c */
+extern const struct handler	login_form_page, login_submit_page,
+				login_api, logout_page, logout_api, me_api;
+
 /* invitations.c */
 extern const struct handler	invite_page, invite_redeem_page,
 				invite_redeem_api, invitations_page,
@@ -596,8 +600,6 @@ int		 page_healthz(struct http_request *);
 int		 page_static(struct http_request *);
 int		 static_init(const char *);
 int		 page_home(struct http_request *);
-int		 page_login(struct http_request *);
-int		 page_logout(struct http_request *);
 int		 page_idea(struct http_request *);
 int		 page_idea_new(struct http_request *);
 int		 page_idea_edit(struct http_request *);
@@ -629,9 +631,6 @@ int		 page_profile_token_revoke(struct http_request *);
 int		 page_profile_data(struct http_request *);
 int		 api_tokens(struct http_request *);
 int		 api_token(struct http_request *);
-int		 api_session(struct http_request *);
-int		 api_me(struct http_request *);
-int		 api_me_answer(struct http_request *, struct dreq *);
 
 #endif /* !DRIVE_PURE */
 #endif /* DRIVE_H */

@@ -381,3 +381,23 @@ test('people and organisations: every wrong field at once; a refused rename keep
   assert.ok(list.text.includes(c.email));
   assert.equal((await admin.form(`/admin/users/${c.id}/erase`, { csrf_token: formCsrf(page.text) })).headers.get('location'), '/admin/users?erased=1');
 });
+
+test('signing in names both wrong fields at once, and keeps the address typed', async () => {
+  const before = count('sessions');
+  const r = await new Client().api('POST', '/api/v1/session', { email: 'not-an-address', password: '' });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.field, 'email');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['email', 'password']);
+  const c = new Client();
+  const page = await c.page('/login');
+  const p = await c.form('/login', { csrf_token: formCsrf(page.text), email: 'typed@', password: '' });
+  assert.equal(p.status, 422);
+  assert.match(p.text, /id="email-error"/);
+  assert.match(p.text, /id="password-error"/);
+  assert.ok(p.text.includes('value="typed@"'));
+  const wrong = await c.form('/login', { csrf_token: formCsrf(page.text), email: 'nobody@example.test', password: 'wrong password!' });
+  assert.equal(wrong.status, 401);
+  assert.match(wrong.text, /id="login-error"/);
+  assert.ok(wrong.text.includes('value="nobody@example.test"'));
+  assert.equal(count('sessions'), before);
+});
