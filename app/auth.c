@@ -1,31 +1,25 @@
 /*
  * Signing in and out, in pages (/login, /logout) and in the API
- * (/api/v1/session, /api/v1/me), plus the start page and the 404.
- * Page and API share the steps; only the answers differ.
+ * (/api/v1/session, /api/v1/me).  Page and API share the steps; only the
+ * last, the answer, differs.
  */
 
 #include "drive.h"
 
-struct login {
-	int64_t		 user_id;
+struct login_in {
+	const char	*email;
+	int64_t		 user_id;	/* 0: no such person */
 	int		 active;
 	int		 role;
-	char		*name;
+	char		*name;		/* the session's once signed in */
+	int		 failed;
 };
-
-static void
-login_free(void *p)
-{
-	struct login	*l = p;
-
-	kore_free(l->name);
-	kore_free(l);
-}
 
 static const struct db_query q_user_by_email = {
 	"user_by_email",
-	"SELECT u.id, u.password_hash, u.active, u.display_name, u.role,"
-	" auth_retry_after('sign_in', lower($1), host(nullif($2, '')::inet))"
+	"SELECT u.id, u.password_hash, u.active, u.display_name AS name,"
+	" u.role, auth_retry_after('sign_in', lower($1),"
+	" host(nullif($2, '')::inet)) AS retry_after"
 	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)"
 };
 
@@ -49,142 +43,18 @@ static const struct db_query q_session_end = {
 	" nullif($2, '')::inet) FROM gone"
 };
 
-static int	login_form(struct http_request *, struct dreq *, int);
-static int	login_input(struct http_request *, struct dreq *);
-static int	login_verify(struct http_request *, struct dreq *);
-static int	login_decide(struct http_request *, struct dreq *);
-static int	login_done(struct http_request *, struct dreq *);
-static int	login_refused(struct http_request *, struct dreq *);
-static int	logout_run(struct http_request *, struct dreq *);
-static int	logout_done(struct http_request *, struct dreq *);
+/* ---- the form ---- */
 
-/* The steps of a sign-in; login_refused is reached by a jump. */
-static const step_fn login_steps[] = {
-	login_input, login_verify, login_decide, login_done, login_refused
-};
-#define LOGIN_REFUSED	4
-
+/* Also the form shown again with its errors. */
 static int
-login_form(struct http_request *req, struct dreq *r, int status)
+login_page(struct http_request *req, struct dreq *r)
 {
 	const char	*next;
 
 	if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 		json_object_set_new(r->ctx, "next", json_string(next));
-	return (render_page(req, r, status, "login", "title.login", NULL));
-}
-
-static int
-login_input(struct http_request *req, struct dreq *r)
-{
-	const char	*email, *password;
-	struct login	*l;
-
-	email = in_text(r, "email");
-	password = in_text(r, "password");
-	if (!r->is_api)
-		ctx_set_value(r, "email", email);
-
-	if (email == NULL || *email == '\0' || !email_valid(email)) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "email",
-			    "err.email_invalid"));
-		ctx_set_error(r, "email", "err.email_invalid");
-		return (login_form(req, r, 422));
-	}
-	if (password == NULL || *password == '\0' || strlen(password) > 256) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "password",
-			    "err.required"));
-		ctx_set_error(r, "password", "err.required");
-		return (login_form(req, r, 422));
-	}
-
-	l = kore_calloc(1, sizeof(*l));
-	r->data = l;
-	r->data_free = login_free;
-	db_query(r, &q_user_by_email, 2, email, r->address);
-	return (STEP_NEXT);
-}
-
-static int
-login_verify(struct http_request *req, struct dreq *r)
-{
-	struct login	*l = r->data;
-	const char	*hash;
-
-	if (db_int(r, 0, 5) > 0) {
-		in_wipe(r, "password");
-		return (out_rate_limited(req, r, (int)db_int(r, 0, 5)));
-	}
-	if (db_get(r, 0, 0) != NULL) {
-		l->user_id = db_int(r, 0, 0);
-		l->active = db_bool(r, 0, 2);
-		l->name = kore_strdup(db_get(r, 0, 3));
-		l->role = role_parse(db_get(r, 0, 4));
-		hash = db_get(r, 0, 1);
-	} else {
-		hash = password_dummy_hash();
-	}
-	pw_start(req, r, PW_VERIFY, in_text(r, "password"), hash);
-	in_wipe(r, "password");
-	return (STEP_NEXT);
-}
-
-static int
-login_decide(struct http_request *req, struct dreq *r)
-{
-	struct login	*l = r->data;
-	char		 token[TOKEN_HEX + 1], hash[TOKEN_HEX + 1];
-	char		 csrf[TOKEN_HEX + 1], uid[32];
-	const char	*agent;
-
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)l->user_id);
-	if (!r->pw.ok || !l->active || l->user_id == 0) {
-		db_query(r, &q_sign_in_failed, 3, uid, in_text(r, "email"),
-		    r->address);
-		return (step_goto(r, LOGIN_REFUSED));
-	}
-
-	token_new(token);
-	token_new(csrf);
-	(void)token_hash(token, hash);
-	if (!http_request_header(req, "user-agent", &agent))
-		agent = "";
-	db_query(r, &q_session_create, 5, uid, hash, csrf, r->address, agent);
-	session_begin(req, r, token, csrf);
-	r->sess.user_id = l->user_id;
-	r->sess.role = l->role;
-	r->sess.name = l->name;
-	l->name = NULL;
-	return (STEP_NEXT);
-}
-
-static int
-login_done(struct http_request *req, struct dreq *r)
-{
-	const char	*next;
-
-	if (r->is_api) {
-		/* The person's name and role, as /me gives them. */
-		return (api_me_answer(req, r));
-	}
-	next = local_path(in_text(r, "next"), "/");
-	return (out_redirect(req, r, next));
-}
-
-static int
-login_refused(struct http_request *req, struct dreq *r)
-{
-	char	*msg;
-
-	if (r->is_api)
-		return (out_error(req, r, 401, "invalid_credentials", NULL,
-		    "err.login_failed"));
-	msg = out_msg(r, "err.login_failed", NULL);
-	json_object_set_new(r->ctx, "error", json_string(msg));
-	kore_free(msg);
-	return (login_form(req, r, 401));
+	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
+	    422 : 200, "login", "title.login", NULL));
 }
 
 static int
@@ -196,21 +66,139 @@ login_show(struct http_request *req, struct dreq *r)
 	    "changed=1") != NULL)
 		ctx_set_msg(r, r->ctx, "notice", "notice.password_changed",
 		    NULL);
-	return (login_form(req, r, 200));
+	return (login_page(req, r));
 }
 
-int
-page_login(struct http_request *req)
-{
-	static const step_fn show[] = { login_show };
+/* ---- signing in ---- */
 
-	if (req->method == HTTP_METHOD_POST)
-		return (drive_run(req, ROLE_ANON, login_steps, 5));
-	return (drive_run(req, ROLE_ANON, show, 1));
+static void
+login_free_name(struct login_in *in)
+{
+	kore_free(in->name);
+	in->name = NULL;
+}
+
+static void
+login_input(struct dreq *r, void *arg)
+{
+	struct login_in	*in = arg;
+	const char	*password;
+
+	in->email = in_text(r, "email");
+	if (in->email == NULL || *in->email == '\0' ||
+	    !email_valid(in->email))
+		field_error(r, "email", "err.email_invalid");
+	password = in_text(r, "password");
+	if (password == NULL || *password == '\0' || strlen(password) > 256)
+		field_error(r, "password", "err.required");
 }
 
 static int
-logout_run(struct http_request *req, struct dreq *r)
+login_lookup(struct http_request *req, struct dreq *r)
+{
+	struct login_in	*in = r->in;
+
+	db_query(r, &q_user_by_email, 2, in->email, r->address);
+	return (STEP_NEXT);
+}
+
+/* Someone unknown costs as much time as someone known. */
+static int
+login_verify(struct http_request *req, struct dreq *r)
+{
+	struct login_in	*in = r->in;
+	const char	*hash;
+
+	if (row_int(r, 0, "retry_after") > 0) {
+		in_wipe(r, "password");
+		return (out_rate_limited(req, r,
+		    (int)row_int(r, 0, "retry_after")));
+	}
+	if (!row_null(r, 0, "id")) {
+		in->user_id = row_int(r, 0, "id");
+		in->active = row_bool(r, 0, "active");
+		in->name = kore_strdup(row_text(r, 0, "name"));
+		in->role = role_parse(row_text(r, 0, "role"));
+		hash = row_text(r, 0, "password_hash");
+	} else {
+		hash = password_dummy_hash();
+	}
+	pw_start(req, r, PW_VERIFY, in_text(r, "password"), hash);
+	in_wipe(r, "password");
+	return (STEP_NEXT);
+}
+
+/* A session, or the failure counted toward the limits. */
+static int
+login_decide(struct http_request *req, struct dreq *r)
+{
+	struct login_in	*in = r->in;
+	char		 token[TOKEN_HEX + 1], hash[TOKEN_HEX + 1];
+	char		 csrf[TOKEN_HEX + 1], uid[32];
+	const char	*agent;
+
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)in->user_id);
+	if (!r->pw.ok || !in->active || in->user_id == 0) {
+		in->failed = 1;
+		login_free_name(in);
+		db_query(r, &q_sign_in_failed, 3, uid, in->email, r->address);
+		return (STEP_NEXT);
+	}
+
+	token_new(token);
+	token_new(csrf);
+	(void)token_hash(token, hash);
+	if (!http_request_header(req, "user-agent", &agent))
+		agent = "";
+	db_query(r, &q_session_create, 5, uid, hash, csrf, r->address, agent);
+	session_begin(req, r, token, csrf);
+	r->sess.user_id = in->user_id;
+	r->sess.role = in->role;
+	r->sess.name = in->name;
+	in->name = NULL;
+	return (STEP_NEXT);
+}
+
+static int
+login_redirect(struct http_request *req, struct dreq *r)
+{
+	struct login_in	*in = r->in;
+	const char	*next;
+
+	if (in->failed) {
+		ctx_set_msg(r, r->ctx, "error", "err.login_failed", NULL);
+		ctx_set_value(r, "email", in->email);
+		if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
+			json_object_set_new(r->ctx, "next", json_string(next));
+		return (render_page(req, r, 401, "login", "title.login",
+		    NULL));
+	}
+	return (out_redirect(req, r, local_path(in_text(r, "next"), "/")));
+}
+
+/* The person's name and role, as /me gives them. */
+static int
+me_json(struct http_request *req, struct dreq *r)
+{
+	return (out_json(req, r, 200, json_pack("{s:o, s:s}", "user",
+	    session_user_json(r), "csrf_token", r->sess.csrf)));
+}
+
+static int
+login_json(struct http_request *req, struct dreq *r)
+{
+	struct login_in	*in = r->in;
+
+	if (in->failed)
+		return (out_error(req, r, 401, "invalid_credentials", NULL,
+		    "err.login_failed"));
+	return (me_json(req, r));
+}
+
+/* ---- signing out ---- */
+
+static int
+logout_query(struct http_request *req, struct dreq *r)
 {
 	char	id[32];
 
@@ -220,44 +208,66 @@ logout_run(struct http_request *req, struct dreq *r)
 }
 
 static int
-logout_done(struct http_request *req, struct dreq *r)
+logout_redirect(struct http_request *req, struct dreq *r)
 {
 	session_clear_cookie(req, r);
-	if (r->is_api)
-		return (out_json(req, r, 200, json_pack("{s:b}", "signed_out",
-		    1)));
 	return (out_redirect(req, r, "/login"));
 }
 
-int
-page_logout(struct http_request *req)
+static int
+logout_json(struct http_request *req, struct dreq *r)
 {
-	static const step_fn steps[] = { logout_run, logout_done };
-
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
+	session_clear_cookie(req, r);
+	return (out_json(req, r, 200, json_pack("{s:b}", "signed_out", 1)));
 }
 
-int
-api_session(struct http_request *req)
-{
-	static const step_fn end[] = { logout_run, logout_done };
+static const step_fn show_steps[] = { login_show, NULL };
+static const step_fn form_steps[] = { login_page, NULL };
+static const step_fn login_page_steps[] = {
+	login_lookup, login_verify, login_decide, login_redirect, NULL
+};
+static const step_fn login_api_steps[] = {
+	login_lookup, login_verify, login_decide, login_json, NULL
+};
+static const step_fn logout_page_steps[] = {
+	logout_query, logout_redirect, NULL
+};
+static const step_fn logout_api_steps[] = {
+	logout_query, logout_json, NULL
+};
+static const step_fn me_steps[] = { me_json, NULL };
 
-	if (req->method == HTTP_METHOD_DELETE)
-		return (drive_run(req, ROLE_CLIENT, end, 2));
-	return (drive_run(req, ROLE_ANON, login_steps, 5));
-}
+const struct handler login_form_page = {
+	.role = ROLE_ANON,
+	.steps = show_steps,
+};
 
-int
-api_me_answer(struct http_request *req, struct dreq *r)
-{
-	return (out_json(req, r, 200, json_pack("{s:o, s:s}", "user",
-	    session_user_json(r), "csrf_token", r->sess.csrf)));
-}
+const struct handler login_submit_page = {
+	.role = ROLE_ANON,
+	.input = login_input,
+	.input_size = sizeof(struct login_in),
+	.steps = login_page_steps,
+	.form = form_steps,
+};
 
-int
-api_me(struct http_request *req)
-{
-	static const step_fn steps[] = { api_me_answer };
+const struct handler login_api = {
+	.role = ROLE_ANON,
+	.input = login_input,
+	.input_size = sizeof(struct login_in),
+	.steps = login_api_steps,
+};
 
-	return (drive_run(req, ROLE_CLIENT, steps, 1));
-}
+const struct handler logout_page = {
+	.role = ROLE_CLIENT,
+	.steps = logout_page_steps,
+};
+
+const struct handler logout_api = {
+	.role = ROLE_CLIENT,
+	.steps = logout_api_steps,
+};
+
+const struct handler me_api = {
+	.role = ROLE_CLIENT,
+	.steps = me_steps,
+};

@@ -500,6 +500,7 @@ int		 in_reading(struct http_request *);
 const char	*in_text(struct dreq *, const char *);
 int		 in_field(struct dreq *, const char *, const char **);
 const char	*in_cookie(struct http_request *, const char *);
+int		 in_query(struct dreq *);
 int64_t		 in_path_id(struct http_request *, int);
 void		 in_wipe(struct dreq *, const char *);
 
@@ -529,6 +530,7 @@ int		 out_error(struct http_request *, struct dreq *, int,
 int		 out_rate_limited(struct http_request *, struct dreq *, int);
 void		 ctx_set_msg(struct dreq *, json_t *, const char *,
 		    const char *, json_t *);
+const char	*role_label_key(const char *);
 
 /* password.c: Argon2id; called on a task thread only. */
 int		 password_hash(const char *, char *, size_t);
@@ -560,9 +562,35 @@ int		 edit_error(struct http_request *, struct dreq *);
 int		 profile_step_query(struct http_request *, struct dreq *);
 int		 profile_step(struct http_request *, struct dreq *);
 
-/* invitations.c: the list, also shown after issuing one anew */
-int		 invitations_step_list(struct http_request *, struct dreq *);
-int		 invitations_step_render(struct http_request *, struct dreq *);
+/* auth.c */
+extern const struct handler	login_form_page, login_submit_page,
+				login_api, logout_page, logout_api, me_api;
+
+/* invitations.c */
+extern const struct handler	invite_page, invite_redeem_page,
+				invite_redeem_api, invitations_page,
+				invitations_api, invitation_issue_page,
+				invitation_issue_api, invitation_revoke_page,
+				invitation_revoke_api, invitation_reissue_page,
+				invitation_reissue_api;
+
+/* people.c */
+extern const struct handler	users_page, users_api, user_role_page,
+				user_active_page, user_erase_page,
+				user_change_api, user_erase_api;
+
+/* organisations.c */
+extern const struct handler	organizations_page, organizations_api,
+				organization_page, organization_rename_page,
+				organization_rename_api;
+
+/* areas.c */
+extern const struct handler	areas_page, area_create_page,
+				area_change_page, area_create_api,
+				area_change_api;
+
+/* audit.c */
+extern const struct handler	audit_page, audit_csv_file;
 
 /* votes.c */
 extern const struct handler	idea_vote_page, idea_vote_api;
@@ -578,11 +606,6 @@ int		 page_healthz(struct http_request *);
 int		 page_static(struct http_request *);
 int		 static_init(const char *);
 int		 page_home(struct http_request *);
-int		 page_login(struct http_request *);
-int		 page_logout(struct http_request *);
-int		 page_invite(struct http_request *);
-int		 page_admin_invitations(struct http_request *);
-int		 page_admin_invitation_revoke(struct http_request *);
 int		 page_idea(struct http_request *);
 int		 page_idea_new(struct http_request *);
 int		 page_idea_edit(struct http_request *);
@@ -606,19 +629,7 @@ int		 api_idea_merge(struct http_request *);
 int		 api_idea_voters(struct http_request *);
 int		 api_comment_hide(struct http_request *);
 int		 api_roadmap(struct http_request *);
-int		 page_admin_users(struct http_request *);
-int		 page_admin_user_change(struct http_request *);
-int		 page_admin_organizations(struct http_request *);
-int		 page_admin_organization(struct http_request *);
-int		 page_admin_areas(struct http_request *);
-int		 page_admin_audit(struct http_request *);
-int		 page_admin_invitation_reissue(struct http_request *);
-int		 api_users(struct http_request *);
-int		 api_user(struct http_request *);
-int		 api_organizations(struct http_request *);
-int		 api_organization(struct http_request *);
 int		 api_area(struct http_request *);
-int		 api_invitation_reissue(struct http_request *);
 int		 page_profile_password(struct http_request *);
 int		 page_profile_sessions_end(struct http_request *);
 int		 page_profile_tokens(struct http_request *);
@@ -626,12 +637,6 @@ int		 page_profile_token_revoke(struct http_request *);
 int		 page_profile_data(struct http_request *);
 int		 api_tokens(struct http_request *);
 int		 api_token(struct http_request *);
-int		 api_session(struct http_request *);
-int		 api_me(struct http_request *);
-int		 api_me_answer(struct http_request *, struct dreq *);
-int		 api_invitations(struct http_request *);
-int		 api_invitation_accept(struct http_request *);
-int		 api_invitation_one(struct http_request *);
 
 #endif /* !DRIVE_PURE */
 #endif /* DRIVE_H */

@@ -214,6 +214,20 @@ in_cookie(struct http_request *req, const char *name)
 	return (value);
 }
 
+/*
+ * A GET's query string decoded into the form, so that in_text() and
+ * in_field() read its fields as they read a POST's; 0 when malformed.
+ */
+int
+in_query(struct dreq *r)
+{
+	const char	*q = r->req->query_string;
+
+	if (q == NULL || r->form.n > 0 || !in_reading(r->req))
+		return (1);
+	return (form_decode(q, strlen(q), &r->form));
+}
+
 /* The idx-th path segment (0: first) as a positive id, or 0. */
 int64_t
 in_path_id(struct http_request *req, int idx)

@@ -233,3 +233,17 @@ out_rate_limited(struct http_request *req, struct dreq *r, int seconds)
 	kore_free(msg);
 	return (render_page(req, r, 429, "error", "title.error", NULL));
 }
+
+/* The catalog key of a role's name as people read it ("role.pm"). */
+const char *
+role_label_key(const char *role)
+{
+	switch (role_parse(role)) {
+	case ROLE_CLIENT:
+		return ("role.client");
+	case ROLE_PM:
+		return ("role.pm");
+	default:
+		return ("role.admin");
+	}
+}

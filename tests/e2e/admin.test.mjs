@@ -312,3 +312,92 @@ test('the audit page lists entries with filters and exports CSV', async () => {
   assert.ok(text.includes('invitation.create'));
   assert.ok(!text.includes('session.sign_in"'), 'filtered by action');
 });
+
+test('areas: every wrong field at once, in the API and on both forms of the page', async () => {
+  const before = count('areas');
+  const r = await admin.api('POST', '/api/v1/areas', { slug: 'Bad Slug!', name_en: '', name_de: 'x'.repeat(61) });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.field, 'slug');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['name_de', 'name_en', 'slug']);
+  let page = await admin.page('/admin/areas');
+  const csrf = formCsrf(page.text);
+  const p = await admin.form('/admin/areas', { csrf_token: csrf, slug: 'Bad Slug!', name_en: '', name_de: 'Kept Name' });
+  assert.equal(p.status, 422);
+  assert.match(p.text, /id="area-slug-error"/);
+  assert.match(p.text, /id="area-name-en-error"/);
+  assert.doesNotMatch(p.text, /id="area-name-de-error"/);
+  assert.ok(p.text.includes('value="Bad Slug!"'));
+  assert.ok(p.text.includes('value="Kept Name"'));
+  assert.equal(count('areas'), before);
+  // A rename: its errors and what was typed stay in that area's form.
+  const id = sqlValue("SELECT id FROM areas WHERE slug = 'fx'");
+  const names = sql(`SELECT name_en, name_de FROM areas WHERE id = ${id}`)[0];
+  const rn = await admin.form(`/admin/areas/${id}`, { csrf_token: csrf, action: 'rename', name_en: 'Typed <en>', name_de: '' });
+  assert.equal(rn.status, 422);
+  assert.doesNotMatch(rn.text, new RegExp(`id="area-${id}-en-error"`));
+  assert.match(rn.text, new RegExp(`id="area-${id}-de-error"`));
+  assert.ok(rn.text.includes('value="Typed &lt;en&gt;"'));
+  assert.doesNotMatch(rn.text, /id="area-slug-error"/, 'not the form that adds');
+  const both = await admin.form(`/admin/areas/${id}`, { csrf_token: csrf, action: 'rename', name_en: '', name_de: 'y'.repeat(61) });
+  assert.match(both.text, new RegExp(`id="area-${id}-en-error"`));
+  assert.match(both.text, new RegExp(`id="area-${id}-de-error"`));
+  assert.deepEqual(sql(`SELECT name_en, name_de FROM areas WHERE id = ${id}`)[0], names);
+  // A forged action is refused as before.
+  assert.equal((await admin.form(`/admin/areas/${id}`, { csrf_token: csrf, action: 'explode' })).status, 422);
+  page = await admin.page(`/admin/areas/${id}`);
+  assert.equal(page.status, 200);
+});
+
+test('people and organisations: every wrong field at once; a refused rename keeps what was typed', async () => {
+  const c = await person('client');
+  const r = await admin.api('PATCH', `/api/v1/users/${c.id}`, { role: 'king', active: 'yes' });
+  assert.equal(r.status, 422, r.text);
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['active', 'role']);
+  assert.equal(sqlValue(`SELECT role || active FROM users WHERE id = ${c.id}`), 'clienttrue');
+  const org = sqlValue(`SELECT organization_id FROM users WHERE id = ${c.id}`);
+  const name = sqlValue(`SELECT name FROM organizations WHERE id = ${org}`);
+  const page = await admin.page(`/admin/organizations/${org}`);
+  const bad = await admin.form(`/admin/organizations/${org}`, { csrf_token: formCsrf(page.text), name: 'Q' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /id="org-name-error"/);
+  assert.ok(bad.text.includes('value="Q"'));
+  const other = await person('client');
+  const taken = await admin.form(`/admin/organizations/${org}`, { csrf_token: formCsrf(page.text), name: other.organization.toLowerCase() });
+  assert.equal(taken.status, 422);
+  assert.match(taken.text, /id="org-name-error"/);
+  assert.equal(sqlValue(`SELECT name FROM organizations WHERE id = ${org}`), name);
+  const ok = await admin.form(`/admin/organizations/${org}`, { csrf_token: formCsrf(page.text), name });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), `/admin/organizations/${org}?saved=1`);
+  // The pages of people: one route each for role, active and erasure.
+  const role = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: formCsrf(page.text), role: 'pm' });
+  assert.equal(role.status, 303);
+  assert.equal(role.headers.get('location'), '/admin/users?saved=1');
+  assert.equal((await admin.form(`/admin/users/${c.id}/active`, { csrf_token: formCsrf(page.text), active: 'maybe' })).status, 422);
+  assert.equal((await admin.form(`/admin/users/${c.id}/active`, { csrf_token: formCsrf(page.text), active: '0' })).status, 303);
+  assert.equal(sqlValue(`SELECT role || active FROM users WHERE id = ${c.id}`), 'pmfalse');
+  const list = await admin.page(`/admin/users?saved=1&q=${encodeURIComponent(c.email)}`);
+  assert.equal(list.status, 200);
+  assert.ok(list.text.includes(c.email));
+  assert.equal((await admin.form(`/admin/users/${c.id}/erase`, { csrf_token: formCsrf(page.text) })).headers.get('location'), '/admin/users?erased=1');
+});
+
+test('signing in names both wrong fields at once, and keeps the address typed', async () => {
+  const before = count('sessions');
+  const r = await new Client().api('POST', '/api/v1/session', { email: 'not-an-address', password: '' });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.field, 'email');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['email', 'password']);
+  const c = new Client();
+  const page = await c.page('/login');
+  const p = await c.form('/login', { csrf_token: formCsrf(page.text), email: 'typed@', password: '' });
+  assert.equal(p.status, 422);
+  assert.match(p.text, /id="email-error"/);
+  assert.match(p.text, /id="password-error"/);
+  assert.ok(p.text.includes('value="typed@"'));
+  const wrong = await c.form('/login', { csrf_token: formCsrf(page.text), email: 'nobody@example.test', password: 'wrong password!' });
+  assert.equal(wrong.status, 401);
+  assert.match(wrong.text, /id="login-error"/);
+  assert.ok(wrong.text.includes('value="nobody@example.test"'));
+  assert.equal(count('sessions'), before);
+});

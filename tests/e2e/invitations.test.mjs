@@ -275,3 +275,46 @@ test('drivectl invite --first-admin prints nothing once an admin exists', () => 
   assert.deepEqual(snapshot(), before);
   assert.ok(Number(sqlValue("SELECT count(*) FROM users WHERE role = 'admin' AND active")) >= 1);
 });
+
+test('issuing names every wrong field at once, in the API and on the page', async () => {
+  const before = snapshot();
+  const r = await admin.api('POST', '/api/v1/invitations', { email: 'broken', role: 'king', organization: 'Org\u0001' });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.field, 'email');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['email', 'organization', 'role']);
+  const c = await admin.api('POST', '/api/v1/invitations', { email: 'broken', role: 'client', organization: 'X' });
+  assert.deepEqual(Object.keys(c.json.error.fields).sort(), ['email', 'organization']);
+  const page = await admin.page('/admin/invitations');
+  const bad = await admin.form('/admin/invitations', { csrf_token: formCsrf(page.text), email: 'still broken', role: 'pm', organization: 'Staff Org' });
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /id="inv-email-error"/);
+  assert.match(bad.text, /id="inv-org-error"/);
+  assert.doesNotMatch(bad.text, /id="inv-role-error"/);
+  assert.ok(bad.text.includes('value="still broken"'));
+  assert.ok(bad.text.includes('value="Staff Org"'));
+  assert.match(bad.text, /<option value="pm" selected>/);
+  assert.deepEqual(snapshot(), before);
+});
+
+test('redeeming names every wrong field at once; the page keeps the name, never a password', async () => {
+  const inv = await issue('client');
+  const before = snapshot();
+  const r = await new Client().api('POST', '/api/v1/invitations/accept', { token: inv.token, name: 'A', password: 'short' });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.field, 'name');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['name', 'password']);
+  const c = new Client();
+  const page = await c.page(`/invite/${inv.token}`);
+  const p = await c.form(`/invite/${inv.token}`, {
+    csrf_token: formCsrf(page.text), name: 'B', password: 'short one', password_confirm: 'another',
+  });
+  assert.equal(p.status, 422);
+  assert.match(p.text, /id="name-error"/);
+  assert.match(p.text, /id="password-error"/);
+  assert.match(p.text, /id="password_confirm-error"/);
+  assert.ok(p.text.includes('value="B"'));
+  assert.ok(!p.text.includes('short one') && !p.text.includes('another'));
+  assert.ok(p.text.includes(inv.email), 'the invitation is shown again');
+  assert.deepEqual(snapshot(), before);
+  assert.equal((await new Client().accept(inv.token, 'Valid Name', PASSWORD)).status, 201);
+});

@@ -1,0 +1,271 @@
+/*
+ * The audit log (admin): the newest entries first, filtered by actor,
+ * action prefix and dates, a hundred a page; the same as CSV, whole.
+ * A filter that cannot be what was meant is refused (400), never
+ * searched for as something else.
+ */
+
+#include "drive.h"
+
+struct audit_in {
+	const char	*actor;
+	const char	*action;
+	const char	*from;
+	const char	*to;
+	const char	*before;	/* "" for the newest */
+	const char	*limit;
+	const char	*bad;		/* the first filter refused, or NULL */
+	const char	*bad_key;
+};
+
+static const struct db_query q_audit = {
+	"audit",
+	"SELECT a.id, extract(epoch FROM a.at)::bigint AS at,"
+	" u.display_name AS actor, a.action, a.target,"
+	" host(a.address) AS address, a.details::text AS details"
+	" FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
+	" WHERE ($1 = '' OR strpos(lower(u.display_name), lower($1)) > 0)"
+	" AND ($2 = '' OR starts_with(a.action, $2))"
+	" AND (nullif($3, '') IS NULL OR a.at >= nullif($3, '')::date)"
+	" AND (nullif($4, '') IS NULL OR a.at < nullif($4, '')::date + 1)"
+	" AND ($5::bigint IS NULL OR a.id < $5::bigint)"
+	" ORDER BY a.id DESC LIMIT $6::integer"
+};
+
+/* YYYY-MM-DD, a real date; "" is no filter. */
+static int
+date_valid(const char *s)
+{
+	int	y, m, d;
+	char	end;
+
+	if (*s == '\0')
+		return (1);
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d,
+	    &end) != 3 || s[4] != '-' || s[7] != '-')
+		return (0);
+	return (y >= 2000 && y <= 2999 && m >= 1 && m <= 12 && d >= 1 &&
+	    d <= (m == 2 ? ((y % 4 == 0 && y % 100) || y % 400 == 0 ? 29 :
+	    28) : (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31));
+}
+
+/* An id: digits that fit a bigint (PostgreSQL would fail, 500). */
+static int
+cursor_valid(const char *s)
+{
+	size_t	n = strlen(s);
+
+	return (n == 0 || (strspn(s, "0123456789") == n && (n < 19 ||
+	    (n == 19 && strcmp(s, "9223372036854775807") <= 0))));
+}
+
+/* A filter of the query string: "" when absent, NULL when refused. */
+static const char *
+filter(struct dreq *r, const char *name)
+{
+	const char	*v;
+	int		 rc;
+
+	if ((rc = in_field(r, name, &v)) == 0)
+		return ("");
+	if (rc == -1 || strlen(v) >= 200 || !line_acceptable(v, strlen(v)))
+		return (NULL);
+	return (v);
+}
+
+static void
+refused(struct audit_in *in, const char *field, const char *key)
+{
+	if (in->bad == NULL) {
+		in->bad = field;
+		in->bad_key = key;
+	}
+}
+
+static void
+filters_input(struct dreq *r, struct audit_in *in)
+{
+	const char	**v[] = {
+		&in->actor, &in->action, &in->from, &in->to, &in->before
+	};
+	const char	*names[] = { "actor", "action", "from", "to", "before" };
+	size_t		 i;
+
+	(void)in_query(r);
+	for (i = 0; i < 5; i++) {
+		if ((*v[i] = filter(r, names[i])) == NULL) {
+			refused(in, names[i], "err.text_invalid");
+			*v[i] = "";
+		}
+	}
+	if (!date_valid(in->from))
+		refused(in, "from", "err.date_invalid");
+	if (!date_valid(in->to))
+		refused(in, "to", "err.date_invalid");
+	if (!cursor_valid(in->before))
+		refused(in, "before", "err.cursor_invalid");
+}
+
+static void
+page_input(struct dreq *r, void *arg)
+{
+	struct audit_in	*in = arg;
+
+	filters_input(r, in);
+	in->limit = "101";	/* one more tells that there is a next page */
+}
+
+static void
+csv_input(struct dreq *r, void *arg)
+{
+	struct audit_in	*in = arg;
+
+	filters_input(r, in);
+	in->limit = "100000";
+}
+
+static int
+audit_query(struct http_request *req, struct dreq *r)
+{
+	struct audit_in	*in = r->in;
+
+	if (in->bad != NULL)
+		return (step_refuse(req, r, 400, "invalid", in->bad,
+		    in->bad_key));
+	db_query(r, &q_audit, 6, in->actor, in->action, in->from, in->to,
+	    *in->before != '\0' ? in->before : NULL, in->limit);
+	return (STEP_NEXT);
+}
+
+static const char *
+blank(const char *s)
+{
+	return (s != NULL ? s : "");
+}
+
+static int
+audit_csv(struct http_request *req, struct dreq *r)
+{
+	struct dbuf	 b;
+	char		*iso;
+	int		 i;
+
+	dbuf_init(&b);
+	csv_cell(&b, "id", 0);
+	csv_cell(&b, "at", 0);
+	csv_cell(&b, "actor", 0);
+	csv_cell(&b, "action", 0);
+	csv_cell(&b, "target", 0);
+	csv_cell(&b, "address", 0);
+	csv_cell(&b, "details", 1);
+	for (i = 0; i < db_rows(r); i++) {
+		csv_cell(&b, row_text(r, i, "id"), 0);
+		iso = out_iso8601(row_int(r, i, "at"));
+		csv_cell(&b, iso, 0);
+		kore_free(iso);
+		csv_cell(&b, blank(row_text(r, i, "actor")), 0);
+		csv_cell(&b, row_text(r, i, "action"), 0);
+		csv_cell(&b, blank(row_text(r, i, "target")), 0);
+		csv_cell(&b, blank(row_text(r, i, "address")), 0);
+		csv_cell(&b, row_text(r, i, "details"), 1);
+	}
+	out_security_headers(req, 0);
+	out_header(req, "content-type", "text/csv; charset=utf-8");
+	out_header(req, "content-disposition",
+	    "attachment; filename=\"audit.csv\"");
+	http_response(req, 200, b.data, b.len);
+	dbuf_free(&b);
+	return (STEP_DONE);
+}
+
+/* The page's address with the filters, and a cursor when before is set. */
+static void
+audit_url(struct dbuf *b, struct audit_in *in, const char *base,
+    const char *before)
+{
+	const char	*v[] = { in->actor, in->action, in->from, in->to };
+	const char	*keys[] = { "actor", "action", "from", "to" };
+	const char	*p;
+	size_t		 i;
+
+	dbuf_appendstr(b, base);
+	dbuf_appendstr(b, "?");
+	for (i = 0; i < 4; i++) {
+		dbuf_appendf(b, "%s%s=", i ? "&" : "", keys[i]);
+		for (p = v[i]; *p != '\0'; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+			    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			    *p == '-' || *p == '.' || *p == '_')
+				dbuf_append(b, p, 1);
+			else
+				dbuf_appendf(b, "%%%02X", (unsigned char)*p);
+		}
+	}
+	if (before != NULL)
+		dbuf_appendf(b, "&before=%s", before);
+}
+
+static int
+audit_render(struct http_request *req, struct dreq *r)
+{
+	struct audit_in	*in = r->in;
+	json_t		*list, *e;
+	struct dbuf	 b;
+	char		*iso;
+	int		 i, n, more;
+
+	n = db_rows(r);
+	more = n > 100;
+	if (more)
+		n = 100;
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		iso = out_iso8601(row_int(r, i, "at"));
+		e = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "id", (json_int_t)row_int(r, i, "id"), "at", iso,
+		    "at_label", iso, "action", row_text(r, i, "action"),
+		    "target", blank(row_text(r, i, "target")),
+		    "details", row_text(r, i, "details"),
+		    "address", blank(row_text(r, i, "address")));
+		kore_free(iso);
+		if (!row_null(r, i, "actor"))
+			json_object_set_new(e, "actor_name",
+			    json_string(row_text(r, i, "actor")));
+		json_array_append_new(list, e);
+	}
+	json_object_set_new(r->ctx, "entries", list);
+	json_object_set_new(r->ctx, "filters", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "actor", in->actor, "action", in->action, "from",
+	    in->from, "to", in->to));
+	dbuf_init(&b);
+	audit_url(&b, in, "/admin/audit.csv", NULL);
+	json_object_set_new(r->ctx, "csv_url", json_string(b.data));
+	dbuf_free(&b);
+	if (more) {
+		dbuf_init(&b);
+		audit_url(&b, in, "/admin/audit", row_text(r, n - 1, "id"));
+		json_object_set_new(r->ctx, "next_url", json_string(b.data));
+		dbuf_free(&b);
+	}
+	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}", "audit",
+	    1));
+	return (render_page(req, r, 200, "admin_audit", "title.admin_audit",
+	    "admin"));
+}
+
+static const step_fn page_steps[] = { audit_query, audit_render, NULL };
+static const step_fn csv_steps[] = { audit_query, audit_csv, NULL };
+
+const struct handler audit_page = {
+	.role = ROLE_ADMIN,
+	.input = page_input,
+	.input_size = sizeof(struct audit_in),
+	.steps = page_steps,
+};
+
+const struct handler audit_csv_file = {
+	.role = ROLE_ADMIN,
+	.input = csv_input,
+	.input_size = sizeof(struct audit_in),
+	.steps = csv_steps,
+};

@@ -1,0 +1,342 @@
+/*
+ * People (admin): the list with a search, a role change, deactivation
+ * and reactivation, and erasure under a pseudonym.  Each change is one
+ * SQL function that also writes its audit entry and refuses a change of
+ * oneself (DR409).
+ */
+
+#include "drive.h"
+
+struct users_in {
+	const char	*q;		/* "" for everyone; NULL: refused */
+};
+
+struct user_in {
+	int64_t		 id;
+	const char	*role;		/* NULL: unchanged */
+	const char	*active;	/* "true", "false", NULL: unchanged */
+};
+
+static const struct db_query q_users = {
+	"admin_users",
+	"SELECT u.id, u.display_name AS name, u.email, u.role,"
+	" o.name AS organization, u.active,"
+	" extract(epoch FROM u.last_sign_in_at)::bigint AS last_sign_in"
+	" FROM users u LEFT JOIN organizations o ON o.id = u.organization_id"
+	" WHERE $1 = '' OR strpos(lower(u.display_name), lower($1)) > 0"
+	" OR strpos(lower(u.email), lower($1)) > 0"
+	" ORDER BY u.created_at DESC, u.id DESC LIMIT 500"
+};
+
+static const struct db_query q_user_set = {
+	"user_set",
+	"SELECT user_set($1::bigint, $2::bigint, $3, $4::boolean,"
+	" nullif($5, '')::inet)"
+};
+
+static const struct db_query q_user_erase = {
+	"user_erase",
+	"SELECT user_erase($1::bigint, $2::bigint, nullif($3, '')::inet)"
+};
+
+static const struct refusal user_refusals[] = {
+	{ "DR404", 404, "not_found", NULL, "err.not_found" },
+	{ "DR409", 409, "self", NULL, "err.self_change" },
+	{ "DR422", 422, "invalid", "role", "err.role_change" },
+	{ NULL }
+};
+
+/* ---- the list ---- */
+
+/*
+ * The search, from the query string: a NUL or another control
+ * character, invalid UTF-8 or 200 bytes or more is refused (400) rather
+ * than searched for as something else.
+ */
+static void
+users_input(struct dreq *r, void *arg)
+{
+	struct users_in	*in = arg;
+	int		 rc;
+
+	(void)in_query(r);
+	if ((rc = in_field(r, "q", &in->q)) == 0)
+		in->q = "";
+	else if (rc == -1 || strlen(in->q) >= 200 ||
+	    !line_acceptable(in->q, strlen(in->q)))
+		in->q = NULL;
+}
+
+static int
+users_query(struct http_request *req, struct dreq *r)
+{
+	struct users_in	*in = r->in;
+
+	if (in->q == NULL)
+		return (step_refuse(req, r, 400, "invalid", "q",
+		    "err.text_invalid"));
+	json_object_set_new(r->ctx, "filters", json_pack("{s:s}", "q", in->q));
+	db_query(r, &q_users, 1, in->q);
+	return (STEP_NEXT);
+}
+
+static json_t *
+user_json(struct dreq *r, int i)
+{
+	json_t	*u;
+
+	u = json_pack("{s:I, s:s, s:s, s:s, s:b}",
+	    "id", (json_int_t)row_int(r, i, "id"),
+	    "name", row_text(r, i, "name"), "email", row_text(r, i, "email"),
+	    "role", row_text(r, i, "role"), "active",
+	    row_bool(r, i, "active"));
+	if (!row_null(r, i, "last_sign_in"))
+		out_time(r, u, "last_sign_in_at", "last_sign_in_ago",
+		    row_int(r, i, "last_sign_in"));
+	return (u);
+}
+
+static int
+users_json(struct http_request *req, struct dreq *r)
+{
+	json_t	*list, *u;
+	int	 i;
+
+	list = json_array();
+	for (i = 0; i < db_rows(r); i++) {
+		u = user_json(r, i);
+		json_object_set_new(u, "organization",
+		    row_null(r, i, "organization") ? json_null() :
+		    json_string(row_text(r, i, "organization")));
+		json_array_append_new(list, u);
+	}
+	return (out_json(req, r, 200, json_pack("{s:o}", "users", list)));
+}
+
+static int
+users_render(struct http_request *req, struct dreq *r)
+{
+	static const char	*staff[] = { "pm", "admin" };
+	json_t			*list, *u, *roles, *o;
+	const char		*role;
+	int			 i, k;
+
+	list = json_array();
+	for (i = 0; i < db_rows(r); i++) {
+		u = user_json(r, i);
+		role = row_text(r, i, "role");
+		if (!row_null(r, i, "organization"))
+			json_object_set_new(u, "organization",
+			    json_string(row_text(r, i, "organization")));
+		ctx_set_msg(r, u, "role_label", role_label_key(role), NULL);
+		json_object_set_new(u, "is_self", json_boolean(
+		    row_int(r, i, "id") == r->sess.user_id));
+		roles = json_array();
+		for (k = 0; k < 2; k++) {
+			o = json_pack("{s:s, s:b}", "value", staff[k],
+			    "selected", strcmp(staff[k], role) == 0);
+			ctx_set_msg(r, o, "label", role_label_key(staff[k]),
+			    NULL);
+			json_array_append_new(roles, o);
+		}
+		json_object_set_new(u, "roles", roles);
+		json_array_append_new(list, u);
+	}
+	json_object_set_new(r->ctx, "users", list);
+	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}", "users",
+	    1));
+	if (in_text(r, "saved") != NULL)
+		ctx_set_msg(r, r->ctx, "notice", "notice.user_saved", NULL);
+	if (in_text(r, "erased") != NULL)
+		ctx_set_msg(r, r->ctx, "notice", "notice.user_erased", NULL);
+	return (render_page(req, r, 200, "admin_users", "title.admin_users",
+	    "admin"));
+}
+
+/* ---- role, active, erasure ---- */
+
+static void
+role_input(struct dreq *r, void *arg)
+{
+	struct user_in	*in = arg;
+
+	in->id = path_id(r, "id");
+	if (in_field(r, "role", &in->role) != 1 ||
+	    role_parse(in->role) == ROLE_ANON) {
+		in->role = NULL;
+		field_error(r, "role", "err.role_invalid");
+	}
+}
+
+/* The page's form says active=1 or active=0. */
+static void
+active_input(struct dreq *r, void *arg)
+{
+	struct user_in	*in = arg;
+	const char	*v;
+
+	in->id = path_id(r, "id");
+	v = in_text(r, "active");
+	if (v != NULL && strcmp(v, "1") == 0)
+		in->active = "true";
+	else if (v != NULL && strcmp(v, "0") == 0)
+		in->active = "false";
+	else
+		field_error(r, "active", "err.bad_request");
+}
+
+/* PATCH {"role": "pm"} and/or {"active": false}. */
+static void
+user_api_input(struct dreq *r, void *arg)
+{
+	struct user_in	*in = arg;
+	json_t		*v;
+	int		 rc;
+
+	in->id = path_id(r, "id");
+	if ((rc = in_field(r, "role", &in->role)) == -1 ||
+	    (rc == 1 && role_parse(in->role) == ROLE_ANON)) {
+		in->role = NULL;
+		field_error(r, "role", "err.role_invalid");
+	} else if (rc == 0)
+		in->role = NULL;
+	v = json_object_get(r->json, "active");
+	if (v != NULL && !json_is_boolean(v))
+		field_error(r, "active", "err.bad_request");
+	else if (v != NULL)
+		in->active = json_is_true(v) ? "true" : "false";
+}
+
+static void
+erase_input(struct dreq *r, void *arg)
+{
+	struct user_in	*in = arg;
+
+	in->id = path_id(r, "id");
+}
+
+static int
+user_set_query(struct http_request *req, struct dreq *r)
+{
+	struct user_in	*in = r->in;
+	char		 id[32], uid[32];
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
+	db_query(r, &q_user_set, 5, id, uid, in->role, in->active,
+	    r->address);
+	return (STEP_NEXT);
+}
+
+static int
+user_erase_query(struct http_request *req, struct dreq *r)
+{
+	struct user_in	*in = r->in;
+	char		 id[32], uid[32];
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
+	db_query(r, &q_user_erase, 3, id, uid, r->address);
+	return (STEP_NEXT);
+}
+
+static int
+user_set_redirect(struct http_request *req, struct dreq *r)
+{
+	return (out_redirect(req, r, "/admin/users?saved=1"));
+}
+
+static int
+user_set_json(struct http_request *req, struct dreq *r)
+{
+	struct user_in	*in = r->in;
+
+	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
+	    (json_int_t)in->id, "saved", 1)));
+}
+
+static int
+user_erase_redirect(struct http_request *req, struct dreq *r)
+{
+	return (out_redirect(req, r, "/admin/users?erased=1"));
+}
+
+static int
+user_erase_json(struct http_request *req, struct dreq *r)
+{
+	struct user_in	*in = r->in;
+
+	return (out_json(req, r, 200, json_pack("{s:I, s:s}", "id",
+	    (json_int_t)in->id, "name", "Former member")));
+}
+
+static const step_fn users_page_steps[] = {
+	users_query, users_render, NULL
+};
+static const step_fn users_api_steps[] = { users_query, users_json, NULL };
+static const step_fn set_page_steps[] = {
+	user_set_query, user_set_redirect, NULL
+};
+static const step_fn set_api_steps[] = {
+	user_set_query, user_set_json, NULL
+};
+static const step_fn erase_page_steps[] = {
+	user_erase_query, user_erase_redirect, NULL
+};
+static const step_fn erase_api_steps[] = {
+	user_erase_query, user_erase_json, NULL
+};
+
+const struct handler users_page = {
+	.role = ROLE_ADMIN,
+	.input = users_input,
+	.input_size = sizeof(struct users_in),
+	.steps = users_page_steps,
+};
+
+const struct handler users_api = {
+	.role = ROLE_ADMIN,
+	.input = users_input,
+	.input_size = sizeof(struct users_in),
+	.steps = users_api_steps,
+};
+
+const struct handler user_role_page = {
+	.role = ROLE_ADMIN,
+	.input = role_input,
+	.input_size = sizeof(struct user_in),
+	.steps = set_page_steps,
+	.refusals = user_refusals,
+};
+
+const struct handler user_active_page = {
+	.role = ROLE_ADMIN,
+	.input = active_input,
+	.input_size = sizeof(struct user_in),
+	.steps = set_page_steps,
+	.refusals = user_refusals,
+};
+
+const struct handler user_erase_page = {
+	.role = ROLE_ADMIN,
+	.input = erase_input,
+	.input_size = sizeof(struct user_in),
+	.steps = erase_page_steps,
+	.refusals = user_refusals,
+};
+
+const struct handler user_change_api = {
+	.role = ROLE_ADMIN,
+	.input = user_api_input,
+	.input_size = sizeof(struct user_in),
+	.steps = set_api_steps,
+	.refusals = user_refusals,
+};
+
+const struct handler user_erase_api = {
+	.role = ROLE_ADMIN,
+	.input = erase_input,
+	.input_size = sizeof(struct user_in),
+	.steps = erase_api_steps,
+	.refusals = user_refusals,
+};
