@@ -567,8 +567,18 @@ extern const struct handler	comment_create_page, comment_create_api,
 				comment_delete_page, comment_change_api,
 				comment_delete_api;
 
+/* triage.c */
+extern const struct handler	triage_page, roadmap_page, roadmap_api,
+				export_ideas_page;
+
+/* notifications.c */
+extern const struct handler	notifications_page, notifications_api,
+				notifications_read_page;
+
+/* health.c */
+extern const struct handler	health_api;
+
 /* handlers of the old form */
-int		 page_healthz(struct http_request *);
 int		 page_static(struct http_request *);
 int		 static_init(const char *);
 int		 page_home(struct http_request *);
@@ -584,22 +594,15 @@ int		 api_areas(struct http_request *);
 int		 api_ideas(struct http_request *);
 int		 api_ideas_similar(struct http_request *);
 int		 api_idea(struct http_request *);
-int		 api_notifications(struct http_request *);
-int		 page_notifications(struct http_request *);
-int		 page_notifications_read(struct http_request *);
 int		 page_profile(struct http_request *);
 int		 page_idea_response(struct http_request *);
 int		 page_idea_merge(struct http_request *);
 int		 page_idea_voters(struct http_request *);
 int		 page_comment_hide(struct http_request *);
-int		 page_triage(struct http_request *);
-int		 page_roadmap(struct http_request *);
-int		 page_export_ideas(struct http_request *);
 int		 api_idea_responses(struct http_request *);
 int		 api_idea_merge(struct http_request *);
 int		 api_idea_voters(struct http_request *);
 int		 api_comment_hide(struct http_request *);
-int		 api_roadmap(struct http_request *);
 int		 page_admin_users(struct http_request *);
 int		 page_admin_user_change(struct http_request *);
 int		 page_admin_organizations(struct http_request *);
