@@ -567,6 +567,12 @@ extern const struct handler	comment_create_page, comment_create_api,
 				comment_delete_page, comment_change_api,
 				comment_delete_api;
 
+/* responses.c */
+extern const struct handler	response_create_page, response_create_api,
+				idea_merge_page, idea_merge_api,
+				idea_voters_page, idea_voters_api,
+				comment_hide_page, comment_hide_api;
+
 /* triage.c */
 extern const struct handler	triage_page, roadmap_page, roadmap_api,
 				export_ideas_page;
@@ -595,14 +601,6 @@ int		 api_ideas(struct http_request *);
 int		 api_ideas_similar(struct http_request *);
 int		 api_idea(struct http_request *);
 int		 page_profile(struct http_request *);
-int		 page_idea_response(struct http_request *);
-int		 page_idea_merge(struct http_request *);
-int		 page_idea_voters(struct http_request *);
-int		 page_comment_hide(struct http_request *);
-int		 api_idea_responses(struct http_request *);
-int		 api_idea_merge(struct http_request *);
-int		 api_idea_voters(struct http_request *);
-int		 api_comment_hide(struct http_request *);
 int		 page_admin_users(struct http_request *);
 int		 page_admin_user_change(struct http_request *);
 int		 page_admin_organizations(struct http_request *);

@@ -78,6 +78,55 @@ test('responses: only staff; invalid status or text is 422 and changes nothing',
   assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${idea.id}`), 'new');
 });
 
+test('responses: every wrong field at once, on the API and on the idea page with what was typed', async () => {
+  const idea = await propose(a1);
+  const before = desk();
+  const r = await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'shipped', body: ' \n ' });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'status');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['body', 'status']);
+  assert.match(r.json.error.fields.body, /1 to 10,000 characters/);
+
+  const page = await pm.page(`/ideas/${idea.id}`);
+  const csrf = formCsrf(page.text);
+  let f = await pm.form(`/ideas/${idea.id}/responses`, { csrf_token: csrf, status: 'duplicate', body: '' });
+  assert.equal(f.status, 422);
+  assert.match(f.text, /id="response-status-error"/);
+  assert.match(f.text, /id="response-body-error"/);
+  // One wrong field: the other keeps what was typed (the status chosen, the text).
+  f = await pm.form(`/ideas/${idea.id}/responses`, { csrf_token: csrf, status: 'planned', body: 'x'.repeat(10001) });
+  assert.equal(f.status, 422);
+  assert.doesNotMatch(f.text, /id="response-status-error"/);
+  assert.match(f.text, /id="response-body-error"/);
+  assert.match(f.text, /<option value="planned" selected>/);
+  f = await pm.form(`/ideas/${idea.id}/responses`, { csrf_token: csrf, status: 'shipped', body: 'Kept <b>as typed</b>' });
+  assert.equal(f.status, 422);
+  assert.match(f.text, /id="response-status-error"/);
+  assert.ok(f.text.includes('>Kept &lt;b&gt;as typed&lt;/b&gt;</textarea>'));
+  assert.ok(f.text.includes(idea.title), 'the idea page again');
+  assert.deepEqual(desk(), before);
+  assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${idea.id}`), 'new');
+});
+
+test('merging from the idea page: a refused number is shown next to its field, as typed', async () => {
+  const x = await propose(a1);
+  const page = await pm.page(`/ideas/${x.id}`);
+  const csrf = formCsrf(page.text);
+  const before = desk();
+  for (const into of ['abc', String(x.id), '']) {
+    const f = await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into });
+    assert.equal(f.status, 422, into);
+    assert.match(f.text, /id="merge-into-error"/);
+    assert.ok(f.text.includes(`value="${into}"`), into);
+  }
+  assert.equal((await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into: '999999999' })).status, 404);
+  assert.deepEqual(desk(), before);
+  const y = await propose(a1);
+  const ok = await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into: String(y.id) });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), `/ideas/${y.id}`);
+});
+
 test('moving back: a released idea reopened unfreezes its votes', async () => {
   const idea = await propose(a1);
   await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'released', body: 'Live.' });
