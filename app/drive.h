@@ -550,9 +550,6 @@ extern const step_fn	idea_page_steps[];
 int		 idea_step_render(struct http_request *, struct dreq *);
 int		 edit_error(struct http_request *, struct dreq *);
 
-/* profile.c: the page, also shown after its other forms */
-int		 profile_step_query(struct http_request *, struct dreq *);
-int		 profile_step(struct http_request *, struct dreq *);
 
 /* invitations.c: the list, also shown after issuing one anew */
 int		 invitations_step_list(struct http_request *, struct dreq *);
@@ -572,6 +569,16 @@ extern const struct handler	response_create_page, response_create_api,
 				idea_merge_page, idea_merge_api,
 				idea_voters_page, idea_voters_api,
 				comment_hide_page, comment_hide_api;
+
+/* profile.c: the page, also shown after the forms of account.c */
+extern const step_fn		profile_page_steps[];
+extern const struct handler	profile_page, profile_save_page;
+
+/* account.c */
+extern const struct handler	password_page, sessions_end_page,
+				token_create_page, token_create_api,
+				token_revoke_page, token_revoke_api,
+				my_data_page;
 
 /* triage.c */
 extern const struct handler	triage_page, roadmap_page, roadmap_api,
@@ -600,7 +607,6 @@ int		 api_areas(struct http_request *);
 int		 api_ideas(struct http_request *);
 int		 api_ideas_similar(struct http_request *);
 int		 api_idea(struct http_request *);
-int		 page_profile(struct http_request *);
 int		 page_admin_users(struct http_request *);
 int		 page_admin_user_change(struct http_request *);
 int		 page_admin_organizations(struct http_request *);
@@ -614,13 +620,6 @@ int		 api_organizations(struct http_request *);
 int		 api_organization(struct http_request *);
 int		 api_area(struct http_request *);
 int		 api_invitation_reissue(struct http_request *);
-int		 page_profile_password(struct http_request *);
-int		 page_profile_sessions_end(struct http_request *);
-int		 page_profile_tokens(struct http_request *);
-int		 page_profile_token_revoke(struct http_request *);
-int		 page_profile_data(struct http_request *);
-int		 api_tokens(struct http_request *);
-int		 api_token(struct http_request *);
 int		 api_session(struct http_request *);
 int		 api_me(struct http_request *);
 int		 api_me_answer(struct http_request *, struct dreq *);
