@@ -2,15 +2,28 @@
  * One's own account: changing the password (limited and audited like
  * signing in; every session ends, every API token is revoked), ending
  * the other sessions, personal API tokens (shown once, only a hash kept),
- * and downloading one's own data (GDPR).
+ * and downloading one's own data (GDPR).  The forms are on the profile
+ * page, which routes.c names as the page to show them again on.
  */
 
 #include "drive.h"
 
+struct password_in {
+	const char	*current;	/* wiped once given to the task */
+	const char	*next;
+	const char	*confirm;
+};
+
+struct token_in {
+	int64_t		 id;		/* to revoke */
+	const char	*name;		/* to create */
+	char		 token[TOKEN_HEX + 1];	/* wiped once shown */
+};
+
 static const struct db_query q_password_hash = {
 	"password_hash",
 	"SELECT password_hash, auth_retry_after('password',"
-	" 'user:' || $1::bigint, host(nullif($2, '')::inet))"
+	" 'user:' || $1::bigint, host(nullif($2, '')::inet)) AS retry_after"
 	" FROM users WHERE id = $1::bigint"
 };
 
@@ -32,12 +45,13 @@ static const struct db_query q_sessions_end = {
 static const struct db_query q_token_create = {
 	"token_create",
 	"SELECT token_create($1::bigint, $2, decode($3, 'hex'),"
-	" nullif($4, '')::inet)"
+	" nullif($4, '')::inet) AS id"
 };
 
 static const struct db_query q_token_revoke = {
 	"token_revoke",
 	"SELECT token_revoke($1::bigint, $2::bigint, nullif($3, '')::inet)"
+	" AS revoked"
 };
 
 static const struct db_query q_my_data = {
@@ -71,11 +85,7 @@ static const struct db_query q_my_data = {
 	" 'api_tokens', (SELECT coalesce(json_agg(json_build_object("
 	"  'name', t.name, 'created_at', t.created_at, 'last_used_at',"
 	"  t.last_used_at, 'revoked_at', t.revoked_at)), '[]')"
-	"  FROM api_tokens t WHERE t.user_id = $1::bigint))::text"
-};
-
-struct token_new {
-	char	token[TOKEN_HEX + 1];
+	"  FROM api_tokens t WHERE t.user_id = $1::bigint))::text AS data"
 };
 
 static void
@@ -84,43 +94,43 @@ uid_str(struct dreq *r, char *buf)
 	(void)snprintf(buf, 32, "%lld", (long long)r->sess.user_id);
 }
 
-/* A form error on /profile: the page again (at step n), with it. */
-static int
-profile_again(struct dreq *r, const char *field, const char *key, size_t n)
-{
-	ctx_set_error(r, field, key);
-	return (step_goto(r, n));
-}
-#define PW_PAGE		4	/* in the password steps */
-#define PW_DONE		6
-#define PW_WRONG	7
-#define TOKEN_PAGE	2	/* in the token steps */
-
 /* ---- password ---- */
 
-static int
-password_check(struct http_request *req, struct dreq *r)
+/* Every field checked: given, 12-256 characters, confirmed. */
+static void
+password_input(struct dreq *r, void *arg)
 {
-	const char	*cur, *next, *confirm;
-	char		 uid[32];
-	size_t		 n;
+	struct password_in	*in = arg;
+	size_t			 n;
 
-	cur = in_text(r, "current_password");
-	next = in_text(r, "new_password");
-	confirm = in_text(r, "new_password_confirm");
-	if (cur == NULL || *cur == '\0')
-		return (profile_again(r, "current_password", "err.required",
-		    PW_PAGE));
-	n = next != NULL ? utf8_count(next, strlen(next)) : 0;
+	in->current = in_text(r, "current_password");
+	in->next = in_text(r, "new_password");
+	in->confirm = in_text(r, "new_password_confirm");
+	if (in->current == NULL || *in->current == '\0')
+		field_error(r, "current_password", "err.required");
+	n = in->next != NULL ? utf8_count(in->next, strlen(in->next)) : 0;
 	if (n < 12)
-		return (profile_again(r, "new_password", "err.password_short",
-		    PW_PAGE));
-	if (n > 256)
-		return (profile_again(r, "new_password", "err.password_long",
-		    PW_PAGE));
-	if (confirm == NULL || strcmp(confirm, next) != 0)
-		return (profile_again(r, "new_password_confirm",
-		    "err.password_mismatch", PW_PAGE));
+		field_error(r, "new_password", "err.password_short");
+	else if (n > 256)
+		field_error(r, "new_password", "err.password_long");
+	if (in->confirm == NULL || in->next == NULL ||
+	    strcmp(in->confirm, in->next) != 0)
+		field_error(r, "new_password_confirm",
+		    "err.password_mismatch");
+}
+
+static void
+password_wipe_new(struct dreq *r)
+{
+	in_wipe(r, "new_password");
+	in_wipe(r, "new_password_confirm");
+}
+
+static int
+password_query(struct http_request *req, struct dreq *r)
+{
+	char	uid[32];
+
 	uid_str(r, uid);
 	db_query(r, &q_password_hash, 2, uid, r->address);
 	return (STEP_NEXT);
@@ -128,37 +138,55 @@ password_check(struct http_request *req, struct dreq *r)
 
 /* Limited like signing in: past 10 failures, not even tried. */
 static int
-password_verify_step(struct http_request *req, struct dreq *r)
+password_try(struct http_request *req, struct dreq *r)
 {
-	if (db_int(r, 0, 1) > 0) {
+	struct password_in	*in = r->in;
+
+	if (row_int(r, 0, "retry_after") > 0) {
 		in_wipe(r, "current_password");
-		in_wipe(r, "new_password");
-		in_wipe(r, "new_password_confirm");
-		return (out_rate_limited(req, r, (int)db_int(r, 0, 1)));
+		password_wipe_new(r);
+		return (out_rate_limited(req, r,
+		    (int)row_int(r, 0, "retry_after")));
 	}
-	pw_start(req, r, PW_VERIFY, in_text(r, "current_password"),
-	    db_get(r, 0, 0));
+	pw_start(req, r, PW_VERIFY, in->current,
+	    row_text(r, 0, "password_hash"));
 	in_wipe(r, "current_password");
 	return (STEP_NEXT);
 }
 
+/* A wrong current password: audited and counted, then the page again. */
 static int
-password_hash_step(struct http_request *req, struct dreq *r)
+password_failed(struct http_request *req, struct dreq *r)
 {
 	char	uid[32];
 
-	if (!r->pw.ok) {
-		/* Audited and counted, then the page with the error. */
-		in_wipe(r, "new_password");
-		in_wipe(r, "new_password_confirm");
-		uid_str(r, uid);
-		db_query(r, &q_password_failed, 2, uid, r->address);
-		return (step_goto(r, PW_WRONG));
-	}
-	pw_start(req, r, PW_HASH, in_text(r, "new_password"), NULL);
-	in_wipe(r, "new_password");
-	in_wipe(r, "new_password_confirm");
-	return (step_goto(r, 3));
+	password_wipe_new(r);
+	uid_str(r, uid);
+	db_query(r, &q_password_failed, 2, uid, r->address);
+	return (STEP_NEXT);
+}
+
+static int
+password_refuse(struct http_request *req, struct dreq *r)
+{
+	return (step_refuse(req, r, 422, "invalid", "current_password",
+	    "err.password_wrong"));
+}
+
+static const step_fn password_wrong_steps[] = {
+	password_failed, password_refuse, NULL
+};
+
+static int
+password_rehash(struct http_request *req, struct dreq *r)
+{
+	struct password_in	*in = r->in;
+
+	if (!r->pw.ok)
+		return (step_then(r, password_wrong_steps));
+	pw_start(req, r, PW_HASH, in->next, NULL);
+	password_wipe_new(r);
+	return (STEP_NEXT);
 }
 
 static int
@@ -171,14 +199,7 @@ password_store(struct http_request *req, struct dreq *r)
 		    "err.internal"));
 	uid_str(r, uid);
 	db_query(r, &q_password_change, 3, uid, r->pw.encoded, r->address);
-	return (step_goto(r, PW_DONE));
-}
-
-static int
-password_wrong(struct http_request *req, struct dreq *r)
-{
-	return (profile_again(r, "current_password", "err.password_wrong",
-	    PW_PAGE));
+	return (STEP_NEXT);
 }
 
 static int
@@ -188,26 +209,10 @@ password_done(struct http_request *req, struct dreq *r)
 	return (out_redirect(req, r, "/login?changed=1"));
 }
 
-int
-page_profile_password(struct http_request *req)
-{
-	/*
-	 * 0-3: check, verify, hash, store; 4-5: the page again; 6: done;
-	 * 7: a wrong current password (counted), then the page again.
-	 */
-	static const step_fn steps[] = {
-		password_check, password_verify_step, password_hash_step,
-		password_store, profile_step_query, profile_step, password_done,
-		password_wrong
-	};
-
-	return (drive_run(req, ROLE_CLIENT, steps, 8));
-}
-
 /* ---- the other sessions ---- */
 
 static int
-sessions_end(struct http_request *req, struct dreq *r)
+sessions_end_query(struct http_request *req, struct dreq *r)
 {
 	char	uid[32], sid[32];
 
@@ -223,130 +228,108 @@ sessions_ended(struct http_request *req, struct dreq *r)
 	return (out_redirect(req, r, "/profile?ended=1"));
 }
 
-int
-page_profile_sessions_end(struct http_request *req)
-{
-	static const step_fn steps[] = { sessions_end, sessions_ended };
-
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
-
 /* ---- API tokens ---- */
 
-static int
-token_create_run(struct http_request *req, struct dreq *r)
+/* 1-60 characters on one line (the page's field: token_name). */
+static void
+token_create_input(struct dreq *r, void *arg)
 {
-	struct token_new	*d;
-	const char		*name;
-	char			 uid[32], hash[TOKEN_HEX + 1];
-	size_t			 n;
-	int			 rc;
+	struct token_in	*in = arg;
+	size_t		 n;
+	int		 rc;
 
-	/* A token never makes another: only a signed-in browser does. */
+	rc = in_field(r, "name", &in->name);
+	n = rc == 1 ? utf8_count(in->name, strlen(in->name)) : 0;
+	if (rc != 1 || n < 1 || n > 60 ||
+	    !line_acceptable(in->name, strlen(in->name)))
+		field_error(r, "name", "err.token_name");
+}
+
+static void
+token_revoke_input(struct dreq *r, void *arg)
+{
+	struct token_in	*in = arg;
+
+	in->id = path_id(r, "id");
+}
+
+/* A token never makes another: only a signed-in browser does. */
+static int
+token_create_query(struct http_request *req, struct dreq *r)
+{
+	struct token_in	*in = r->in;
+	char		 uid[32], hash[TOKEN_HEX + 1];
+
 	if (r->sess.bearer)
-		return (out_error(req, r, 403, "forbidden", NULL,
+		return (step_refuse(req, r, 403, "forbidden", NULL,
 		    "err.token_by_token"));
-	rc = in_field(r, r->is_api ? "name" : "token_name", &name);
-	if (!r->is_api)
-		ctx_set_value(r, "token_name", name);
-	n = rc == 1 ? utf8_count(name, strlen(name)) : 0;
-	if (rc != 1 || n < 1 || n > 60 || !line_acceptable(name,
-	    strlen(name))) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "name",
-			    "err.token_name"));
-		return (profile_again(r, "token_name", "err.token_name",
-		    TOKEN_PAGE));
-	}
-	d = kore_calloc(1, sizeof(*d));
-	r->data = d;
-	r->data_free = kore_free;
-	token_new(d->token);
-	(void)token_hash(d->token, hash);
+	token_new(in->token);
+	(void)token_hash(in->token, hash);
 	uid_str(r, uid);
-	db_query(r, &q_token_create, 4, uid, name, hash, r->address);
+	db_query(r, &q_token_create, 4, uid, in->name, hash, r->address);
 	return (STEP_NEXT);
 }
 
 static int
-token_created(struct http_request *req, struct dreq *r)
+token_json(struct http_request *req, struct dreq *r)
 {
-	struct token_new	*d = r->data;
-	json_t			*o;
+	struct token_in	*in = r->in;
+	json_t		*o;
 
-	if (r->is_api) {
-		o = json_pack("{s:I, s:s, s:s}", "id",
-		    (json_int_t)db_int(r, 0, 0), "name", in_text(r, "name"),
-		    "token", d->token);
-		explicit_bzero(d->token, sizeof(d->token));
-		return (out_json(req, r, 201, o));
-	}
-	/* Shown once, on the profile page that follows. */
+	o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)row_int(r, 0, "id"),
+	    "name", in->name, "token", in->token);
+	explicit_bzero(in->token, sizeof(in->token));
+	return (out_json(req, r, 201, o));
+}
+
+/* Shown once, on the profile page (its steps: routes.c). */
+static int
+token_shown(struct http_request *req, struct dreq *r)
+{
+	struct token_in	*in = r->in;
+
 	json_object_set_new(r->ctx, "new_token", json_pack("{s:s, s:s}",
-	    "name", in_text(r, "token_name"), "token", d->token));
-	explicit_bzero(d->token, sizeof(d->token));
-	json_object_del(r->ctx, "values");
+	    "name", in->name, "token", in->token));
+	explicit_bzero(in->token, sizeof(in->token));
 	ctx_set_msg(r, r->ctx, "notice", "notice.token_created", NULL);
-	return (STEP_NEXT);
-}
-
-int
-page_profile_tokens(struct http_request *req)
-{
-	static const step_fn steps[] = {
-		token_create_run, token_created, profile_step_query,
-		profile_step
-	};
-
-	return (drive_run(req, ROLE_CLIENT, steps, 4));
+	return (step_then(r, r->form_steps));
 }
 
 static int
-token_revoke_run(struct http_request *req, struct dreq *r)
+token_revoke_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32], id[32];
+	struct token_in	*in = r->in;
+	char		 uid[32], id[32];
 
 	uid_str(r, uid);
-	(void)snprintf(id, sizeof(id), "%lld", (long long)in_path_id(req,
-	    r->is_api ? 3 : 2));
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	db_query(r, &q_token_revoke, 3, uid, id, r->address);
 	return (STEP_NEXT);
 }
 
+/* Someone else's, or revoked already: not found. */
 static int
-token_revoked(struct http_request *req, struct dreq *r)
+token_revoke_found(struct http_request *req, struct dreq *r)
 {
-	if (!db_bool(r, 0, 0))
-		return (out_error(req, r, 404, "not_found", NULL,
+	if (!row_bool(r, 0, "revoked"))
+		return (step_refuse(req, r, 404, "not_found", NULL,
 		    "err.not_found"));
-	if (r->is_api)
-		return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
-		    (json_int_t)in_path_id(req, 3), "revoked", 1)));
+	return (STEP_NEXT);
+}
+
+static int
+token_revoked_redirect(struct http_request *req, struct dreq *r)
+{
 	return (out_redirect(req, r, "/profile?revoked=1"));
 }
 
-int
-page_profile_token_revoke(struct http_request *req)
+static int
+token_revoked_json(struct http_request *req, struct dreq *r)
 {
-	static const step_fn steps[] = { token_revoke_run, token_revoked };
+	struct token_in	*in = r->in;
 
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
-
-int
-api_tokens(struct http_request *req)
-{
-	static const step_fn steps[] = { token_create_run, token_created };
-
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
-
-int
-api_token(struct http_request *req)
-{
-	static const step_fn steps[] = { token_revoke_run, token_revoked };
-
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
+	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
+	    (json_int_t)in->id, "revoked", 1)));
 }
 
 /* ---- one's own data ---- */
@@ -364,7 +347,7 @@ data_query(struct http_request *req, struct dreq *r)
 static int
 data_send(struct http_request *req, struct dreq *r)
 {
-	const char	*json = db_get(r, 0, 0);
+	const char	*json = row_text(r, 0, "data");
 
 	out_security_headers(req, 0);
 	out_header(req, "content-type",
@@ -375,10 +358,71 @@ data_send(struct http_request *req, struct dreq *r)
 	return (STEP_DONE);
 }
 
-int
-page_profile_data(struct http_request *req)
-{
-	static const step_fn steps[] = { data_query, data_send };
+static const step_fn password_steps[] = {
+	password_query, password_try, password_rehash, password_store,
+	password_done, NULL
+};
+static const step_fn sessions_end_steps[] = {
+	sessions_end_query, sessions_ended, NULL
+};
+static const step_fn token_create_page_steps[] = {
+	token_create_query, token_shown, NULL
+};
+static const step_fn token_create_api_steps[] = {
+	token_create_query, token_json, NULL
+};
+static const step_fn token_revoke_page_steps[] = {
+	token_revoke_query, token_revoke_found, token_revoked_redirect, NULL
+};
+static const step_fn token_revoke_api_steps[] = {
+	token_revoke_query, token_revoke_found, token_revoked_json, NULL
+};
+static const step_fn data_steps[] = { data_query, data_send, NULL };
 
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
+/* Refused: the profile page again (its steps: routes.c). */
+const struct handler password_page = {
+	.role = ROLE_CLIENT,
+	.input = password_input,
+	.input_size = sizeof(struct password_in),
+	.steps = password_steps,
+};
+
+const struct handler sessions_end_page = {
+	.role = ROLE_CLIENT,
+	.steps = sessions_end_steps,
+};
+
+/* Created or refused: the profile page (its steps: routes.c). */
+const struct handler token_create_page = {
+	.role = ROLE_CLIENT,
+	.input = token_create_input,
+	.input_size = sizeof(struct token_in),
+	.steps = token_create_page_steps,
+	.form_prefix = "token_",
+};
+
+const struct handler token_create_api = {
+	.role = ROLE_CLIENT,
+	.input = token_create_input,
+	.input_size = sizeof(struct token_in),
+	.steps = token_create_api_steps,
+};
+
+const struct handler token_revoke_page = {
+	.role = ROLE_CLIENT,
+	.input = token_revoke_input,
+	.input_size = sizeof(struct token_in),
+	.steps = token_revoke_page_steps,
+};
+
+const struct handler token_revoke_api = {
+	.role = ROLE_CLIENT,
+	.input = token_revoke_input,
+	.input_size = sizeof(struct token_in),
+	.steps = token_revoke_api_steps,
+};
+
+const struct handler my_data_page = {
+	.role = ROLE_CLIENT,
+	.steps = data_steps,
+};

@@ -558,9 +558,6 @@ extern const step_fn	idea_page_steps[];
 int		 idea_step_render(struct http_request *, struct dreq *);
 int		 edit_error(struct http_request *, struct dreq *);
 
-/* profile.c: the page, also shown after its other forms */
-int		 profile_step_query(struct http_request *, struct dreq *);
-int		 profile_step(struct http_request *, struct dreq *);
 
 /* auth.c */
 extern const struct handler	login_form_page, login_submit_page,
@@ -601,8 +598,34 @@ extern const struct handler	comment_create_page, comment_create_api,
 				comment_delete_page, comment_change_api,
 				comment_delete_api;
 
+/* responses.c */
+extern const struct handler	response_create_page, response_create_api,
+				idea_merge_page, idea_merge_api,
+				idea_voters_page, idea_voters_api,
+				comment_hide_page, comment_hide_api;
+
+/* profile.c: the page, also shown after the forms of account.c */
+extern const step_fn		profile_page_steps[];
+extern const struct handler	profile_page, profile_save_page;
+
+/* account.c */
+extern const struct handler	password_page, sessions_end_page,
+				token_create_page, token_create_api,
+				token_revoke_page, token_revoke_api,
+				my_data_page;
+
+/* triage.c */
+extern const struct handler	triage_page, roadmap_page, roadmap_api,
+				export_ideas_page;
+
+/* notifications.c */
+extern const struct handler	notifications_page, notifications_api,
+				notifications_read_page;
+
+/* health.c */
+extern const struct handler	health_api;
+
 /* handlers of the old form */
-int		 page_healthz(struct http_request *);
 int		 page_static(struct http_request *);
 int		 static_init(const char *);
 int		 page_home(struct http_request *);
@@ -613,30 +636,7 @@ int		 api_areas(struct http_request *);
 int		 api_ideas(struct http_request *);
 int		 api_ideas_similar(struct http_request *);
 int		 api_idea(struct http_request *);
-int		 api_notifications(struct http_request *);
-int		 page_notifications(struct http_request *);
-int		 page_notifications_read(struct http_request *);
-int		 page_profile(struct http_request *);
-int		 page_idea_response(struct http_request *);
-int		 page_idea_merge(struct http_request *);
-int		 page_idea_voters(struct http_request *);
-int		 page_comment_hide(struct http_request *);
-int		 page_triage(struct http_request *);
-int		 page_roadmap(struct http_request *);
-int		 page_export_ideas(struct http_request *);
-int		 api_idea_responses(struct http_request *);
-int		 api_idea_merge(struct http_request *);
-int		 api_idea_voters(struct http_request *);
-int		 api_comment_hide(struct http_request *);
-int		 api_roadmap(struct http_request *);
 int		 api_area(struct http_request *);
-int		 page_profile_password(struct http_request *);
-int		 page_profile_sessions_end(struct http_request *);
-int		 page_profile_tokens(struct http_request *);
-int		 page_profile_token_revoke(struct http_request *);
-int		 page_profile_data(struct http_request *);
-int		 api_tokens(struct http_request *);
-int		 api_token(struct http_request *);
 
 #endif /* !DRIVE_PURE */
 #endif /* DRIVE_H */

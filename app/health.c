@@ -12,14 +12,14 @@ health_query(struct http_request *req, struct dreq *r)
 }
 
 static int
-health_answer(struct http_request *req, struct dreq *r)
+health_json(struct http_request *req, struct dreq *r)
 {
 	return (out_json(req, r, 200, json_pack("{s:s}", "status", "ok")));
 }
 
-int
-page_healthz(struct http_request *req)
-{
-	static const step_fn steps[] = { health_query, health_answer };
-	return (drive_run(req, ROLE_ANON, steps, 2));
-}
+static const step_fn health_steps[] = { health_query, health_json, NULL };
+
+const struct handler health_api = {
+	.role = ROLE_ANON,
+	.steps = health_steps,
+};

@@ -8,13 +8,21 @@
 
 static const struct db_query q_notifications = {
 	"notifications",
-	"SELECT n.id, n.kind, i.id, i.title, u.display_name,"
-	" u.role <> 'client', extract(epoch FROM n.created_at)::bigint,"
-	" n.read_at IS NOT NULL, i.status, i.duplicate_of, o.title"
+	"SELECT n.id, n.kind, i.id AS idea_id, i.title AS idea_title,"
+	" u.display_name AS actor, u.role <> 'client' AS actor_bank,"
+	" extract(epoch FROM n.created_at)::bigint AS created,"
+	" n.read_at IS NOT NULL AS read, i.status,"
+	" i.duplicate_of AS into_id, o.title AS into_title"
 	" FROM notifications n LEFT JOIN ideas i ON i.id = n.idea_id"
 	" LEFT JOIN ideas o ON o.id = i.duplicate_of AND n.kind = 'merged'"
 	" LEFT JOIN users u ON u.id = n.actor_id"
 	" WHERE n.user_id = $1::bigint ORDER BY n.id DESC LIMIT 100"
+};
+
+static const struct db_query q_notifications_read = {
+	"notifications_read",
+	"UPDATE notifications SET read_at = now()"
+	" WHERE user_id = $1::bigint AND read_at IS NULL"
 };
 
 static int
@@ -28,91 +36,83 @@ list_query(struct http_request *req, struct dreq *r)
 }
 
 static int
-list_render(struct http_request *req, struct dreq *r)
+list_json(struct http_request *req, struct dreq *r)
 {
 	json_t	*list, *n;
-	char	*iso;
 	int	 i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
-		iso = out_iso8601(db_int(r, i, 6));
-		n = json_pack("{s:I, s:s, s:s, s:b}", "id",
-		    (json_int_t)db_int(r, i, 0), "kind", db_get(r, i, 1),
-		    "created_at", iso, "read", db_bool(r, i, 7));
-		kore_free(iso);
-		if (db_get(r, i, 2) != NULL)
+		n = json_pack("{s:I, s:s}", "id",
+		    (json_int_t)row_int(r, i, "id"), "kind",
+		    row_text(r, i, "kind"));
+		out_time(r, n, "created_at", NULL, row_int(r, i, "created"));
+		json_object_set_new(n, "read", json_boolean(row_bool(r, i,
+		    "read")));
+		if (!row_null(r, i, "idea_id"))
 			json_object_set_new(n, "idea", json_pack("{s:I, s:s}",
-			    "id", (json_int_t)db_int(r, i, 2), "title",
-			    db_get(r, i, 3)));
+			    "id", (json_int_t)row_int(r, i, "idea_id"),
+			    "title", row_text(r, i, "idea_title")));
 		/* A merge says where the idea went. */
-		if (db_get(r, i, 10) != NULL)
+		if (!row_null(r, i, "into_title"))
 			json_object_set_new(n, "into", json_pack("{s:I, s:s}",
-			    "id", (json_int_t)db_int(r, i, 9), "title",
-			    db_get(r, i, 10)));
-		if (db_get(r, i, 4) != NULL)
+			    "id", (json_int_t)row_int(r, i, "into_id"),
+			    "title", row_text(r, i, "into_title")));
+		if (!row_null(r, i, "actor"))
 			json_object_set_new(n, "actor", author_json(
-			    db_get(r, i, 4), db_bool(r, i, 5)));
+			    row_text(r, i, "actor"),
+			    row_bool(r, i, "actor_bank")));
 		json_array_append_new(list, n);
 	}
 	return (out_json(req, r, 200, json_pack("{s:o}", "notifications",
 	    list)));
 }
 
-int
-api_notifications(struct http_request *req)
+/* "" for a NULL column, for a message's variables. */
+static const char *
+text_or_empty(struct dreq *r, int row, const char *name)
 {
-	static const step_fn steps[] = { list_query, list_render };
+	const char	*v;
 
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
+	return ((v = row_text(r, row, name)) != NULL ? v : "");
 }
-
-static const struct db_query q_notifications_read = {
-	"notifications_read",
-	"UPDATE notifications SET read_at = now()"
-	" WHERE user_id = $1::bigint AND read_at IS NULL"
-};
 
 /* The page: each notification as a sentence with its link. */
 static int
-page_render(struct http_request *req, struct dreq *r)
+list_render(struct http_request *req, struct dreq *r)
 {
 	json_t		*list, *n, *vars;
-	const char	*kind;
 	char		 key[48], url[64], *label;
 	int		 i, unread = 0;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
-		kind = db_get(r, i, 1);
 		(void)snprintf(key, sizeof(key), "status.%s",
-		    db_get(r, i, 8) != NULL ? db_get(r, i, 8) : "new");
+		    row_null(r, i, "status") ? "new" :
+		    row_text(r, i, "status"));
 		label = out_msg(r, key, NULL);
 		vars = json_pack("{s:s, s:s, s:s, s:s}",
-		    "title", db_get(r, i, 3) != NULL ? db_get(r, i, 3) : "",
-		    "actor", db_get(r, i, 4) != NULL ? db_get(r, i, 4) : "",
+		    "title", text_or_empty(r, i, "idea_title"),
+		    "actor", text_or_empty(r, i, "actor"),
 		    "status", label,
-		    "into", db_get(r, i, 10) != NULL ? db_get(r, i, 10) : "");
+		    "into", text_or_empty(r, i, "into_title"));
 		kore_free(label);
-		(void)snprintf(key, sizeof(key), "notif.%s", kind);
-		n = json_pack("{s:I, s:b}", "id", (json_int_t)db_int(r, i, 0),
-		    "unread", !db_bool(r, i, 7));
+		(void)snprintf(key, sizeof(key), "notif.%s",
+		    row_text(r, i, "kind"));
+		n = json_pack("{s:I, s:b}", "id",
+		    (json_int_t)row_int(r, i, "id"), "unread",
+		    !row_bool(r, i, "read"));
 		ctx_set_msg(r, n, "text", key, vars);
 		json_decref(vars);
+		/* A merged idea's notification leads to where it went. */
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
-		    db_get(r, i, 10) != NULL ?
-		    db_get(r, i, 9) : (db_get(r, i, 2) != NULL ?
-		    db_get(r, i, 2) : ""));
+		    !row_null(r, i, "into_title") ?
+		    text_or_empty(r, i, "into_id") :
+		    text_or_empty(r, i, "idea_id"));
 		json_object_set_new(n, "url", json_string(url));
-		{
-			char *iso = out_iso8601(db_int(r, i, 6));
-			char *ago = out_relative(r, db_int(r, i, 6));
-			json_object_set_new(n, "created_at", json_string(iso));
-			json_object_set_new(n, "created_ago", json_string(ago));
-			kore_free(iso);
-			kore_free(ago);
-		}
-		if (!db_bool(r, i, 7))
+		out_time(r, n, "created_at", "created_ago",
+		    row_int(r, i, "created"));
+		if (!row_bool(r, i, "read"))
 			unread = 1;
 		json_array_append_new(list, n);
 	}
@@ -124,16 +124,10 @@ page_render(struct http_request *req, struct dreq *r)
 	    "title.notifications", "notifications"));
 }
 
-int
-page_notifications(struct http_request *req)
-{
-	static const step_fn steps[] = { list_query, page_render };
-
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
+/* ---- mark all read ---- */
 
 static int
-read_run(struct http_request *req, struct dreq *r)
+read_query(struct http_request *req, struct dreq *r)
 {
 	char	uid[32];
 
@@ -143,15 +137,26 @@ read_run(struct http_request *req, struct dreq *r)
 }
 
 static int
-read_done(struct http_request *req, struct dreq *r)
+read_redirect(struct http_request *req, struct dreq *r)
 {
 	return (out_redirect(req, r, "/notifications?read=1"));
 }
 
-int
-page_notifications_read(struct http_request *req)
-{
-	static const step_fn steps[] = { read_run, read_done };
+static const step_fn list_page_steps[] = { list_query, list_render, NULL };
+static const step_fn list_api_steps[] = { list_query, list_json, NULL };
+static const step_fn read_steps[] = { read_query, read_redirect, NULL };
 
-	return (drive_run(req, ROLE_CLIENT, steps, 2));
-}
+const struct handler notifications_page = {
+	.role = ROLE_CLIENT,
+	.steps = list_page_steps,
+};
+
+const struct handler notifications_api = {
+	.role = ROLE_CLIENT,
+	.steps = list_api_steps,
+};
+
+const struct handler notifications_read_page = {
+	.role = ROLE_CLIENT,
+	.steps = read_steps,
+};

@@ -1,14 +1,22 @@
 /*
  * /profile: the display name, the language of pages and mails, and
- * whether mails are sent at all.
+ * whether mails are sent at all.  The page also holds the forms of
+ * account.c (password, sessions, tokens): routes.c shows it again for
+ * them (profile_page_steps), with their errors.
  */
 
 #include "drive.h"
 
+struct profile_in {
+	const char	*name;
+	const char	*lang;
+	int		 mail;
+};
+
 static const struct db_query q_profile = {
 	"profile",
-	"SELECT u.display_name, coalesce(u.lang, ''), u.email_notifications,"
-	" u.role,"
+	"SELECT u.display_name, coalesce(u.lang, '') AS lang,"
+	" u.email_notifications,"
 	" (SELECT coalesce(json_agg(json_build_object('id', s.id,"
 	"  'created', extract(epoch FROM s.created_at)::bigint,"
 	"  'seen', extract(epoch FROM s.last_seen_at)::bigint,"
@@ -16,12 +24,12 @@ static const struct db_query q_profile = {
 	"  'current', s.id = $2::bigint) ORDER BY s.last_seen_at DESC), '[]')"
 	"  FROM sessions s WHERE s.user_id = u.id"
 	"  AND s.last_seen_at > now() - interval '30 minutes'"
-	"  AND s.created_at > now() - interval '12 hours'),"
+	"  AND s.created_at > now() - interval '12 hours') AS sessions,"
 	" (SELECT coalesce(json_agg(json_build_object('id', t.id,"
 	"  'name', t.name, 'created', extract(epoch FROM t.created_at)::bigint,"
 	"  'used', extract(epoch FROM t.last_used_at)::bigint,"
 	"  'revoked', t.revoked_at IS NOT NULL) ORDER BY t.id DESC), '[]')"
-	"  FROM api_tokens t WHERE t.user_id = u.id)"
+	"  FROM api_tokens t WHERE t.user_id = u.id) AS tokens"
 	" FROM users u WHERE u.id = $1::bigint"
 };
 
@@ -31,8 +39,32 @@ static const struct db_query q_profile_save = {
 	" email_notifications = $4::boolean WHERE id = $1::bigint"
 };
 
-int
-profile_step_query(struct http_request *req, struct dreq *r)
+/*
+ * A display name as on accepting an invitation, "en" or "de", and mails
+ * on or off.
+ */
+static void
+profile_input(struct dreq *r, void *arg)
+{
+	struct profile_in	*in = arg;
+	const char		*refusal;
+
+	refusal = in_field(r, "name", &in->name) == 1 ?
+	    name_refusal(in->name, r->sess.role == ROLE_CLIENT) :
+	    "err.name_length";
+	if (refusal != NULL)
+		field_error(r, "name", refusal);
+	in->lang = in_text(r, "lang");
+	if (in->lang == NULL || (strcmp(in->lang, "en") != 0 &&
+	    strcmp(in->lang, "de") != 0))
+		field_error(r, "lang", "err.lang_invalid");
+	in->mail = in_text(r, "email_notifications") != NULL;
+}
+
+/* ---- the page ---- */
+
+static int
+profile_query(struct http_request *req, struct dreq *r)
 {
 	char	uid[32], sid[32];
 
@@ -42,38 +74,28 @@ profile_step_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
-/* Sessions and tokens from the profile query's JSON columns. */
+/* The open sessions, from the profile query's JSON column. */
 static void
-security_into_ctx(struct dreq *r)
+sessions_into_ctx(struct dreq *r)
 {
 	json_t		*in, *list, *e, *o;
 	json_error_t	 jerr;
 	size_t		 i;
 	int		 others = 0;
-	char		*s;
 
 	list = json_array();
-	if ((in = json_loads(db_get(r, 0, 4), 0, &jerr)) != NULL) {
-		for (i = 0; i < json_array_size(in); i++) {
-			e = json_array_get(in, i);
+	if ((in = json_loads(row_text(r, 0, "sessions"), 0, &jerr)) != NULL) {
+		json_array_foreach(in, i, e) {
 			o = json_pack("{s:O, s:O, s:O}", "id",
 			    json_object_get(e, "id"), "current",
 			    json_object_get(e, "current"), "address",
 			    json_object_get(e, "address"));
 			json_object_set(o, "user_agent",
 			    json_object_get(e, "agent"));
-			s = out_iso8601(json_integer_value(json_object_get(e,
-			    "created")));
-			json_object_set_new(o, "created_at", json_string(s));
-			kore_free(s);
-			s = out_relative(r, json_integer_value(
-			    json_object_get(e, "created")));
-			json_object_set_new(o, "created_ago", json_string(s));
-			kore_free(s);
-			s = out_relative(r, json_integer_value(
-			    json_object_get(e, "seen")));
-			json_object_set_new(o, "last_seen_ago", json_string(s));
-			kore_free(s);
+			out_time(r, o, "created_at", "created_ago",
+			    json_integer_value(json_object_get(e, "created")));
+			out_time(r, o, "last_seen_at", "last_seen_ago",
+			    json_integer_value(json_object_get(e, "seen")));
 			if (!json_is_true(json_object_get(e, "current")))
 				others = 1;
 			json_array_append_new(list, o);
@@ -82,30 +104,29 @@ security_into_ctx(struct dreq *r)
 	}
 	json_object_set_new(r->ctx, "sessions", list);
 	json_object_set_new(r->ctx, "has_other_sessions", json_boolean(others));
+}
+
+/* The API tokens, from the profile query's JSON column. */
+static void
+tokens_into_ctx(struct dreq *r)
+{
+	json_t		*in, *list, *e, *o;
+	json_error_t	 jerr;
+	size_t		 i;
 
 	list = json_array();
-	if ((in = json_loads(db_get(r, 0, 5), 0, &jerr)) != NULL) {
-		for (i = 0; i < json_array_size(in); i++) {
-			e = json_array_get(in, i);
+	if ((in = json_loads(row_text(r, 0, "tokens"), 0, &jerr)) != NULL) {
+		json_array_foreach(in, i, e) {
 			o = json_pack("{s:O, s:O, s:O}", "id",
 			    json_object_get(e, "id"), "name",
 			    json_object_get(e, "name"), "revoked",
 			    json_object_get(e, "revoked"));
-			s = out_iso8601(json_integer_value(json_object_get(e,
-			    "created")));
-			json_object_set_new(o, "created_at", json_string(s));
-			kore_free(s);
-			s = out_relative(r, json_integer_value(
-			    json_object_get(e, "created")));
-			json_object_set_new(o, "created_ago", json_string(s));
-			kore_free(s);
-			if (json_is_integer(json_object_get(e, "used"))) {
-				s = out_relative(r, json_integer_value(
-				    json_object_get(e, "used")));
-				json_object_set_new(o, "last_used_ago",
-				    json_string(s));
-				kore_free(s);
-			}
+			out_time(r, o, "created_at", "created_ago",
+			    json_integer_value(json_object_get(e, "created")));
+			if (json_is_integer(json_object_get(e, "used")))
+				out_time(r, o, "last_used_at", "last_used_ago",
+				    json_integer_value(json_object_get(e,
+				    "used")));
 			json_array_append_new(list, o);
 		}
 		json_decref(in);
@@ -113,11 +134,53 @@ security_into_ctx(struct dreq *r)
 	json_object_set_new(r->ctx, "tokens", list);
 }
 
-static int
-profile_form(struct http_request *req, struct dreq *r, int status,
-    const char *lang)
+static void
+notice_from_query(struct http_request *req, struct dreq *r)
 {
-	json_t	*langs;
+	static const struct {
+		const char	*param;
+		const char	*key;
+	} notices[] = {
+		{ "saved=1", "notice.profile_saved" },
+		{ "ended=1", "notice.sessions_ended" },
+		{ "revoked=1", "notice.token_revoked" },
+	};
+	size_t	i;
+
+	if (req->query_string == NULL)
+		return;
+	for (i = 0; i < sizeof(notices) / sizeof(notices[0]); i++) {
+		if (strstr(req->query_string, notices[i].param) != NULL)
+			ctx_set_msg(r, r->ctx, "notice", notices[i].key, NULL);
+	}
+}
+
+/*
+ * The page, also after a refused form of it: what the profile form was
+ * given stays (values.name is there then), else the stored profile.
+ */
+static int
+profile_render(struct http_request *req, struct dreq *r)
+{
+	json_t		*values, *langs;
+	const char	*lang;
+
+	if (db_rows(r) != 1)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	if ((values = json_object_get(r->ctx, "values")) == NULL) {
+		values = json_object();
+		json_object_set_new(r->ctx, "values", values);
+	}
+	if (json_object_get(values, "name") == NULL) {
+		json_object_set_new(values, "name",
+		    json_string(row_text(r, 0, "display_name")));
+		json_object_set_new(values, "email_notifications",
+		    json_boolean(row_bool(r, 0, "email_notifications")));
+	}
+	if ((lang = json_string_value(json_object_get(values, "lang"))) ==
+	    NULL)
+		lang = row_text(r, 0, "lang");
 
 	langs = json_array();
 	json_array_append_new(langs, json_pack("{s:s, s:b}", "value", "en",
@@ -127,64 +190,24 @@ profile_form(struct http_request *req, struct dreq *r, int status,
 	    "selected", strcmp(lang, "de") == 0));
 	ctx_set_msg(r, json_array_get(langs, 1), "label", "lang.de", NULL);
 	json_object_set_new(r->ctx, "langs", langs);
-	security_into_ctx(r);
-	if (req->query_string != NULL && strstr(req->query_string, "saved=1"))
-		ctx_set_msg(r, r->ctx, "notice", "notice.profile_saved", NULL);
-	if (req->query_string != NULL && strstr(req->query_string, "ended=1"))
-		ctx_set_msg(r, r->ctx, "notice", "notice.sessions_ended", NULL);
-	if (req->query_string != NULL && strstr(req->query_string,
-	    "revoked=1"))
-		ctx_set_msg(r, r->ctx, "notice", "notice.token_revoked", NULL);
-	return (render_page(req, r, status, "profile", "title.profile",
-	    "profile"));
+	sessions_into_ctx(r);
+	tokens_into_ctx(r);
+	notice_from_query(req, r);
+	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
+	    422 : 200, "profile", "title.profile", "profile"));
 }
 
-int
-profile_step(struct http_request *req, struct dreq *r)
+/* ---- saving it ---- */
+
+static int
+profile_save_query(struct http_request *req, struct dreq *r)
 {
-	const char	*name, *lang, *mail, *refusal;
-	json_t		*values;
-	char		 uid[32];
-	int		 rc;
+	struct profile_in	*in = r->in;
+	char			 uid[32];
 
-	if (db_rows(r) != 1)
-		return (out_error(req, r, 404, "not_found", NULL,
-		    "err.not_found"));
-	if ((values = json_object_get(r->ctx, "values")) == NULL) {
-		values = json_object();
-		json_object_set_new(r->ctx, "values", values);
-	}
-	/* Shown again after another form of the page (password, token). */
-	if (req->method != HTTP_METHOD_POST ||
-	    strcmp(req->path, "/profile") != 0) {
-		json_object_set_new(values, "name",
-		    json_string(db_get(r, 0, 0)));
-		json_object_set_new(values, "email_notifications",
-		    json_boolean(db_bool(r, 0, 2)));
-		return (profile_form(req, r, json_object_get(r->ctx,
-		    "has_errors") ? 422 : 200, db_get(r, 0, 1)));
-	}
-
-	rc = in_field(r, "name", &name);
-	lang = in_text(r, "lang");
-	mail = in_text(r, "email_notifications");
-	json_object_set_new(values, "name", json_string(name != NULL ?
-	    name : ""));
-	json_object_set_new(values, "email_notifications",
-	    json_boolean(mail != NULL));
-	refusal = rc == 1 ? name_refusal(name, r->sess.role == ROLE_CLIENT) :
-	    "err.name_length";
-	if (refusal != NULL) {
-		ctx_set_error(r, "name", refusal);
-		return (profile_form(req, r, 422, lang != NULL ? lang : ""));
-	}
-	if (lang == NULL || (strcmp(lang, "en") != 0 && strcmp(lang, "de"))) {
-		ctx_set_error(r, "lang", "err.lang_invalid");
-		return (profile_form(req, r, 422, ""));
-	}
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_profile_save, 4, uid, name, lang,
-	    mail != NULL ? "true" : "false");
+	db_query(r, &q_profile_save, 4, uid, in->name, in->lang,
+	    in->mail ? "true" : "false");
 	return (STEP_NEXT);
 }
 
@@ -194,12 +217,22 @@ profile_saved(struct http_request *req, struct dreq *r)
 	return (out_redirect(req, r, "/profile?saved=1"));
 }
 
-int
-page_profile(struct http_request *req)
-{
-	static const step_fn steps[] = {
-		profile_step_query, profile_step, profile_saved
-	};
+/* The page's steps, also shown after its other forms (routes.c). */
+const step_fn profile_page_steps[] = { profile_query, profile_render, NULL };
 
-	return (drive_run(req, ROLE_CLIENT, steps, 3));
-}
+static const step_fn profile_save_steps[] = {
+	profile_save_query, profile_saved, NULL
+};
+
+const struct handler profile_page = {
+	.role = ROLE_CLIENT,
+	.steps = profile_page_steps,
+};
+
+const struct handler profile_save_page = {
+	.role = ROLE_CLIENT,
+	.input = profile_input,
+	.input_size = sizeof(struct profile_in),
+	.steps = profile_save_steps,
+	.form = profile_page_steps,
+};

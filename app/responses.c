@@ -3,14 +3,32 @@
  * transaction with the status change and the notifications, in
  * response_create()), merging duplicates, the voters of an idea with
  * their organisations, and hiding a comment.  Product managers and
- * admins only.
+ * admins only.  A refused response or merge shows the idea page again
+ * (its steps: routes.c), with the error next to the field.
  */
 
 #include "drive.h"
 
+struct response_in {
+	int64_t		 idea;
+	const char	*status;
+	const char	*body;
+};
+
+struct merge_in {
+	int64_t		 idea;		/* the duplicate */
+	int64_t		 into;		/* the original */
+	int64_t		 moved;		/* votes moved, once merged */
+};
+
+struct comment_hide_in {
+	int64_t		 comment;
+};
+
 static const struct db_query q_response_create = {
 	"response_create",
-	"SELECT response_id, from_status, extract(epoch FROM now())::bigint"
+	"SELECT response_id, from_status,"
+	" extract(epoch FROM now())::bigint AS created"
 	" FROM response_create($1::bigint, $2::bigint, $3, $4,"
 	" nullif($5, '')::inet)"
 };
@@ -18,7 +36,7 @@ static const struct db_query q_response_create = {
 static const struct db_query q_idea_merge = {
 	"idea_merge",
 	"SELECT idea_merge($1::bigint, $2::bigint, $3::bigint,"
-	" nullif($4, '')::inet)"
+	" nullif($4, '')::inet) AS moved"
 };
 
 static const struct db_query q_merged_count = {
@@ -28,8 +46,10 @@ static const struct db_query q_merged_count = {
 
 static const struct db_query q_voters = {
 	"voters",
-	"SELECT i.title, u.display_name, o.name, u.role <> 'client',"
-	" extract(epoch FROM v.created_at)::bigint, i.organization_count"
+	"SELECT i.title, u.display_name AS name, o.name AS organization,"
+	" u.role <> 'client' AS bank,"
+	" extract(epoch FROM v.created_at)::bigint AS voted,"
+	" i.organization_count"
 	" FROM ideas i LEFT JOIN votes v ON v.idea_id = i.id"
 	" LEFT JOIN users u ON u.id = v.user_id"
 	" LEFT JOIN organizations o ON o.id = u.organization_id"
@@ -39,226 +59,184 @@ static const struct db_query q_voters = {
 static const struct db_query q_comment_hide = {
 	"comment_hide",
 	"SELECT comment_hide($1::bigint, $2::bigint, nullif($3, '')::inet)"
+	" AS idea_id"
 };
 
+static const struct refusal response_refusals[] = {
+	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
+	{ "DR409", 409, "merged", NULL, "err.merged_no_status" },
+	{ "DR422", 422, "invalid", "status", "err.response_status" },
+	{ NULL }
+};
+
+static const struct refusal merge_refusals[] = {
+	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
+	{ "DR409", 409, "merged", NULL, "err.merged_already" },
+	{ "DR422", 422, "invalid", "into", "err.merge_into" },
+	{ NULL }
+};
+
+static const struct refusal hide_refusals[] = {
+	{ "DR404", 404, "not_found", NULL, "err.not_found" },
+	{ NULL }
+};
+
+/* ---- responses ---- */
+
+/* A status a response may set (duplicate: by a merge only) and 1-10,000
+ * characters of text. */
 static void
-ids(struct http_request *req, struct dreq *r, int idx, char *id,
-    char *uid)
+response_input(struct dreq *r, void *arg)
 {
-	(void)snprintf(id, 32, "%lld", (long long)in_path_id(req, idx));
-	(void)snprintf(uid, 32, "%lld", (long long)r->sess.user_id);
+	struct response_in	*in = arg;
+	size_t			 n;
+	int			 rc;
+
+	in->idea = path_id(r, "id");
+	if (in_field(r, "status", &in->status) != 1 ||
+	    !status_valid(in->status) ||
+	    strcmp(in->status, "duplicate") == 0)
+		field_error(r, "status", "err.response_status");
+	if ((rc = in_field(r, "body", &in->body)) == -1) {
+		field_error(r, "body", "err.text_invalid");
+		return;
+	}
+	n = rc == 1 ? utf8_count(in->body, strlen(in->body)) : 0;
+	if (n < 1 || n > 10000 ||
+	    strspn(in->body, " \n\t") == strlen(in->body))
+		field_error(r, "body", "err.response_length");
 }
 
-/* A refused form on the idea page: show it again with the error. */
 static int
-again(struct dreq *r, const char *field, const char *key)
+response_query(struct http_request *req, struct dreq *r)
 {
-	ctx_set_error(r, field, key);
-	return (step_goto(r, 2));
-}
+	struct response_in	*in = r->in;
+	char			 id[32], uid[32];
 
-static int
-response_run(struct http_request *req, struct dreq *r)
-{
-	const char	*status, *body;
-	char		 id[32], uid[32];
-	size_t		 n;
-	int		 rc_s, rc_b;
-
-	rc_s = in_field(r, "status", &status);
-	rc_b = in_field(r, "body", &body);
-	if (!r->is_api) {
-		ctx_set_value(r, "response_body", body);
-		ctx_set_value(r, "response_status", status);
-	}
-	if (rc_s != 1 || !status_valid(status) ||
-	    strcmp(status, "duplicate") == 0) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "status",
-			    "err.response_status"));
-		return (again(r, "response_status", "err.response_status"));
-	}
-	n = rc_b == 1 ? utf8_count(body, strlen(body)) : 0;
-	if (rc_b != 1 || n < 1 || n > 10000 ||
-	    strspn(body, " \n\t") == strlen(body)) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "body",
-			    rc_b == -1 ? "err.text_invalid" :
-			    "err.response_length"));
-		return (again(r, "response_body", rc_b == -1 ?
-		    "err.text_invalid" : "err.response_length"));
-	}
-	ids(req, r, r->is_api ? 3 : 1, id, uid);
-	db_query(r, &q_response_create, 5, id, uid, status, body, r->address);
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
+	db_query(r, &q_response_create, 5, id, uid, in->status, in->body,
+	    r->address);
 	return (STEP_NEXT);
 }
 
 static int
-response_done(struct http_request *req, struct dreq *r)
+response_redirect(struct http_request *req, struct dreq *r)
 {
-	json_t	*o;
-	char	*html, *iso, url[64];
+	struct response_in	*in = r->in;
+	char			 url[64];
 
-	if (strcmp(r->sqlstate, "DR404") == 0 || (r->db_error == DB_OK &&
-	    db_rows(r) != 1))
-		return (out_error(req, r, 404, "not_found", NULL,
-		    "err.idea_not_found"));
-	if (strcmp(r->sqlstate, "DR409") == 0)
-		return (out_error(req, r, 409, "merged", NULL,
-		    "err.merged_no_status"));
-	if (r->db_error != DB_OK)
-		return (out_error(req, r, 422, "invalid", "status",
-		    "err.response_status"));
-	if (!r->is_api) {
-		(void)snprintf(url, sizeof(url), "/ideas/%lld#history",
-		    (long long)in_path_id(req, 1));
-		return (out_redirect(req, r, url));
-	}
-	html = md_html(in_text(r, "body"));
-	iso = out_iso8601(db_int(r, 0, 2));
-	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s}",
-	    "id", (json_int_t)db_int(r, 0, 0),
-	    "idea_id", (json_int_t)in_path_id(req, 3),
-	    "from_status", db_get(r, 0, 1),
-	    "status", in_text(r, "status"),
-	    "body", in_text(r, "body"),
+	(void)snprintf(url, sizeof(url), "/ideas/%lld#history",
+	    (long long)in->idea);
+	return (out_redirect(req, r, url));
+}
+
+static int
+response_json(struct http_request *req, struct dreq *r)
+{
+	struct response_in	*in = r->in;
+	json_t			*o;
+	char			*html;
+
+	html = md_html(in->body);
+	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o}",
+	    "id", (json_int_t)row_int(r, 0, "response_id"),
+	    "idea_id", (json_int_t)in->idea,
+	    "from_status", row_text(r, 0, "from_status"),
+	    "status", in->status,
+	    "body", in->body,
 	    "body_html", html,
-	    "author", author_json(r->sess.name, 1),
-	    "created_at", iso);
+	    "author", author_json(r->sess.name, 1));
 	kore_free(html);
-	kore_free(iso);
+	out_time(r, o, "created_at", NULL, row_int(r, 0, "created"));
 	return (out_json(req, r, 201, o));
-}
-
-static const step_fn response_steps[] = {
-	response_run, response_done, idea_step_query, idea_step_render
-};
-
-int
-page_idea_response(struct http_request *req)
-{
-	return (drive_run(req, ROLE_PM, response_steps, 4));
-}
-
-int
-api_idea_responses(struct http_request *req)
-{
-	return (drive_run(req, ROLE_PM, response_steps, 2));
 }
 
 /* ---- merging ---- */
 
-static int
-merge_run(struct http_request *req, struct dreq *r)
+/* The page's form sends the original's number as text. */
+static void
+merge_page_input(struct dreq *r, void *arg)
 {
-	const char	*into_s = NULL;
-	json_t		*v;
-	char		 id[32], uid[32], into[32];
-	long long	 n = 0;
+	struct merge_in	*in = arg;
+	const char	*into;
 	char		*end;
 
-	if (r->json != NULL) {
-		v = json_object_get(r->json, "into");
-		if (json_is_integer(v))
-			n = json_integer_value(v);
-	} else if ((into_s = in_text(r, "into")) != NULL) {
-		ctx_set_value(r, "into", into_s);
+	in->idea = path_id(r, "id");
+	if ((into = in_text(r, "into")) != NULL) {
 		errno = 0;
-		n = strtoll(into_s, &end, 10);
-		if (errno != 0 || *end != '\0')
-			n = 0;
+		in->into = strtoll(into, &end, 10);
+		if (errno != 0 || end == into || *end != '\0')
+			in->into = 0;
 	}
-	if (n <= 0) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "into",
-			    "err.merge_into"));
-		return (again(r, "into", "err.merge_into"));
-	}
-	(void)snprintf(into, sizeof(into), "%lld", n);
-	ids(req, r, r->is_api ? 3 : 1, id, uid);
+	if (in->into <= 0)
+		field_error(r, "into", "err.merge_into");
+}
+
+/* The API sends it as a JSON number. */
+static void
+merge_api_input(struct dreq *r, void *arg)
+{
+	struct merge_in	*in = arg;
+	json_t		*v;
+
+	in->idea = path_id(r, "id");
+	v = json_object_get(r->json, "into");
+	if (json_is_integer(v))
+		in->into = json_integer_value(v);
+	if (in->into <= 0)
+		field_error(r, "into", "err.merge_into");
+}
+
+static int
+merge_query(struct http_request *req, struct dreq *r)
+{
+	struct merge_in	*in = r->in;
+	char		 id[32], into[32], uid[32];
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
+	(void)snprintf(into, sizeof(into), "%lld", (long long)in->into);
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_idea_merge, 4, id, into, uid, r->address);
 	return (STEP_NEXT);
 }
 
+/* To the original, where the votes went. */
 static int
-merge_done(struct http_request *req, struct dreq *r)
+merge_redirect(struct http_request *req, struct dreq *r)
 {
-	char	into[32];
+	struct merge_in	*in = r->in;
+	char		 url[64];
 
-	if (strcmp(r->sqlstate, "DR404") == 0)
-		return (out_error(req, r, 404, "not_found", NULL,
-		    "err.idea_not_found"));
-	if (strcmp(r->sqlstate, "DR409") == 0)
-		return (out_error(req, r, 409, "merged", NULL,
-		    "err.merged_already"));
-	if (r->db_error != DB_OK) {
-		if (r->is_api)
-			return (out_error(req, r, 422, "invalid", "into",
-			    "err.merge_into"));
-		return (again(r, "into", "err.merge_into"));
-	}
-	(void)snprintf(into, sizeof(into), "%s", in_text(r, "into") != NULL ?
-	    in_text(r, "into") : "");
-	if (r->json != NULL)
-		(void)snprintf(into, sizeof(into), "%lld", (long long)
-		    json_integer_value(json_object_get(r->json, "into")));
-	json_object_set_new(r->ctx, "moved", json_integer(db_int(r, 0, 0)));
-	json_object_set_new(r->ctx, "into", json_string(into));
+	(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)in->into);
+	return (out_redirect(req, r, url));
+}
+
+/* The original's counts after the merge, for the API's answer. */
+static int
+merge_count_query(struct http_request *req, struct dreq *r)
+{
+	struct merge_in	*in = r->in;
+	char		 into[32];
+
+	in->moved = row_int(r, 0, "moved");
+	(void)snprintf(into, sizeof(into), "%lld", (long long)in->into);
 	db_query(r, &q_merged_count, 1, into);
 	return (STEP_NEXT);
 }
 
 static int
-merge_answer(struct http_request *req, struct dreq *r)
+merge_json(struct http_request *req, struct dreq *r)
 {
-	char	url[64];
+	struct merge_in	*in = r->in;
 
-	if (!r->is_api) {
-		(void)snprintf(url, sizeof(url), "/ideas/%s",
-		    json_string_value(json_object_get(r->ctx, "into")));
-		return (out_redirect(req, r, url));
-	}
-	return (out_json(req, r, 200, json_pack("{s:I, s:s, s:O, s:i, s:i}",
-	    "id", (json_int_t)in_path_id(req, 3),
+	return (out_json(req, r, 200, json_pack("{s:I, s:s, s:I, s:i, s:i}",
+	    "id", (json_int_t)in->idea,
 	    "status", "duplicate",
-	    "votes_moved", json_object_get(r->ctx, "moved"),
-	    "into_vote_count", (int)db_int(r, 0, 0),
-	    "into_organization_count", (int)db_int(r, 0, 1))));
-}
-
-/* After a merge, on to merge_answer: the page's list has the idea page's
- * steps (for a refused form) in between. */
-static int
-merge_done_jump(struct http_request *req, struct dreq *r)
-{
-	int	rc;
-
-	rc = merge_done(req, r);
-	if (rc != STEP_NEXT)
-		return (rc);
-	return (step_goto(r, r->is_api ? 2 : 4));
-}
-
-int
-page_idea_merge(struct http_request *req)
-{
-	static const step_fn steps[] = {
-		merge_run, merge_done_jump, idea_step_query, idea_step_render,
-		merge_answer
-	};
-
-	return (drive_run(req, ROLE_PM, steps, 5));
-}
-
-
-int
-api_idea_merge(struct http_request *req)
-{
-	static const step_fn steps[] = {
-		merge_run, merge_done_jump, merge_answer
-	};
-
-	return (drive_run(req, ROLE_PM, steps, 3));
+	    "votes_moved", (json_int_t)in->moved,
+	    "into_vote_count", (int)row_int(r, 0, "vote_count"),
+	    "into_organization_count",
+	    (int)row_int(r, 0, "organization_count"))));
 }
 
 /* ---- voters ---- */
@@ -266,120 +244,205 @@ api_idea_merge(struct http_request *req)
 static int
 voters_query(struct http_request *req, struct dreq *r)
 {
-	char	id[32], uid[32];
+	char	id[32];
 
-	ids(req, r, r->is_api ? 3 : 1, id, uid);
+	(void)snprintf(id, sizeof(id), "%lld", (long long)path_id(r, "id"));
 	db_query(r, &q_voters, 1, id);
 	return (STEP_NEXT);
+}
+
+/* No row: no such idea (an idea without votes is one row of NULLs). */
+static int
+voters_found(struct http_request *req, struct dreq *r)
+{
+	if (db_rows(r) == 0)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.idea_not_found"));
+	return (STEP_NEXT);
+}
+
+static json_t *
+voter_json(struct dreq *r, int row)
+{
+	return (json_pack("{s:s, s:b}", "name", row_text(r, row, "name"),
+	    "bank", row_bool(r, row, "bank")));
+}
+
+static int
+voters_json(struct http_request *req, struct dreq *r)
+{
+	json_t	*list, *v;
+	int	 i;
+
+	list = json_array();
+	for (i = 0; i < db_rows(r); i++) {
+		if (row_null(r, i, "name"))
+			continue;
+		v = voter_json(r, i);
+		json_object_set_new(v, "organization",
+		    row_null(r, i, "organization") ? json_null() :
+		    json_string(row_text(r, i, "organization")));
+		out_time(r, v, "voted_at", NULL, row_int(r, i, "voted"));
+		json_array_append_new(list, v);
+	}
+	return (out_json(req, r, 200, json_pack("{s:o}", "voters", list)));
 }
 
 static int
 voters_render(struct http_request *req, struct dreq *r)
 {
-	json_t		*list, *v;
-	char		 url[64];
-	int		 i, n;
+	json_t	*list, *v;
+	char	 url[64];
+	int64_t	 idea;
+	int	 i;
 
-	if ((n = db_rows(r)) == 0)
-		return (out_error(req, r, 404, "not_found", NULL,
-		    "err.idea_not_found"));
 	list = json_array();
-	for (i = 0; i < n; i++) {
-		if (db_get(r, i, 1) == NULL)
-			continue;	/* no votes: the idea row alone */
-		v = json_pack("{s:s, s:b}", "name", db_get(r, i, 1), "bank",
-		    db_bool(r, i, 3));
-		if (db_get(r, i, 2) != NULL)
+	for (i = 0; i < db_rows(r); i++) {
+		if (row_null(r, i, "name"))
+			continue;
+		v = voter_json(r, i);
+		if (!row_null(r, i, "organization"))
 			json_object_set_new(v, "organization",
-			    json_string(db_get(r, i, 2)));
-		else if (r->is_api)
-			json_object_set_new(v, "organization", json_null());
-		if (r->is_api) {
-			char *iso = out_iso8601(db_int(r, i, 4));
-			json_object_set_new(v, "voted_at", json_string(iso));
-			kore_free(iso);
-		} else {
-			char *iso = out_iso8601(db_int(r, i, 4));
-			char *ago = out_relative(r, db_int(r, i, 4));
-			json_object_set_new(v, "voted_at", json_string(iso));
-			json_object_set_new(v, "voted_ago", json_string(ago));
-			kore_free(iso);
-			kore_free(ago);
-		}
+			    json_string(row_text(r, i, "organization")));
+		out_time(r, v, "voted_at", "voted_ago",
+		    row_int(r, i, "voted"));
 		json_array_append_new(list, v);
 	}
-	if (r->is_api)
-		return (out_json(req, r, 200, json_pack("{s:o}", "voters",
-		    list)));
-	(void)snprintf(url, sizeof(url), "/ideas/%lld",
-	    (long long)in_path_id(req, 1));
+	idea = path_id(r, "id");
+	(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)idea);
 	json_object_set_new(r->ctx, "idea", json_pack("{s:I, s:s, s:s}", "id",
-	    (json_int_t)in_path_id(req, 1), "url", url, "title",
-	    db_get(r, 0, 0)));
+	    (json_int_t)idea, "url", url, "title",
+	    row_text(r, 0, "title")));
 	json_object_set_new(r->ctx, "voter_count",
 	    json_integer(json_array_size(list)));
 	json_object_set_new(r->ctx, "organization_count",
-	    json_integer(db_int(r, 0, 5)));
+	    json_integer(row_int(r, 0, "organization_count")));
 	json_object_set_new(r->ctx, "voters", list);
 	return (render_page(req, r, 200, "voters", "title.voters", "ideas"));
 }
 
-int
-page_idea_voters(struct http_request *req)
-{
-	static const step_fn steps[] = { voters_query, voters_render };
-
-	return (drive_run(req, ROLE_PM, steps, 2));
-}
-
-int
-api_idea_voters(struct http_request *req)
-{
-	static const step_fn steps[] = { voters_query, voters_render };
-
-	return (drive_run(req, ROLE_PM, steps, 2));
-}
-
 /* ---- hiding a comment ---- */
 
-static int
-hide_run(struct http_request *req, struct dreq *r)
+static void
+hide_input(struct dreq *r, void *arg)
 {
-	char	id[32], uid[32];
+	struct comment_hide_in	*in = arg;
 
-	ids(req, r, r->is_api ? 3 : 1, id, uid);
+	in->comment = path_id(r, "id");
+}
+
+static int
+hide_query(struct http_request *req, struct dreq *r)
+{
+	struct comment_hide_in	*in = r->in;
+	char			 id[32], uid[32];
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)in->comment);
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_comment_hide, 3, id, uid, r->address);
 	return (STEP_NEXT);
 }
 
 static int
-hide_done(struct http_request *req, struct dreq *r)
+hide_redirect(struct http_request *req, struct dreq *r)
 {
-	char	url[96];
+	struct comment_hide_in	*in = r->in;
+	char			 url[96];
 
-	if (r->db_error != DB_OK || db_rows(r) != 1)
-		return (out_error(req, r, 404, "not_found", NULL,
-		    "err.not_found"));
-	if (r->is_api)
-		return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
-		    (json_int_t)in_path_id(req, 3), "hidden", 1)));
 	(void)snprintf(url, sizeof(url), "/ideas/%s#comment-%lld",
-	    db_get(r, 0, 0), (long long)in_path_id(req, 1));
+	    row_text(r, 0, "idea_id"), (long long)in->comment);
 	return (out_redirect(req, r, url));
 }
 
-int
-page_comment_hide(struct http_request *req)
+static int
+hide_json(struct http_request *req, struct dreq *r)
 {
-	static const step_fn steps[] = { hide_run, hide_done };
+	struct comment_hide_in	*in = r->in;
 
-	return (drive_run(req, ROLE_PM, steps, 2));
+	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
+	    (json_int_t)in->comment, "hidden", 1)));
 }
 
-int
-api_comment_hide(struct http_request *req)
-{
-	static const step_fn steps[] = { hide_run, hide_done };
+static const step_fn response_page_steps[] = {
+	response_query, response_redirect, NULL
+};
+static const step_fn response_api_steps[] = {
+	response_query, response_json, NULL
+};
+static const step_fn merge_page_steps[] = {
+	merge_query, merge_redirect, NULL
+};
+static const step_fn merge_api_steps[] = {
+	merge_query, merge_count_query, merge_json, NULL
+};
+static const step_fn voters_page_steps[] = {
+	voters_query, voters_found, voters_render, NULL
+};
+static const step_fn voters_api_steps[] = {
+	voters_query, voters_found, voters_json, NULL
+};
+static const step_fn hide_page_steps[] = {
+	hide_query, hide_redirect, NULL
+};
+static const step_fn hide_api_steps[] = { hide_query, hide_json, NULL };
 
-	return (drive_run(req, ROLE_PM, steps, 2));
-}
+/* A refused response shows the idea page again (its form: routes.c). */
+const struct handler response_create_page = {
+	.role = ROLE_PM,
+	.input = response_input,
+	.input_size = sizeof(struct response_in),
+	.steps = response_page_steps,
+	.refusals = response_refusals,
+	.form_prefix = "response_",
+};
+
+const struct handler response_create_api = {
+	.role = ROLE_PM,
+	.input = response_input,
+	.input_size = sizeof(struct response_in),
+	.steps = response_api_steps,
+	.refusals = response_refusals,
+};
+
+/* A refused merge shows the idea page again (its form: routes.c). */
+const struct handler idea_merge_page = {
+	.role = ROLE_PM,
+	.input = merge_page_input,
+	.input_size = sizeof(struct merge_in),
+	.steps = merge_page_steps,
+	.refusals = merge_refusals,
+};
+
+const struct handler idea_merge_api = {
+	.role = ROLE_PM,
+	.input = merge_api_input,
+	.input_size = sizeof(struct merge_in),
+	.steps = merge_api_steps,
+	.refusals = merge_refusals,
+};
+
+const struct handler idea_voters_page = {
+	.role = ROLE_PM,
+	.steps = voters_page_steps,
+};
+
+const struct handler idea_voters_api = {
+	.role = ROLE_PM,
+	.steps = voters_api_steps,
+};
+
+const struct handler comment_hide_page = {
+	.role = ROLE_PM,
+	.input = hide_input,
+	.input_size = sizeof(struct comment_hide_in),
+	.steps = hide_page_steps,
+	.refusals = hide_refusals,
+};
+
+const struct handler comment_hide_api = {
+	.role = ROLE_PM,
+	.input = hide_input,
+	.input_size = sizeof(struct comment_hide_in),
+	.steps = hide_api_steps,
+	.refusals = hide_refusals,
+};

@@ -3,7 +3,7 @@
 // notifications and the profile's e-mail switch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { person, sql, sqlValue, count, unique, formCsrf } from '../lib/drive.mjs';
+import { person, Client, sql, sqlValue, count, snapshot, unique, formCsrf, recordSecret } from '../lib/drive.mjs';
 
 const orgA = unique('Desk Org A');
 const a1 = await person('client', orgA);
@@ -76,6 +76,55 @@ test('responses: only staff; invalid status or text is 422 and changes nothing',
   assert.equal((await pm.api('POST', '/api/v1/ideas/999999999/responses', { status: 'planned', body: 'x' })).status, 404);
   assert.deepEqual(desk(), before);
   assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${idea.id}`), 'new');
+});
+
+test('responses: every wrong field at once, on the API and on the idea page with what was typed', async () => {
+  const idea = await propose(a1);
+  const before = desk();
+  const r = await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'shipped', body: ' \n ' });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'status');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['body', 'status']);
+  assert.match(r.json.error.fields.body, /1 to 10,000 characters/);
+
+  const page = await pm.page(`/ideas/${idea.id}`);
+  const csrf = formCsrf(page.text);
+  let f = await pm.form(`/ideas/${idea.id}/responses`, { csrf_token: csrf, status: 'duplicate', body: '' });
+  assert.equal(f.status, 422);
+  assert.match(f.text, /id="response-status-error"/);
+  assert.match(f.text, /id="response-body-error"/);
+  // One wrong field: the other keeps what was typed (the status chosen, the text).
+  f = await pm.form(`/ideas/${idea.id}/responses`, { csrf_token: csrf, status: 'planned', body: 'x'.repeat(10001) });
+  assert.equal(f.status, 422);
+  assert.doesNotMatch(f.text, /id="response-status-error"/);
+  assert.match(f.text, /id="response-body-error"/);
+  assert.match(f.text, /<option value="planned" selected>/);
+  f = await pm.form(`/ideas/${idea.id}/responses`, { csrf_token: csrf, status: 'shipped', body: 'Kept <b>as typed</b>' });
+  assert.equal(f.status, 422);
+  assert.match(f.text, /id="response-status-error"/);
+  assert.ok(f.text.includes('>Kept &lt;b&gt;as typed&lt;/b&gt;</textarea>'));
+  assert.ok(f.text.includes(idea.title), 'the idea page again');
+  assert.deepEqual(desk(), before);
+  assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${idea.id}`), 'new');
+});
+
+test('merging from the idea page: a refused number is shown next to its field, as typed', async () => {
+  const x = await propose(a1);
+  const page = await pm.page(`/ideas/${x.id}`);
+  const csrf = formCsrf(page.text);
+  const before = desk();
+  for (const into of ['abc', String(x.id), '']) {
+    const f = await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into });
+    assert.equal(f.status, 422, into);
+    assert.match(f.text, /id="merge-into-error"/);
+    assert.ok(f.text.includes(`value="${into}"`), into);
+  }
+  assert.equal((await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into: '999999999' })).status, 404);
+  assert.deepEqual(desk(), before);
+  const y = await propose(a1);
+  const ok = await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into: String(y.id) });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), `/ideas/${y.id}`);
 });
 
 test('moving back: a released idea reopened unfreezes its votes', async () => {
@@ -240,4 +289,74 @@ test('profile: e-mail off stops mails, not notifications; language', async () =>
   assert.equal(r.status, 422);
   assert.equal(sqlValue(`SELECT display_name FROM users WHERE id = ${quiet.id}`), 'Quiet Person');
   void admin;
+});
+
+test('profile: every wrong field at once, shown next to each with what was typed', async () => {
+  const p = await person('client');
+  const page = await p.page('/profile');
+  const csrf = formCsrf(page.text);
+  const before = snapshot();
+  const r = await p.form('/profile', { csrf_token: csrf, name: 'X', lang: 'fr' });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="p-name-error"/);
+  assert.match(r.text, /id="p-lang-error"/);
+  assert.match(r.text, /id="p-name"[^>]* value="X"/);
+  // The box was not ticked: it stays unticked, whatever is stored.
+  assert.doesNotMatch(r.text, /id="p-email"[^>]* checked/);
+  assert.deepEqual(snapshot(), before);
+  assert.equal(sqlValue(`SELECT display_name FROM users WHERE id = ${p.id}`), p.name);
+  assert.equal(sqlValue(`SELECT email_notifications FROM users WHERE id = ${p.id}`), 't');
+});
+
+test('password change: every wrong field at once, no password sent back, nothing counted', async () => {
+  const p = await person('client');
+  const page = await p.page('/profile');
+  const before = { ...snapshot(), hash: sqlValue(`SELECT password_hash FROM users WHERE id = ${p.id}`) };
+  const failed = () => sqlValue(`SELECT count(*) FROM audit_log WHERE action = 'user.password_failed' AND actor_id = ${p.id}`);
+  const r = await p.form('/profile/password', { csrf_token: formCsrf(page.text), current_password: '',
+    new_password: 'too short 1', new_password_confirm: 'something else entirely' });
+  assert.equal(r.status, 422);
+  for (const id of ['pw-current-error', 'pw-new-error', 'pw-confirm-error']) assert.match(r.text, new RegExp(`id="${id}"`), id);
+  assert.ok(!r.text.includes('too short 1') && !r.text.includes('something else entirely'), 'no password in the page');
+  // The rest of the page is the stored profile.
+  assert.match(r.text, new RegExp(`id="p-name"[^>]* value="${p.name}"`));
+  assert.deepEqual({ ...snapshot(), hash: sqlValue(`SELECT password_hash FROM users WHERE id = ${p.id}`) }, before);
+  assert.equal(failed(), '0');
+  // A wrong current password is counted and shown next to its field.
+  const w = await p.form('/profile/password', { csrf_token: formCsrf(page.text), current_password: 'not my password',
+    new_password: 'a brand new passphrase', new_password_confirm: 'a brand new passphrase' });
+  assert.equal(w.status, 422);
+  assert.match(w.text, /id="pw-current-error"/);
+  assert.doesNotMatch(w.text, /id="pw-new-error"/);
+  assert.equal(failed(), '1');
+});
+
+test('API tokens from the profile page: a refused name is kept; a new one is shown once', async () => {
+  const p = await person('client');
+  const page = await p.page('/profile');
+  const csrf = formCsrf(page.text);
+  const before = count('api_tokens');
+  const long = 'n'.repeat(61);
+  let r = await p.form('/profile/tokens', { csrf_token: csrf, name: long });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="token-name-error"/);
+  assert.match(r.text, new RegExp(`id="token-name"[^>]* value="${long}"`));
+  assert.doesNotMatch(r.text, /id="p-name-error"/);
+  assert.match(r.text, new RegExp(`id="p-name"[^>]* value="${p.name}"`));
+  const a = await p.api('POST', '/api/v1/tokens', { name: '' });
+  assert.equal(a.status, 422);
+  assert.deepEqual(Object.keys(a.json.error.fields), ['name']);
+  assert.equal(count('api_tokens'), before);
+  r = await p.form('/profile/tokens', { csrf_token: csrf, name: 'Nightly job' });
+  assert.equal(r.status, 200);
+  const m = r.text.match(/<code>([0-9a-f]{64})<\/code>/);
+  assert.ok(m, 'the new token is shown');
+  recordSecret('api_token', m[1]);
+  assert.equal(count('api_tokens'), before + 1);
+  assert.equal((await new Client().api('GET', '/api/v1/me', undefined, { authorization: `Bearer ${m[1]}` })).status, 200);
+  const id = sqlValue(`SELECT id FROM api_tokens WHERE user_id = ${p.id}`);
+  r = await p.form(`/profile/tokens/${id}/revoke`, { csrf_token: csrf });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/profile?revoked=1');
+  assert.equal((await p.form(`/profile/tokens/${id}/revoke`, { csrf_token: csrf })).status, 404);
 });
