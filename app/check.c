@@ -1,7 +1,8 @@
 /*
  * Pure checks shared by the handlers: e-mail addresses, local redirect
  * targets, list cursors, token hashing and constant-time comparison, and
- * the unit of a relative time.  No Kore here, so that unit tests reach it.
+ * the unit of a relative time, an idea's status.  No Kore here, so that
+ * unit tests reach it.
  */
 
 #include <sys/socket.h>
@@ -641,4 +642,30 @@ role_parse(const char *s)
 	if (strcmp(s, "admin") == 0)
 		return (ROLE_ADMIN);
 	return (ROLE_ANON);
+}
+
+/* An idea's statuses, in the order of its life; NULL-terminated. */
+const char *const idea_statuses[] = {
+	"new", "under_review", "planned", "in_progress", "released",
+	"declined", "duplicate", NULL
+};
+
+int
+status_valid(const char *s)
+{
+	int	i;
+
+	for (i = 0; idea_statuses[i] != NULL; i++) {
+		if (strcmp(s, idea_statuses[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Votes freeze, and the list shows no vote button, in these. */
+int
+status_frozen(const char *s)
+{
+	return (strcmp(s, "released") == 0 || strcmp(s, "declined") == 0 ||
+	    strcmp(s, "duplicate") == 0);
 }

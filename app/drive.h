@@ -135,6 +135,9 @@ int		 token_hash(const char *, char *);
 int		 csrf_equal(const char *, const char *);
 void		 relative_key(int64_t, char *, size_t, int64_t *);
 void		 csv_cell(struct dbuf *, const char *, int);
+extern const char *const idea_statuses[];
+int		 status_valid(const char *);
+int		 status_frozen(const char *);
 
 /*
  * chain.c: the audit chain recomputed outside the database (drivectl);
@@ -547,16 +550,74 @@ void		 session_begin(struct http_request *, struct dreq *, char *,
 void		 session_clear_cookie(struct http_request *, struct dreq *);
 void		 secret_free(char *);
 
-/* ideas.c: shared by votes.c and comments.c */
+/*
+ * present.c: presentation shared by the feature files.  idea_json() reads
+ * a row that starts with IDEA_COLUMNS ($1 the person asking, $2 the
+ * language), idea_full_json() a row of IDEA_ONE_SQL ($3 the idea).
+ */
+#define IDEA_COLUMNS \
+	"i.id, i.title, a.slug AS area," \
+	" CASE WHEN $2 = 'de' THEN a.name_de ELSE a.name_en END AS area_name," \
+	" i.status, i.vote_count, i.comment_count, i.organization_count," \
+	" extract(epoch FROM i.created_at)::bigint AS created," \
+	" extract(epoch FROM i.updated_at)::bigint AS updated," \
+	" u.display_name AS author_name, u.role <> 'client' AS author_bank," \
+	" mv.user_id IS NOT NULL AS voted, i.body"
+#define IDEA_FROM \
+	" FROM ideas i JOIN areas a ON a.id = i.area_id" \
+	" JOIN users u ON u.id = i.author_id" \
+	" LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = $1::bigint"
+#define IDEA_ONE_SQL \
+	"SELECT " IDEA_COLUMNS "," \
+	" i.author_id = $1::bigint AND i.first_response_at IS NULL" \
+	" AS can_edit, d.id AS dup_id, d.title AS dup_title," \
+	" (SELECT coalesce(json_agg(json_build_object('id', c.id," \
+	"  'body', CASE WHEN c.hidden_at IS NULL THEN c.body END," \
+	"  'name', cu.display_name, 'bank', cu.role <> 'client'," \
+	"  'created', extract(epoch FROM c.created_at)::bigint," \
+	"  'edited', c.updated_at > c.created_at," \
+	"  'hidden', c.hidden_at IS NOT NULL," \
+	"  'mine', c.author_id = $1::bigint AND c.hidden_at IS NULL" \
+	"   AND c.created_at > now() - interval '15 minutes')" \
+	"  ORDER BY c.id), '[]')" \
+	"  FROM comments c JOIN users cu ON cu.id = c.author_id" \
+	"  WHERE c.idea_id = i.id) AS comments," \
+	" (SELECT coalesce(json_agg(json_build_object('id', r.id," \
+	"  'kind', r.kind, 'from', r.from_status, 'to', r.to_status," \
+	"  'body', r.body, 'name', ru.display_name," \
+	"  'bank', ru.role <> 'client'," \
+	"  'at', extract(epoch FROM r.created_at)::bigint) ORDER BY r.id)," \
+	"  '[]')" \
+	"  FROM responses r JOIN users ru ON ru.id = r.author_id" \
+	"  WHERE r.idea_id = i.id) AS responses" \
+	IDEA_FROM " LEFT JOIN ideas d ON d.id = i.duplicate_of" \
+	" WHERE i.id = $3::bigint"
+/* The areas one may choose, as area_options() reads them ($1 language). */
+#define AREAS_SQL \
+	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name" \
+	" FROM areas WHERE retired_at IS NULL ORDER BY position, id"
 char		*md_html(const char *);
-int		 status_valid(const char *);
-int		 status_frozen(const char *);
 json_t		*author_json(const char *, int);
+void		 status_label(struct dreq *, json_t *, const char *,
+		    const char *);
+json_t		*status_options(struct dreq *, const char *, const char *,
+		    int);
+int		 area_options(struct dreq *, const char *, const char *);
 json_t		*idea_json(struct dreq *, int, int);
-int		 idea_step_query(struct http_request *, struct dreq *);
+json_t		*idea_full_json(struct dreq *);
+
+/* ideas_list.c */
+extern const struct handler	ideas_page, ideas_api, ideas_similar_api,
+				areas_api;
+
+/* idea_page.c: its steps also show the page after a refused form */
+extern const struct handler	idea_page, idea_api;
 extern const step_fn	idea_page_steps[];
-int		 idea_step_render(struct http_request *, struct dreq *);
-int		 edit_error(struct http_request *, struct dreq *);
+
+/* idea_form.c */
+extern const struct handler	idea_new_page, idea_create_page,
+				idea_create_api, idea_edit_page,
+				idea_change_page, idea_change_api;
 
 
 /* auth.c */
@@ -628,14 +689,6 @@ extern const struct handler	health_api;
 /* handlers of the old form */
 int		 page_static(struct http_request *);
 int		 static_init(const char *);
-int		 page_home(struct http_request *);
-int		 page_idea(struct http_request *);
-int		 page_idea_new(struct http_request *);
-int		 page_idea_edit(struct http_request *);
-int		 api_areas(struct http_request *);
-int		 api_ideas(struct http_request *);
-int		 api_ideas_similar(struct http_request *);
-int		 api_idea(struct http_request *);
 int		 api_area(struct http_request *);
 
 #endif /* !DRIVE_PURE */

@@ -330,6 +330,22 @@ test_relative_key_extremes(void **state)
 	assert_int_equal(n, 106751991167300LL);
 }
 
+static void
+test_status(void **state)
+{
+	(void)state;
+	assert_true(status_valid("new"));
+	assert_true(status_valid("duplicate"));
+	assert_false(status_valid(""));
+	assert_false(status_valid("open"));
+	assert_false(status_valid("New"));
+	assert_true(status_frozen("released"));
+	assert_true(status_frozen("declined"));
+	assert_true(status_frozen("duplicate"));
+	assert_false(status_frozen("planned"));
+	assert_false(status_frozen("new"));
+}
+
 int
 main(void)
 {
@@ -345,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_csrf_equal),
 		cmocka_unit_test(test_relative_key),
 		cmocka_unit_test(test_relative_key_extremes),
+		cmocka_unit_test(test_status),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

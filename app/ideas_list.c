@@ -1,0 +1,483 @@
+/*
+ * The list of ideas (the start page "/" and GET /api/v1/ideas): sort,
+ * filters, search, cursor paging; the ideas with similar titles (the
+ * "did you mean" of the form, live) and the areas one may choose.
+ *
+ * A list value that cannot be used is refused with 400 naming it: the
+ * list is a link, not a form to show again.
+ */
+
+#include "drive.h"
+
+#define PAGE_SIZE	20
+
+/*
+ * The lists.  A list first picks the 21 ideas of the page by their sort
+ * key (an index walk, or for a search the matching ideas), then joins
+ * what the page shows to those 21 only.  p.k is the sort key, p.id the
+ * tie-break; the cursor ($6, $7) continues after both.
+ *
+ * The unfiltered lists, the start page most people see, are prepared:
+ * the cursor is a plain row comparison (the first page starts above any
+ * real key).  The filtered ones ("$3 = '' OR ..." for status and area)
+ * need a plan for the values at hand and are planned on each call.  The
+ * search matches every word of q as a prefix ("statement" finds
+ * "statements"), in titles and bodies (search_query() in SQL).
+ */
+#define IDEA_PAGE(pick) \
+	"SELECT " IDEA_COLUMNS ", p.k FROM (" pick ") p" \
+	" JOIN ideas i ON i.id = p.id JOIN areas a ON a.id = i.area_id" \
+	" JOIN users u ON u.id = i.author_id" \
+	" LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = $1::bigint" \
+	" ORDER BY p.k DESC, p.id DESC"
+#define PICK_FILTERS \
+	" AND ($3 = '' OR i.status = $3)" \
+	" AND ($4 = '' OR i.area_id = (SELECT x.id FROM areas x" \
+	"  WHERE x.slug = $4))"
+#define PICK_ALL	" FROM ideas i WHERE $5 = ''" PICK_FILTERS
+#define PICK_SEARCH \
+	" FROM ideas i JOIN idea_search s ON s.idea_id = i.id" \
+	" WHERE s.words @@ search_query($5)" PICK_FILTERS
+#define PICK_TOP(from) \
+	"SELECT i.id, i.vote_count AS k" from \
+	" AND ($6::integer IS NULL OR (i.vote_count, i.id) <" \
+	"  ($6::integer, $7::bigint))" \
+	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"
+#define PICK_NEW(from) \
+	"SELECT i.id, 0 AS k" from \
+	" AND ($6::integer IS NULL OR i.id < $7::bigint)" \
+	" ORDER BY i.id DESC LIMIT 21"
+/*
+ * Trending first takes back the votes that turned 14 days old, when the
+ * clock is more than a minute behind (sql/005_speed.sql); the page that
+ * does it still shows the counts from before.
+ */
+#define TRENDING_AGE \
+	" coalesce((SELECT trending_age() FROM trending_clock c" \
+	"  WHERE c.aged_to < now() - interval '14 days 1 minute'), 0) >= 0"
+#define PICK_TRENDING(from) \
+	"SELECT i.id, i.recent_vote_count AS k" from \
+	" AND" TRENDING_AGE \
+	" AND ($6::integer IS NULL OR (i.recent_vote_count, i.id) <" \
+	"  ($6::integer, $7::bigint))" \
+	" ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21"
+
+static const struct db_query q_ideas_top = {
+	"ideas_top", IDEA_PAGE(PICK_TOP(PICK_ALL)), 1
+};
+static const struct db_query q_ideas_new = {
+	"ideas_new", IDEA_PAGE(PICK_NEW(PICK_ALL)), 1
+};
+static const struct db_query q_ideas_trending = {
+	"ideas_trending", IDEA_PAGE(PICK_TRENDING(PICK_ALL)), 1
+};
+static const struct db_query q_ideas_top_search = {
+	"ideas_top_search", IDEA_PAGE(PICK_TOP(PICK_SEARCH)), 1
+};
+static const struct db_query q_ideas_new_search = {
+	"ideas_new_search", IDEA_PAGE(PICK_NEW(PICK_SEARCH)), 1
+};
+static const struct db_query q_ideas_trending_search = {
+	"ideas_trending_search", IDEA_PAGE(PICK_TRENDING(PICK_SEARCH)), 1
+};
+
+static const struct db_query q_ideas_top_all = {
+	"ideas_top_all",
+	IDEA_PAGE("SELECT i.id, i.vote_count AS k FROM ideas i"
+	" WHERE (i.vote_count, i.id) < ($3::integer, $4::bigint)"
+	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21")
+};
+static const struct db_query q_ideas_new_all = {
+	"ideas_new_all",
+	IDEA_PAGE("SELECT i.id, 0 AS k FROM ideas i WHERE i.id < $3::bigint"
+	" ORDER BY i.id DESC LIMIT 21")
+};
+static const struct db_query q_ideas_trending_all = {
+	"ideas_trending_all",
+	IDEA_PAGE("SELECT i.id, i.recent_vote_count AS k FROM ideas i"
+	" WHERE" TRENDING_AGE
+	" AND (i.recent_vote_count, i.id) < ($3::integer, $4::bigint)"
+	" ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21")
+};
+
+static const struct db_query q_areas = { "areas", AREAS_SQL };
+
+static const struct db_query q_ideas_similar = {
+	"ideas_similar",
+	"SELECT i.id, i.title, i.status, i.vote_count FROM idea_search s"
+	" JOIN ideas i ON i.id = s.idea_id"
+	" WHERE s.title % $1 AND i.status <> 'duplicate'"
+	" ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
+};
+
+/* The list's query string; bad_field is the first value refused. */
+struct list_in {
+	const char	*sort;		/* "top", "new" or "trending" */
+	const char	*status;	/* one of idea_statuses, or "" */
+	char		 area[48];
+	char		 q[208];
+	char		 ca[16], cb[24];	/* the cursor: key, id */
+	int		 has_cursor;
+	int		 welcome;
+	const char	*bad_field;
+	const char	*bad_key;
+};
+
+struct similar_in {
+	char		 title[512];
+	const char	*bad_field;
+};
+
+/* Notes the first value refused; the list names only that one. */
+static void
+list_bad(struct list_in *in, const char *field, const char *key)
+{
+	if (in->bad_field == NULL) {
+		in->bad_field = field;
+		in->bad_key = key;
+	}
+}
+
+/*
+ * A query value, "" when absent.  A value that is not one line of text
+ * (a NUL byte, which would cut it short, or a control character) is
+ * refused.
+ */
+static const char *
+qs_value(const struct form *qs, struct list_in *in, const char *name)
+{
+	const struct form_field	*f;
+
+	if ((f = form_get(qs, name)) == NULL)
+		return ("");
+	if (!line_acceptable(f->value, f->len))
+		list_bad(in, name, "err.text_invalid");
+	return (f->value);
+}
+
+static void
+list_input(struct dreq *r, void *arg)
+{
+	struct list_in		*in = arg;
+	struct form		 qs;
+	const struct form_field	*f;
+	const char		*sort, *status, *area, *q, *cur;
+	int			 i;
+
+	memset(&qs, 0, sizeof(qs));
+	if (r->req->query_string != NULL && !form_decode(r->req->query_string,
+	    strlen(r->req->query_string), &qs)) {
+		list_bad(in, NULL, "err.bad_request");
+		return;
+	}
+	sort = qs_value(&qs, in, "sort");
+	status = qs_value(&qs, in, "status");
+	area = qs_value(&qs, in, "area");
+	q = qs_value(&qs, in, "q");
+	cur = qs_value(&qs, in, "cursor");
+	f = form_get(&qs, "welcome");
+	in->welcome = f != NULL && *f->value != '\0';
+
+	in->sort = *sort == '\0' || strcmp(sort, "top") == 0 ? "top" :
+	    strcmp(sort, "new") == 0 ? "new" :
+	    strcmp(sort, "trending") == 0 ? "trending" : NULL;
+	if (in->sort == NULL) {
+		in->sort = "top";
+		list_bad(in, "sort", "err.sort_invalid");
+	}
+	in->status = "";
+	for (i = 0; *status != '\0' && idea_statuses[i] != NULL; i++) {
+		if (strcmp(status, idea_statuses[i]) == 0)
+			in->status = idea_statuses[i];
+	}
+	if (*status != '\0' && *in->status == '\0')
+		list_bad(in, "status", "err.status_invalid");
+	if (strlen(q) > 200)
+		list_bad(in, "q", "err.text_invalid");
+	else
+		(void)kore_strlcpy(in->q, q, sizeof(in->q));
+	if (*cur != '\0') {
+		if (cursor_parse(cur, in->ca, sizeof(in->ca), in->cb,
+		    sizeof(in->cb)))
+			in->has_cursor = 1;
+		else
+			list_bad(in, "cursor", "err.cursor_invalid");
+	}
+	/* No area is this long: the list says it does not know it. */
+	if (strlen(area) >= sizeof(in->area))
+		list_bad(in, "area", "err.area_unknown");
+	else
+		(void)kore_strlcpy(in->area, area, sizeof(in->area));
+	form_free(&qs);
+}
+
+/* The areas first: the list's filter offers them, and checks area. */
+static int
+list_areas(struct http_request *req, struct dreq *r)
+{
+	struct list_in	*in = r->in;
+
+	if (in->bad_field != NULL || in->bad_key != NULL)
+		return (step_refuse(req, r, 400, "invalid", in->bad_field,
+		    in->bad_key));
+	db_query(r, &q_areas, 1, r->lang);
+	return (STEP_NEXT);
+}
+
+static int
+list_query(struct http_request *req, struct dreq *r)
+{
+	struct list_in		*in = r->in;
+	const struct db_query	*q;
+	char			 uid[32];
+
+	if (!area_options(r, in->area, "filter.all_areas") &&
+	    *in->area != '\0')
+		return (step_refuse(req, r, 400, "invalid", "area",
+		    "err.area_unknown"));
+
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
+	if (*in->status == '\0' && *in->area == '\0' && *in->q == '\0') {
+		if (strcmp(in->sort, "new") == 0)
+			db_query(r, &q_ideas_new_all, 3, uid, r->lang,
+			    in->has_cursor ? in->cb : "9223372036854775807");
+		else
+			db_query(r, strcmp(in->sort, "trending") == 0 ?
+			    &q_ideas_trending_all : &q_ideas_top_all, 4, uid,
+			    r->lang, in->has_cursor ? in->ca : "2147483647",
+			    in->has_cursor ? in->cb : "9223372036854775807");
+		return (STEP_NEXT);
+	}
+	if (*in->q == '\0')
+		q = strcmp(in->sort, "new") == 0 ? &q_ideas_new :
+		    strcmp(in->sort, "trending") == 0 ? &q_ideas_trending :
+		    &q_ideas_top;
+	else
+		q = strcmp(in->sort, "new") == 0 ? &q_ideas_new_search :
+		    strcmp(in->sort, "trending") == 0 ?
+		    &q_ideas_trending_search : &q_ideas_top_search;
+	db_query(r, q, 7, uid, r->lang, in->status, in->area, in->q,
+	    in->has_cursor ? in->ca : NULL, in->has_cursor ? in->cb : NULL);
+	return (STEP_NEXT);
+}
+
+/* The ideas of the page (at most PAGE_SIZE); 1 when more follow. */
+static int
+list_ideas(struct dreq *r, json_t **ideas, char *cursor, size_t len)
+{
+	int	i, n, more;
+
+	n = db_rows(r);
+	more = n > PAGE_SIZE;
+	if (more)
+		n = PAGE_SIZE;
+	*ideas = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(*ideas, idea_json(r, i, 0));
+	cursor[0] = '\0';
+	if (more)
+		(void)snprintf(cursor, len, "%lld.%lld",
+		    (long long)row_int(r, n - 1, "k"),
+		    (long long)row_int(r, n - 1, "id"));
+	return (more);
+}
+
+/* "/?sort=…&status=…" keeping the filters; cursor optional. */
+static void
+list_url(struct dbuf *b, struct list_in *in, const char *sort,
+    const char *cursor)
+{
+	const char	*names[] = { "status", "area", "q" };
+	const char	*vals[] = { in->status, in->area, in->q };
+	const char	*p;
+	size_t		 i;
+
+	dbuf_appendf(b, "/?sort=%s", sort);
+	for (i = 0; i < 3; i++) {
+		if (*vals[i] == '\0')
+			continue;
+		dbuf_appendf(b, "&%s=", names[i]);
+		for (p = vals[i]; *p != '\0'; p++) {
+			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+			    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			    *p == '-' || *p == '_' || *p == '.')
+				dbuf_append(b, p, 1);
+			else
+				dbuf_appendf(b, "%%%02X", (unsigned char)*p);
+		}
+	}
+	if (cursor != NULL)
+		dbuf_appendf(b, "&cursor=%s", cursor);
+}
+
+static int
+list_json(struct http_request *req, struct dreq *r)
+{
+	json_t	*ideas;
+	char	 cursor[48];
+	int	 more;
+
+	more = list_ideas(r, &ideas, cursor, sizeof(cursor));
+	return (out_json(req, r, 200, json_pack("{s:o, s:s?}", "ideas", ideas,
+	    "next_cursor", more ? cursor : NULL)));
+}
+
+static int
+list_render(struct http_request *req, struct dreq *r)
+{
+	struct list_in	*in = r->in;
+	json_t		*ideas, *sorts, *o;
+	struct dbuf	 b;
+	char		 cursor[48], key[32];
+	const char	*sortv[] = { "top", "new", "trending" };
+	int		 i, more;
+
+	more = list_ideas(r, &ideas, cursor, sizeof(cursor));
+	json_object_set_new(r->ctx, "has_ideas",
+	    json_boolean(json_array_size(ideas) > 0));
+	json_object_set_new(r->ctx, "ideas", ideas);
+	json_object_set_new(r->ctx, "filters", json_pack("{s:s, s:s, s:s, "
+	    "s:s}", "sort", in->sort, "status", in->status, "area", in->area,
+	    "q", in->q));
+
+	sorts = json_array();
+	for (i = 0; i < 3; i++) {
+		dbuf_init(&b);
+		list_url(&b, in, sortv[i], NULL);
+		o = json_pack("{s:s, s:s, s:b}", "value", sortv[i], "url",
+		    b.data, "selected", strcmp(sortv[i], in->sort) == 0);
+		(void)snprintf(key, sizeof(key), "sort.%s", sortv[i]);
+		ctx_set_msg(r, o, "label", key, NULL);
+		json_array_append_new(sorts, o);
+		dbuf_free(&b);
+	}
+	json_object_set_new(r->ctx, "sorts", sorts);
+	json_object_set_new(r->ctx, "statuses", status_options(r, in->status,
+	    "filter.all_statuses", 1));
+
+	if (more) {
+		dbuf_init(&b);
+		list_url(&b, in, in->sort, cursor);
+		json_object_set_new(r->ctx, "next_url", json_string(b.data));
+		dbuf_free(&b);
+	}
+	/* A vote by form comes back to this very page, cursor and all. */
+	dbuf_init(&b);
+	(void)snprintf(cursor, sizeof(cursor), "%s.%s", in->ca, in->cb);
+	list_url(&b, in, in->sort, in->has_cursor ? cursor : NULL);
+	json_object_set_new(r->ctx, "back", json_string(b.data));
+	dbuf_free(&b);
+	if (in->welcome) {
+		json_object_set_new(r->ctx, "user", session_user_json(r));
+		ctx_set_msg(r, r->ctx, "notice", "notice.welcome", r->ctx);
+	}
+	return (render_page(req, r, 200, "ideas", "title.ideas", "ideas"));
+}
+
+/* ---- similar titles ---- */
+
+static void
+similar_input(struct dreq *r, void *arg)
+{
+	struct similar_in	*in = arg;
+	struct form		 qs;
+	const struct form_field	*f;
+	size_t			 n;
+
+	memset(&qs, 0, sizeof(qs));
+	if (r->req->query_string == NULL || !form_decode(r->req->query_string,
+	    strlen(r->req->query_string), &qs) ||
+	    (f = form_get(&qs, "title")) == NULL ||
+	    !line_acceptable(f->value, f->len) ||
+	    (n = utf8_count(f->value, f->len)) < 1 || n > 120 ||
+	    f->len >= sizeof(in->title))
+		in->bad_field = "title";
+	else
+		(void)kore_strlcpy(in->title, f->value, sizeof(in->title));
+	form_free(&qs);
+}
+
+static int
+similar_query(struct http_request *req, struct dreq *r)
+{
+	struct similar_in	*in = r->in;
+
+	if (in->bad_field != NULL)
+		return (step_refuse(req, r, 400, "invalid", in->bad_field,
+		    "err.title_length"));
+	db_query(r, &q_ideas_similar, 1, in->title);
+	return (STEP_NEXT);
+}
+
+static int
+similar_json(struct http_request *req, struct dreq *r)
+{
+	json_t	*list;
+	int	 i;
+
+	list = json_array();
+	for (i = 0; i < db_rows(r); i++)
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:i}",
+		    "id", (json_int_t)row_int(r, i, "id"),
+		    "title", row_text(r, i, "title"),
+		    "status", row_text(r, i, "status"),
+		    "vote_count", (int)row_int(r, i, "vote_count")));
+	return (out_json(req, r, 200, json_pack("{s:o}", "ideas", list)));
+}
+
+/* ---- the areas ---- */
+
+static int
+areas_query(struct http_request *req, struct dreq *r)
+{
+	db_query(r, &q_areas, 1, r->lang);
+	return (STEP_NEXT);
+}
+
+static int
+areas_json(struct http_request *req, struct dreq *r)
+{
+	json_t	*list;
+	int	 i;
+
+	list = json_array();
+	for (i = 0; i < db_rows(r); i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}", "slug",
+		    row_text(r, i, "slug"), "name", row_text(r, i, "name")));
+	return (out_json(req, r, 200, json_pack("{s:o}", "areas", list)));
+}
+
+static const step_fn list_page_steps[] = {
+	list_areas, list_query, list_render, NULL
+};
+static const step_fn list_api_steps[] = {
+	list_areas, list_query, list_json, NULL
+};
+static const step_fn similar_steps[] = { similar_query, similar_json, NULL };
+static const step_fn areas_steps[] = { areas_query, areas_json, NULL };
+
+const struct handler ideas_page = {
+	.role = ROLE_CLIENT,
+	.input = list_input,
+	.input_size = sizeof(struct list_in),
+	.steps = list_page_steps,
+};
+
+const struct handler ideas_api = {
+	.role = ROLE_CLIENT,
+	.input = list_input,
+	.input_size = sizeof(struct list_in),
+	.steps = list_api_steps,
+};
+
+const struct handler ideas_similar_api = {
+	.role = ROLE_CLIENT,
+	.input = similar_input,
+	.input_size = sizeof(struct similar_in),
+	.steps = similar_steps,
+};
+
+const struct handler areas_api = {
+	.role = ROLE_CLIENT,
+	.steps = areas_steps,
+};

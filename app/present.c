@@ -1,0 +1,299 @@
+/*
+ * Presentation shared by the feature files: Markdown as safe HTML, an
+ * author, an idea from a row of IDEA_COLUMNS (drive.h) or the whole idea
+ * from a row of IDEA_ONE_SQL, a status's words, and the options of the
+ * area and status selects.  The output layer: no queries, no steps.
+ *
+ * Confidentiality: an idea carries its author's display name and whether
+ * the author is bank staff, never an organisation or an e-mail address.
+ */
+
+#include <cmark.h>
+
+#include "drive.h"
+
+static json_t	*comments_json(struct dreq *, const char *);
+static json_t	*responses_json(struct dreq *, const char *);
+
+/*
+ * Markdown to HTML, safe: cmark drops raw HTML and unsafe links.  Headings
+ * move down two levels, so that "# Heading" in an idea is an <h3> under
+ * the page's own <h1> and <h2>.
+ */
+char *
+md_html(const char *text)
+{
+	cmark_node	*doc, *node;
+	cmark_iter	*it;
+	cmark_event_type ev;
+	char		*html, *copy;
+	int		 level;
+
+	doc = cmark_parse_document(text, strlen(text),
+	    CMARK_OPT_DEFAULT | CMARK_OPT_VALIDATE_UTF8);
+	it = cmark_iter_new(doc);
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		node = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_ENTER &&
+		    cmark_node_get_type(node) == CMARK_NODE_HEADING) {
+			level = cmark_node_get_heading_level(node) + 2;
+			(void)cmark_node_set_heading_level(node,
+			    level > 6 ? 6 : level);
+		}
+	}
+	cmark_iter_free(it);
+	html = cmark_render_html(doc, CMARK_OPT_DEFAULT);
+	cmark_node_free(doc);
+	copy = kore_strdup(html);
+	free(html);
+	return (copy);
+}
+
+json_t *
+author_json(const char *name, int bank)
+{
+	return (json_pack("{s:s, s:b}", "name", name != NULL ? name : "",
+	    "bank", bank));
+}
+
+/* obj.field = the words of status ("status.<status>" in the catalog). */
+void
+status_label(struct dreq *r, json_t *obj, const char *field,
+    const char *status)
+{
+	char	key[48];
+
+	(void)snprintf(key, sizeof(key), "status.%s", status);
+	ctx_set_msg(r, obj, field, key, NULL);
+}
+
+/*
+ * The statuses as the options of a select, chosen selected; first "all"
+ * (the label of all_key) when all_key is not NULL, and "duplicate" only
+ * when with_duplicate (a response never sets it: a merge does).
+ */
+json_t *
+status_options(struct dreq *r, const char *chosen, const char *all_key,
+    int with_duplicate)
+{
+	json_t	*list, *o;
+	int	 i;
+
+	list = json_array();
+	if (all_key != NULL) {
+		o = json_pack("{s:s, s:b}", "value", "", "selected",
+		    chosen == NULL || *chosen == '\0');
+		ctx_set_msg(r, o, "label", all_key, NULL);
+		json_array_append_new(list, o);
+	}
+	for (i = 0; idea_statuses[i] != NULL; i++) {
+		if (!with_duplicate &&
+		    strcmp(idea_statuses[i], "duplicate") == 0)
+			continue;
+		o = json_pack("{s:s, s:b}", "value", idea_statuses[i],
+		    "selected", chosen != NULL &&
+		    strcmp(chosen, idea_statuses[i]) == 0);
+		status_label(r, o, "label", idea_statuses[i]);
+		json_array_append_new(list, o);
+	}
+	return (list);
+}
+
+/*
+ * The areas of the last result (columns slug and name) as the options
+ * of a select in r->ctx "areas", chosen selected; first "all" when
+ * all_key is not NULL.  1 when chosen is one of them.
+ */
+int
+area_options(struct dreq *r, const char *chosen, const char *all_key)
+{
+	json_t		*areas, *o;
+	const char	*slug;
+	int		 i, found = 0;
+
+	if (chosen == NULL)
+		chosen = "";
+	areas = json_array();
+	if (all_key != NULL) {
+		o = json_pack("{s:s, s:b}", "value", "", "selected",
+		    *chosen == '\0');
+		ctx_set_msg(r, o, "label", all_key, NULL);
+		json_array_append_new(areas, o);
+	}
+	for (i = 0; i < db_rows(r); i++) {
+		slug = row_text(r, i, "slug");
+		if (strcmp(slug, chosen) == 0)
+			found = 1;
+		json_array_append_new(areas, json_pack("{s:s, s:s, s:b}",
+		    "value", slug, "label", row_text(r, i, "name"),
+		    "selected", strcmp(slug, chosen) == 0));
+	}
+	json_object_set_new(r->ctx, "areas", areas);
+	return (found);
+}
+
+/*
+ * One idea from a row of IDEA_COLUMNS: the API's fields, and for pages
+ * the words and links a template needs.  Staff see the number of
+ * organisations; clients never do.
+ */
+json_t *
+idea_json(struct dreq *r, int row, int with_body)
+{
+	json_t		*o;
+	const char	*status;
+	char		 url[64];
+	int64_t		 id;
+
+	id = row_int(r, row, "id");
+	status = row_text(r, row, "status");
+	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:i, s:b, s:i}",
+	    "id", (json_int_t)id,
+	    "title", row_text(r, row, "title"),
+	    "area", row_text(r, row, "area"),
+	    "status", status,
+	    "author", author_json(row_text(r, row, "author_name"),
+	    row_bool(r, row, "author_bank")),
+	    "vote_count", (int)row_int(r, row, "vote_count"),
+	    "voted", row_bool(r, row, "voted"),
+	    "comment_count", (int)row_int(r, row, "comment_count"));
+	if (with_body || r->is_api)
+		json_object_set_new(o, "body", json_string(row_text(r, row,
+		    "body")));
+	out_time(r, o, "created_at", "created_ago",
+	    row_int(r, row, "created"));
+	out_time(r, o, "updated_at", NULL, row_int(r, row, "updated"));
+	if (r->sess.role >= ROLE_PM)
+		json_object_set_new(o, "organization_count",
+		    json_integer(row_int(r, row, "organization_count")));
+
+	if (!r->is_api) {
+		(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)id);
+		json_object_set_new(o, "url", json_string(url));
+		json_object_set_new(o, "area_label",
+		    json_string(row_text(r, row, "area_name")));
+		status_label(r, o, "status_label", status);
+		json_object_set_new(o, "frozen",
+		    json_boolean(status_frozen(status)));
+	}
+	return (o);
+}
+
+/* The idea of a row of IDEA_ONE_SQL with its body, history and comments. */
+json_t *
+idea_full_json(struct dreq *r)
+{
+	json_t		*o;
+	char		*html, url[64];
+
+	o = idea_json(r, 0, 1);
+	html = md_html(row_text(r, 0, "body"));
+	json_object_set_new(o, "body_html", json_string(html));
+	kore_free(html);
+	json_object_set_new(o, "can_edit", json_boolean(row_bool(r, 0,
+	    "can_edit")));
+	if (!row_null(r, 0, "dup_id")) {
+		(void)snprintf(url, sizeof(url), "/ideas/%s",
+		    row_text(r, 0, "dup_id"));
+		json_object_set_new(o, "duplicate_of", json_pack("{s:I, s:s, "
+		    "s:s}", "id", (json_int_t)row_int(r, 0, "dup_id"),
+		    "title", row_text(r, 0, "dup_title"), "url", url));
+	}
+	json_object_set_new(o, "comments", comments_json(r,
+	    row_text(r, 0, "comments")));
+	json_object_set_new(o, "responses", responses_json(r,
+	    row_text(r, 0, "responses")));
+	return (o);
+}
+
+/* The comments, oldest first; a hidden one has no body. */
+static json_t *
+comments_json(struct dreq *r, const char *agg)
+{
+	json_t		*in, *list, *c, *out;
+	json_error_t	 jerr;
+	const char	*body;
+	char		*html;
+	size_t		 i;
+
+	list = json_array();
+	if ((in = json_loads(agg != NULL ? agg : "[]", 0, &jerr)) == NULL)
+		return (list);
+	json_array_foreach(in, i, c) {
+		body = json_string_value(json_object_get(c, "body"));
+		out = json_pack("{s:O, s:o, s:O, s:O}",
+		    "id", json_object_get(c, "id"),
+		    "author", author_json(json_string_value(
+		    json_object_get(c, "name")),
+		    json_is_true(json_object_get(c, "bank"))),
+		    "edited", json_object_get(c, "edited"),
+		    "hidden", json_object_get(c, "hidden"));
+		json_object_set_new(out, "body", body != NULL ?
+		    json_string(body) : json_null());
+		if (body != NULL) {
+			html = md_html(body);
+			json_object_set_new(out, "body_html",
+			    json_string(html));
+			kore_free(html);
+		}
+		out_time(r, out, "created_at", "created_ago",
+		    json_integer_value(json_object_get(c, "created")));
+		if (!r->is_api)
+			json_object_set(out, "can_change",
+			    json_object_get(c, "mine"));
+		json_array_append_new(list, out);
+	}
+	json_decref(in);
+	return (list);
+}
+
+/*
+ * The status history, oldest first: each official response with who (a
+ * bank person, by name), when, from and to which status, and its text.
+ */
+static json_t *
+responses_json(struct dreq *r, const char *agg)
+{
+	json_t		*in, *list, *e, *out;
+	json_error_t	 jerr;
+	const char	*body, *from, *to;
+	char		*html;
+	size_t		 i;
+
+	list = json_array();
+	if ((in = json_loads(agg != NULL ? agg : "[]", 0, &jerr)) == NULL)
+		return (list);
+	json_array_foreach(in, i, e) {
+		body = json_string_value(json_object_get(e, "body"));
+		from = json_string_value(json_object_get(e, "from"));
+		to = json_string_value(json_object_get(e, "to"));
+		out = json_pack("{s:O, s:s, s:s, s:s, s:o}",
+		    "id", json_object_get(e, "id"),
+		    "from_status", from, "status", to,
+		    "body", body != NULL ? body : "",
+		    "author", author_json(json_string_value(json_object_get(e,
+		    "name")), json_is_true(json_object_get(e, "bank"))));
+		out_time(r, out, "created_at", NULL,
+		    json_integer_value(json_object_get(e, "at")));
+		if (!r->is_api) {
+			html = md_html(body != NULL ? body : "");
+			json_object_set_new(out, "body_html", json_string(html));
+			kore_free(html);
+			status_label(r, out, "from_label", from);
+			status_label(r, out, "to_label", to);
+			json_object_set_new(out, "to_status", json_string(to));
+			json_object_set(out, "by_name", json_object_get(e,
+			    "name"));
+			json_object_set(out, "at", json_object_get(out,
+			    "created_at"));
+			out_time(r, out, "at_iso", "ago",
+			    json_integer_value(json_object_get(e, "at")));
+			json_object_set_new(out, "merge", json_boolean(
+			    strcmp(json_string_value(json_object_get(e,
+			    "kind")), "merge") == 0));
+		}
+		json_array_append_new(list, out);
+	}
+	json_decref(in);
+	return (list);
+}
