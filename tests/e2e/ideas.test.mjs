@@ -358,3 +358,59 @@ test('the list page and the idea page use at most 3 SQL statements each', async 
     assert.ok(n >= 1 && n <= 3, `${path}: ${n} statements`);
   }
 });
+
+// Every wrong field at once: the API names each in error.fields (the
+// first also as error.field), a page shows each error next to its field
+// and keeps what was typed; nothing is stored.
+test('proposing and editing: every wrong field is named at once', async () => {
+  const before = ideaCounts();
+  let r = await alice.api('POST', '/api/v1/ideas', { title: 'abc', body: 'y'.repeat(10001), area: 'x' });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.field, 'title');
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['area', 'body', 'title']);
+  assert.equal(r.json.error.fields.title, 'Enter a title of 5 to 120 characters.');
+  assert.equal(r.json.error.fields.body, 'The description can have at most 10,000 characters.');
+  assert.equal(r.json.error.fields.area, 'Choose one of the product areas.');
+  r = await alice.api('POST', '/api/v1/ideas', { title: 7, body: ['no'] });
+  assert.equal(r.status, 422);
+  assert.deepEqual(Object.keys(r.json.error.fields).sort(), ['area', 'body', 'title']);
+  assert.deepEqual(ideaCounts(), before);
+
+  const page = await alice.page('/ideas/new');
+  const csrf = formCsrf(page.text);
+  r = await alice.form('/ideas/new', { csrf_token: csrf, title: 'abc', area: '', body: 'Kept <i>text</i>\nline two' });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="title-error"[^>]*>.*Enter a title of 5 to 120 characters\./);
+  assert.match(r.text, /id="area-error"[^>]*>.*Choose one of the product areas\./);
+  assert.doesNotMatch(r.text, /id="body-error"/);
+  assert.match(r.text, /name="title"[^>]*value="abc"/);
+  assert.ok(r.text.includes('Kept &lt;i&gt;text&lt;/i&gt;\nline two</textarea>'), 'the body is kept');
+  // An area that is not one any more: the form again, the rest kept.
+  const title = unique('Retired area proposal');
+  r = await alice.form('/ideas/new', { csrf_token: csrf, title, area: 'no-such-area', body: 'b', confirm: '1' });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="area-error"/);
+  assert.ok(r.text.includes(`value="${title}"`));
+  assert.deepEqual(ideaCounts(), before);
+
+  const idea = await propose(alice, { area: 'fx' });
+  const edit = await alice.page(`/ideas/${idea.id}/edit`);
+  assert.equal(edit.status, 200);
+  assert.match(edit.text, /<option value="fx" selected>/);
+  r = await alice.form(`/ideas/${idea.id}/edit`, { csrf_token: formCsrf(edit.text), title: 'no', area: 'trade-finance', body: 'z'.repeat(10001) });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="title-error"/);
+  assert.match(r.text, /id="body-error"/);
+  assert.doesNotMatch(r.text, /id="area-error"/);
+  assert.match(r.text, /name="title"[^>]*value="no"/);
+  assert.match(r.text, /<option value="trade-finance" selected>/, 'the area chosen is kept');
+  const patch = await alice.api('PATCH', `/api/v1/ideas/${idea.id}`, { title: 'no', area: 'x' });
+  assert.equal(patch.status, 422);
+  assert.deepEqual(Object.keys(patch.json.error.fields).sort(), ['area', 'title']);
+  assert.equal(sqlValue(`SELECT title FROM ideas WHERE id = ${idea.id}`), idea.title);
+  // Someone else's idea: 403 before any field is looked at again.
+  r = await bob.form(`/ideas/${idea.id}/edit`, { csrf_token: formCsrf((await bob.page('/')).text), title: 'no' });
+  assert.equal(r.status, 403);
+  assert.equal(sqlValue(`SELECT title FROM ideas WHERE id = ${idea.id}`), idea.title);
+  assert.deepEqual(ideaCounts(), { ...before, ideas: before.ideas + 1 });
+});
