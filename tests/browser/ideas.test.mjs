@@ -41,6 +41,7 @@ const EN = {
   postComment: 'Post comment',
   emptySearch: 'No idea matches',
   titleLength: 'Enter a title of 5 to 120 characters.',
+  areaInvalid: 'Choose one of the product areas.',
   planned: 'Planned',
   email: 'E-mail address',
   password: 'Password',
@@ -737,6 +738,32 @@ test('screenshots: list, form and idea page at 1280 and 390 px, English and Germ
       await page.screenshot({ path: `${SHOTS}/en-idea-new-similar-1280.png`, fullPage: true });
     } finally {
       await page.context().close();
+    }
+
+    // Two wrong fields at once (the browser's own checks skipped, as an
+    // older browser's would be): each error next to its field, what was
+    // typed kept, at 1280 and 375 px.
+    for (const [size, vp] of [['1280', WIDE], ['375', { width: 375, height: 812 }]]) {
+      const form = await newPage({ who: viewer, viewport: vp });
+      try {
+        await form.goto(`${BASE}/ideas/new`);
+        await form.getByLabel(EN.title, { exact: true }).fill('Four');
+        await form.getByLabel(EN.body, { exact: true }).fill('Kept as it was typed.');
+        await form.locator('form.form').evaluate((f) => { f.noValidate = true; });
+        const r = await submit(form, form.getByRole('button', { name: EN.post, exact: true }));
+        assert.equal(r.post, 422);
+        assert.match(await text(form.locator('#title-error')), new RegExp(EN.titleLength));
+        assert.match(await text(form.locator('#area-error')), new RegExp(EN.areaInvalid));
+        assert.equal(await form.locator('.field-error').count(), 2);
+        assert.equal(await form.getByLabel(EN.title, { exact: true }).inputValue(), 'Four');
+        assert.equal(await form.getByLabel(EN.body, { exact: true }).inputValue(), 'Kept as it was typed.');
+        await form.screenshot({ path: `${SHOTS}/en-idea-new-errors-${size}.png`, fullPage: true });
+        const overflow = await form.evaluate(() =>
+          document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (overflow > 0) problems.push(`the form with errors at ${size}px scrolls sideways by ${overflow}px`);
+      } finally {
+        await form.context().close();
+      }
     }
     assert.deepEqual(problems, [], 'no sideways scrolling');
   });
