@@ -598,7 +598,7 @@ void		 secret_free(char *);
 	" FROM areas WHERE retired_at IS NULL ORDER BY position, id"
 char		*md_html(const char *);
 json_t		*author_json(const char *, int);
-void		 status_label(struct dreq *, json_t *, const char *,
+void		 status_words(struct dreq *, json_t *, const char *,
 		    const char *);
 json_t		*status_options(struct dreq *, const char *, const char *,
 		    int);

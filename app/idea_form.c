@@ -242,7 +242,7 @@ similar_offer(struct http_request *req, struct dreq *r)
 		    "title", row_text(r, i, "title"),
 		    "status", row_text(r, i, "status"),
 		    "vote_count", (int)row_int(r, i, "vote_count"));
-		status_label(r, o, "status_label", row_text(r, i, "status"));
+		status_words(r, o, "status_label", row_text(r, i, "status"));
 		json_array_append_new(list, o);
 	}
 	json_object_set_new(r->ctx, "similar", list);

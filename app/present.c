@@ -58,7 +58,7 @@ author_json(const char *name, int bank)
 
 /* obj.field = the words of status ("status.<status>" in the catalog). */
 void
-status_label(struct dreq *r, json_t *obj, const char *field,
+status_words(struct dreq *r, json_t *obj, const char *field,
     const char *status)
 {
 	char	key[48];
@@ -93,7 +93,7 @@ status_options(struct dreq *r, const char *chosen, const char *all_key,
 		o = json_pack("{s:s, s:b}", "value", idea_statuses[i],
 		    "selected", chosen != NULL &&
 		    strcmp(chosen, idea_statuses[i]) == 0);
-		status_label(r, o, "label", idea_statuses[i]);
+		status_words(r, o, "label", idea_statuses[i]);
 		json_array_append_new(list, o);
 	}
 	return (list);
@@ -172,7 +172,7 @@ idea_json(struct dreq *r, int row, int with_body)
 		json_object_set_new(o, "url", json_string(url));
 		json_object_set_new(o, "area_label",
 		    json_string(row_text(r, row, "area_name")));
-		status_label(r, o, "status_label", status);
+		status_words(r, o, "status_label", status);
 		json_object_set_new(o, "frozen",
 		    json_boolean(status_frozen(status)));
 	}
@@ -279,8 +279,8 @@ responses_json(struct dreq *r, const char *agg)
 			html = md_html(body != NULL ? body : "");
 			json_object_set_new(out, "body_html", json_string(html));
 			kore_free(html);
-			status_label(r, out, "from_label", from);
-			status_label(r, out, "to_label", to);
+			status_words(r, out, "from_label", from);
+			status_words(r, out, "to_label", to);
 			json_object_set_new(out, "to_status", json_string(to));
 			json_object_set(out, "by_name", json_object_get(e,
 			    "name"));
