@@ -289,7 +289,6 @@ list_url(struct dbuf *b, struct list_in *in, const char *sort,
 {
 	const char	*names[] = { "status", "area", "q" };
 	const char	*vals[] = { in->status, in->area, in->q };
-	const char	*p;
 	size_t		 i;
 
 	dbuf_appendf(b, "/?sort=%s", sort);
@@ -297,14 +296,7 @@ list_url(struct dbuf *b, struct list_in *in, const char *sort,
 		if (*vals[i] == '\0')
 			continue;
 		dbuf_appendf(b, "&%s=", names[i]);
-		for (p = vals[i]; *p != '\0'; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
-			    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			    *p == '-' || *p == '_' || *p == '.')
-				dbuf_append(b, p, 1);
-			else
-				dbuf_appendf(b, "%%%02X", (unsigned char)*p);
-		}
+		url_encode(b, vals[i]);
 	}
 	if (cursor != NULL)
 		dbuf_appendf(b, "&cursor=%s", cursor);
