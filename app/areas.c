@@ -265,13 +265,3 @@ const struct handler area_change_api = {
 	.steps = change_api_steps,
 	.refusals = area_refusals,
 };
-
-/*
- * Only until ideas.c stops naming it: POST /api/v1/areas is
- * area_create_api (routes.c), so nothing reaches this.
- */
-int
-api_area(struct http_request *req)
-{
-	return (drive_dispatch(req));
-}

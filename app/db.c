@@ -22,6 +22,7 @@ static int	db_prepared_before(struct dreq *);
 static void	db_release_keep(struct dreq *);
 static void	db_params_free(struct dreq *);
 static int	db_send(struct dreq *);
+static const char *db_get(struct dreq *, int, int);
 static void	db_schedule(struct dreq *);
 static void	db_prepared_send(struct dreq *);
 static void	db_park(struct dreq *);
@@ -353,32 +354,13 @@ db_rows(struct dreq *r)
 	return (PQntuples(r->res));
 }
 
-const char *
+static const char *
 db_get(struct dreq *r, int row, int col)
 {
 	if (r->res == NULL || row >= PQntuples(r->res) ||
 	    col >= PQnfields(r->res) || PQgetisnull(r->res, row, col))
 		return (NULL);
 	return (PQgetvalue(r->res, row, col));
-}
-
-int64_t
-db_int(struct dreq *r, int row, int col)
-{
-	const char	*v;
-
-	if ((v = db_get(r, row, col)) == NULL)
-		return (0);
-	return (strtoll(v, NULL, 10));
-}
-
-int
-db_bool(struct dreq *r, int row, int col)
-{
-	const char	*v;
-
-	v = db_get(r, row, col);
-	return (v != NULL && v[0] == 't');
 }
 
 void

@@ -87,7 +87,6 @@ void		 form_free(struct form *);
 int		 cookie_get(const char *, const char *, char *, size_t);
 int		 content_type_match(const char *, const char *);
 int		 forwarded_for(const char *, char *, size_t);
-int64_t		 path_segment_id(const char *, int);
 /*
  * A route's path pattern against a request's path: "/ideas/:id/vote"
  * (":name" a segment of 1-18 digits, "*name" any one segment, a last
@@ -406,7 +405,6 @@ struct dreq {
 	const struct handler	*h;
 	const step_fn		*steps;		/* the sequence running */
 	size_t			 step;		/* in steps */
-	size_t			 nsteps;	/* old form only: their number */
 	size_t			 prelude;	/* prelude steps done */
 	int			 phase;
 	int			 need;
@@ -415,7 +413,7 @@ struct dreq {
 	const char		*lang;		/* "en" or "de" */
 	char			 address[64];
 	int			 secure;	/* came over HTTPS (nginx) */
-	const char		*allow;		/* set: the method is refused */
+	char			 allow[64];	/* set: the method is refused */
 	const step_fn		*form_steps;	/* show the form again */
 
 	struct path_param	 path[PATH_PARAMS_MAX];
@@ -463,8 +461,6 @@ int		 drive_init(int);
 
 /* request.c: the request engine (see README, "One request, end to end"). */
 int		 drive_dispatch(struct http_request *);
-int		 drive_run(struct http_request *, int, const step_fn *, size_t);
-int		 step_goto(struct dreq *, size_t);
 int		 step_then(struct dreq *, const step_fn *);
 void		 field_error(struct dreq *, const char *, const char *);
 int		 step_refuse(struct http_request *, struct dreq *, int,
@@ -488,9 +484,6 @@ int		 db_poll(struct dreq *);
 void		 db_release(struct dreq *);
 void		 db_result_free(struct dreq *);
 int		 db_rows(struct dreq *);
-const char	*db_get(struct dreq *, int, int);
-int64_t		 db_int(struct dreq *, int, int);
-int		 db_bool(struct dreq *, int, int);
 /* A column of row by its name (resolved once per result). */
 const char	*row_text(struct dreq *, int, const char *);
 int64_t		 row_int(struct dreq *, int, const char *);
@@ -504,7 +497,6 @@ const char	*in_text(struct dreq *, const char *);
 int		 in_field(struct dreq *, const char *, const char **);
 const char	*in_cookie(struct http_request *, const char *);
 int		 in_query(struct dreq *);
-int64_t		 in_path_id(struct http_request *, int);
 void		 in_wipe(struct dreq *, const char *);
 
 /* http_out.c */
@@ -689,7 +681,6 @@ extern const struct handler	health_api;
 /* handlers of the old form */
 int		 page_static(struct http_request *);
 int		 static_init(const char *);
-int		 api_area(struct http_request *);
 
 #endif /* !DRIVE_PURE */
 #endif /* DRIVE_H */

@@ -228,13 +228,6 @@ in_query(struct dreq *r)
 	return (form_decode(q, strlen(q), &r->form));
 }
 
-/* The idx-th path segment (0: first) as a positive id, or 0. */
-int64_t
-in_path_id(struct http_request *req, int idx)
-{
-	return (path_segment_id(req->path, idx));
-}
-
 /* Wipes a secret field (a password) once it has been copied. */
 void
 in_wipe(struct dreq *r, const char *name)

@@ -82,29 +82,6 @@ forwarded_for(const char *fwd, char *out, size_t outlen)
 	return (1);
 }
 
-/* The idx-th path segment (0: first) as a positive id, or 0. */
-int64_t
-path_segment_id(const char *path, int idx)
-{
-	const char	*p = path;
-	char		*end;
-	long long	 v;
-	int		 i;
-
-	for (i = 0; i <= idx; i++) {
-		if ((p = strchr(p, '/')) == NULL)
-			return (0);
-		p++;
-	}
-	if (!isdigit((unsigned char)*p))
-		return (0);
-	errno = 0;
-	v = strtoll(p, &end, 10);
-	if (errno != 0 || v <= 0 || (*end != '\0' && *end != '/'))
-		return (0);
-	return (v);
-}
-
 /* One segment of the pattern against one of the path; 0: no match. */
 static int
 segment_match(const char *pat, size_t plen, const char *seg, size_t slen,

@@ -19,6 +19,7 @@
 #define PH_DB		2
 #define PH_TASK		3
 
+static int	engine_run(struct http_request *, struct dreq *);
 static int	prelude_method(struct http_request *, struct dreq *);
 static int	prelude_input(struct http_request *, struct dreq *);
 static int	prelude_authorize(struct http_request *, struct dreq *);
@@ -100,13 +101,12 @@ allow_text(int methods, char *buf, size_t len)
 int
 drive_dispatch(struct http_request *req)
 {
-	static char		 allow[64];
 	const struct route	*rt, *hit;
 	struct dreq		*r;
 	int			 want, methods;
 
-	if ((r = http_state_get(req)) != NULL && r->h != NULL)
-		return (drive_run(req, r->need, NULL, 0));
+	if ((r = http_state_get(req)) != NULL)
+		return (engine_run(req, r));
 
 	want = method_bit(req->method);
 	hit = NULL;
@@ -128,15 +128,12 @@ drive_dispatch(struct http_request *req)
 		r->form_steps = hit->form != NULL ? hit->form : r->h->form;
 	} else {
 		r->h = &not_found;
-		if (methods != 0) {
-			allow_text(methods, allow, sizeof(allow));
-			r->allow = allow;
-		}
+		if (methods != 0)
+			allow_text(methods, r->allow, sizeof(r->allow));
 	}
 	r->need = r->h->role;
 	r->steps = r->h->steps;
-	r->nsteps = SIZE_MAX;
-	return (drive_run(req, r->need, NULL, 0));
+	return (engine_run(req, r));
 }
 
 /* The positive id a ":name" segment of the route holds, or 0. */
@@ -175,24 +172,12 @@ dreq_new(struct http_request *req)
 	return (r);
 }
 
-/*
- * Runs the request's steps.  Called by drive_dispatch() for a route of
- * the table, or by a handler of the old form with its own steps.
- */
-int
-drive_run(struct http_request *req, int need, const step_fn *steps,
-    size_t nsteps)
+/* Runs the prelude, then the handler's steps, until a response is out. */
+static int
+engine_run(struct http_request *req, struct dreq *r)
 {
-	struct dreq	*r;
 	step_fn		 fn;
 	int		 rc;
-
-	if ((r = http_state_get(req)) == NULL) {
-		r = dreq_new(req);
-		r->steps = steps;
-		r->nsteps = nsteps;
-		r->need = need;
-	}
 
 	for (;;) {
 		if (r->phase == PH_DB) {
@@ -216,8 +201,7 @@ drive_run(struct http_request *req, int need, const step_fn *steps,
 					    NULL, "err.internal");
 					return (KORE_RESULT_OK);
 				}
-				if (r->h != NULL &&
-				    refused_sql(req, r) == STEP_DONE)
+				if (refused_sql(req, r) == STEP_DONE)
 					return (KORE_RESULT_OK);
 				break;
 			}
@@ -233,10 +217,8 @@ drive_run(struct http_request *req, int need, const step_fn *steps,
 
 		if (r->prelude < PRELUDE_STEPS)
 			fn = prelude[r->prelude];
-		else if (r->step < r->nsteps)
-			fn = r->steps[r->step];
 		else
-			fn = NULL;
+			fn = r->steps[r->step];
 
 		if (fn == NULL) {
 			kore_log(LOG_ERR, "%s: no response after the last step",
@@ -272,20 +254,11 @@ drive_run(struct http_request *req, int need, const step_fn *steps,
 	}
 }
 
-/* Makes step n (counted from 0) of the running steps the next one. */
-int
-step_goto(struct dreq *r, size_t n)
-{
-	r->step = n;
-	return (STEP_JUMP);
-}
-
 /* Runs the steps given next, from their first. */
 int
 step_then(struct dreq *r, const step_fn *steps)
 {
 	r->steps = steps;
-	r->nsteps = SIZE_MAX;
 	r->step = 0;
 	r->prelude = PRELUDE_STEPS;
 	return (STEP_JUMP);
@@ -403,7 +376,7 @@ prelude_method(struct http_request *req, struct dreq *r)
 {
 	const char	*v;
 
-	if (r->allow == NULL)
+	if (r->allow[0] == '\0')
 		return (STEP_NEXT);
 	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
 	    v : NULL);
@@ -451,7 +424,7 @@ prelude_authorize(struct http_request *req, struct dreq *r)
 static int
 prelude_validate(struct http_request *req, struct dreq *r)
 {
-	if (r->h == NULL || r->h->input == NULL)
+	if (r->h->input == NULL)
 		return (STEP_NEXT);
 	r->in = kore_calloc(1, r->h->input_size);
 	r->h->input(r, r->in);

@@ -1,7 +1,7 @@
 /*
  * Paths a client chooses: the "next" and "back" targets of a redirect
- * (app/check.c: local_path), the ids in a request path (app/input.c:
- * path_segment_id) and the route a path matches (route_match).
+ * (app/check.c: local_path) and the route a path matches, with its
+ * parameters (app/input.c: route_match).
  */
 
 #include "fuzz.h"
@@ -48,8 +48,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char	*p;
 	char		*s;
-	int64_t		 id;
-	int		 i;
 
 	s = fuzz_str(data, size);
 	p = local_path(s, "/");
@@ -59,12 +57,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !line_acceptable(s, strlen(s))))
 		FUZZ_FAIL("local_path accepted \"%s\"", s);
 	route_check(s);
-	for (i = 0; i < 4; i++) {
-		id = path_segment_id(s, i);
-		if (id < 0)
-			FUZZ_FAIL("path_segment_id(\"%s\", %d) = %lld", s, i,
-			    (long long)id);
-	}
 	free(s);
 	return (0);
 }

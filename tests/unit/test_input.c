@@ -61,19 +61,6 @@ test_forwarded_for(void **state)
 }
 
 static void
-test_path_segment_id(void **state)
-{
-	(void)state;
-	assert_int_equal(path_segment_id("/ideas/12/edit", 1), 12);
-	assert_int_equal(path_segment_id("/api/v1/ideas/7", 3), 7);
-	assert_int_equal(path_segment_id("/ideas/0", 1), 0);
-	assert_int_equal(path_segment_id("/ideas/-3", 1), 0);
-	assert_int_equal(path_segment_id("/ideas/12x", 1), 0);
-	assert_int_equal(path_segment_id("/ideas/99999999999999999999", 1), 0);
-	assert_int_equal(path_segment_id("/ideas", 1), 0);
-}
-
-static void
 test_route_match(void **state)
 {
 	struct path_param	p[PATH_PARAMS_MAX];
@@ -159,7 +146,6 @@ main(void)
 		cmocka_unit_test(test_cookie_get),
 		cmocka_unit_test(test_content_type_match),
 		cmocka_unit_test(test_forwarded_for),
-		cmocka_unit_test(test_path_segment_id),
 		cmocka_unit_test(test_route_match),
 		cmocka_unit_test(test_body_json_fields),
 	};
