@@ -169,13 +169,7 @@ audit_csv(struct http_request *req, struct dreq *r)
 		csv_cell(&b, blank(row_text(r, i, "address")), 0);
 		csv_cell(&b, row_text(r, i, "details"), 1);
 	}
-	out_security_headers(req, 0);
-	out_header(req, "content-type", "text/csv; charset=utf-8");
-	out_header(req, "content-disposition",
-	    "attachment; filename=\"audit.csv\"");
-	http_response(req, 200, b.data, b.len);
-	dbuf_free(&b);
-	return (STEP_DONE);
+	return (out_csv(req, "audit.csv", &b));
 }
 
 /* The page's address with the filters, and a cursor when before is set. */

@@ -513,6 +513,7 @@ char		*out_iso8601(int64_t);
 char		*out_relative(struct dreq *, int64_t);
 void		 out_time(struct dreq *, json_t *, const char *, const char *,
 		    int64_t);
+int		 out_csv(struct http_request *, const char *, struct dbuf *);
 
 /* render.c */
 int		 render_page(struct http_request *, struct dreq *, int,
@@ -584,6 +585,12 @@ void		 secret_free(char *);
 	"  WHERE r.idea_id = i.id) AS responses" \
 	IDEA_FROM " LEFT JOIN ideas d ON d.id = i.duplicate_of" \
 	" WHERE i.id = $3::bigint"
+/* Ideas whose title is like $1 (proposing, and the API's similar). */
+#define IDEAS_SIMILAR_SQL \
+	"SELECT i.id, i.title, i.status, i.vote_count FROM idea_search s" \
+	" JOIN ideas i ON i.id = s.idea_id" \
+	" WHERE s.title % $1 AND i.status <> 'duplicate'" \
+	" ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
 /* The areas one may choose, as area_options() reads them ($1 language). */
 #define AREAS_SQL \
 	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name" \

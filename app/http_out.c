@@ -166,3 +166,19 @@ out_time(struct dreq *r, json_t *obj, const char *iso_field,
 		kore_free(s);
 	}
 }
+
+/* A CSV file to download, from b (freed). */
+int
+out_csv(struct http_request *req, const char *filename, struct dbuf *b)
+{
+	char	disposition[128];
+
+	(void)snprintf(disposition, sizeof(disposition),
+	    "attachment; filename=\"%s\"", filename);
+	out_security_headers(req, 0);
+	out_header(req, "content-type", "text/csv; charset=utf-8");
+	out_header(req, "content-disposition", disposition);
+	http_response(req, 200, b->data, b->len);
+	dbuf_free(b);
+	return (STEP_DONE);
+}

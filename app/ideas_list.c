@@ -103,11 +103,7 @@ static const struct db_query q_ideas_trending_all = {
 static const struct db_query q_areas = { "areas", AREAS_SQL };
 
 static const struct db_query q_ideas_similar = {
-	"ideas_similar",
-	"SELECT i.id, i.title, i.status, i.vote_count FROM idea_search s"
-	" JOIN ideas i ON i.id = s.idea_id"
-	" WHERE s.title % $1 AND i.status <> 'duplicate'"
-	" ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
+	"ideas_similar", IDEAS_SIMILAR_SQL
 };
 
 /* The list's query string; bad_field is the first value refused. */

@@ -426,19 +426,26 @@ issue_query(struct http_request *req, struct dreq *r)
 
 /* The new link, once; the token is wiped when it is in the answer. */
 static json_t *
-issued(struct dreq *r)
+link_json(struct dreq *r, char *token, size_t len)
 {
-	struct issue_in	*in = r->in;
-	json_t		*o;
-	char		 url[1024];
+	json_t	*o;
+	char	 url[1024];
 
 	(void)snprintf(url, sizeof(url), "%s/invite/%s", drive_base_url,
-	    in->token);
-	explicit_bzero(in->token, sizeof(in->token));
+	    token);
+	explicit_bzero(token, len);
 	o = json_pack("{s:s}", "url", url);
 	explicit_bzero(url, sizeof(url));
 	out_time(r, o, "expires_at", "expires_in", row_int(r, 0, "expires"));
 	return (o);
+}
+
+static json_t *
+issued(struct dreq *r)
+{
+	struct issue_in	*in = r->in;
+
+	return (link_json(r, in->token, sizeof(in->token)));
 }
 
 static int
@@ -644,21 +651,12 @@ reissue_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
-/* The new link, once; the token is wiped when it is in the answer. */
 static json_t *
 reissued(struct dreq *r)
 {
 	struct reissue_in	*in = r->in;
-	json_t			*o;
-	char			 url[1024];
 
-	(void)snprintf(url, sizeof(url), "%s/invite/%s", drive_base_url,
-	    in->token);
-	explicit_bzero(in->token, sizeof(in->token));
-	o = json_pack("{s:s}", "url", url);
-	explicit_bzero(url, sizeof(url));
-	out_time(r, o, "expires_at", "expires_in", row_int(r, 0, "expires"));
-	return (o);
+	return (link_json(r, in->token, sizeof(in->token)));
 }
 
 static int

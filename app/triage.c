@@ -315,13 +315,7 @@ export_csv(struct http_request *req, struct dreq *r)
 			csv_cell(&b, v != NULL ? v : "", c == ncols - 1);
 		}
 	}
-	out_security_headers(req, 0);
-	out_header(req, "content-type", "text/csv; charset=utf-8");
-	out_header(req, "content-disposition",
-	    "attachment; filename=\"ideas.csv\"");
-	http_response(req, 200, b.data, b.len);
-	dbuf_free(&b);
-	return (STEP_DONE);
+	return (out_csv(req, "ideas.csv", &b));
 }
 
 static const step_fn triage_steps[] = {
