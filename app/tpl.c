@@ -70,6 +70,36 @@ struct stack {
 	json_t		 *local[STACK_LOCAL];
 };
 
+/* A section open while its template is compiled. */
+struct section {
+	size_t		 node;
+	size_t		 line;
+	const char	*name;		/* as written, for errors */
+	size_t		 namelen;
+	int		 sigil;		/* '#' or '^' */
+};
+
+/* What parse() knows while it compiles one template. */
+struct parser {
+	struct tpl	*t;
+	const char	*errname;
+	char		*err;
+	size_t		 errlen;
+	char		*w;		/* the next free byte of t->strs */
+	size_t		 cap;		/* of t->nodes */
+	size_t		 line;		/* of the byte being read */
+	size_t		 tagline;	/* of the tag being compiled */
+	size_t		 depth;		/* of open[] */
+	struct section	 open[SECTION_DEPTH_MAX];
+};
+
+/* What a tag asks for besides a node type. */
+enum {
+	TAG_BAD = -3,
+	TAG_COMMENT,
+	TAG_CLOSE
+};
+
 struct rctx {
 	const struct tpl_set	*set;
 	const struct i18n_cat	*cat;
@@ -81,6 +111,21 @@ struct rctx {
 static int		 add(struct tpl_set *, const char *, const char *,
 			    const char *, char *, size_t);
 static int		 parse(struct tpl *, const char *, char *, size_t);
+static void		 parse_err(struct parser *, const char *, ...)
+			    __attribute__((format(printf, 2, 3)));
+static size_t		 countnl(const char *, const char *);
+static const char	*parse_text(struct parser *, const char *);
+static const char	*parse_tag(struct parser *, const char *);
+static int		 tag_triple(struct parser *, const char *,
+			    const char *);
+static int		 tag_double(struct parser *, const char *,
+			    const char *);
+static int		 tag_type(struct parser *, const char *,
+			    const char *);
+static int		 section_open(struct parser *, int, const char *,
+			    const char *);
+static int		 section_close(struct parser *, const char *,
+			    const char *, const char *, size_t);
 static const char	*putpath(char **, const char *, const char *,
 			    size_t *);
 static const char	*putname(char **, const char *, const char *, int,
@@ -89,6 +134,9 @@ static struct node	*addnode(struct tpl *, size_t *, int);
 static void		 seterr(char *, size_t, const char *, size_t,
 			    const char *, ...)
 			    __attribute__((format(printf, 5, 6)));
+static void		 vseterr(char *, size_t, const char *, size_t,
+			    const char *, va_list)
+			    __attribute__((format(printf, 5, 0)));
 static int		 isws(int);
 static int		 iskeychar(int);
 static void		 tplfree(struct tpl *);
@@ -405,6 +453,16 @@ seterr(char *err, size_t errlen, const char *name, size_t line,
     const char *fmt, ...)
 {
 	va_list	 ap;
+
+	va_start(ap, fmt);
+	vseterr(err, errlen, name, line, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vseterr(char *err, size_t errlen, const char *name, size_t line,
+    const char *fmt, va_list ap)
+{
 	int	 n;
 
 	if (err == NULL || errlen == 0)
@@ -415,9 +473,7 @@ seterr(char *err, size_t errlen, const char *name, size_t line,
 		n = snprintf(err, errlen, "%s: ", name);
 	if (n < 0 || (size_t)n >= errlen)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
 }
 
 static int
@@ -512,164 +568,241 @@ putname(char **w, const char *a, const char *b, int key, size_t *len)
 static int
 parse(struct tpl *t, const char *errname, char *err, size_t errlen)
 {
-	struct {
-		size_t		 node;
-		size_t		 line;
-		const char	*name;
-		size_t		 namelen;
-		int		 sigil;
-	}		 open[SECTION_DEPTH_MAX];
-	struct node	*n;
-	const char	*p, *tag, *close, *a, *b, *why, *s;
-	char		*w;
-	size_t		 line, tagline, cap, depth, len;
-	int		 triple, type;
+	struct parser		 ps;
+	const struct section	*sec;
+	const char		*p;
 
-	cap = depth = 0;
-	line = 1;
-	w = t->strs;
+	ps.t = t;
+	ps.errname = errname;
+	ps.err = err;
+	ps.errlen = errlen;
+	ps.w = t->strs;
+	ps.cap = 0;
+	ps.line = 1;
+	ps.tagline = 0;
+	ps.depth = 0;
 	p = t->src;
 	while (*p != '\0') {
-		if ((tag = strstr(p, "{{")) == NULL)
-			tag = p + strlen(p);
-		if (tag > p) {
-			n = addnode(t, &cap, N_TEXT);
-			n->s = p;
-			n->len = tag - p;
-			for (; p < tag; p++)
-				if (*p == '\n')
-					line++;
-		}
-		if (*tag == '\0')
+		p = parse_text(&ps, p);
+		if (*p == '\0')
 			break;
-		tagline = line;
-		triple = tag[2] == '{';
-		a = tag + (triple ? 3 : 2);
-		if ((close = strstr(a, "}}")) == NULL ||
-		    (triple && close[2] != '}')) {
-			seterr(err, errlen, errname, tagline, "unclosed tag");
+		if ((p = parse_tag(&ps, p)) == NULL)
 			return (0);
-		}
-		for (p = tag; p < close; p++)
-			if (*p == '\n')
-				line++;
-		p = close + (triple ? 3 : 2);
-		while (a < close && isws((unsigned char)*a))
-			a++;
-		b = close;
-		while (b > a && isws((unsigned char)b[-1]))
-			b--;
-
-		if (triple) {
-			s = w;
-			if ((why = putpath(&w, a, b, &len)) != NULL) {
-				seterr(err, errlen, errname, tagline, "%s",
-				    why);
-				return (0);
-			}
-			if (b - a < 5 || memcmp(b - 5, "_html", 5) != 0) {
-				seterr(err, errlen, errname, tagline,
-				    "{{{%.*s}}}: unescaped output needs a name "
-				    "ending in _html", (int)(b - a), a);
-				return (0);
-			}
-			n = addnode(t, &cap, N_RAW);
-			n->s = s;
-			n->len = len;
-			continue;
-		}
-		if (a == b) {
-			seterr(err, errlen, errname, tagline, "empty name");
-			return (0);
-		}
-		type = N_VAR;
-		switch (*a) {
-		case '!':
-			continue;
-		case '#':
-			type = N_SECTION;
-			break;
-		case '^':
-			type = N_INVERTED;
-			break;
-		case '/':
-			type = -1;
-			break;
-		case '>':
-			type = N_PARTIAL;
-			break;
-		case '&':
-		case '{':
-			seterr(err, errlen, errname, tagline, "unescaped "
-			    "output needs {{{name_html}}}");
-			return (0);
-		case '=':
-			seterr(err, errlen, errname, tagline, "delimiter "
-			    "changes are not supported");
-			return (0);
-		default:
-			if (b - a >= 2 && a[0] == 't' && a[1] == ':')
-				type = N_MSG;
-			break;
-		}
-		if (type != N_VAR) {
-			a += type == N_MSG ? 2 : 1;
-			while (a < b && isws((unsigned char)*a))
-				a++;
-		}
-		s = w;
-		if (type == N_PARTIAL || type == N_MSG)
-			why = putname(&w, a, b, type == N_MSG, &len);
-		else
-			why = putpath(&w, a, b, &len);
-		if (why != NULL) {
-			seterr(err, errlen, errname, tagline, "%s", why);
-			return (0);
-		}
-		if (type == -1) {
-			if (depth == 0) {
-				seterr(err, errlen, errname, tagline,
-				    "{{/%.*s}} without an open section",
-				    (int)(b - a), a);
-				return (0);
-			}
-			n = &t->nodes[open[depth - 1].node];
-			if (n->len != len || memcmp(n->s, s, len) != 0) {
-				seterr(err, errlen, errname, tagline,
-				    "{{/%.*s}} does not close {{%c%.*s}} "
-				    "of line %zu", (int)(b - a), a,
-				    open[depth - 1].sigil,
-				    (int)open[depth - 1].namelen,
-				    open[depth - 1].name, open[depth - 1].line);
-				return (0);
-			}
-			n->end = t->n;
-			depth--;
-			continue;
-		}
-		n = addnode(t, &cap, type);
-		n->s = s;
-		n->len = len;
-		if (type == N_SECTION || type == N_INVERTED) {
-			if (depth == SECTION_DEPTH_MAX) {
-				seterr(err, errlen, errname, tagline,
-				    "sections nested too deeply");
-				return (0);
-			}
-			open[depth].node = t->n - 1;
-			open[depth].line = tagline;
-			open[depth].name = a;
-			open[depth].namelen = b - a;
-			open[depth].sigil = type == N_SECTION ? '#' : '^';
-			depth++;
-		}
 	}
-	if (depth > 0) {
-		seterr(err, errlen, errname, open[depth - 1].line,
-		    "unclosed section {{%c%.*s}}", open[depth - 1].sigil,
-		    (int)open[depth - 1].namelen, open[depth - 1].name);
+	if (ps.depth > 0) {
+		sec = &ps.open[ps.depth - 1];
+		seterr(err, errlen, errname, sec->line,
+		    "unclosed section {{%c%.*s}}", sec->sigil,
+		    (int)sec->namelen, sec->name);
 		return (0);
 	}
+	return (1);
+}
+
+static void
+parse_err(struct parser *ps, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vseterr(ps->err, ps->errlen, ps->errname, ps->tagline, fmt, ap);
+	va_end(ap);
+}
+
+static size_t
+countnl(const char *a, const char *b)
+{
+	size_t	 n;
+
+	for (n = 0; a < b; a++)
+		if (*a == '\n')
+			n++;
+	return (n);
+}
+
+/* Adds the text from p to the next tag; returns the tag, or the end. */
+static const char *
+parse_text(struct parser *ps, const char *p)
+{
+	struct node	*n;
+	const char	*tag;
+
+	if ((tag = strstr(p, "{{")) == NULL)
+		tag = p + strlen(p);
+	if (tag > p) {
+		n = addnode(ps->t, &ps->cap, N_TEXT);
+		n->s = p;
+		n->len = tag - p;
+		ps->line += countnl(p, tag);
+	}
+	return (tag);
+}
+
+/* Compiles the tag at tag; returns what follows it, or NULL on error. */
+static const char *
+parse_tag(struct parser *ps, const char *tag)
+{
+	const char	*a, *b, *close;
+	int		 triple;
+
+	ps->tagline = ps->line;
+	triple = tag[2] == '{';
+	a = tag + (triple ? 3 : 2);
+	if ((close = strstr(a, "}}")) == NULL ||
+	    (triple && close[2] != '}')) {
+		parse_err(ps, "unclosed tag");
+		return (NULL);
+	}
+	ps->line += countnl(tag, close);
+	while (a < close && isws((unsigned char)*a))
+		a++;
+	b = close;
+	while (b > a && isws((unsigned char)b[-1]))
+		b--;
+	if (!(triple ? tag_triple(ps, a, b) : tag_double(ps, a, b)))
+		return (NULL);
+	return (close + (triple ? 3 : 2));
+}
+
+/* {{{name_html}}}: the value of a dotted name, not escaped. */
+static int
+tag_triple(struct parser *ps, const char *a, const char *b)
+{
+	struct node	*n;
+	const char	*s, *why;
+	size_t		 len;
+
+	s = ps->w;
+	if ((why = putpath(&ps->w, a, b, &len)) != NULL) {
+		parse_err(ps, "%s", why);
+		return (0);
+	}
+	if (b - a < 5 || memcmp(b - 5, "_html", 5) != 0) {
+		parse_err(ps, "{{{%.*s}}}: unescaped output needs a name "
+		    "ending in _html", (int)(b - a), a);
+		return (0);
+	}
+	n = addnode(ps->t, &ps->cap, N_RAW);
+	n->s = s;
+	n->len = len;
+	return (1);
+}
+
+/*
+ * {{name}}, {{#name}}, {{^name}}, {{/name}}, {{>partial}}, {{t:key}} or
+ * {{!comment}}, [a, b) the text between the braces.
+ */
+static int
+tag_double(struct parser *ps, const char *a, const char *b)
+{
+	struct node	*n;
+	const char	*s, *why;
+	size_t		 len;
+	int		 type;
+
+	if (a == b) {
+		parse_err(ps, "empty name");
+		return (0);
+	}
+	if ((type = tag_type(ps, a, b)) == TAG_COMMENT)
+		return (1);
+	if (type == TAG_BAD)
+		return (0);
+	if (type != N_VAR) {
+		a += type == N_MSG ? 2 : 1;
+		while (a < b && isws((unsigned char)*a))
+			a++;
+	}
+	s = ps->w;
+	if (type == N_PARTIAL || type == N_MSG)
+		why = putname(&ps->w, a, b, type == N_MSG, &len);
+	else
+		why = putpath(&ps->w, a, b, &len);
+	if (why != NULL) {
+		parse_err(ps, "%s", why);
+		return (0);
+	}
+	if (type == TAG_CLOSE)
+		return (section_close(ps, a, b, s, len));
+	n = addnode(ps->t, &ps->cap, type);
+	n->s = s;
+	n->len = len;
+	if (type == N_SECTION || type == N_INVERTED)
+		return (section_open(ps, type, a, b));
+	return (1);
+}
+
+/* The node type a tag's sigil asks for, or TAG_COMMENT, TAG_CLOSE, TAG_BAD. */
+static int
+tag_type(struct parser *ps, const char *a, const char *b)
+{
+	switch (*a) {
+	case '!':
+		return (TAG_COMMENT);
+	case '#':
+		return (N_SECTION);
+	case '^':
+		return (N_INVERTED);
+	case '/':
+		return (TAG_CLOSE);
+	case '>':
+		return (N_PARTIAL);
+	case '&':
+	case '{':
+		parse_err(ps, "unescaped output needs {{{name_html}}}");
+		return (TAG_BAD);
+	case '=':
+		parse_err(ps, "delimiter changes are not supported");
+		return (TAG_BAD);
+	default:
+		if (b - a >= 2 && a[0] == 't' && a[1] == ':')
+			return (N_MSG);
+		return (N_VAR);
+	}
+}
+
+/* The section node just added opens; [a, b) is its name as written. */
+static int
+section_open(struct parser *ps, int type, const char *a, const char *b)
+{
+	struct section	*sec;
+
+	if (ps->depth == SECTION_DEPTH_MAX) {
+		parse_err(ps, "sections nested too deeply");
+		return (0);
+	}
+	sec = &ps->open[ps->depth++];
+	sec->node = ps->t->n - 1;
+	sec->line = ps->tagline;
+	sec->name = a;
+	sec->namelen = b - a;
+	sec->sigil = type == N_SECTION ? '#' : '^';
+	return (1);
+}
+
+/* {{/name}}: [a, b) as written, s and len as putpath() stored it. */
+static int
+section_close(struct parser *ps, const char *a, const char *b,
+    const char *s, size_t len)
+{
+	const struct section	*sec;
+	struct node		*n;
+
+	if (ps->depth == 0) {
+		parse_err(ps, "{{/%.*s}} without an open section",
+		    (int)(b - a), a);
+		return (0);
+	}
+	sec = &ps->open[ps->depth - 1];
+	n = &ps->t->nodes[sec->node];
+	if (n->len != len || memcmp(n->s, s, len) != 0) {
+		parse_err(ps, "{{/%.*s}} does not close {{%c%.*s}} of line %zu",
+		    (int)(b - a), a, sec->sigil, (int)sec->namelen, sec->name,
+		    sec->line);
+		return (0);
+	}
+	n->end = ps->t->n;
+	ps->depth--;
 	return (1);
 }
 
