@@ -20,10 +20,10 @@
 
 #include "drive.h"
 
-#define PARTIAL_DEPTH_MAX	16
-#define SECTION_DEPTH_MAX	100
-#define STACK_LOCAL		32
-#define TPL_SIZE_MAX		(4 * 1024 * 1024)
+#define PARTIAL_DEPTH_MAX 16
+#define SECTION_DEPTH_MAX 100
+#define STACK_LOCAL	  32
+#define TPL_SIZE_MAX	  (4 * 1024 * 1024)
 
 enum {
 	N_TEXT,
@@ -41,56 +41,56 @@ enum {
  * N_PARTIAL; the key of N_MSG.
  */
 struct node {
-	int			 type;
-	const char		*s;
-	size_t			 len;
-	size_t			 end;		/* sections: past the body */
-	const struct tpl	*partial;	/* resolved when loading */
+	int		  type;
+	const char	 *s;
+	size_t		  len;
+	size_t		  end;	   /* sections: past the body */
+	const struct tpl *partial; /* resolved when loading */
 };
 
 struct tpl {
-	char		*name;
-	char		*src;
-	char		*strs;
-	struct node	*nodes;
-	size_t		 n;
+	char	    *name;
+	char	    *src;
+	char	    *strs;
+	struct node *nodes;
+	size_t	     n;
 };
 
 struct tpl_set {
-	struct tpl	**tpls;		/* sorted by name */
-	size_t		  n;
-	const char	**keys;		/* distinct message keys, sorted */
-	size_t		  nkeys;
+	struct tpl **tpls; /* sorted by name */
+	size_t	     n;
+	const char **keys; /* distinct message keys, sorted */
+	size_t	     nkeys;
 };
 
 struct stack {
-	json_t		**v;
-	size_t		  n;
-	size_t		  cap;
-	json_t		 *local[STACK_LOCAL];
+	json_t **v;
+	size_t	 n;
+	size_t	 cap;
+	json_t	*local[STACK_LOCAL];
 };
 
 /* A section open while its template is compiled. */
 struct section {
-	size_t		 node;
-	size_t		 line;
-	const char	*name;		/* as written, for errors */
-	size_t		 namelen;
-	int		 sigil;		/* '#' or '^' */
+	size_t	    node;
+	size_t	    line;
+	const char *name; /* as written, for errors */
+	size_t	    namelen;
+	int	    sigil; /* '#' or '^' */
 };
 
 /* What parse() knows while it compiles one template. */
 struct parser {
-	struct tpl	*t;
-	const char	*errname;
-	char		*err;
-	size_t		 errlen;
-	char		*w;		/* the next free byte of t->strs */
-	size_t		 cap;		/* of t->nodes */
-	size_t		 line;		/* of the byte being read */
-	size_t		 tagline;	/* of the tag being compiled */
-	size_t		 depth;		/* of open[] */
-	struct section	 open[SECTION_DEPTH_MAX];
+	struct tpl    *t;
+	const char    *errname;
+	char	      *err;
+	size_t	       errlen;
+	char	      *w;	/* the next free byte of t->strs */
+	size_t	       cap;	/* of t->nodes */
+	size_t	       line;	/* of the byte being read */
+	size_t	       tagline; /* of the tag being compiled */
+	size_t	       depth;	/* of open[] */
+	struct section open[SECTION_DEPTH_MAX];
 };
 
 /* What a tag asks for besides a node type. */
@@ -101,67 +101,56 @@ enum {
 };
 
 struct rctx {
-	const struct tpl_set	*set;
-	const struct i18n_cat	*cat;
-	struct dbuf		*out;
-	struct stack		 st;
-	int			 text;		/* text/plain: nothing escaped */
+	const struct tpl_set  *set;
+	const struct i18n_cat *cat;
+	struct dbuf	      *out;
+	struct stack	       st;
+	int		       text; /* text/plain: nothing escaped */
 };
 
-static int		 add(struct tpl_set *, const char *, const char *,
-			    const char *, char *, size_t);
-static int		 parse(struct tpl *, const char *, char *, size_t);
-static void		 parse_err(struct parser *, const char *, ...)
-			    __attribute__((format(printf, 2, 3)));
-static size_t		 countnl(const char *, const char *);
-static const char	*parse_text(struct parser *, const char *);
-static const char	*parse_tag(struct parser *, const char *);
-static int		 tag_triple(struct parser *, const char *,
-			    const char *);
-static int		 tag_double(struct parser *, const char *,
-			    const char *);
-static int		 tag_type(struct parser *, const char *,
-			    const char *);
-static int		 section_open(struct parser *, int, const char *,
-			    const char *);
-static int		 section_close(struct parser *, const char *,
-			    const char *, const char *, size_t);
-static const char	*putpath(char **, const char *, const char *,
-			    size_t *);
-static const char	*putname(char **, const char *, const char *, int,
-			    size_t *);
-static struct node	*addnode(struct tpl *, size_t *, int);
-static void		 seterr(char *, size_t, const char *, size_t,
-			    const char *, ...)
-			    __attribute__((format(printf, 5, 6)));
-static void		 vseterr(char *, size_t, const char *, size_t,
-			    const char *, va_list)
-			    __attribute__((format(printf, 5, 0)));
+static int  add(struct tpl_set *, const char *, const char *, const char *,
+     char *, size_t);
+static int  parse(struct tpl *, const char *, char *, size_t);
+static void parse_err(struct parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static size_t	   countnl(const char *, const char *);
+static const char *parse_text(struct parser *, const char *);
+static const char *parse_tag(struct parser *, const char *);
+static int	   tag_triple(struct parser *, const char *, const char *);
+static int	   tag_double(struct parser *, const char *, const char *);
+static int	   tag_type(struct parser *, const char *, const char *);
+static int section_open(struct parser *, int, const char *, const char *);
+static int section_close(struct parser *, const char *, const char *,
+    const char *, size_t);
+static const char  *putpath(char **, const char *, const char *, size_t *);
+static const char  *putname(char **, const char *, const char *, int, size_t *);
+static struct node *addnode(struct tpl *, size_t *, int);
+static void seterr(char *, size_t, const char *, size_t, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+static void vseterr(char *, size_t, const char *, size_t, const char *, va_list)
+    __attribute__((format(printf, 5, 0)));
 static int		 isws(int);
 static int		 iskeychar(int);
 static void		 tplfree(struct tpl *);
 static int		 namecmp(const void *, const void *);
 static int		 strpcmp(const void *, const void *);
-static const struct tpl	*find(const struct tpl_set *, const char *);
+static const struct tpl *find(const struct tpl_set *, const char *);
 static void		 relink(struct tpl_set *);
-static int		 render(struct rctx *, const struct tpl *, size_t,
-			    size_t, int);
-static int		 render_top(const struct tpl_set *, const char *,
-			    json_t *, const struct i18n_cat *, struct dbuf *,
-			    int);
-static int		 message(struct rctx *, const struct i18n_part *,
-			    size_t, int);
-static json_t		*lookup(const struct stack *, const char *, size_t);
-static void		 emit(struct dbuf *, const json_t *, int);
-static int		 truthy(const json_t *);
-static void		 push(struct stack *, json_t *);
-static void		 stackinit(struct stack *);
-static void		 stackfree(struct stack *);
+static int     render(struct rctx *, const struct tpl *, size_t, size_t, int);
+static int     render_top(const struct tpl_set *, const char *, json_t *,
+	const struct i18n_cat *, struct dbuf *, int);
+static int     message(struct rctx *, const struct i18n_part *, size_t, int);
+static json_t *lookup(const struct stack *, const char *, size_t);
+static void    emit(struct dbuf *, const json_t *, int);
+static int     truthy(const json_t *);
+static void    push(struct stack *, json_t *);
+static void    stackinit(struct stack *);
+static void    stackfree(struct stack *);
 
 struct tpl_set *
 tpl_load_string(const char *name, const char *src, char *err, size_t errlen)
 {
-	struct tpl_set	*set;
+	struct tpl_set *set;
 
 	set = xcalloc(1, sizeof(*set));
 	if (!tpl_add_string(set, name, src, err, errlen)) {
@@ -172,15 +161,15 @@ tpl_load_string(const char *name, const char *src, char *err, size_t errlen)
 }
 
 static int
-add(struct tpl_set *set, const char *name, const char *errname,
-    const char *src, char *err, size_t errlen)
+add(struct tpl_set *set, const char *name, const char *errname, const char *src,
+    char *err, size_t errlen)
 {
-	struct tpl	*t;
-	size_t		 i;
+	struct tpl *t;
+	size_t	    i;
 
 	if (*name == '\0' || find(set, name) != NULL) {
-		seterr(err, errlen, errname, 0, "duplicate or empty template "
-		    "name \"%s\"", name);
+		seterr(err, errlen, errname, 0,
+		    "duplicate or empty template name \"%s\"", name);
 		return (0);
 	}
 	t = xcalloc(1, sizeof(*t));
@@ -192,8 +181,7 @@ add(struct tpl_set *set, const char *name, const char *errname,
 		return (0);
 	}
 	set->tpls = xrealloc(set->tpls, (set->n + 1) * sizeof(*set->tpls));
-	for (i = set->n; i > 0 && strcmp(set->tpls[i - 1]->name, name) > 0;
-	    i--)
+	for (i = set->n; i > 0 && strcmp(set->tpls[i - 1]->name, name) > 0; i--)
 		set->tpls[i] = set->tpls[i - 1];
 	set->tpls[i] = t;
 	set->n++;
@@ -211,14 +199,14 @@ tpl_add_string(struct tpl_set *set, const char *name, const char *src,
 struct tpl_set *
 tpl_load_dir(const char *dir, char *err, size_t errlen)
 {
-	struct tpl_set	*set;
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	FILE		*fp;
-	char		**names, *path, *src, *name;
-	size_t		 n, cap, i, len, plen;
-	int		 ok;
+	struct tpl_set *set;
+	DIR	       *d;
+	struct dirent  *de;
+	struct stat	st;
+	FILE	       *fp;
+	char	      **names, *path, *src, *name;
+	size_t		n, cap, i, len, plen;
+	int		ok;
 
 	if ((d = opendir(dir)) == NULL) {
 		seterr(err, errlen, dir, 0, "%s", strerror(errno));
@@ -289,7 +277,7 @@ tpl_load_dir(const char *dir, char *err, size_t errlen)
 void
 tpl_free(struct tpl_set *set)
 {
-	size_t	 i;
+	size_t i;
 
 	if (set == NULL)
 		return;
@@ -336,9 +324,9 @@ static int
 render_top(const struct tpl_set *set, const char *name, json_t *ctx,
     const struct i18n_cat *cat, struct dbuf *out, int text)
 {
-	const struct tpl	*t;
-	struct rctx		 r;
-	int			 ok;
+	const struct tpl *t;
+	struct rctx	  r;
+	int		  ok;
 
 	if ((t = find(set, name)) == NULL)
 		return (0);
@@ -358,9 +346,9 @@ int
 tpl_message(const struct i18n_cat *cat, const char *key, json_t *ctx,
     int escape, struct dbuf *out)
 {
-	const struct i18n_part	*parts;
-	struct rctx		 r;
-	size_t			 n;
+	const struct i18n_part *parts;
+	struct rctx		r;
+	size_t			n;
 
 	if ((parts = i18n_parts(cat, key, &n)) == NULL) {
 		if (escape)
@@ -406,7 +394,7 @@ strpcmp(const void *a, const void *b)
 static const struct tpl *
 find(const struct tpl_set *set, const char *name)
 {
-	struct tpl	**t;
+	struct tpl **t;
 
 	if (set == NULL || set->n == 0 || name == NULL)
 		return (NULL);
@@ -418,8 +406,8 @@ find(const struct tpl_set *set, const char *name)
 static void
 relink(struct tpl_set *set)
 {
-	struct node	*nd;
-	size_t		 i, j, n;
+	struct node *nd;
+	size_t	     i, j, n;
 
 	n = 0;
 	for (i = 0; i < set->n; i++) {
@@ -449,10 +437,10 @@ relink(struct tpl_set *set)
 }
 
 static void
-seterr(char *err, size_t errlen, const char *name, size_t line,
-    const char *fmt, ...)
+seterr(char *err, size_t errlen, const char *name, size_t line, const char *fmt,
+    ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vseterr(err, errlen, name, line, fmt, ap);
@@ -463,7 +451,7 @@ static void
 vseterr(char *err, size_t errlen, const char *name, size_t line,
     const char *fmt, va_list ap)
 {
-	int	 n;
+	int n;
 
 	if (err == NULL || errlen == 0)
 		return;
@@ -485,14 +473,14 @@ isws(int c)
 static int
 iskeychar(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '.');
+	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+	    c == '.');
 }
 
 static struct node *
 addnode(struct tpl *t, size_t *cap, int type)
 {
-	struct node	*n;
+	struct node *n;
 
 	if (t->n == *cap) {
 		*cap = *cap == 0 ? 16 : *cap * 2;
@@ -511,8 +499,8 @@ addnode(struct tpl *t, size_t *cap, int type)
 static const char *
 putpath(char **w, const char *a, const char *b, size_t *len)
 {
-	const char	*p;
-	char		*o;
+	const char *p;
+	char	   *o;
 
 	if (a == b)
 		return ("empty name");
@@ -545,8 +533,8 @@ putpath(char **w, const char *a, const char *b, size_t *len)
 static const char *
 putname(char **w, const char *a, const char *b, int key, size_t *len)
 {
-	const char	*p;
-	char		*o;
+	const char *p;
+	char	   *o;
 
 	if (a == b)
 		return (key ? "empty message key" : "empty partial name");
@@ -568,9 +556,9 @@ putname(char **w, const char *a, const char *b, int key, size_t *len)
 static int
 parse(struct tpl *t, const char *errname, char *err, size_t errlen)
 {
-	struct parser		 ps;
-	const struct section	*sec;
-	const char		*p;
+	struct parser	      ps;
+	const struct section *sec;
+	const char	     *p;
 
 	ps.t = t;
 	ps.errname = errname;
@@ -602,7 +590,7 @@ parse(struct tpl *t, const char *errname, char *err, size_t errlen)
 static void
 parse_err(struct parser *ps, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vseterr(ps->err, ps->errlen, ps->errname, ps->tagline, fmt, ap);
@@ -612,7 +600,7 @@ parse_err(struct parser *ps, const char *fmt, ...)
 static size_t
 countnl(const char *a, const char *b)
 {
-	size_t	 n;
+	size_t n;
 
 	for (n = 0; a < b; a++)
 		if (*a == '\n')
@@ -624,8 +612,8 @@ countnl(const char *a, const char *b)
 static const char *
 parse_text(struct parser *ps, const char *p)
 {
-	struct node	*n;
-	const char	*tag;
+	struct node *n;
+	const char  *tag;
 
 	if ((tag = strstr(p, "{{")) == NULL)
 		tag = p + strlen(p);
@@ -642,14 +630,13 @@ parse_text(struct parser *ps, const char *p)
 static const char *
 parse_tag(struct parser *ps, const char *tag)
 {
-	const char	*a, *b, *close;
-	int		 triple;
+	const char *a, *b, *close;
+	int	    triple;
 
 	ps->tagline = ps->line;
 	triple = tag[2] == '{';
 	a = tag + (triple ? 3 : 2);
-	if ((close = strstr(a, "}}")) == NULL ||
-	    (triple && close[2] != '}')) {
+	if ((close = strstr(a, "}}")) == NULL || (triple && close[2] != '}')) {
 		parse_err(ps, "unclosed tag");
 		return (NULL);
 	}
@@ -668,9 +655,9 @@ parse_tag(struct parser *ps, const char *tag)
 static int
 tag_triple(struct parser *ps, const char *a, const char *b)
 {
-	struct node	*n;
-	const char	*s, *why;
-	size_t		 len;
+	struct node *n;
+	const char  *s, *why;
+	size_t	     len;
 
 	s = ps->w;
 	if ((why = putpath(&ps->w, a, b, &len)) != NULL) {
@@ -678,8 +665,9 @@ tag_triple(struct parser *ps, const char *a, const char *b)
 		return (0);
 	}
 	if (b - a < 5 || memcmp(b - 5, "_html", 5) != 0) {
-		parse_err(ps, "{{{%.*s}}}: unescaped output needs a name "
-		    "ending in _html", (int)(b - a), a);
+		parse_err(ps,
+		    "{{{%.*s}}}: unescaped output needs a name ending in _html",
+		    (int)(b - a), a);
 		return (0);
 	}
 	n = addnode(ps->t, &ps->cap, N_RAW);
@@ -695,10 +683,10 @@ tag_triple(struct parser *ps, const char *a, const char *b)
 static int
 tag_double(struct parser *ps, const char *a, const char *b)
 {
-	struct node	*n;
-	const char	*s, *why;
-	size_t		 len;
-	int		 type;
+	struct node *n;
+	const char  *s, *why;
+	size_t	     len;
+	int	     type;
 
 	if (a == b) {
 		parse_err(ps, "empty name");
@@ -765,7 +753,7 @@ tag_type(struct parser *ps, const char *a, const char *b)
 static int
 section_open(struct parser *ps, int type, const char *a, const char *b)
 {
-	struct section	*sec;
+	struct section *sec;
 
 	if (ps->depth == SECTION_DEPTH_MAX) {
 		parse_err(ps, "sections nested too deeply");
@@ -782,15 +770,15 @@ section_open(struct parser *ps, int type, const char *a, const char *b)
 
 /* {{/name}}: [a, b) as written, s and len as putpath() stored it. */
 static int
-section_close(struct parser *ps, const char *a, const char *b,
-    const char *s, size_t len)
+section_close(struct parser *ps, const char *a, const char *b, const char *s,
+    size_t len)
 {
-	const struct section	*sec;
-	struct node		*n;
+	const struct section *sec;
+	struct node	     *n;
 
 	if (ps->depth == 0) {
-		parse_err(ps, "{{/%.*s}} without an open section",
-		    (int)(b - a), a);
+		parse_err(ps, "{{/%.*s}} without an open section", (int)(b - a),
+		    a);
 		return (0);
 	}
 	sec = &ps->open[ps->depth - 1];
@@ -839,8 +827,8 @@ push(struct stack *st, json_t *v)
 static json_t *
 lookup(const struct stack *st, const char *path, size_t len)
 {
-	json_t	*v;
-	size_t	 i, off;
+	json_t *v;
+	size_t	i, off;
 
 	if (len == 0)
 		return (st->n > 0 ? st->v[st->n - 1] : NULL);
@@ -849,7 +837,7 @@ lookup(const struct stack *st, const char *path, size_t len)
 		if ((v = json_object_get(st->v[i - 1], path)) != NULL)
 			break;
 	for (off = strlen(path) + 1; v != NULL && off < len;
-	    off += strlen(path + off) + 1)
+	     off += strlen(path + off) + 1)
 		v = json_object_get(v, path + off);
 	return (v);
 }
@@ -857,8 +845,8 @@ lookup(const struct stack *st, const char *path, size_t len)
 static void
 emit(struct dbuf *out, const json_t *v, int escape)
 {
-	char	 buf[64];
-	int	 n;
+	char buf[64];
+	int  n;
 
 	if (v == NULL)
 		return;
@@ -913,12 +901,13 @@ truthy(const json_t *v)
 static int
 message(struct rctx *r, const struct i18n_part *parts, size_t n, int escape)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (parts[i].var)
-			emit(r->out, lookup(&r->st, parts[i].text,
-			    parts[i].len), escape);
+			emit(r->out,
+			    lookup(&r->st, parts[i].text, parts[i].len),
+			    escape);
 		else if (escape)
 			html_escape(r->out, parts[i].text, parts[i].len);
 		else
@@ -928,14 +917,13 @@ message(struct rctx *r, const struct i18n_part *parts, size_t n, int escape)
 }
 
 static int
-render(struct rctx *r, const struct tpl *t, size_t from, size_t to,
-    int depth)
+render(struct rctx *r, const struct tpl *t, size_t from, size_t to, int depth)
 {
-	const struct node	*nd;
-	const struct i18n_part	*parts;
-	json_t			*v;
-	size_t			 i, j, n;
-	int			 ok;
+	const struct node      *nd;
+	const struct i18n_part *parts;
+	json_t		       *v;
+	size_t			i, j, n;
+	int			ok;
 
 	for (i = from; i < to; i++) {
 		nd = &t->nodes[i];
@@ -979,7 +967,7 @@ render(struct rctx *r, const struct tpl *t, size_t from, size_t to,
 			if (nd->partial == NULL || depth >= PARTIAL_DEPTH_MAX)
 				return (0);
 			if (!render(r, nd->partial, 0, nd->partial->n,
-			    depth + 1))
+				depth + 1))
 				return (0);
 			break;
 		case N_MSG:
