@@ -42,6 +42,8 @@ static const struct msg	*find(const struct i18n_cat *, const char *);
 static void		 seterr(char *, size_t, const char *, ...)
 			    __attribute__((format(printf, 3, 4)));
 static int		 weight(const char *, const char *, int *);
+static const char	*langrange(const char *, const char *, int *);
+static int		 qparams(const char *, const char *);
 static int		 isws(int);
 
 struct i18n_cat *
@@ -396,37 +398,61 @@ compile(struct msg *m, const char **why)
 static int
 weight(const char *s, const char *end, int *lang)
 {
-	const char	*p, *tag;
-	size_t		 n, i;
-	int		 q, d;
+	const char	*p;
 
 	p = s;
 	while (p < end && isws((unsigned char)*p))
 		p++;
-	tag = p;
+	if ((p = langrange(p, end, lang)) == NULL)
+		return (-1);
+	return (qparams(p, end));
+}
+
+/*
+ * The language range at p ("*" or a tag of 1 to 8 letters and subtags of
+ * 1 to 8 letters or digits) sets *lang as weight() says: returns what
+ * follows it, or NULL when malformed.
+ */
+static const char *
+langrange(const char *p, const char *end, int *lang)
+{
+	const char	*tag;
+	size_t		 n, i;
+
 	if (p < end && *p == '*') {
-		p++;
 		*lang = -2;
-	} else {
-		for (n = 0; p < end && ((*p | 0x20) >= 'a' &&
-		    (*p | 0x20) <= 'z'); p++)
+		return (p + 1);
+	}
+	tag = p;
+	for (n = 0; p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
+	    p++)
+		n++;
+	if (n == 0 || n > 8)
+		return (NULL);
+	*lang = -1;
+	for (i = 0; i < I18N_LANG_MAX; i++)
+		if (n == 2 && (tag[0] | 0x20) == langs[i][0] &&
+		    (tag[1] | 0x20) == langs[i][1])
+			*lang = i;
+	while (p < end && *p == '-') {
+		for (n = 0, p++; p < end && (((*p | 0x20) >= 'a' &&
+		    (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9')); p++)
 			n++;
 		if (n == 0 || n > 8)
-			return (-1);
-		*lang = -1;
-		for (i = 0; i < I18N_LANG_MAX; i++)
-			if (n == 2 && (tag[0] | 0x20) == langs[i][0] &&
-			    (tag[1] | 0x20) == langs[i][1])
-				*lang = i;
-		while (p < end && *p == '-') {
-			for (n = 0, p++; p < end && (((*p | 0x20) >= 'a' &&
-			    (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9'));
-			    p++)
-				n++;
-			if (n == 0 || n > 8)
-				return (-1);
-		}
+			return (NULL);
 	}
+	return (p);
+}
+
+/*
+ * The parameters [p, end) after a language range (";q=0.5"): the last
+ * q-value in thousandths, 1000 when there is none, or -1 when malformed.
+ */
+static int
+qparams(const char *p, const char *end)
+{
+	int	 q, d;
+
 	q = 1000;
 	for (;;) {
 		while (p < end && isws((unsigned char)*p))

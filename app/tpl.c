@@ -20,10 +20,10 @@
 
 #include "drive.h"
 
-#define PARTIAL_DEPTH_MAX	16
-#define SECTION_DEPTH_MAX	100
-#define STACK_LOCAL		32
-#define TPL_SIZE_MAX		(4 * 1024 * 1024)
+#define PARTIAL_DEPTH_MAX 16
+#define SECTION_DEPTH_MAX 100
+#define STACK_LOCAL	  32
+#define TPL_SIZE_MAX	  (4 * 1024 * 1024)
 
 enum {
 	N_TEXT,
@@ -41,79 +41,116 @@ enum {
  * N_PARTIAL; the key of N_MSG.
  */
 struct node {
-	int			 type;
-	const char		*s;
-	size_t			 len;
-	size_t			 end;		/* sections: past the body */
-	const struct tpl	*partial;	/* resolved when loading */
+	int		  type;
+	const char	 *s;
+	size_t		  len;
+	size_t		  end;	   /* sections: past the body */
+	const struct tpl *partial; /* resolved when loading */
 };
 
 struct tpl {
-	char		*name;
-	char		*src;
-	char		*strs;
-	struct node	*nodes;
-	size_t		 n;
+	char	    *name;
+	char	    *src;
+	char	    *strs;
+	struct node *nodes;
+	size_t	     n;
 };
 
 struct tpl_set {
-	struct tpl	**tpls;		/* sorted by name */
-	size_t		  n;
-	const char	**keys;		/* distinct message keys, sorted */
-	size_t		  nkeys;
+	struct tpl **tpls; /* sorted by name */
+	size_t	     n;
+	const char **keys; /* distinct message keys, sorted */
+	size_t	     nkeys;
 };
 
 struct stack {
-	json_t		**v;
-	size_t		  n;
-	size_t		  cap;
-	json_t		 *local[STACK_LOCAL];
+	json_t **v;
+	size_t	 n;
+	size_t	 cap;
+	json_t	*local[STACK_LOCAL];
+};
+
+/* A section open while its template is compiled. */
+struct section {
+	size_t	    node;
+	size_t	    line;
+	const char *name; /* as written, for errors */
+	size_t	    namelen;
+	int	    sigil; /* '#' or '^' */
+};
+
+/* What parse() knows while it compiles one template. */
+struct parser {
+	struct tpl    *t;
+	const char    *errname;
+	char	      *err;
+	size_t	       errlen;
+	char	      *w;	/* the next free byte of t->strs */
+	size_t	       cap;	/* of t->nodes */
+	size_t	       line;	/* of the byte being read */
+	size_t	       tagline; /* of the tag being compiled */
+	size_t	       depth;	/* of open[] */
+	struct section open[SECTION_DEPTH_MAX];
+};
+
+/* What a tag asks for besides a node type. */
+enum {
+	TAG_BAD = -3,
+	TAG_COMMENT,
+	TAG_CLOSE
 };
 
 struct rctx {
-	const struct tpl_set	*set;
-	const struct i18n_cat	*cat;
-	struct dbuf		*out;
-	struct stack		 st;
-	int			 text;		/* text/plain: nothing escaped */
+	const struct tpl_set  *set;
+	const struct i18n_cat *cat;
+	struct dbuf	      *out;
+	struct stack	       st;
+	int		       text; /* text/plain: nothing escaped */
 };
 
-static int		 add(struct tpl_set *, const char *, const char *,
-			    const char *, char *, size_t);
-static int		 parse(struct tpl *, const char *, char *, size_t);
-static const char	*putpath(char **, const char *, const char *,
-			    size_t *);
-static const char	*putname(char **, const char *, const char *, int,
-			    size_t *);
-static struct node	*addnode(struct tpl *, size_t *, int);
-static void		 seterr(char *, size_t, const char *, size_t,
-			    const char *, ...)
-			    __attribute__((format(printf, 5, 6)));
+static int  add(struct tpl_set *, const char *, const char *, const char *,
+     char *, size_t);
+static int  parse(struct tpl *, const char *, char *, size_t);
+static void parse_err(struct parser *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static size_t	   countnl(const char *, const char *);
+static const char *parse_text(struct parser *, const char *);
+static const char *parse_tag(struct parser *, const char *);
+static int	   tag_triple(struct parser *, const char *, const char *);
+static int	   tag_double(struct parser *, const char *, const char *);
+static int	   tag_type(struct parser *, const char *, const char *);
+static int section_open(struct parser *, int, const char *, const char *);
+static int section_close(struct parser *, const char *, const char *,
+    const char *, size_t);
+static const char  *putpath(char **, const char *, const char *, size_t *);
+static const char  *putname(char **, const char *, const char *, int, size_t *);
+static struct node *addnode(struct tpl *, size_t *, int);
+static void seterr(char *, size_t, const char *, size_t, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+static void vseterr(char *, size_t, const char *, size_t, const char *, va_list)
+    __attribute__((format(printf, 5, 0)));
 static int		 isws(int);
 static int		 iskeychar(int);
 static void		 tplfree(struct tpl *);
 static int		 namecmp(const void *, const void *);
 static int		 strpcmp(const void *, const void *);
-static const struct tpl	*find(const struct tpl_set *, const char *);
+static const struct tpl *find(const struct tpl_set *, const char *);
 static void		 relink(struct tpl_set *);
-static int		 render(struct rctx *, const struct tpl *, size_t,
-			    size_t, int);
-static int		 render_top(const struct tpl_set *, const char *,
-			    json_t *, const struct i18n_cat *, struct dbuf *,
-			    int);
-static int		 message(struct rctx *, const struct i18n_part *,
-			    size_t, int);
-static json_t		*lookup(const struct stack *, const char *, size_t);
-static void		 emit(struct dbuf *, const json_t *, int);
-static int		 truthy(const json_t *);
-static void		 push(struct stack *, json_t *);
-static void		 stackinit(struct stack *);
-static void		 stackfree(struct stack *);
+static int     render(struct rctx *, const struct tpl *, size_t, size_t, int);
+static int     render_top(const struct tpl_set *, const char *, json_t *,
+	const struct i18n_cat *, struct dbuf *, int);
+static int     message(struct rctx *, const struct i18n_part *, size_t, int);
+static json_t *lookup(const struct stack *, const char *, size_t);
+static void    emit(struct dbuf *, const json_t *, int);
+static int     truthy(const json_t *);
+static void    push(struct stack *, json_t *);
+static void    stackinit(struct stack *);
+static void    stackfree(struct stack *);
 
 struct tpl_set *
 tpl_load_string(const char *name, const char *src, char *err, size_t errlen)
 {
-	struct tpl_set	*set;
+	struct tpl_set *set;
 
 	set = xcalloc(1, sizeof(*set));
 	if (!tpl_add_string(set, name, src, err, errlen)) {
@@ -124,15 +161,15 @@ tpl_load_string(const char *name, const char *src, char *err, size_t errlen)
 }
 
 static int
-add(struct tpl_set *set, const char *name, const char *errname,
-    const char *src, char *err, size_t errlen)
+add(struct tpl_set *set, const char *name, const char *errname, const char *src,
+    char *err, size_t errlen)
 {
-	struct tpl	*t;
-	size_t		 i;
+	struct tpl *t;
+	size_t	    i;
 
 	if (*name == '\0' || find(set, name) != NULL) {
-		seterr(err, errlen, errname, 0, "duplicate or empty template "
-		    "name \"%s\"", name);
+		seterr(err, errlen, errname, 0,
+		    "duplicate or empty template name \"%s\"", name);
 		return (0);
 	}
 	t = xcalloc(1, sizeof(*t));
@@ -144,8 +181,7 @@ add(struct tpl_set *set, const char *name, const char *errname,
 		return (0);
 	}
 	set->tpls = xrealloc(set->tpls, (set->n + 1) * sizeof(*set->tpls));
-	for (i = set->n; i > 0 && strcmp(set->tpls[i - 1]->name, name) > 0;
-	    i--)
+	for (i = set->n; i > 0 && strcmp(set->tpls[i - 1]->name, name) > 0; i--)
 		set->tpls[i] = set->tpls[i - 1];
 	set->tpls[i] = t;
 	set->n++;
@@ -163,14 +199,14 @@ tpl_add_string(struct tpl_set *set, const char *name, const char *src,
 struct tpl_set *
 tpl_load_dir(const char *dir, char *err, size_t errlen)
 {
-	struct tpl_set	*set;
-	DIR		*d;
-	struct dirent	*de;
-	struct stat	 st;
-	FILE		*fp;
-	char		**names, *path, *src, *name;
-	size_t		 n, cap, i, len, plen;
-	int		 ok;
+	struct tpl_set *set;
+	DIR	       *d;
+	struct dirent  *de;
+	struct stat	st;
+	FILE	       *fp;
+	char	      **names, *path, *src, *name;
+	size_t		n, cap, i, len, plen;
+	int		ok;
 
 	if ((d = opendir(dir)) == NULL) {
 		seterr(err, errlen, dir, 0, "%s", strerror(errno));
@@ -241,7 +277,7 @@ tpl_load_dir(const char *dir, char *err, size_t errlen)
 void
 tpl_free(struct tpl_set *set)
 {
-	size_t	 i;
+	size_t i;
 
 	if (set == NULL)
 		return;
@@ -288,9 +324,9 @@ static int
 render_top(const struct tpl_set *set, const char *name, json_t *ctx,
     const struct i18n_cat *cat, struct dbuf *out, int text)
 {
-	const struct tpl	*t;
-	struct rctx		 r;
-	int			 ok;
+	const struct tpl *t;
+	struct rctx	  r;
+	int		  ok;
 
 	if ((t = find(set, name)) == NULL)
 		return (0);
@@ -310,9 +346,9 @@ int
 tpl_message(const struct i18n_cat *cat, const char *key, json_t *ctx,
     int escape, struct dbuf *out)
 {
-	const struct i18n_part	*parts;
-	struct rctx		 r;
-	size_t			 n;
+	const struct i18n_part *parts;
+	struct rctx		r;
+	size_t			n;
 
 	if ((parts = i18n_parts(cat, key, &n)) == NULL) {
 		if (escape)
@@ -358,7 +394,7 @@ strpcmp(const void *a, const void *b)
 static const struct tpl *
 find(const struct tpl_set *set, const char *name)
 {
-	struct tpl	**t;
+	struct tpl **t;
 
 	if (set == NULL || set->n == 0 || name == NULL)
 		return (NULL);
@@ -370,8 +406,8 @@ find(const struct tpl_set *set, const char *name)
 static void
 relink(struct tpl_set *set)
 {
-	struct node	*nd;
-	size_t		 i, j, n;
+	struct node *nd;
+	size_t	     i, j, n;
 
 	n = 0;
 	for (i = 0; i < set->n; i++) {
@@ -401,11 +437,21 @@ relink(struct tpl_set *set)
 }
 
 static void
-seterr(char *err, size_t errlen, const char *name, size_t line,
-    const char *fmt, ...)
+seterr(char *err, size_t errlen, const char *name, size_t line, const char *fmt,
+    ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(err, errlen, name, line, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vseterr(char *err, size_t errlen, const char *name, size_t line,
+    const char *fmt, va_list ap)
+{
+	int n;
 
 	if (err == NULL || errlen == 0)
 		return;
@@ -415,9 +461,7 @@ seterr(char *err, size_t errlen, const char *name, size_t line,
 		n = snprintf(err, errlen, "%s: ", name);
 	if (n < 0 || (size_t)n >= errlen)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - n, fmt, ap);
-	va_end(ap);
 }
 
 static int
@@ -429,14 +473,14 @@ isws(int c)
 static int
 iskeychar(int c)
 {
-	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '.');
+	return ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+	    c == '.');
 }
 
 static struct node *
 addnode(struct tpl *t, size_t *cap, int type)
 {
-	struct node	*n;
+	struct node *n;
 
 	if (t->n == *cap) {
 		*cap = *cap == 0 ? 16 : *cap * 2;
@@ -455,8 +499,8 @@ addnode(struct tpl *t, size_t *cap, int type)
 static const char *
 putpath(char **w, const char *a, const char *b, size_t *len)
 {
-	const char	*p;
-	char		*o;
+	const char *p;
+	char	   *o;
 
 	if (a == b)
 		return ("empty name");
@@ -489,8 +533,8 @@ putpath(char **w, const char *a, const char *b, size_t *len)
 static const char *
 putname(char **w, const char *a, const char *b, int key, size_t *len)
 {
-	const char	*p;
-	char		*o;
+	const char *p;
+	char	   *o;
 
 	if (a == b)
 		return (key ? "empty message key" : "empty partial name");
@@ -512,164 +556,241 @@ putname(char **w, const char *a, const char *b, int key, size_t *len)
 static int
 parse(struct tpl *t, const char *errname, char *err, size_t errlen)
 {
-	struct {
-		size_t		 node;
-		size_t		 line;
-		const char	*name;
-		size_t		 namelen;
-		int		 sigil;
-	}		 open[SECTION_DEPTH_MAX];
-	struct node	*n;
-	const char	*p, *tag, *close, *a, *b, *why, *s;
-	char		*w;
-	size_t		 line, tagline, cap, depth, len;
-	int		 triple, type;
+	struct parser	      ps;
+	const struct section *sec;
+	const char	     *p;
 
-	cap = depth = 0;
-	line = 1;
-	w = t->strs;
+	ps.t = t;
+	ps.errname = errname;
+	ps.err = err;
+	ps.errlen = errlen;
+	ps.w = t->strs;
+	ps.cap = 0;
+	ps.line = 1;
+	ps.tagline = 0;
+	ps.depth = 0;
 	p = t->src;
 	while (*p != '\0') {
-		if ((tag = strstr(p, "{{")) == NULL)
-			tag = p + strlen(p);
-		if (tag > p) {
-			n = addnode(t, &cap, N_TEXT);
-			n->s = p;
-			n->len = tag - p;
-			for (; p < tag; p++)
-				if (*p == '\n')
-					line++;
-		}
-		if (*tag == '\0')
+		p = parse_text(&ps, p);
+		if (*p == '\0')
 			break;
-		tagline = line;
-		triple = tag[2] == '{';
-		a = tag + (triple ? 3 : 2);
-		if ((close = strstr(a, "}}")) == NULL ||
-		    (triple && close[2] != '}')) {
-			seterr(err, errlen, errname, tagline, "unclosed tag");
+		if ((p = parse_tag(&ps, p)) == NULL)
 			return (0);
-		}
-		for (p = tag; p < close; p++)
-			if (*p == '\n')
-				line++;
-		p = close + (triple ? 3 : 2);
-		while (a < close && isws((unsigned char)*a))
-			a++;
-		b = close;
-		while (b > a && isws((unsigned char)b[-1]))
-			b--;
-
-		if (triple) {
-			s = w;
-			if ((why = putpath(&w, a, b, &len)) != NULL) {
-				seterr(err, errlen, errname, tagline, "%s",
-				    why);
-				return (0);
-			}
-			if (b - a < 5 || memcmp(b - 5, "_html", 5) != 0) {
-				seterr(err, errlen, errname, tagline,
-				    "{{{%.*s}}}: unescaped output needs a name "
-				    "ending in _html", (int)(b - a), a);
-				return (0);
-			}
-			n = addnode(t, &cap, N_RAW);
-			n->s = s;
-			n->len = len;
-			continue;
-		}
-		if (a == b) {
-			seterr(err, errlen, errname, tagline, "empty name");
-			return (0);
-		}
-		type = N_VAR;
-		switch (*a) {
-		case '!':
-			continue;
-		case '#':
-			type = N_SECTION;
-			break;
-		case '^':
-			type = N_INVERTED;
-			break;
-		case '/':
-			type = -1;
-			break;
-		case '>':
-			type = N_PARTIAL;
-			break;
-		case '&':
-		case '{':
-			seterr(err, errlen, errname, tagline, "unescaped "
-			    "output needs {{{name_html}}}");
-			return (0);
-		case '=':
-			seterr(err, errlen, errname, tagline, "delimiter "
-			    "changes are not supported");
-			return (0);
-		default:
-			if (b - a >= 2 && a[0] == 't' && a[1] == ':')
-				type = N_MSG;
-			break;
-		}
-		if (type != N_VAR) {
-			a += type == N_MSG ? 2 : 1;
-			while (a < b && isws((unsigned char)*a))
-				a++;
-		}
-		s = w;
-		if (type == N_PARTIAL || type == N_MSG)
-			why = putname(&w, a, b, type == N_MSG, &len);
-		else
-			why = putpath(&w, a, b, &len);
-		if (why != NULL) {
-			seterr(err, errlen, errname, tagline, "%s", why);
-			return (0);
-		}
-		if (type == -1) {
-			if (depth == 0) {
-				seterr(err, errlen, errname, tagline,
-				    "{{/%.*s}} without an open section",
-				    (int)(b - a), a);
-				return (0);
-			}
-			n = &t->nodes[open[depth - 1].node];
-			if (n->len != len || memcmp(n->s, s, len) != 0) {
-				seterr(err, errlen, errname, tagline,
-				    "{{/%.*s}} does not close {{%c%.*s}} "
-				    "of line %zu", (int)(b - a), a,
-				    open[depth - 1].sigil,
-				    (int)open[depth - 1].namelen,
-				    open[depth - 1].name, open[depth - 1].line);
-				return (0);
-			}
-			n->end = t->n;
-			depth--;
-			continue;
-		}
-		n = addnode(t, &cap, type);
-		n->s = s;
-		n->len = len;
-		if (type == N_SECTION || type == N_INVERTED) {
-			if (depth == SECTION_DEPTH_MAX) {
-				seterr(err, errlen, errname, tagline,
-				    "sections nested too deeply");
-				return (0);
-			}
-			open[depth].node = t->n - 1;
-			open[depth].line = tagline;
-			open[depth].name = a;
-			open[depth].namelen = b - a;
-			open[depth].sigil = type == N_SECTION ? '#' : '^';
-			depth++;
-		}
 	}
-	if (depth > 0) {
-		seterr(err, errlen, errname, open[depth - 1].line,
-		    "unclosed section {{%c%.*s}}", open[depth - 1].sigil,
-		    (int)open[depth - 1].namelen, open[depth - 1].name);
+	if (ps.depth > 0) {
+		sec = &ps.open[ps.depth - 1];
+		seterr(err, errlen, errname, sec->line,
+		    "unclosed section {{%c%.*s}}", sec->sigil,
+		    (int)sec->namelen, sec->name);
 		return (0);
 	}
+	return (1);
+}
+
+static void
+parse_err(struct parser *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vseterr(ps->err, ps->errlen, ps->errname, ps->tagline, fmt, ap);
+	va_end(ap);
+}
+
+static size_t
+countnl(const char *a, const char *b)
+{
+	size_t n;
+
+	for (n = 0; a < b; a++)
+		if (*a == '\n')
+			n++;
+	return (n);
+}
+
+/* Adds the text from p to the next tag; returns the tag, or the end. */
+static const char *
+parse_text(struct parser *ps, const char *p)
+{
+	struct node *n;
+	const char  *tag;
+
+	if ((tag = strstr(p, "{{")) == NULL)
+		tag = p + strlen(p);
+	if (tag > p) {
+		n = addnode(ps->t, &ps->cap, N_TEXT);
+		n->s = p;
+		n->len = tag - p;
+		ps->line += countnl(p, tag);
+	}
+	return (tag);
+}
+
+/* Compiles the tag at tag; returns what follows it, or NULL on error. */
+static const char *
+parse_tag(struct parser *ps, const char *tag)
+{
+	const char *a, *b, *close;
+	int	    triple;
+
+	ps->tagline = ps->line;
+	triple = tag[2] == '{';
+	a = tag + (triple ? 3 : 2);
+	if ((close = strstr(a, "}}")) == NULL || (triple && close[2] != '}')) {
+		parse_err(ps, "unclosed tag");
+		return (NULL);
+	}
+	ps->line += countnl(tag, close);
+	while (a < close && isws((unsigned char)*a))
+		a++;
+	b = close;
+	while (b > a && isws((unsigned char)b[-1]))
+		b--;
+	if (!(triple ? tag_triple(ps, a, b) : tag_double(ps, a, b)))
+		return (NULL);
+	return (close + (triple ? 3 : 2));
+}
+
+/* {{{name_html}}}: the value of a dotted name, not escaped. */
+static int
+tag_triple(struct parser *ps, const char *a, const char *b)
+{
+	struct node *n;
+	const char  *s, *why;
+	size_t	     len;
+
+	s = ps->w;
+	if ((why = putpath(&ps->w, a, b, &len)) != NULL) {
+		parse_err(ps, "%s", why);
+		return (0);
+	}
+	if (b - a < 5 || memcmp(b - 5, "_html", 5) != 0) {
+		parse_err(ps,
+		    "{{{%.*s}}}: unescaped output needs a name ending in _html",
+		    (int)(b - a), a);
+		return (0);
+	}
+	n = addnode(ps->t, &ps->cap, N_RAW);
+	n->s = s;
+	n->len = len;
+	return (1);
+}
+
+/*
+ * {{name}}, {{#name}}, {{^name}}, {{/name}}, {{>partial}}, {{t:key}} or
+ * {{!comment}}, [a, b) the text between the braces.
+ */
+static int
+tag_double(struct parser *ps, const char *a, const char *b)
+{
+	struct node *n;
+	const char  *s, *why;
+	size_t	     len;
+	int	     type;
+
+	if (a == b) {
+		parse_err(ps, "empty name");
+		return (0);
+	}
+	if ((type = tag_type(ps, a, b)) == TAG_COMMENT)
+		return (1);
+	if (type == TAG_BAD)
+		return (0);
+	if (type != N_VAR) {
+		a += type == N_MSG ? 2 : 1;
+		while (a < b && isws((unsigned char)*a))
+			a++;
+	}
+	s = ps->w;
+	if (type == N_PARTIAL || type == N_MSG)
+		why = putname(&ps->w, a, b, type == N_MSG, &len);
+	else
+		why = putpath(&ps->w, a, b, &len);
+	if (why != NULL) {
+		parse_err(ps, "%s", why);
+		return (0);
+	}
+	if (type == TAG_CLOSE)
+		return (section_close(ps, a, b, s, len));
+	n = addnode(ps->t, &ps->cap, type);
+	n->s = s;
+	n->len = len;
+	if (type == N_SECTION || type == N_INVERTED)
+		return (section_open(ps, type, a, b));
+	return (1);
+}
+
+/* The node type a tag's sigil asks for, or TAG_COMMENT, TAG_CLOSE, TAG_BAD. */
+static int
+tag_type(struct parser *ps, const char *a, const char *b)
+{
+	switch (*a) {
+	case '!':
+		return (TAG_COMMENT);
+	case '#':
+		return (N_SECTION);
+	case '^':
+		return (N_INVERTED);
+	case '/':
+		return (TAG_CLOSE);
+	case '>':
+		return (N_PARTIAL);
+	case '&':
+	case '{':
+		parse_err(ps, "unescaped output needs {{{name_html}}}");
+		return (TAG_BAD);
+	case '=':
+		parse_err(ps, "delimiter changes are not supported");
+		return (TAG_BAD);
+	default:
+		if (b - a >= 2 && a[0] == 't' && a[1] == ':')
+			return (N_MSG);
+		return (N_VAR);
+	}
+}
+
+/* The section node just added opens; [a, b) is its name as written. */
+static int
+section_open(struct parser *ps, int type, const char *a, const char *b)
+{
+	struct section *sec;
+
+	if (ps->depth == SECTION_DEPTH_MAX) {
+		parse_err(ps, "sections nested too deeply");
+		return (0);
+	}
+	sec = &ps->open[ps->depth++];
+	sec->node = ps->t->n - 1;
+	sec->line = ps->tagline;
+	sec->name = a;
+	sec->namelen = b - a;
+	sec->sigil = type == N_SECTION ? '#' : '^';
+	return (1);
+}
+
+/* {{/name}}: [a, b) as written, s and len as putpath() stored it. */
+static int
+section_close(struct parser *ps, const char *a, const char *b, const char *s,
+    size_t len)
+{
+	const struct section *sec;
+	struct node	     *n;
+
+	if (ps->depth == 0) {
+		parse_err(ps, "{{/%.*s}} without an open section", (int)(b - a),
+		    a);
+		return (0);
+	}
+	sec = &ps->open[ps->depth - 1];
+	n = &ps->t->nodes[sec->node];
+	if (n->len != len || memcmp(n->s, s, len) != 0) {
+		parse_err(ps, "{{/%.*s}} does not close {{%c%.*s}} of line %zu",
+		    (int)(b - a), a, sec->sigil, (int)sec->namelen, sec->name,
+		    sec->line);
+		return (0);
+	}
+	n->end = ps->t->n;
+	ps->depth--;
 	return (1);
 }
 
@@ -706,8 +827,8 @@ push(struct stack *st, json_t *v)
 static json_t *
 lookup(const struct stack *st, const char *path, size_t len)
 {
-	json_t	*v;
-	size_t	 i, off;
+	json_t *v;
+	size_t	i, off;
 
 	if (len == 0)
 		return (st->n > 0 ? st->v[st->n - 1] : NULL);
@@ -716,7 +837,7 @@ lookup(const struct stack *st, const char *path, size_t len)
 		if ((v = json_object_get(st->v[i - 1], path)) != NULL)
 			break;
 	for (off = strlen(path) + 1; v != NULL && off < len;
-	    off += strlen(path + off) + 1)
+	     off += strlen(path + off) + 1)
 		v = json_object_get(v, path + off);
 	return (v);
 }
@@ -724,8 +845,8 @@ lookup(const struct stack *st, const char *path, size_t len)
 static void
 emit(struct dbuf *out, const json_t *v, int escape)
 {
-	char	 buf[64];
-	int	 n;
+	char buf[64];
+	int  n;
 
 	if (v == NULL)
 		return;
@@ -780,12 +901,13 @@ truthy(const json_t *v)
 static int
 message(struct rctx *r, const struct i18n_part *parts, size_t n, int escape)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (parts[i].var)
-			emit(r->out, lookup(&r->st, parts[i].text,
-			    parts[i].len), escape);
+			emit(r->out,
+			    lookup(&r->st, parts[i].text, parts[i].len),
+			    escape);
 		else if (escape)
 			html_escape(r->out, parts[i].text, parts[i].len);
 		else
@@ -795,14 +917,13 @@ message(struct rctx *r, const struct i18n_part *parts, size_t n, int escape)
 }
 
 static int
-render(struct rctx *r, const struct tpl *t, size_t from, size_t to,
-    int depth)
+render(struct rctx *r, const struct tpl *t, size_t from, size_t to, int depth)
 {
-	const struct node	*nd;
-	const struct i18n_part	*parts;
-	json_t			*v;
-	size_t			 i, j, n;
-	int			 ok;
+	const struct node      *nd;
+	const struct i18n_part *parts;
+	json_t		       *v;
+	size_t			i, j, n;
+	int			ok;
 
 	for (i = from; i < to; i++) {
 		nd = &t->nodes[i];
@@ -846,7 +967,7 @@ render(struct rctx *r, const struct tpl *t, size_t from, size_t to,
 			if (nd->partial == NULL || depth >= PARTIAL_DEPTH_MAX)
 				return (0);
 			if (!render(r, nd->partial, 0, nd->partial->n,
-			    depth + 1))
+				depth + 1))
 				return (0);
 			break;
 		case N_MSG:
