@@ -155,12 +155,13 @@ db_url(enum db_role role, char *file, size_t len)
 static PGconn *
 db_connect(enum db_role role)
 {
+	const char	*env;
 	char		*url, path[4096];
 	int		 local;
 	PGconn		*conn;
 
-	local = getenv("DRIVE_DATABASE_URL") == NULL ||
-	    *getenv("DRIVE_DATABASE_URL") == '\0';
+	env = getenv("DRIVE_DATABASE_URL");
+	local = env == NULL || *env == '\0';
 	if ((url = db_url(role, path, sizeof(path))) == NULL) {
 		fprintf(stderr, "drivectl: DRIVE_DATABASE_URL is not set "
 		    "and there is no local cluster (%s): start `make "
@@ -716,7 +717,8 @@ anchors_read(const char *path, struct audit_anchor **out, size_t *n)
 		(*out)[(*n)++] = a;
 	}
 	fclose(f);
-	qsort(*out, *n, sizeof(**out), anchor_cmp);
+	if (*n > 1)
+		qsort(*out, *n, sizeof(**out), anchor_cmp);
 	return (1);
 }
 

@@ -2,7 +2,7 @@
  * Input: the body (JSON or a form, decoded by our own decoder so that
  * newlines survive), cookies, the client's address and language.  Kore's
  * own parameter parsing is not used: it drops control characters and
- * undeclared fields (see KORE-NOTES.md).
+ * undeclared fields (see conf/KORE-NOTES.md).
  */
 
 #include <arpa/inet.h>

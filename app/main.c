@@ -1,7 +1,7 @@
 /*
  * Drive's Kore module: configuration from the environment, templates and
  * message catalogs loaded once per worker, and the workers' seccomp
- * sandbox (see KORE-NOTES.md).
+ * sandbox (see conf/KORE-NOTES.md).
  */
 
 #include <sys/mman.h>
