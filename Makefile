@@ -25,7 +25,7 @@ MAILER	= $(BUILD)/drive-mailer
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all build deps run test unit e2e browser clean demo fuzz fuzz-build asan-build \
-	screenshots lint format format-check
+	screenshots lint lint-run format format-check
 
 all: build
 
@@ -115,7 +115,12 @@ $(BUILD)/compile_commands.json: Makefile
 		    "$(CURDIR)" "$$f" "$(CC) $(CFLAGS) $(KORE_FEATURES) -c $$f"; \
 	done; echo ']'; } > $@
 
-lint: $(BUILD)/compile_commands.json
+# make lint: the format, cppcheck and clang-tidy, each clean (CI runs it).
+lint: deps
+	@conf/local.sh deps cppcheck clang-tidy clang-format
+	@$(MAKE) --no-print-directory lint-run
+
+lint-run: format-check $(BUILD)/compile_commands.json
 	$(CPPCHECK) -DDRIVE_PURE -I/usr/include/postgresql $(LINT_PURE)
 	$(CPPCHECK) $(KORE_FEATURES) $(KORE_SRC)
 	@rc=0; for f in $(LINT_SRC); do \
