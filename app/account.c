@@ -9,49 +9,49 @@
 #include "drive.h"
 
 struct password_in {
-	const char	*current;	/* wiped once given to the task */
-	const char	*next;
-	const char	*confirm;
+	const char *current; /* wiped once given to the task */
+	const char *next;
+	const char *confirm;
 };
 
 struct token_in {
-	int64_t		 id;		/* to revoke */
-	const char	*name;		/* to create */
-	char		 token[TOKEN_HEX + 1];	/* wiped once shown */
+	int64_t	    id;			  /* to revoke */
+	const char *name;		  /* to create */
+	char	    token[TOKEN_HEX + 1]; /* wiped once shown */
 };
 
 static const struct db_query q_password_hash = {
 	"password_hash",
 	"SELECT password_hash, auth_retry_after('password',"
 	" 'user:' || $1::bigint, host(nullif($2, '')::inet)) AS retry_after"
-	" FROM users WHERE id = $1::bigint"
+	" FROM users WHERE id = $1::bigint",
 };
 
 static const struct db_query q_password_failed = {
 	"password_failed",
-	"SELECT password_failed($1::bigint, nullif($2, '')::inet)"
+	"SELECT password_failed($1::bigint, nullif($2, '')::inet)",
 };
 
 static const struct db_query q_password_change = {
 	"password_change",
-	"SELECT password_change($1::bigint, $2, nullif($3, '')::inet)"
+	"SELECT password_change($1::bigint, $2, nullif($3, '')::inet)",
 };
 
 static const struct db_query q_sessions_end = {
 	"sessions_end",
-	"DELETE FROM sessions WHERE user_id = $1::bigint AND id <> $2::bigint"
+	"DELETE FROM sessions WHERE user_id = $1::bigint AND id <> $2::bigint",
 };
 
 static const struct db_query q_token_create = {
 	"token_create",
 	"SELECT token_create($1::bigint, $2, decode($3, 'hex'),"
-	" nullif($4, '')::inet) AS id"
+	" nullif($4, '')::inet) AS id",
 };
 
 static const struct db_query q_token_revoke = {
 	"token_revoke",
 	"SELECT token_revoke($1::bigint, $2::bigint, nullif($3, '')::inet)"
-	" AS revoked"
+	" AS revoked",
 };
 
 static const struct db_query q_my_data = {
@@ -85,7 +85,7 @@ static const struct db_query q_my_data = {
 	" 'api_tokens', (SELECT coalesce(json_agg(json_build_object("
 	"  'name', t.name, 'created_at', t.created_at, 'last_used_at',"
 	"  t.last_used_at, 'revoked_at', t.revoked_at)), '[]')"
-	"  FROM api_tokens t WHERE t.user_id = $1::bigint))::text AS data"
+	"  FROM api_tokens t WHERE t.user_id = $1::bigint))::text AS data",
 };
 
 static void
@@ -100,8 +100,8 @@ uid_str(struct dreq *r, char *buf)
 static void
 password_input(struct dreq *r, void *arg)
 {
-	struct password_in	*in = arg;
-	size_t			 n;
+	struct password_in *in = arg;
+	size_t		    n;
 
 	in->current = in_text(r, "current_password");
 	in->next = in_text(r, "new_password");
@@ -115,8 +115,7 @@ password_input(struct dreq *r, void *arg)
 		field_error(r, "new_password", "err.password_long");
 	if (in->confirm == NULL || in->next == NULL ||
 	    strcmp(in->confirm, in->next) != 0)
-		field_error(r, "new_password_confirm",
-		    "err.password_mismatch");
+		field_error(r, "new_password_confirm", "err.password_mismatch");
 }
 
 static void
@@ -129,7 +128,7 @@ password_wipe_new(struct dreq *r)
 static int
 password_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32];
+	char uid[32];
 
 	uid_str(r, uid);
 	db_query(r, &q_password_hash, 2, uid, r->address);
@@ -140,7 +139,7 @@ password_query(struct http_request *req, struct dreq *r)
 static int
 password_try(struct http_request *req, struct dreq *r)
 {
-	struct password_in	*in = r->in;
+	struct password_in *in = r->in;
 
 	if (row_int(r, 0, "retry_after") > 0) {
 		in_wipe(r, "current_password");
@@ -158,7 +157,7 @@ password_try(struct http_request *req, struct dreq *r)
 static int
 password_failed(struct http_request *req, struct dreq *r)
 {
-	char	uid[32];
+	char uid[32];
 
 	password_wipe_new(r);
 	uid_str(r, uid);
@@ -173,14 +172,13 @@ password_refuse(struct http_request *req, struct dreq *r)
 	    "err.password_wrong"));
 }
 
-static const step_fn password_wrong_steps[] = {
-	password_failed, password_refuse, NULL
-};
+static const step_fn password_wrong_steps[] = { password_failed,
+	password_refuse, NULL };
 
 static int
 password_rehash(struct http_request *req, struct dreq *r)
 {
-	struct password_in	*in = r->in;
+	struct password_in *in = r->in;
 
 	if (!r->pw.ok)
 		return (step_then(r, password_wrong_steps));
@@ -192,7 +190,7 @@ password_rehash(struct http_request *req, struct dreq *r)
 static int
 password_store(struct http_request *req, struct dreq *r)
 {
-	char	uid[32];
+	char uid[32];
 
 	if (!r->pw.ok)
 		return (out_error(req, r, 500, "internal", NULL,
@@ -214,7 +212,7 @@ password_done(struct http_request *req, struct dreq *r)
 static int
 sessions_end_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32], sid[32];
+	char uid[32], sid[32];
 
 	uid_str(r, uid);
 	(void)snprintf(sid, sizeof(sid), "%lld", (long long)r->sess.id);
@@ -234,7 +232,7 @@ sessions_ended(struct http_request *req, struct dreq *r)
 static void
 token_create_input(struct dreq *r, void *arg)
 {
-	struct token_in	*in = arg;
+	struct token_in *in = arg;
 	size_t		 n;
 	int		 rc;
 
@@ -248,7 +246,7 @@ token_create_input(struct dreq *r, void *arg)
 static void
 token_revoke_input(struct dreq *r, void *arg)
 {
-	struct token_in	*in = arg;
+	struct token_in *in = arg;
 
 	in->id = path_id(r, "id");
 }
@@ -257,7 +255,7 @@ token_revoke_input(struct dreq *r, void *arg)
 static int
 token_create_query(struct http_request *req, struct dreq *r)
 {
-	struct token_in	*in = r->in;
+	struct token_in *in = r->in;
 	char		 uid[32], hash[TOKEN_HEX + 1];
 
 	if (r->sess.bearer)
@@ -273,7 +271,7 @@ token_create_query(struct http_request *req, struct dreq *r)
 static int
 token_json(struct http_request *req, struct dreq *r)
 {
-	struct token_in	*in = r->in;
+	struct token_in *in = r->in;
 	json_t		*o;
 
 	o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)row_int(r, 0, "id"),
@@ -286,10 +284,10 @@ token_json(struct http_request *req, struct dreq *r)
 static int
 token_shown(struct http_request *req, struct dreq *r)
 {
-	struct token_in	*in = r->in;
+	struct token_in *in = r->in;
 
-	json_object_set_new(r->ctx, "new_token", json_pack("{s:s, s:s}",
-	    "name", in->name, "token", in->token));
+	json_object_set_new(r->ctx, "new_token",
+	    json_pack("{s:s, s:s}", "name", in->name, "token", in->token));
 	explicit_bzero(in->token, sizeof(in->token));
 	ctx_set_msg(r, r->ctx, "notice", "notice.token_created", NULL);
 	return (step_then(r, r->form_steps));
@@ -298,7 +296,7 @@ token_shown(struct http_request *req, struct dreq *r)
 static int
 token_revoke_query(struct http_request *req, struct dreq *r)
 {
-	struct token_in	*in = r->in;
+	struct token_in *in = r->in;
 	char		 uid[32], id[32];
 
 	uid_str(r, uid);
@@ -326,10 +324,10 @@ token_revoked_redirect(struct http_request *req, struct dreq *r)
 static int
 token_revoked_json(struct http_request *req, struct dreq *r)
 {
-	struct token_in	*in = r->in;
+	struct token_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
-	    (json_int_t)in->id, "revoked", 1)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:b}", "id", (json_int_t)in->id, "revoked", 1)));
 }
 
 /* ---- one's own data ---- */
@@ -337,7 +335,7 @@ token_revoked_json(struct http_request *req, struct dreq *r)
 static int
 data_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32];
+	char uid[32];
 
 	uid_str(r, uid);
 	db_query(r, &q_my_data, 1, uid);
@@ -347,36 +345,28 @@ data_query(struct http_request *req, struct dreq *r)
 static int
 data_send(struct http_request *req, struct dreq *r)
 {
-	const char	*json = row_text(r, 0, "data");
+	const char *json = row_text(r, 0, "data");
 
 	out_security_headers(req, 0);
-	out_header(req, "content-type",
-	    "application/json; charset=utf-8");
+	out_header(req, "content-type", "application/json; charset=utf-8");
 	out_header(req, "content-disposition",
 	    "attachment; filename=\"drive-my-data.json\"");
 	http_response(req, 200, json, strlen(json));
 	return (STEP_DONE);
 }
 
-static const step_fn password_steps[] = {
-	password_query, password_try, password_rehash, password_store,
-	password_done, NULL
-};
-static const step_fn sessions_end_steps[] = {
-	sessions_end_query, sessions_ended, NULL
-};
-static const step_fn token_create_page_steps[] = {
-	token_create_query, token_shown, NULL
-};
-static const step_fn token_create_api_steps[] = {
-	token_create_query, token_json, NULL
-};
-static const step_fn token_revoke_page_steps[] = {
-	token_revoke_query, token_revoke_found, token_revoked_redirect, NULL
-};
-static const step_fn token_revoke_api_steps[] = {
-	token_revoke_query, token_revoke_found, token_revoked_json, NULL
-};
+static const step_fn password_steps[] = { password_query, password_try,
+	password_rehash, password_store, password_done, NULL };
+static const step_fn sessions_end_steps[] = { sessions_end_query,
+	sessions_ended, NULL };
+static const step_fn token_create_page_steps[] = { token_create_query,
+	token_shown, NULL };
+static const step_fn token_create_api_steps[] = { token_create_query,
+	token_json, NULL };
+static const step_fn token_revoke_page_steps[] = { token_revoke_query,
+	token_revoke_found, token_revoked_redirect, NULL };
+static const step_fn token_revoke_api_steps[] = { token_revoke_query,
+	token_revoke_found, token_revoked_json, NULL };
 static const step_fn data_steps[] = { data_query, data_send, NULL };
 
 /* Refused: the profile page again (its steps: routes.c). */

@@ -8,11 +8,11 @@
 #include "drive.h"
 
 struct area_in {
-	int64_t		 id;		/* 0: a new one */
-	const char	*action;	/* NULL: not one we know */
-	const char	*slug;
-	const char	*name_en;
-	const char	*name_de;
+	int64_t	    id;	    /* 0: a new one */
+	const char *action; /* NULL: not one we know */
+	const char *slug;
+	const char *name_en;
+	const char *name_de;
 };
 
 static const struct db_query q_areas_admin = {
@@ -20,20 +20,20 @@ static const struct db_query q_areas_admin = {
 	"SELECT a.id, a.slug, a.name_en, a.name_de,"
 	" a.retired_at IS NOT NULL AS retired,"
 	" (SELECT count(*) FROM ideas i WHERE i.area_id = a.id) AS ideas"
-	" FROM areas a ORDER BY a.position, a.id"
+	" FROM areas a ORDER BY a.position, a.id",
 };
 
 static const struct db_query q_area_change = {
 	"area_change",
 	"SELECT area_change(nullif($1, '')::integer, $2, $3, $4, $5,"
-	" $6::bigint, nullif($7, '')::inet) AS id"
+	" $6::bigint, nullif($7, '')::inet) AS id",
 };
 
 static const struct refusal area_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.not_found" },
 	{ "DR409", 409, "in_use", NULL, "err.area_in_use" },
 	{ "23505", 409, "taken", "slug", "err.area_taken" },
-	{ NULL }
+	{ NULL },
 };
 
 /* ---- input ---- */
@@ -41,9 +41,9 @@ static const struct refusal area_refusals[] = {
 static void
 names_input(struct dreq *r, struct area_in *in)
 {
-	static const char	*fields[] = { "name_en", "name_de" };
-	const char		*v;
-	size_t			 i, n;
+	static const char *fields[] = { "name_en", "name_de" };
+	const char	  *v;
+	size_t		   i, n;
 
 	for (i = 0; i < 2; i++) {
 		v = in_text(r, fields[i]);
@@ -61,8 +61,8 @@ names_input(struct dreq *r, struct area_in *in)
 static void
 create_input(struct dreq *r, void *arg)
 {
-	struct area_in	*in = arg;
-	size_t		 n;
+	struct area_in *in = arg;
+	size_t		n;
 
 	in->action = "create";
 	in->slug = in_text(r, "slug");
@@ -77,12 +77,11 @@ create_input(struct dreq *r, void *arg)
 static void
 change_input(struct dreq *r, void *arg)
 {
-	static const char	*actions[] = {
-		"rename", "retire", "restore", "delete"
-	};
-	struct area_in		*in = arg;
-	const char		*action;
-	size_t			 i;
+	static const char *actions[] = { "rename", "retire", "restore",
+		"delete" };
+	struct area_in	  *in = arg;
+	const char	  *action;
+	size_t		   i;
 
 	in->id = path_id(r, "id");
 	if (r->req->method == HTTP_METHOD_DELETE)
@@ -102,8 +101,8 @@ change_input(struct dreq *r, void *arg)
 static int
 change_query(struct http_request *req, struct dreq *r)
 {
-	struct area_in	*in = r->in;
-	char		 id[32], uid[32];
+	struct area_in *in = r->in;
+	char		id[32], uid[32];
 
 	/* A forged form or a wrong API call, never a field one types. */
 	if (in->action == NULL)
@@ -125,15 +124,15 @@ change_redirect(struct http_request *req, struct dreq *r)
 static int
 created_json(struct http_request *req, struct dreq *r)
 {
-	return (out_json(req, r, 201, json_pack("{s:I}", "id",
-	    (json_int_t)row_int(r, 0, "id"))));
+	return (out_json(req, r, 201,
+	    json_pack("{s:I}", "id", (json_int_t)row_int(r, 0, "id"))));
 }
 
 static int
 changed_json(struct http_request *req, struct dreq *r)
 {
-	return (out_json(req, r, 200, json_pack("{s:I}", "id",
-	    (json_int_t)row_int(r, 0, "id"))));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I}", "id", (json_int_t)row_int(r, 0, "id"))));
 }
 
 /* ---- the page ---- */
@@ -158,17 +157,17 @@ areas_query(struct http_request *req, struct dreq *r)
 static void
 rename_failed(struct dreq *r, json_t *a)
 {
-	json_t		*errors, *values, *e;
-	const char	*v;
+	json_t	   *errors, *values, *e;
+	const char *v;
 
 	errors = json_object_get(r->ctx, "errors");
 	values = json_object_get(r->ctx, "values");
 	e = json_object();
 	if ((v = json_string_value(json_object_get(errors,
-	    "rename_name_en"))) != NULL)
+		 "rename_name_en"))) != NULL)
 		json_object_set_new(e, "name_en", json_string(v));
 	if ((v = json_string_value(json_object_get(errors,
-	    "rename_name_de"))) != NULL)
+		 "rename_name_de"))) != NULL)
 		json_object_set_new(e, "name_de", json_string(v));
 	if (json_object_size(e) == 0) {
 		json_decref(e);
@@ -184,45 +183,40 @@ rename_failed(struct dreq *r, json_t *a)
 static int
 areas_render(struct http_request *req, struct dreq *r)
 {
-	json_t	*list, *a;
-	int64_t	 renamed;
-	int	 i;
+	json_t *list, *a;
+	int64_t renamed;
+	int	i;
 
-	renamed = json_object_get(r->ctx, "has_errors") ? path_id(r, "id") :
-	    0;
+	renamed = json_object_get(r->ctx, "has_errors") ? path_id(r, "id") : 0;
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
-		a = json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:b}",
-		    "id", (json_int_t)row_int(r, i, "id"),
-		    "slug", row_text(r, i, "slug"),
-		    "name_en", row_text(r, i, "name_en"),
-		    "name_de", row_text(r, i, "name_de"),
-		    "retired", row_bool(r, i, "retired"),
-		    "ideas", (json_int_t)row_int(r, i, "ideas"),
-		    "can_delete", row_int(r, i, "ideas") == 0);
+		a = json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:b}", "id",
+		    (json_int_t)row_int(r, i, "id"), "slug",
+		    row_text(r, i, "slug"), "name_en",
+		    row_text(r, i, "name_en"), "name_de",
+		    row_text(r, i, "name_de"), "retired",
+		    row_bool(r, i, "retired"), "ideas",
+		    (json_int_t)row_int(r, i, "ideas"), "can_delete",
+		    row_int(r, i, "ideas") == 0);
 		if (renamed != 0 && row_int(r, i, "id") == renamed)
 			rename_failed(r, a);
 		json_array_append_new(list, a);
 	}
 	json_object_set_new(r->ctx, "areas", list);
-	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}", "areas",
-	    1));
+	json_object_set_new(r->ctx, "admin_nav",
+	    json_pack("{s:b}", "areas", 1));
 	if (in_text(r, "saved") != NULL)
 		ctx_set_msg(r, r->ctx, "notice", "notice.area_saved", NULL);
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "admin_areas", "title.admin_areas", "admin"));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "admin_areas",
+	    "title.admin_areas", "admin"));
 }
 
 static const step_fn areas_steps[] = { areas_query, areas_render, NULL };
-static const step_fn change_page_steps[] = {
-	change_query, change_redirect, NULL
-};
-static const step_fn create_api_steps[] = {
-	change_query, created_json, NULL
-};
-static const step_fn change_api_steps[] = {
-	change_query, changed_json, NULL
-};
+static const step_fn change_page_steps[] = { change_query, change_redirect,
+	NULL };
+static const step_fn create_api_steps[] = { change_query, created_json, NULL };
+static const step_fn change_api_steps[] = { change_query, changed_json, NULL };
 
 /* GET /admin/areas, and /admin/areas/:id (the same list). */
 const struct handler areas_page = {

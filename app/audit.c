@@ -8,14 +8,14 @@
 #include "drive.h"
 
 struct audit_in {
-	const char	*actor;
-	const char	*action;
-	const char	*from;
-	const char	*to;
-	const char	*before;	/* "" for the newest */
-	const char	*limit;
-	const char	*bad;		/* the first filter refused, or NULL */
-	const char	*bad_key;
+	const char *actor;
+	const char *action;
+	const char *from;
+	const char *to;
+	const char *before; /* "" for the newest */
+	const char *limit;
+	const char *bad; /* the first filter refused, or NULL */
+	const char *bad_key;
 };
 
 static const struct db_query q_audit = {
@@ -29,42 +29,46 @@ static const struct db_query q_audit = {
 	" AND (nullif($3, '') IS NULL OR a.at >= nullif($3, '')::date)"
 	" AND (nullif($4, '') IS NULL OR a.at < nullif($4, '')::date + 1)"
 	" AND ($5::bigint IS NULL OR a.id < $5::bigint)"
-	" ORDER BY a.id DESC LIMIT $6::integer"
+	" ORDER BY a.id DESC LIMIT $6::integer",
 };
 
 /* YYYY-MM-DD, a real date; "" is no filter. */
 static int
 date_valid(const char *s)
 {
-	int	y, m, d;
-	char	end;
+	int  y, m, d;
+	char end;
 
 	if (*s == '\0')
 		return (1);
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d,
-	    &end) != 3 || s[4] != '-' || s[7] != '-')
+	if (strlen(s) != 10 ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || s[4] != '-' ||
+	    s[7] != '-')
 		return (0);
 	return (y >= 2000 && y <= 2999 && m >= 1 && m <= 12 && d >= 1 &&
-	    d <= (m == 2 ? ((y % 4 == 0 && y % 100) || y % 400 == 0 ? 29 :
-	    28) : (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31));
+	    d <= (m == 2 ? ((y % 4 == 0 && y % 100) || y % 400 == 0 ? 29 : 28) :
+			 (m == 4 || m == 6 || m == 9 || m == 11) ? 30 :
+								   31));
 }
 
 /* An id: digits that fit a bigint (PostgreSQL would fail, 500). */
 static int
 cursor_valid(const char *s)
 {
-	size_t	n = strlen(s);
+	size_t n = strlen(s);
 
-	return (n == 0 || (strspn(s, "0123456789") == n && (n < 19 ||
-	    (n == 19 && strcmp(s, "9223372036854775807") <= 0))));
+	return (n == 0 ||
+	    (strspn(s, "0123456789") == n &&
+		(n < 19 ||
+		    (n == 19 && strcmp(s, "9223372036854775807") <= 0))));
 }
 
 /* A filter of the query string: "" when absent, NULL when refused. */
 static const char *
 filter(struct dreq *r, const char *name)
 {
-	const char	*v;
-	int		 rc;
+	const char *v;
+	int	    rc;
 
 	if ((rc = in_field(r, name, &v)) == 0)
 		return ("");
@@ -85,11 +89,10 @@ refused(struct audit_in *in, const char *field, const char *key)
 static void
 filters_input(struct dreq *r, struct audit_in *in)
 {
-	const char	**v[] = {
-		&in->actor, &in->action, &in->from, &in->to, &in->before
-	};
-	const char	*names[] = { "actor", "action", "from", "to", "before" };
-	size_t		 i;
+	const char **v[] = { &in->actor, &in->action, &in->from, &in->to,
+		&in->before };
+	const char  *names[] = { "actor", "action", "from", "to", "before" };
+	size_t	     i;
 
 	(void)in_query(r);
 	for (i = 0; i < 5; i++) {
@@ -109,16 +112,16 @@ filters_input(struct dreq *r, struct audit_in *in)
 static void
 page_input(struct dreq *r, void *arg)
 {
-	struct audit_in	*in = arg;
+	struct audit_in *in = arg;
 
 	filters_input(r, in);
-	in->limit = "101";	/* one more tells that there is a next page */
+	in->limit = "101"; /* one more tells that there is a next page */
 }
 
 static void
 csv_input(struct dreq *r, void *arg)
 {
-	struct audit_in	*in = arg;
+	struct audit_in *in = arg;
 
 	filters_input(r, in);
 	in->limit = "100000";
@@ -127,7 +130,7 @@ csv_input(struct dreq *r, void *arg)
 static int
 audit_query(struct http_request *req, struct dreq *r)
 {
-	struct audit_in	*in = r->in;
+	struct audit_in *in = r->in;
 
 	if (in->bad != NULL)
 		return (step_refuse(req, r, 400, "invalid", in->bad,
@@ -146,9 +149,9 @@ blank(const char *s)
 static int
 audit_csv(struct http_request *req, struct dreq *r)
 {
-	struct dbuf	 b;
-	char		*iso;
-	int		 i;
+	struct dbuf b;
+	char	   *iso;
+	int	    i;
 
 	dbuf_init(&b);
 	csv_cell(&b, "id", 0);
@@ -177,19 +180,20 @@ static void
 audit_url(struct dbuf *b, struct audit_in *in, const char *base,
     const char *before)
 {
-	const char	*v[] = { in->actor, in->action, in->from, in->to };
-	const char	*keys[] = { "actor", "action", "from", "to" };
-	const char	*p;
-	size_t		 i;
+	const char *v[] = { in->actor, in->action, in->from, in->to };
+	const char *keys[] = { "actor", "action", "from", "to" };
+	const char *p;
+	size_t	    i;
 
 	dbuf_appendstr(b, base);
 	dbuf_appendstr(b, "?");
 	for (i = 0; i < 4; i++) {
 		dbuf_appendf(b, "%s%s=", i ? "&" : "", keys[i]);
 		for (p = v[i]; *p != '\0'; p++) {
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
-			    *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-			    *p == '-' || *p == '.' || *p == '_')
+			if ((*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '-' ||
+			    *p == '.' || *p == '_')
 				dbuf_append(b, p, 1);
 			else
 				dbuf_appendf(b, "%%%02X", (unsigned char)*p);
@@ -202,7 +206,7 @@ audit_url(struct dbuf *b, struct audit_in *in, const char *base,
 static int
 audit_render(struct http_request *req, struct dreq *r)
 {
-	struct audit_in	*in = r->in;
+	struct audit_in *in = r->in;
 	json_t		*list, *e;
 	struct dbuf	 b;
 	char		*iso;
@@ -215,12 +219,12 @@ audit_render(struct http_request *req, struct dreq *r)
 	list = json_array();
 	for (i = 0; i < n; i++) {
 		iso = out_iso8601(row_int(r, i, "at"));
-		e = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
-		    "id", (json_int_t)row_int(r, i, "id"), "at", iso,
-		    "at_label", iso, "action", row_text(r, i, "action"),
-		    "target", blank(row_text(r, i, "target")),
-		    "details", row_text(r, i, "details"),
-		    "address", blank(row_text(r, i, "address")));
+		e = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+		    (json_int_t)row_int(r, i, "id"), "at", iso, "at_label", iso,
+		    "action", row_text(r, i, "action"), "target",
+		    blank(row_text(r, i, "target")), "details",
+		    row_text(r, i, "details"), "address",
+		    blank(row_text(r, i, "address")));
 		kore_free(iso);
 		if (!row_null(r, i, "actor"))
 			json_object_set_new(e, "actor_name",
@@ -228,9 +232,11 @@ audit_render(struct http_request *req, struct dreq *r)
 		json_array_append_new(list, e);
 	}
 	json_object_set_new(r->ctx, "entries", list);
-	json_object_set_new(r->ctx, "filters", json_pack("{s:s, s:s, s:s, "
-	    "s:s}", "actor", in->actor, "action", in->action, "from",
-	    in->from, "to", in->to));
+	json_object_set_new(r->ctx, "filters",
+	    json_pack("{s:s, s:s, s:s, "
+		      "s:s}",
+		"actor", in->actor, "action", in->action, "from", in->from,
+		"to", in->to));
 	dbuf_init(&b);
 	audit_url(&b, in, "/admin/audit.csv", NULL);
 	json_object_set_new(r->ctx, "csv_url", json_string(b.data));
@@ -241,8 +247,8 @@ audit_render(struct http_request *req, struct dreq *r)
 		json_object_set_new(r->ctx, "next_url", json_string(b.data));
 		dbuf_free(&b);
 	}
-	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}", "audit",
-	    1));
+	json_object_set_new(r->ctx, "admin_nav",
+	    json_pack("{s:b}", "audit", 1));
 	return (render_page(req, r, 200, "admin_audit", "title.admin_audit",
 	    "admin"));
 }

@@ -7,12 +7,12 @@
 #include "drive.h"
 
 struct login_in {
-	const char	*email;
-	int64_t		 user_id;	/* 0: no such person */
-	int		 active;
-	int		 role;
-	char		*name;		/* the session's once signed in */
-	int		 failed;
+	const char *email;
+	int64_t	    user_id; /* 0: no such person */
+	int	    active;
+	int	    role;
+	char	   *name; /* the session's once signed in */
+	int	    failed;
 };
 
 static const struct db_query q_user_by_email = {
@@ -20,19 +20,19 @@ static const struct db_query q_user_by_email = {
 	"SELECT u.id, u.password_hash, u.active, u.display_name AS name,"
 	" u.role, auth_retry_after('sign_in', lower($1),"
 	" host(nullif($2, '')::inet)) AS retry_after"
-	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)"
+	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)",
 };
 
 static const struct db_query q_session_create = {
 	"session_create",
 	"SELECT session_create($1::bigint, decode($2, 'hex'), $3,"
-	" nullif($4, '')::inet, $5)"
+	" nullif($4, '')::inet, $5)",
 };
 
 static const struct db_query q_sign_in_failed = {
 	"sign_in_failed",
 	"SELECT sign_in_failed(nullif($1, '0')::bigint, $2,"
-	" nullif($3, '')::inet)"
+	" nullif($3, '')::inet)",
 };
 
 static const struct db_query q_session_end = {
@@ -40,7 +40,7 @@ static const struct db_query q_session_end = {
 	"WITH gone AS (DELETE FROM sessions WHERE id = $1::bigint"
 	" RETURNING user_id)"
 	" SELECT audit(user_id, 'session.sign_out', 'user:' || user_id,"
-	" nullif($2, '')::inet) FROM gone"
+	" nullif($2, '')::inet) FROM gone",
 };
 
 /* ---- the form ---- */
@@ -49,12 +49,13 @@ static const struct db_query q_session_end = {
 static int
 login_page(struct http_request *req, struct dreq *r)
 {
-	const char	*next;
+	const char *next;
 
 	if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 		json_object_set_new(r->ctx, "next", json_string(next));
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "login", "title.login", NULL));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "login",
+	    "title.login", NULL));
 }
 
 static int
@@ -62,8 +63,8 @@ login_show(struct http_request *req, struct dreq *r)
 {
 	if (r->sess.id != 0)
 		return (out_redirect(req, r, "/"));
-	if (req->query_string != NULL && strstr(req->query_string,
-	    "changed=1") != NULL)
+	if (req->query_string != NULL &&
+	    strstr(req->query_string, "changed=1") != NULL)
 		ctx_set_msg(r, r->ctx, "notice", "notice.password_changed",
 		    NULL);
 	return (login_page(req, r));
@@ -81,12 +82,11 @@ login_free_name(struct login_in *in)
 static void
 login_input(struct dreq *r, void *arg)
 {
-	struct login_in	*in = arg;
+	struct login_in *in = arg;
 	const char	*password;
 
 	in->email = in_text(r, "email");
-	if (in->email == NULL || *in->email == '\0' ||
-	    !email_valid(in->email))
+	if (in->email == NULL || *in->email == '\0' || !email_valid(in->email))
 		field_error(r, "email", "err.email_invalid");
 	password = in_text(r, "password");
 	if (password == NULL || *password == '\0' || strlen(password) > 256)
@@ -96,7 +96,7 @@ login_input(struct dreq *r, void *arg)
 static int
 login_lookup(struct http_request *req, struct dreq *r)
 {
-	struct login_in	*in = r->in;
+	struct login_in *in = r->in;
 
 	db_query(r, &q_user_by_email, 2, in->email, r->address);
 	return (STEP_NEXT);
@@ -106,7 +106,7 @@ login_lookup(struct http_request *req, struct dreq *r)
 static int
 login_verify(struct http_request *req, struct dreq *r)
 {
-	struct login_in	*in = r->in;
+	struct login_in *in = r->in;
 	const char	*hash;
 
 	if (row_int(r, 0, "retry_after") > 0) {
@@ -132,7 +132,7 @@ login_verify(struct http_request *req, struct dreq *r)
 static int
 login_decide(struct http_request *req, struct dreq *r)
 {
-	struct login_in	*in = r->in;
+	struct login_in *in = r->in;
 	char		 token[TOKEN_HEX + 1], hash[TOKEN_HEX + 1];
 	char		 csrf[TOKEN_HEX + 1], uid[32];
 	const char	*agent;
@@ -162,7 +162,7 @@ login_decide(struct http_request *req, struct dreq *r)
 static int
 login_redirect(struct http_request *req, struct dreq *r)
 {
-	struct login_in	*in = r->in;
+	struct login_in *in = r->in;
 	const char	*next;
 
 	if (in->failed) {
@@ -170,8 +170,7 @@ login_redirect(struct http_request *req, struct dreq *r)
 		ctx_set_value(r, "email", in->email);
 		if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 			json_object_set_new(r->ctx, "next", json_string(next));
-		return (render_page(req, r, 401, "login", "title.login",
-		    NULL));
+		return (render_page(req, r, 401, "login", "title.login", NULL));
 	}
 	return (out_redirect(req, r, local_path(in_text(r, "next"), "/")));
 }
@@ -180,14 +179,15 @@ login_redirect(struct http_request *req, struct dreq *r)
 static int
 me_json(struct http_request *req, struct dreq *r)
 {
-	return (out_json(req, r, 200, json_pack("{s:o, s:s}", "user",
-	    session_user_json(r), "csrf_token", r->sess.csrf)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:o, s:s}", "user", session_user_json(r), "csrf_token",
+		r->sess.csrf)));
 }
 
 static int
 login_json(struct http_request *req, struct dreq *r)
 {
-	struct login_in	*in = r->in;
+	struct login_in *in = r->in;
 
 	if (in->failed)
 		return (out_error(req, r, 401, "invalid_credentials", NULL,
@@ -200,7 +200,7 @@ login_json(struct http_request *req, struct dreq *r)
 static int
 logout_query(struct http_request *req, struct dreq *r)
 {
-	char	id[32];
+	char id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)r->sess.id);
 	db_query(r, &q_session_end, 2, id, r->address);
@@ -223,18 +223,13 @@ logout_json(struct http_request *req, struct dreq *r)
 
 static const step_fn show_steps[] = { login_show, NULL };
 static const step_fn form_steps[] = { login_page, NULL };
-static const step_fn login_page_steps[] = {
-	login_lookup, login_verify, login_decide, login_redirect, NULL
-};
-static const step_fn login_api_steps[] = {
-	login_lookup, login_verify, login_decide, login_json, NULL
-};
-static const step_fn logout_page_steps[] = {
-	logout_query, logout_redirect, NULL
-};
-static const step_fn logout_api_steps[] = {
-	logout_query, logout_json, NULL
-};
+static const step_fn login_page_steps[] = { login_lookup, login_verify,
+	login_decide, login_redirect, NULL };
+static const step_fn login_api_steps[] = { login_lookup, login_verify,
+	login_decide, login_json, NULL };
+static const step_fn logout_page_steps[] = { logout_query, logout_redirect,
+	NULL };
+static const step_fn logout_api_steps[] = { logout_query, logout_json, NULL };
 static const step_fn me_steps[] = { me_json, NULL };
 
 const struct handler login_form_page = {

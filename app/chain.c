@@ -22,7 +22,7 @@
 
 #include "drive.h"
 
-#define US	"\x1f"
+#define US "\x1f"
 
 /*
  * The canonical time from PostgreSQL's ISO output of a timestamptz in
@@ -32,7 +32,7 @@
 int
 audit_time(const char *pg, char *out)
 {
-	size_t	 i, digits;
+	size_t	    i, digits;
 	const char *p;
 
 	/* "YYYY-MM-DD HH:MM:SS" */
@@ -78,9 +78,9 @@ audit_time(const char *pg, char *out)
 int
 audit_serialise(struct dbuf *b, const struct audit_entry *e)
 {
-	char		 at[28];
-	const char	*target = e->target ? e->target : "";
-	size_t		 hostlen;
+	char	    at[28];
+	const char *target = e->target ? e->target : "";
+	size_t	    hostlen;
 
 	if (!audit_time(e->at, at) || strchr(e->action, 0x1f) != NULL ||
 	    strchr(target, 0x1f) != NULL)
@@ -108,9 +108,9 @@ int
 audit_hash(const unsigned char *prev, size_t prevlen,
     const struct audit_entry *e, unsigned char *out)
 {
-	struct dbuf	 b;
-	unsigned int	 n;
-	int		 ok;
+	struct dbuf  b;
+	unsigned int n;
+	int	     ok;
 
 	dbuf_init(&b);
 	if (prevlen > 0)
@@ -132,10 +132,10 @@ audit_hash(const unsigned char *prev, size_t prevlen,
 int
 audit_anchor_parse(const char *line, struct audit_anchor *a)
 {
-	const char	*p = line;
-	char		*end;
-	long long	 id;
-	size_t		 n;
+	const char *p = line;
+	char	   *end;
+	long long   id;
+	size_t	    n;
 
 	while (*p == ' ' || *p == '\t')
 		p++;

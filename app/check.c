@@ -24,8 +24,8 @@
 int
 email_valid(const char *s)
 {
-	const char	*at, *p;
-	size_t		 len;
+	const char *at, *p;
+	size_t	    len;
 
 	len = strlen(s);
 	if (len < 3 || len > 254 || !line_acceptable(s, len))
@@ -55,9 +55,9 @@ email_valid(const char *s)
 const char *
 local_path(const char *p, const char *fallback)
 {
-	char	buf[LOCAL_PATH_MAX + 1], *o;
-	size_t	len, i;
-	int	changed, hi, lo;
+	char   buf[LOCAL_PATH_MAX + 1], *o;
+	size_t len, i;
+	int    changed, hi, lo;
 
 	if (p == NULL || (len = strlen(p)) < 1 || len > LOCAL_PATH_MAX)
 		return (fallback);
@@ -72,7 +72,8 @@ local_path(const char *p, const char *fallback)
 		}
 		changed = 0;
 		for (i = 0, o = buf; buf[i] != '\0'; i++) {
-			if (buf[i] == '%' && (hi = hex_value(buf[i + 1])) >= 0 &&
+			if (buf[i] == '%' &&
+			    (hi = hex_value(buf[i + 1])) >= 0 &&
 			    (lo = hex_value(buf[i + 2])) >= 0) {
 				*o++ = (char)(hi * 16 + lo);
 				i += 2;
@@ -93,11 +94,10 @@ local_path(const char *p, const char *fallback)
  * list hands them out.  Copies both parts; 0 when malformed.
  */
 int
-cursor_parse(const char *cur, char *key, size_t keylen, char *id,
-    size_t idlen)
+cursor_parse(const char *cur, char *key, size_t keylen, char *id, size_t idlen)
 {
-	const char	*dot;
-	size_t		 la, lb;
+	const char *dot;
+	size_t	    la, lb;
 
 	if ((dot = strchr(cur, '.')) == NULL)
 		return (0);
@@ -118,12 +118,12 @@ cursor_parse(const char *cur, char *key, size_t keylen, char *id,
 int
 token_hash(const char *hex, char *out)
 {
-	unsigned char	raw[32], md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen;
-	int		ok;
+	unsigned char raw[32], md[EVP_MAX_MD_SIZE];
+	unsigned int  mdlen;
+	int	      ok;
 
-	if (hex == NULL || strlen(hex) != 64 || !hex_decode(hex, 64, raw,
-	    sizeof(raw)))
+	if (hex == NULL || strlen(hex) != 64 ||
+	    !hex_decode(hex, 64, raw, sizeof(raw)))
 		return (0);
 	ok = EVP_Digest(raw, sizeof(raw), md, &mdlen, EVP_sha256(), NULL);
 	explicit_bzero(raw, sizeof(raw));
@@ -137,7 +137,7 @@ token_hash(const char *hex, char *out)
 int
 csrf_equal(const char *a, const char *b)
 {
-	size_t	len;
+	size_t len;
 
 	if (a == NULL || b == NULL)
 		return (0);
@@ -154,9 +154,9 @@ csrf_equal(const char *a, const char *b)
 void
 relative_key(int64_t delta, char *key, size_t keylen, int64_t *n)
 {
-	const char	*unit;
-	uint64_t	 mag;
-	int		 future = delta > 0;
+	const char *unit;
+	uint64_t    mag;
+	int	    future = delta > 0;
 
 	/* The magnitude without negating: -INT64_MIN does not exist. */
 	mag = delta < 0 ? (uint64_t)0 - (uint64_t)delta : (uint64_t)delta;
@@ -187,7 +187,7 @@ relative_key(int64_t delta, char *key, size_t keylen, int64_t *n)
 void
 csv_cell(struct dbuf *b, const char *v, int last)
 {
-	const char	*p;
+	const char *p;
 
 	dbuf_append(b, "\"", 1);
 	if (strchr("=+-@\t\r", v[0]) != NULL && v[0] != '\0')
@@ -216,8 +216,8 @@ csv_cell(struct dbuf *b, const char *v, int last)
 static uint32_t
 utf8_next(const unsigned char **pp)
 {
-	const unsigned char	*p = *pp;
-	uint32_t		 cp;
+	const unsigned char *p = *pp;
+	uint32_t	     cp;
 
 	if (p[0] < 0x80) {
 		cp = p[0];
@@ -239,37 +239,33 @@ utf8_next(const unsigned char **pp)
 }
 
 struct cp_range {
-	uint32_t	lo, hi;
+	uint32_t lo, hi;
 };
 
 /* Cc, Cf, Zl, Zp, spaces other than U+0020, and other invisibles. */
-static const struct cp_range	hidden[] = {
-	{ 0x0000, 0x001f }, { 0x007f, 0x00a0 }, { 0x00ad, 0x00ad },
-	{ 0x034f, 0x034f }, { 0x0600, 0x0605 }, { 0x061c, 0x061c },
-	{ 0x06dd, 0x06dd }, { 0x070f, 0x070f }, { 0x0890, 0x0891 },
-	{ 0x08e2, 0x08e2 }, { 0x115f, 0x1160 }, { 0x1680, 0x1680 },
-	{ 0x17b4, 0x17b5 }, { 0x180b, 0x180f }, { 0x2000, 0x200f },
-	{ 0x2028, 0x202f }, { 0x205f, 0x206f }, { 0x2800, 0x2800 },
-	{ 0x3000, 0x3000 }, { 0x3164, 0x3164 }, { 0xe000, 0xf8ff },
-	{ 0xfdd0, 0xfdef }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
-	{ 0xffa0, 0xffa0 }, { 0xfff0, 0xfffb }, { 0xfffe, 0xffff },
-	{ 0x110bd, 0x110bd }, { 0x110cd, 0x110cd }, { 0x13430, 0x1343f },
-	{ 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
-	{ 0xf0000, 0x10ffff }
-};
+static const struct cp_range hidden[] = { { 0x0000, 0x001f },
+	{ 0x007f, 0x00a0 }, { 0x00ad, 0x00ad }, { 0x034f, 0x034f },
+	{ 0x0600, 0x0605 }, { 0x061c, 0x061c }, { 0x06dd, 0x06dd },
+	{ 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 },
+	{ 0x115f, 0x1160 }, { 0x1680, 0x1680 }, { 0x17b4, 0x17b5 },
+	{ 0x180b, 0x180f }, { 0x2000, 0x200f }, { 0x2028, 0x202f },
+	{ 0x205f, 0x206f }, { 0x2800, 0x2800 }, { 0x3000, 0x3000 },
+	{ 0x3164, 0x3164 }, { 0xe000, 0xf8ff }, { 0xfdd0, 0xfdef },
+	{ 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 },
+	{ 0xfff0, 0xfffb }, { 0xfffe, 0xffff }, { 0x110bd, 0x110bd },
+	{ 0x110cd, 0x110cd }, { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 },
+	{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff }, { 0xf0000, 0x10ffff } };
 
 /* Marks that only decorate the letter before them: dropped. */
-static const struct cp_range	marks[] = {
-	{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x1ab0, 0x1aff },
-	{ 0x1dc0, 0x1dff }, { 0x20d0, 0x20ff }, { 0xfe20, 0xfe2f }
-};
+static const struct cp_range marks[] = { { 0x0300, 0x036f }, { 0x0483, 0x0489 },
+	{ 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff }, { 0x20d0, 0x20ff },
+	{ 0xfe20, 0xfe2f } };
 
 /* Letters that look like a, b, k or n (the letters of "bank"). */
 static const struct {
-	uint32_t	lo, hi;
-	char		c;
-} lookalike[] = {
-	{ 0x0180, 0x0185, 'b' }, { 0x0198, 0x0199, 'k' },
+	uint32_t lo, hi;
+	char	 c;
+} lookalike[] = { { 0x0180, 0x0185, 'b' }, { 0x0198, 0x0199, 'k' },
 	{ 0x019e, 0x019e, 'n' }, { 0x01cd, 0x01ce, 'a' },
 	{ 0x01de, 0x01e1, 'a' }, { 0x01e8, 0x01e9, 'k' },
 	{ 0x01f8, 0x01f9, 'n' }, { 0x01fa, 0x01fb, 'a' },
@@ -310,31 +306,26 @@ static const struct {
 	{ 0x212b, 0x212b, 'a' }, { 0x212c, 0x212c, 'b' },
 	{ 0x2115, 0x2115, 'n' }, { 0x2c65, 0x2c65, 'a' },
 	{ 0x2c69, 0x2c6a, 'k' }, { 0xa740, 0xa745, 'k' },
-	{ 0xa796, 0xa797, 'b' }
-};
+	{ 0xa796, 0xa797, 'b' } };
 
 /* Opening and closing brackets beyond ASCII (ASCII's are below). */
-static const uint32_t	openers[] = {
-	0x00ab, 0x2039, 0x2045, 0x207d, 0x208d, 0x2329, 0x2768, 0x276a,
-	0x276c, 0x276e, 0x2770, 0x2772, 0x2774, 0x27e6, 0x27e8, 0x27ea,
-	0x27ec, 0x27ee, 0x2983, 0x2985, 0x2987, 0x2989, 0x298b, 0x298d,
-	0x298f, 0x2991, 0x2993, 0x2995, 0x2997, 0x3008, 0x300a, 0x300c,
-	0x300e, 0x3010, 0x3014, 0x3016, 0x3018, 0x301a, 0xfe59, 0xfe5b,
-	0xfe5d, 0xff5f, 0xff62
-};
-static const uint32_t	closers[] = {
-	0x00bb, 0x203a, 0x2046, 0x207e, 0x208e, 0x232a, 0x2769, 0x276b,
-	0x276d, 0x276f, 0x2771, 0x2773, 0x2775, 0x27e7, 0x27e9, 0x27eb,
-	0x27ed, 0x27ef, 0x2984, 0x2986, 0x2988, 0x298a, 0x298c, 0x298e,
-	0x2990, 0x2992, 0x2994, 0x2996, 0x2998, 0x3009, 0x300b, 0x300d,
-	0x300f, 0x3011, 0x3015, 0x3017, 0x3019, 0x301b, 0xfe5a, 0xfe5c,
-	0xfe5e, 0xff60, 0xff63
-};
+static const uint32_t openers[] = { 0x00ab, 0x2039, 0x2045, 0x207d, 0x208d,
+	0x2329, 0x2768, 0x276a, 0x276c, 0x276e, 0x2770, 0x2772, 0x2774, 0x27e6,
+	0x27e8, 0x27ea, 0x27ec, 0x27ee, 0x2983, 0x2985, 0x2987, 0x2989, 0x298b,
+	0x298d, 0x298f, 0x2991, 0x2993, 0x2995, 0x2997, 0x3008, 0x300a, 0x300c,
+	0x300e, 0x3010, 0x3014, 0x3016, 0x3018, 0x301a, 0xfe59, 0xfe5b, 0xfe5d,
+	0xff5f, 0xff62 };
+static const uint32_t closers[] = { 0x00bb, 0x203a, 0x2046, 0x207e, 0x208e,
+	0x232a, 0x2769, 0x276b, 0x276d, 0x276f, 0x2771, 0x2773, 0x2775, 0x27e7,
+	0x27e9, 0x27eb, 0x27ed, 0x27ef, 0x2984, 0x2986, 0x2988, 0x298a, 0x298c,
+	0x298e, 0x2990, 0x2992, 0x2994, 0x2996, 0x2998, 0x3009, 0x300b, 0x300d,
+	0x300f, 0x3011, 0x3015, 0x3017, 0x3019, 0x301b, 0xfe5a, 0xfe5c, 0xfe5e,
+	0xff60, 0xff63 };
 
 static int
 cp_in(const struct cp_range *t, size_t n, uint32_t cp)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (cp >= t[i].lo && cp <= t[i].hi)
@@ -346,7 +337,7 @@ cp_in(const struct cp_range *t, size_t n, uint32_t cp)
 static int
 cp_listed(const uint32_t *t, size_t n, uint32_t cp)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (t[i] == cp)
@@ -355,7 +346,7 @@ cp_listed(const uint32_t *t, size_t n, uint32_t cp)
 	return (0);
 }
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * What a code point shows, for comparing names: 'a'-'z' and '0'-'9',
@@ -366,13 +357,13 @@ static char
 skeleton_char(uint32_t cp)
 {
 	/* Latin-1 letters and Latin Extended-A by their base letter. */
-	static const char	latin1[] =
+	static const char latin1[] =
 	    "aaaaaa*ceeeeiiiidnooooo ouuuuy**aaaaaa*ceeeeiiiidnooooo ouuuuy*y";
-	static const char	latin_a[] =
+	static const char latin_a[] =
 	    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllll"
 	    "llllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzz"
 	    "zzzzs";
-	size_t			 i;
+	size_t i;
 
 	if (cp < 0x80) {
 		if (cp >= 'A' && cp <= 'Z')
@@ -385,7 +376,7 @@ skeleton_char(uint32_t cp)
 			return (')');
 		return (' ');
 	}
-	if (cp >= 0xff01 && cp <= 0xff5e)	/* full-width ASCII */
+	if (cp >= 0xff01 && cp <= 0xff5e) /* full-width ASCII */
 		return (skeleton_char(cp - 0xfee0));
 	if (cp_in(marks, NITEMS(marks), cp))
 		return (0);
@@ -418,13 +409,17 @@ skeleton_char(uint32_t cp)
 	/* Mathematical Greek: 58 a style; alpha, beta, eta, kappa, nu. */
 	if (cp >= 0x1d6a8 && cp <= 0x1d7c9) {
 		switch ((cp - 0x1d6a8) % 58) {
-		case 0: case 26:
+		case 0:
+		case 26:
 			return ('a');
-		case 1: case 27:
+		case 1:
+		case 27:
 			return ('b');
-		case 9: case 35:
+		case 9:
+		case 35:
 			return ('k');
-		case 12: case 32:
+		case 12:
+		case 32:
 			return ('n');
 		default:
 			return ('*');
@@ -440,12 +435,12 @@ skeleton_char(uint32_t cp)
 static int
 has_bank_label(const char *sk)
 {
-	char		 group[256];
-	size_t		 glen = 0, i, start;
-	int		 depth = 0;
+	char   group[256];
+	size_t glen = 0, i, start;
+	int    depth = 0;
 
 	/* "bank" as a word of its own, anywhere. */
-	for (i = 0; sk[i] != '\0'; ) {
+	for (i = 0; sk[i] != '\0';) {
 		if (strchr(" ()", sk[i]) != NULL) {
 			i++;
 			continue;
@@ -457,7 +452,7 @@ has_bank_label(const char *sk)
 			return (1);
 	}
 	/* "bank" anywhere in the letters of something in brackets. */
-	for (i = 0; ; i++) {
+	for (i = 0;; i++) {
 		if (sk[i] == '(') {
 			if (depth++ == 0)
 				glen = 0;
@@ -486,11 +481,11 @@ has_bank_label(const char *sk)
 const char *
 name_refusal(const char *name, int client)
 {
-	const unsigned char	*p;
-	char			 sk[256];
-	size_t			 len, n, sl = 0;
-	uint32_t		 cp;
-	char			 c;
+	const unsigned char *p;
+	char		     sk[256];
+	size_t		     len, n, sl = 0;
+	uint32_t	     cp;
+	char		     c;
 
 	if (name == NULL)
 		return ("err.name_length");
@@ -500,7 +495,7 @@ name_refusal(const char *name, int client)
 	n = utf8_count(name, len);
 	if (n < 2 || n > 60)
 		return ("err.name_length");
-	for (p = (const unsigned char *)name; *p != '\0'; ) {
+	for (p = (const unsigned char *)name; *p != '\0';) {
 		cp = utf8_next(&p);
 		if (cp_in(hidden, NITEMS(hidden), cp))
 			return ("err.name_chars");
@@ -521,8 +516,8 @@ name_refusal(const char *name, int client)
 int
 addr_canonical(const char *s, char *out, size_t outlen)
 {
-	unsigned char	bin[sizeof(struct in6_addr)];
-	char		buf[INET6_ADDRSTRLEN];
+	unsigned char bin[sizeof(struct in6_addr)];
+	char	      buf[INET6_ADDRSTRLEN];
 
 	if (s == NULL || strlen(s) >= sizeof(buf))
 		return (0);
@@ -548,12 +543,12 @@ addr_canonical(const char *s, char *out, size_t outlen)
 int
 addr_listed(const char *list, const char *addr)
 {
-	unsigned char	 a[16], e[16];
-	char		 entry[64], *slash, *end;
-	const char	*p;
-	size_t		 len, i;
-	long		 bits;
-	int		 af, alen, elen;
+	unsigned char a[16], e[16];
+	char	      entry[64], *slash, *end;
+	const char   *p;
+	size_t	      len, i;
+	long	      bits;
+	int	      af, alen, elen;
 
 	if (list == NULL || addr == NULL)
 		return (0);
@@ -595,8 +590,8 @@ addr_listed(const char *list, const char *addr)
 		}
 		if (i < (size_t)bits / 8)
 			continue;
-		if (bits % 8 != 0 && ((a[i] ^ e[i]) &
-		    (0xff << (8 - bits % 8)) & 0xff) != 0)
+		if (bits % 8 != 0 &&
+		    ((a[i] ^ e[i]) & (0xff << (8 - bits % 8)) & 0xff) != 0)
 			continue;
 		return (1);
 	}
@@ -607,7 +602,7 @@ addr_listed(const char *list, const char *addr)
 void
 token_new(char *hex)
 {
-	unsigned char	raw[TOKEN_BYTES];
+	unsigned char raw[TOKEN_BYTES];
 
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		abort();
@@ -645,15 +640,13 @@ role_parse(const char *s)
 }
 
 /* An idea's statuses, in the order of its life; NULL-terminated. */
-const char *const idea_statuses[] = {
-	"new", "under_review", "planned", "in_progress", "released",
-	"declined", "duplicate", NULL
-};
+const char * const idea_statuses[] = { "new", "under_review", "planned",
+	"in_progress", "released", "declined", "duplicate", NULL };
 
 int
 status_valid(const char *s)
 {
-	int	i;
+	int i;
 
 	for (i = 0; idea_statuses[i] != NULL; i++) {
 		if (strcmp(s, idea_statuses[i]) == 0)

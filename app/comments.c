@@ -7,19 +7,19 @@
 #include "drive.h"
 
 struct comment_in {
-	int64_t		 id;		/* the idea's, or the comment's */
-	const char	*body;		/* NULL: delete */
+	int64_t	    id;	  /* the idea's, or the comment's */
+	const char *body; /* NULL: delete */
 };
 
 static const struct db_query q_comment_create = {
 	"comment_create",
 	"SELECT comment_create($1::bigint, $2::bigint, $3) AS id,"
-	" extract(epoch FROM now())::bigint AS created"
+	" extract(epoch FROM now())::bigint AS created",
 };
 
 static const struct db_query q_comment_change = {
 	"comment_change",
-	"SELECT comment_change($1::bigint, $2::bigint, $3) AS idea_id"
+	"SELECT comment_change($1::bigint, $2::bigint, $3) AS idea_id",
 };
 
 static const struct db_query q_comment_one = {
@@ -29,42 +29,41 @@ static const struct db_query q_comment_one = {
 	" c.created_at > now() - interval '15 minutes' AND c.hidden_at IS NULL"
 	" AS editable"
 	" FROM comments c JOIN ideas i ON i.id = c.idea_id"
-	" WHERE c.id = $1::bigint"
+	" WHERE c.id = $1::bigint",
 };
 
 static const struct refusal create_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct refusal change_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.not_found" },
 	{ "DR403", 403, "forbidden", NULL, "err.not_author" },
 	{ "DR409", 409, "too_late", NULL, "err.comment_too_late" },
-	{ NULL }
+	{ NULL },
 };
 
 /* 1-5,000 characters of acceptable text. */
 static void
 body_input(struct dreq *r, struct comment_in *in)
 {
-	size_t	n;
-	int	rc;
+	size_t n;
+	int    rc;
 
 	if ((rc = in_field(r, "body", &in->body)) == -1) {
 		field_error(r, "body", "err.text_invalid");
 		return;
 	}
 	n = rc == 1 ? utf8_count(in->body, strlen(in->body)) : 0;
-	if (n < 1 || n > 5000 ||
-	    strspn(in->body, " \n\t") == strlen(in->body))
+	if (n < 1 || n > 5000 || strspn(in->body, " \n\t") == strlen(in->body))
 		field_error(r, "body", "err.comment_length");
 }
 
 static void
 comment_input(struct dreq *r, void *arg)
 {
-	struct comment_in	*in = arg;
+	struct comment_in *in = arg;
 
 	in->id = path_id(r, "id");
 	body_input(r, in);
@@ -73,7 +72,7 @@ comment_input(struct dreq *r, void *arg)
 static void
 delete_input(struct dreq *r, void *arg)
 {
-	struct comment_in	*in = arg;
+	struct comment_in *in = arg;
 
 	in->id = path_id(r, "id");
 }
@@ -83,8 +82,8 @@ delete_input(struct dreq *r, void *arg)
 static int
 create_query(struct http_request *req, struct dreq *r)
 {
-	struct comment_in	*in = r->in;
-	char			 id[32], uid[32];
+	struct comment_in *in = r->in;
+	char		   id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -95,8 +94,8 @@ create_query(struct http_request *req, struct dreq *r)
 static int
 create_redirect(struct http_request *req, struct dreq *r)
 {
-	struct comment_in	*in = r->in;
-	char			 url[96];
+	struct comment_in *in = r->in;
+	char		   url[96];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%lld#comment-%lld",
 	    (long long)in->id, (long long)row_int(r, 0, "id"));
@@ -107,15 +106,14 @@ create_redirect(struct http_request *req, struct dreq *r)
 static int
 create_json(struct http_request *req, struct dreq *r)
 {
-	struct comment_in	*in = r->in;
-	json_t			*c;
-	char			*html;
+	struct comment_in *in = r->in;
+	json_t		  *c;
+	char		  *html;
 
 	html = md_html(in->body);
 	c = json_pack("{s:I, s:s, s:s, s:o}", "id",
 	    (json_int_t)row_int(r, 0, "id"), "body", in->body, "body_html",
-	    html, "author", author_json(r->sess.name,
-	    r->sess.role >= ROLE_PM));
+	    html, "author", author_json(r->sess.name, r->sess.role >= ROLE_PM));
 	kore_free(html);
 	out_time(r, c, "created_at", NULL, row_int(r, 0, "created"));
 	return (out_json(req, r, 201, c));
@@ -126,8 +124,8 @@ create_json(struct http_request *req, struct dreq *r)
 static int
 change_query(struct http_request *req, struct dreq *r)
 {
-	struct comment_in	*in = r->in;
-	char			 id[32], uid[32];
+	struct comment_in *in = r->in;
+	char		   id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -138,7 +136,7 @@ change_query(struct http_request *req, struct dreq *r)
 static int
 change_redirect(struct http_request *req, struct dreq *r)
 {
-	char	url[64];
+	char url[64];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%lld",
 	    (long long)row_int(r, 0, "idea_id"));
@@ -148,10 +146,11 @@ change_redirect(struct http_request *req, struct dreq *r)
 static int
 change_json(struct http_request *req, struct dreq *r)
 {
-	struct comment_in	*in = r->in;
+	struct comment_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
-	    (json_int_t)in->id, "deleted", in->body == NULL)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:b}", "id", (json_int_t)in->id, "deleted",
+		in->body == NULL)));
 }
 
 /* ---- the edit form ---- */
@@ -159,10 +158,9 @@ change_json(struct http_request *req, struct dreq *r)
 static int
 edit_query(struct http_request *req, struct dreq *r)
 {
-	char	id[32], uid[32];
+	char id[32], uid[32];
 
-	(void)snprintf(id, sizeof(id), "%lld",
-	    (long long)path_id(r, "id"));
+	(void)snprintf(id, sizeof(id), "%lld", (long long)path_id(r, "id"));
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_comment_one, 2, id, uid);
 	return (STEP_NEXT);
@@ -171,7 +169,7 @@ edit_query(struct http_request *req, struct dreq *r)
 static int
 edit_show(struct http_request *req, struct dreq *r)
 {
-	char	url[64];
+	char url[64];
 
 	if (db_rows(r) != 1)
 		return (step_refuse(req, r, 404, "not_found", NULL,
@@ -184,27 +182,26 @@ edit_show(struct http_request *req, struct dreq *r)
 		    "err.comment_too_late"));
 	(void)snprintf(url, sizeof(url), "/ideas/%s",
 	    row_text(r, 0, "idea_id"));
-	json_object_set_new(r->ctx, "comment", json_pack("{s:I, s:s}", "id",
-	    (json_int_t)path_id(r, "id"), "body", row_text(r, 0, "body")));
-	json_object_set_new(r->ctx, "idea", json_pack("{s:s, s:s}", "url", url,
-	    "title", row_text(r, 0, "title")));
+	json_object_set_new(r->ctx, "comment",
+	    json_pack("{s:I, s:s}", "id", (json_int_t)path_id(r, "id"), "body",
+		row_text(r, 0, "body")));
+	json_object_set_new(r->ctx, "idea",
+	    json_pack("{s:s, s:s}", "url", url, "title",
+		row_text(r, 0, "title")));
 	if (json_object_get(r->ctx, "values") == NULL)
 		ctx_set_value(r, "body", row_text(r, 0, "body"));
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "comment_edit", "title.comment_edit", "ideas"));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "comment_edit",
+	    "title.comment_edit", "ideas"));
 }
 
-static const step_fn create_page_steps[] = {
-	create_query, create_redirect, NULL
-};
+static const step_fn create_page_steps[] = { create_query, create_redirect,
+	NULL };
 static const step_fn create_api_steps[] = { create_query, create_json, NULL };
 static const step_fn edit_steps[] = { edit_query, edit_show, NULL };
-static const step_fn change_page_steps[] = {
-	change_query, change_redirect, NULL
-};
-static const step_fn change_api_steps[] = {
-	change_query, change_json, NULL
-};
+static const step_fn change_page_steps[] = { change_query, change_redirect,
+	NULL };
+static const step_fn change_api_steps[] = { change_query, change_json, NULL };
 
 /* A refused comment shows the idea page again (its form: routes.c). */
 const struct handler comment_create_page = {

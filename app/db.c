@@ -13,21 +13,21 @@
 
 #include "drive.h"
 
-#define DBS_SETUP	1
-#define DBS_WAIT	2
-#define DBS_PREPARE	3
+#define DBS_SETUP   1
+#define DBS_WAIT    2
+#define DBS_PREPARE 3
 
-static void	db_note_error(struct dreq *);
-static int	db_prepared_before(struct dreq *);
-static void	db_release_keep(struct dreq *);
-static void	db_params_free(struct dreq *);
-static int	db_send(struct dreq *);
+static void	   db_note_error(struct dreq *);
+static int	   db_prepared_before(struct dreq *);
+static void	   db_release_keep(struct dreq *);
+static void	   db_params_free(struct dreq *);
+static int	   db_send(struct dreq *);
 static const char *db_get(struct dreq *, int, int);
-static void	db_schedule(struct dreq *);
-static void	db_prepared_send(struct dreq *);
-static void	db_park(struct dreq *);
-static void	db_unpark(struct dreq *);
-static void	db_parked_wakeup(void *, u_int64_t);
+static void	   db_schedule(struct dreq *);
+static void	   db_prepared_send(struct dreq *);
+static void	   db_park(struct dreq *);
+static void	   db_unpark(struct dreq *);
+static void	   db_parked_wakeup(void *, u_int64_t);
 
 /*
  * Requests waiting for a free connection.  Kore wakes them only when a
@@ -36,11 +36,11 @@ static void	db_parked_wakeup(void *, u_int64_t);
  * PARK_MAX_MS they get a 503 instead of waiting forever.
  */
 /* Every pooled connection may be stale after a restart: try them all. */
-#define DB_RETRIES	5
+#define DB_RETRIES 5
 
-#define PARK_WAKE_MS	200
-#define PARK_MAX_MS	5000
-static TAILQ_HEAD(, dreq)	parked = TAILQ_HEAD_INITIALIZER(parked);
+#define PARK_WAKE_MS 200
+#define PARK_MAX_MS  5000
+static TAILQ_HEAD(, dreq) parked = TAILQ_HEAD_INITIALIZER(parked);
 
 /*
  * Prepared statements: planning a statement costs more than running it
@@ -57,25 +57,25 @@ static TAILQ_HEAD(, dreq)	parked = TAILQ_HEAD_INITIALIZER(parked);
  * duplicate_prepared_statement (42P05) means "it is there": the query is
  * executed by name as usual.
  */
-#define PREP_QUERIES	128
-#define PREP_CONNS	64
+#define PREP_QUERIES 128
+#define PREP_CONNS   64
 
 struct prep_conn {
-	PGconn		*db;
-	int		 pid;
-	u_int64_t	 used;
-	unsigned char	 done[PREP_QUERIES];
+	PGconn	     *db;
+	int	      pid;
+	u_int64_t     used;
+	unsigned char done[PREP_QUERIES];
 };
 
-static const struct db_query	*prep_queries[PREP_QUERIES];
-static int			 prep_nqueries;
-static struct prep_conn		 prep_conns[PREP_CONNS];
-static u_int64_t		 prep_clock;
+static const struct db_query *prep_queries[PREP_QUERIES];
+static int		      prep_nqueries;
+static struct prep_conn	      prep_conns[PREP_CONNS];
+static u_int64_t	      prep_clock;
 
 static int
 prep_index(const struct db_query *q)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < prep_nqueries; i++) {
 		if (prep_queries[i] == q)
@@ -96,8 +96,8 @@ prep_index(const struct db_query *q)
 static struct prep_conn *
 prep_conn(PGconn *db)
 {
-	struct prep_conn	*pc, *slot = NULL;
-	int			 i, pid;
+	struct prep_conn *pc, *slot = NULL;
+	int		  i, pid;
 
 	pid = PQbackendPID(db);
 	prep_clock++;
@@ -139,15 +139,15 @@ db_schedule(struct dreq *r)
 static int
 db_send(struct dreq *r)
 {
-	PGconn			*db = r->sql.conn->db;
-	struct prep_conn	*pc;
-	char			 name[16];
-	int			 idx;
+	PGconn		 *db = r->sql.conn->db;
+	struct prep_conn *pc;
+	char		  name[16];
+	int		  idx;
 
 	idx = r->query->custom ? -1 : prep_index(r->query);
 	if (idx < 0) {
 		if (!kore_pgsql_query_param_fields(&r->sql, r->query->sql, 0,
-		    r->nparams, (const char **)r->params, NULL, NULL))
+			r->nparams, (const char **)r->params, NULL, NULL))
 			return (0);
 		r->sql_active = DBS_WAIT;
 		return (1);
@@ -163,8 +163,8 @@ db_send(struct dreq *r)
 		return (1);
 	}
 	(void)snprintf(name, sizeof(name), "d%d", idx);
-	if (!PQsendQueryPrepared(db, name, r->nparams,
-	    (const char **)r->params, NULL, NULL, 0))
+	if (!PQsendQueryPrepared(db, name, r->nparams, (const char **)r->params,
+		NULL, NULL, 0))
 		return (0);
 	db_schedule(r);
 	r->sql_active = DBS_WAIT;
@@ -175,8 +175,8 @@ db_send(struct dreq *r)
 static void
 db_prepared_send(struct dreq *r)
 {
-	PGconn		*db = r->sql.conn->db;
-	PGresult	*res;
+	PGconn		 *db = r->sql.conn->db;
+	PGresult	 *res;
 	struct prep_conn *pc;
 
 	if (r->sql.result != NULL) {
@@ -206,7 +206,7 @@ db_init(void)
 static void
 db_parked_wakeup(void *arg, u_int64_t now)
 {
-	struct dreq	*r;
+	struct dreq *r;
 
 	TAILQ_FOREACH(r, &parked, park_list) {
 		if (now - r->parked_since >= PARK_WAKE_MS)
@@ -236,9 +236,9 @@ db_unpark(struct dreq *r)
 void
 db_query(struct dreq *r, const struct db_query *q, int n, ...)
 {
-	va_list		 ap;
-	const char	*v;
-	int		 i;
+	va_list	    ap;
+	const char *v;
+	int	    i;
 
 	if (n > DRIVE_PARAMS_MAX)
 		fatal("db_query %s: %d parameters", q->name, n);
@@ -274,19 +274,19 @@ db_result_free(struct dreq *r)
  * looked up once per query and name in this worker, then found by the
  * two pointers.
  */
-#define COLS_SLOTS	1024
+#define COLS_SLOTS 1024
 
 static struct {
-	const struct db_query	*query;
-	const char		*name;
-	int			 col;
+	const struct db_query *query;
+	const char	      *name;
+	int		       col;
 } cols[COLS_SLOTS];
 
 static int
 db_col(struct dreq *r, const char *name)
 {
-	size_t	h, i;
-	int	col;
+	size_t h, i;
+	int    col;
 
 	if (r->res == NULL || r->res_query == NULL)
 		return (-1);
@@ -299,8 +299,8 @@ db_col(struct dreq *r, const char *name)
 			break;
 	}
 	if ((col = PQfnumber(r->res, name)) == -1) {
-		kore_log(LOG_ERR, "query %s: no column %s",
-		    r->res_query->name, name);
+		kore_log(LOG_ERR, "query %s: no column %s", r->res_query->name,
+		    name);
 		return (-1);
 	}
 	if (cols[h].query == NULL) {
@@ -314,7 +314,7 @@ db_col(struct dreq *r, const char *name)
 const char *
 row_text(struct dreq *r, int row, const char *name)
 {
-	int	col;
+	int col;
 
 	if ((col = db_col(r, name)) == -1)
 		return (NULL);
@@ -324,7 +324,7 @@ row_text(struct dreq *r, int row, const char *name)
 int64_t
 row_int(struct dreq *r, int row, const char *name)
 {
-	const char	*v;
+	const char *v;
 
 	if ((v = row_text(r, row, name)) == NULL)
 		return (0);
@@ -334,7 +334,7 @@ row_int(struct dreq *r, int row, const char *name)
 int
 row_bool(struct dreq *r, int row, const char *name)
 {
-	const char	*v;
+	const char *v;
 
 	v = row_text(r, row, name);
 	return (v != NULL && v[0] == 't');
@@ -443,7 +443,7 @@ db_poll(struct dreq *r)
 			    PQstatus(r->sql.conn->db) == CONNECTION_OK &&
 			    (r->sql.flags & KORE_PGSQL_SCHEDULED) &&
 			    (r->db_error == DB_ESQL ||
-			    r->db_error == DB_EBUSY)) {
+				r->db_error == DB_EBUSY)) {
 				kore_pgsql_continue(&r->sql);
 				break;
 			}
@@ -484,7 +484,7 @@ db_poll(struct dreq *r)
 static int
 db_prepared_before(struct dreq *r)
 {
-	const char	*state;
+	const char *state;
 
 	if (r->sql.result == NULL)
 		return (0);
@@ -495,7 +495,7 @@ db_prepared_before(struct dreq *r)
 static void
 db_note_error(struct dreq *r)
 {
-	const char	*state;
+	const char *state;
 
 	r->db_error = DB_ECONN;
 	if (r->sql.result != NULL) {
@@ -541,8 +541,8 @@ db_release(struct dreq *r)
 static void
 db_release_keep(struct dreq *r)
 {
-	struct pgsql_conn	*conn;
-	int			 reset;
+	struct pgsql_conn *conn;
+	int		   reset;
 
 	db_unpark(r);
 	if (r->sql_active) {
@@ -554,7 +554,8 @@ db_release_keep(struct dreq *r)
 			reset = 1;
 		} else if (conn != NULL &&
 		    PQtransactionStatus(conn->db) != PQTRANS_IDLE) {
-			kore_log(LOG_NOTICE, "query %s: connection left "
+			kore_log(LOG_NOTICE,
+			    "query %s: connection left "
 			    "in transaction state %d, reset",
 			    r->query != NULL ? r->query->name : "-",
 			    (int)PQtransactionStatus(conn->db));
@@ -569,7 +570,7 @@ db_release_keep(struct dreq *r)
 static void
 db_params_free(struct dreq *r)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < r->nparams; i++) {
 		kore_free(r->params[i]);
@@ -577,4 +578,3 @@ db_params_free(struct dreq *r)
 	}
 	r->nparams = 0;
 }
-

@@ -16,60 +16,60 @@
 
 /* util.c: a growable byte buffer and text helpers. */
 struct dbuf {
-	char		*data;		/* always NUL-terminated when len > 0 */
-	size_t		 len;
-	size_t		 cap;
+	char  *data; /* always NUL-terminated when len > 0 */
+	size_t len;
+	size_t cap;
 };
 
-void		 dbuf_init(struct dbuf *);
-void		 dbuf_append(struct dbuf *, const void *, size_t);
-void		 dbuf_appendstr(struct dbuf *, const char *);
-void		 dbuf_appendf(struct dbuf *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-char		*dbuf_release(struct dbuf *);	/* caller frees, never NULL */
-void		 dbuf_free(struct dbuf *);
-char		*file_read(const char *);
-int		 hex_value(int);
+void dbuf_init(struct dbuf *);
+void dbuf_append(struct dbuf *, const void *, size_t);
+void dbuf_appendstr(struct dbuf *, const char *);
+void dbuf_appendf(struct dbuf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+char *dbuf_release(struct dbuf *); /* caller frees, never NULL */
+void  dbuf_free(struct dbuf *);
+char *file_read(const char *);
+int   hex_value(int);
 
 /* Appends s as a query string value: %XX for all but [A-Za-z0-9._-]. */
-void		 url_encode(struct dbuf *, const char *);
+void url_encode(struct dbuf *, const char *);
 
 /* Appends s escaping & < > " ' as entities. */
-void		 html_escape(struct dbuf *, const char *, size_t);
+void html_escape(struct dbuf *, const char *, size_t);
 
 /* 1 when the bytes are valid UTF-8 (no overlongs, no surrogates). */
-int		 utf8_valid(const char *, size_t);
+int    utf8_valid(const char *, size_t);
 /* Number of code points in valid UTF-8. */
-size_t		 utf8_count(const char *, size_t);
+size_t utf8_count(const char *, size_t);
 /*
  * 1 when the text is valid UTF-8 without NUL and without control
  * characters other than \n and \t (\r must have been normalised away).
  */
-int		 text_acceptable(const char *, size_t);
+int    text_acceptable(const char *, size_t);
 /* 1 when valid UTF-8 without any control character (single-line text). */
-int		 line_acceptable(const char *, size_t);
+int    line_acceptable(const char *, size_t);
 
 /* Abort on allocation failure: a worker that cannot allocate must die. */
-void		*xmalloc(size_t);
-void		*xcalloc(size_t, size_t);
-void		*xrealloc(void *, size_t);
-char		*xstrdup(const char *);
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+char *xstrdup(const char *);
 
 /* Lower-case hex; out holds 2 * len + 1 bytes. */
-void		 hex_encode(const unsigned char *, size_t, char *);
+void hex_encode(const unsigned char *, size_t, char *);
 /* Decodes exactly outlen bytes from 2 * outlen hex digits; 1 on success. */
-int		 hex_decode(const char *, size_t, unsigned char *, size_t);
+int  hex_decode(const char *, size_t, unsigned char *, size_t);
 
 /* form.c: application/x-www-form-urlencoded and query strings. */
 struct form_field {
-	char		*name;
-	char		*value;		/* NUL-terminated; may contain \n */
-	size_t		 len;		/* bytes in value */
+	char  *name;
+	char  *value; /* NUL-terminated; may contain \n */
+	size_t len;   /* bytes in value */
 };
 
 struct form {
-	struct form_field	*fields;
-	size_t			 n;
+	struct form_field *fields;
+	size_t		   n;
 };
 
 /*
@@ -78,99 +78,98 @@ struct form {
  * A value may contain '='.  Fields without '=' have an empty value.
  * Returns 1, or 0 on a malformed escape (the form is then empty).
  */
-int		 form_decode(const char *, size_t, struct form *);
+int			 form_decode(const char *, size_t, struct form *);
 /* The first value of name, or NULL. */
-const struct form_field	*form_get(const struct form *, const char *);
-void		 form_free(struct form *);
+const struct form_field *form_get(const struct form *, const char *);
+void			 form_free(struct form *);
 
 /* input.c: the pure half of reading a request (http_in.c uses it). */
-int		 cookie_get(const char *, const char *, char *, size_t);
-int		 content_type_match(const char *, const char *);
-int		 forwarded_for(const char *, char *, size_t);
+int cookie_get(const char *, const char *, char *, size_t);
+int content_type_match(const char *, const char *);
+int forwarded_for(const char *, char *, size_t);
 /*
  * A route's path pattern against a request's path: "/ideas/:id/vote"
  * (":name" a segment of 1-18 digits, "*name" any one segment, a last
  * "**" any rest).  1 on a match, with the parameters in params (at most
  * PATH_PARAMS_MAX; params may be NULL).
  */
-#define PATH_PARAMS_MAX		4
+#define PATH_PARAMS_MAX 4
 struct path_param {
-	const char	*name;		/* in the pattern, after ':' or '*' */
-	size_t		 namelen;
-	const char	*value;		/* in the request's path */
-	size_t		 len;
+	const char *name; /* in the pattern, after ':' or '*' */
+	size_t	    namelen;
+	const char *value; /* in the request's path */
+	size_t	    len;
 };
-int		 route_match(const char *, const char *, struct path_param *,
-		    int *);
+int	    route_match(const char *, const char *, struct path_param *, int *);
 /* The text of the parameter called name in buf; NULL when none fits. */
-const char	*param_text(const struct path_param *, int, const char *,
-		    char *, size_t);
-json_t		*body_json(const char *, size_t);
-int		 field_text(json_t *, const struct form *, const char *,
-		    const char **);
+const char *param_text(const struct path_param *, int, const char *, char *,
+    size_t);
+json_t	   *body_json(const char *, size_t);
+int field_text(json_t *, const struct form *, const char *, const char **);
 
 /* check.c: pure checks shared by the handlers. */
-#define TOKEN_BYTES		32
-#define TOKEN_HEX		(TOKEN_BYTES * 2)
+#define TOKEN_BYTES 32
+#define TOKEN_HEX   (TOKEN_BYTES * 2)
 /* Roles, ordered: a handler names the least role it needs. */
-#define ROLE_NONE		(-1)	/* not even a CSRF token (404) */
-#define ROLE_ANON		0
-#define ROLE_CLIENT		1
-#define ROLE_PM			2
-#define ROLE_ADMIN		3
+#define ROLE_NONE   (-1) /* not even a CSRF token (404) */
+#define ROLE_ANON   0
+#define ROLE_CLIENT 1
+#define ROLE_PM	    2
+#define ROLE_ADMIN  3
 /* 32 random bytes as hex (TOKEN_HEX + 1 bytes); aborts without randomness. */
-void		 token_new(char *);
-const char	*role_name(int);
-int		 role_parse(const char *);
-int		 email_valid(const char *);
-#define LOCAL_PATH_MAX	512
-const char	*local_path(const char *, const char *);
+void	    token_new(char *);
+const char *role_name(int);
+int	    role_parse(const char *);
+int	    email_valid(const char *);
+#define LOCAL_PATH_MAX 512
+const char *local_path(const char *, const char *);
 /* NULL when the display name may be used, else the refusal's key. */
-const char	*name_refusal(const char *, int);
-int		 addr_canonical(const char *, char *, size_t);
-int		 addr_listed(const char *, const char *);
-int		 cursor_parse(const char *, char *, size_t, char *, size_t);
-int		 token_hash(const char *, char *);
-int		 csrf_equal(const char *, const char *);
-void		 relative_key(int64_t, char *, size_t, int64_t *);
-void		 csv_cell(struct dbuf *, const char *, int);
-extern const char *const idea_statuses[];
-int		 status_valid(const char *);
-int		 status_frozen(const char *);
+const char *name_refusal(const char *, int);
+int	    addr_canonical(const char *, char *, size_t);
+int	    addr_listed(const char *, const char *);
+int	    cursor_parse(const char *, char *, size_t, char *, size_t);
+int	    token_hash(const char *, char *);
+int	    csrf_equal(const char *, const char *);
+void	    relative_key(int64_t, char *, size_t, int64_t *);
+void	    csv_cell(struct dbuf *, const char *, int);
+extern const char * const idea_statuses[];
+int			  status_valid(const char *);
+int			  status_frozen(const char *);
 
 /*
  * chain.c: the audit chain recomputed outside the database (drivectl);
- * mirrors audit_entry_hash() in sql/repeatable/audit.sql.  Strings as PostgreSQL
- * prints them (TimeZone UTC, DateStyle ISO); NULL for a NULL column.
+ * mirrors audit_entry_hash() in sql/repeatable/audit.sql.  Strings as
+ * PostgreSQL prints them (TimeZone UTC, DateStyle ISO); NULL for a NULL
+ * column.
  */
-#define AUDIT_HASH_LEN	32
+#define AUDIT_HASH_LEN 32
 struct audit_entry {
-	const char	*at;		/* "2026-12-06 03:50:04.5+00" */
-	const char	*actor;
-	const char	*action;
-	const char	*target;
-	const char	*address;	/* inet text, "/bits" is dropped */
-	const char	*details;	/* jsonb text */
+	const char *at; /* "2026-12-06 03:50:04.5+00" */
+	const char *actor;
+	const char *action;
+	const char *target;
+	const char *address; /* inet text, "/bits" is dropped */
+	const char *details; /* jsonb text */
 };
 struct audit_anchor {
-	int64_t		 id;
-	unsigned char	 hash[AUDIT_HASH_LEN];
-	char		 at[40];
+	int64_t	      id;
+	unsigned char hash[AUDIT_HASH_LEN];
+	char	      at[40];
 };
-int		 audit_time(const char *, char *);
-int		 audit_serialise(struct dbuf *, const struct audit_entry *);
-int		 audit_hash(const unsigned char *, size_t,
-		    const struct audit_entry *, unsigned char *);
-int		 audit_anchor_parse(const char *, struct audit_anchor *);
+int audit_time(const char *, char *);
+int audit_serialise(struct dbuf *, const struct audit_entry *);
+int audit_hash(const unsigned char *, size_t, const struct audit_entry *,
+    unsigned char *);
+int audit_anchor_parse(const char *, struct audit_anchor *);
 
 /* i18n.c: message catalogs, one file a language: "key = text" lines. */
-#define I18N_LANG_MAX	2
+#define I18N_LANG_MAX 2
 struct i18n_cat;
 
-struct i18n_cat	*i18n_load(const char *path, char *err, size_t errlen);
+struct i18n_cat *i18n_load(const char *path, char *err, size_t errlen);
 /* The same from len bytes in memory; name is used in errors only. */
-struct i18n_cat	*i18n_parse(const char *buf, size_t len, const char *name,
-		    char *err, size_t errlen);
+struct i18n_cat *i18n_parse(const char *buf, size_t len, const char *name,
+    char *err, size_t errlen);
 void		 i18n_free(struct i18n_cat *);
 /* The text of key, or NULL when the catalog lacks it. */
 const char	*i18n_get(const struct i18n_cat *, const char *key);
@@ -183,18 +182,18 @@ const char	*i18n_key_at(const struct i18n_cat *, size_t i);
  * has len 0).
  */
 struct i18n_part {
-	const char	*text;
-	size_t		 len;
-	int		 var;
+	const char *text;
+	size_t	    len;
+	int	    var;
 };
 /* The parts of key and their number in *n, or NULL when missing. */
-const struct i18n_part	*i18n_parts(const struct i18n_cat *, const char *key,
-		    size_t *n);
+const struct i18n_part *i18n_parts(const struct i18n_cat *, const char *key,
+    size_t *n);
 /*
  * Picks "en" or "de" from an Accept-Language header value (q-values
  * honoured); NULL or nothing known gives "en".
  */
-const char	*i18n_pick(const char *accept_language);
+const char	       *i18n_pick(const char *accept_language);
 
 /* tpl.c: templates with escape-by-default output. */
 struct tpl_set;
@@ -205,87 +204,87 @@ struct tpl_set;
  * given at render time.  On a syntax error returns NULL and describes it
  * (file and line) in err.
  */
-struct tpl_set	*tpl_load_dir(const char *dir, char *err, size_t errlen);
+struct tpl_set *tpl_load_dir(const char *dir, char *err, size_t errlen);
 /* Compiles a single template from a string (used by tests). */
-struct tpl_set	*tpl_load_string(const char *name, const char *src,
-		    char *err, size_t errlen);
-int		 tpl_add_string(struct tpl_set *, const char *name,
-		    const char *src, char *err, size_t errlen);
-void		 tpl_free(struct tpl_set *);
-int		 tpl_exists(const struct tpl_set *, const char *name);
+struct tpl_set *tpl_load_string(const char *name, const char *src, char *err,
+    size_t errlen);
+int	    tpl_add_string(struct tpl_set *, const char *name, const char *src,
+	    char *err, size_t errlen);
+void	    tpl_free(struct tpl_set *);
+int	    tpl_exists(const struct tpl_set *, const char *name);
 /* Names of the message keys a template set uses, for catalog checks. */
-const char	*tpl_message_key_at(const struct tpl_set *, size_t i);
+const char *tpl_message_key_at(const struct tpl_set *, size_t i);
 /*
  * Renders name with ctx into out.  Returns 1, or 0 when the template
  * does not exist or a message key is missing from cat (out then holds
  * what was rendered so far).
  */
-int		 tpl_render(const struct tpl_set *, const char *name,
-		    json_t *ctx, const struct i18n_cat *cat, struct dbuf *out);
+int	    tpl_render(const struct tpl_set *, const char *name, json_t *ctx,
+	    const struct i18n_cat *cat, struct dbuf *out);
 /*
  * Renders the message key of cat with ctx as its variables, as plain
  * text (escape == 0, for data that a template escapes later) or as HTML
  * (escape == 1).  Returns 0 when the key is missing (key itself is then
  * appended, so a page never shows nothing).
  */
-int		 tpl_message(const struct i18n_cat *cat, const char *key,
-		    json_t *ctx, int escape, struct dbuf *out);
+int tpl_message(const struct i18n_cat *cat, const char *key, json_t *ctx,
+    int escape, struct dbuf *out);
 /*
  * Renders like tpl_render but escapes nothing: for the text/plain part
  * of a mail only, never for anything a browser is given.
  */
-int		 tpl_render_text(const struct tpl_set *, const char *name,
-		    json_t *ctx, const struct i18n_cat *cat, struct dbuf *out);
+int tpl_render_text(const struct tpl_set *, const char *name, json_t *ctx,
+    const struct i18n_cat *cat, struct dbuf *out);
 
 /* mime.c: one mail as RFC 5322 and MIME want it, lines ending in CRLF. */
 struct mime_mail {
-	const char	*from_name;	/* NULL or "" for none */
-	const char	*from_addr;
-	const char	*to_name;
-	const char	*to_addr;
-	const char	*subject;	/* UTF-8, one line */
-	const char	*message_id;	/* without the angle brackets */
-	int64_t		 date;		/* seconds since the epoch */
-	const char	*text;		/* UTF-8, lines end in \n */
-	const char	*html;		/* UTF-8 */
+	const char *from_name; /* NULL or "" for none */
+	const char *from_addr;
+	const char *to_name;
+	const char *to_addr;
+	const char *subject;	/* UTF-8, one line */
+	const char *message_id; /* without the angle brackets */
+	int64_t	    date;	/* seconds since the epoch */
+	const char *text;	/* UTF-8, lines end in \n */
+	const char *html;	/* UTF-8 */
 };
 
-#define MIME_LINE_MAX	78	/* header lines, without CRLF */
-#define MIME_BODY_MAX	76	/* encoded body lines, without CRLF */
+#define MIME_LINE_MAX 78 /* header lines, without CRLF */
+#define MIME_BODY_MAX 76 /* encoded body lines, without CRLF */
 
 /* Base64 without line breaks (for encoded-words). */
-void		 mime_base64(struct dbuf *, const void *, size_t);
+void  mime_base64(struct dbuf *, const void *, size_t);
 /* Base64 in lines of MIME_BODY_MAX, each ending in CRLF. */
-void		 mime_base64_lines(struct dbuf *, const void *, size_t);
+void  mime_base64_lines(struct dbuf *, const void *, size_t);
 /* Quoted-printable (RFC 2045); \n or \r\n in, CRLF out. */
-void		 mime_qp(struct dbuf *, const char *, size_t);
+void  mime_qp(struct dbuf *, const char *, size_t);
 /*
  * Appends "Name: value" CRLF; value is written as RFC 2047 encoded-words
  * when it is not printable ASCII or would not fit on one line.
  */
-void		 mime_header(struct dbuf *, const char *, const char *);
+void  mime_header(struct dbuf *, const char *, const char *);
 /* Appends "Name: display name <addr>" CRLF; 0 when addr is unusable. */
-int		 mime_address_header(struct dbuf *, const char *,
-		    const char *, const char *);
+int   mime_address_header(struct dbuf *, const char *, const char *,
+      const char *);
 /* The RFC 5322 date of t, in UTC; buf holds at least 32 bytes. */
-void		 mime_date(char *, size_t, int64_t);
+void  mime_date(char *, size_t, int64_t);
 /*
  * Splits "Name <addr>" or "addr" into its parts (caller frees both);
  * 0 when there is no usable address.
  */
-int		 mime_split_address(const char *, char **, char **);
+int   mime_split_address(const char *, char **, char **);
 /* The whole message: headers, multipart/alternative text and HTML. */
-int		 mime_build(struct dbuf *, const struct mime_mail *);
+int   mime_build(struct dbuf *, const struct mime_mail *);
 /*
  * At most max code points of valid UTF-8 text, cut after a word when
  * one ends near the limit, with "…" appended when anything was cut.
  */
-char		*mime_excerpt(const char *, size_t);
+char *mime_excerpt(const char *, size_t);
 /*
  * Markdown as HTML for a mail (malloc'ed): safe as on the pages, with no
  * remote image (its alt text instead) and every link's address shown.
  */
-char		*mime_md_html(const char *);
+char *mime_md_html(const char *);
 
 #ifndef DRIVE_PURE
 /* ------------------------------------------------------------------ */
@@ -296,57 +295,57 @@ char		*mime_md_html(const char *);
 #include <kore/pgsql.h>
 #include <kore/tasks.h>
 
-#define DRIVE_DB		"db"
-#define DRIVE_BODY_MAX		(64 * 1024)
-#define DRIVE_PARAMS_MAX	12
-#define INVITATION_DAYS		7
+#define DRIVE_DB	 "db"
+#define DRIVE_BODY_MAX	 (64 * 1024)
+#define DRIVE_PARAMS_MAX 12
+#define INVITATION_DAYS	 7
 
 /* What a step returns. */
-#define STEP_NEXT		1	/* run the next step (after SQL/task) */
-#define STEP_DONE		2	/* a response was written */
-#define STEP_JUMP		3	/* run the steps step_then() named */
+#define STEP_NEXT 1 /* run the next step (after SQL/task) */
+#define STEP_DONE 2 /* a response was written */
+#define STEP_JUMP 3 /* run the steps step_then() named */
 
 /* Methods a route takes (a GET route answers HEAD too). */
-#define M_GET			0x01
-#define M_POST			0x02
-#define M_PUT			0x04
-#define M_PATCH			0x08
-#define M_DELETE		0x10
+#define M_GET	 0x01
+#define M_POST	 0x02
+#define M_PUT	 0x04
+#define M_PATCH	 0x08
+#define M_DELETE 0x10
 
 /* What became of the last query. */
-#define DB_OK			0
-#define DB_ECONN		1	/* the database did not answer: 503 */
-#define DB_ESQL			2	/* the statement failed: see sqlstate */
-#define DB_EBUSY		3	/* lock or statement timeout: 503 */
+#define DB_OK	 0
+#define DB_ECONN 1 /* the database did not answer: 503 */
+#define DB_ESQL	 2 /* the statement failed: see sqlstate */
+#define DB_EBUSY 3 /* lock or statement timeout: 503 */
 
 struct session {
-	int64_t		 id;		/* 0 when anonymous */
-	int64_t		 user_id;
-	int		 role;
-	char		*name;
-	char		 csrf[TOKEN_HEX + 1];
-	char		 lang[3];	/* "" when the profile has none */
-	int		 unread;	/* notifications not read yet */
-	int		 bearer;	/* signed in by an API token */
+	int64_t id; /* 0 when anonymous */
+	int64_t user_id;
+	int	role;
+	char   *name;
+	char	csrf[TOKEN_HEX + 1];
+	char	lang[3]; /* "" when the profile has none */
+	int	unread;	 /* notifications not read yet */
+	int	bearer;	 /* signed in by an API token */
 };
 
 struct db_query {
-	const char	*name;
-	const char	*sql;
-	int		 custom;	/* plan for each call's values */
+	const char *name;
+	const char *sql;
+	int	    custom; /* plan for each call's values */
 };
 
 struct pw_job {
-	int		 op;		/* PW_HASH or PW_VERIFY */
-	char		*password;	/* wiped and freed when done */
-	char		*encoded;	/* in for verify, out for hash */
-	int		 ok;
+	int   op;	/* PW_HASH or PW_VERIFY */
+	char *password; /* wiped and freed when done */
+	char *encoded;	/* in for verify, out for hash */
+	int   ok;
 };
-#define PW_HASH			1
-#define PW_VERIFY		2
+#define PW_HASH	  1
+#define PW_VERIFY 2
 
 struct dreq;
-typedef int	(*step_fn)(struct http_request *, struct dreq *);
+typedef int (*step_fn)(struct http_request *, struct dreq *);
 
 /*
  * A refusal the database gives (RAISE ... USING ERRCODE = 'DR404' in a
@@ -356,11 +355,11 @@ typedef int	(*step_fn)(struct http_request *, struct dreq *);
  * NULL state.
  */
 struct refusal {
-	const char	*state;
-	int		 status;
-	const char	*code;
-	const char	*field;
-	const char	*key;
+	const char *state;
+	int	    status;
+	const char *code;
+	const char *field;
+	const char *key;
 };
 
 /*
@@ -374,13 +373,13 @@ struct refusal {
  * with "comment_", the error about "body" is errors.comment_body.
  */
 struct handler {
-	int			 role;
-	void			 (*input)(struct dreq *, void *);
-	size_t			 input_size;
-	const step_fn		*steps;
-	const struct refusal	*refusals;
-	const step_fn		*form;
-	const char		*form_prefix;	/* of its page's names */
+	int role;
+	void (*input)(struct dreq *, void *);
+	size_t		      input_size;
+	const step_fn	     *steps;
+	const struct refusal *refusals;
+	const step_fn	     *form;
+	const char	     *form_prefix; /* of its page's names */
 };
 
 /*
@@ -392,156 +391,152 @@ struct handler {
  * so that no feature file reaches into another.
  */
 struct route {
-	const char		*path;
-	int			 methods;
-	const struct handler	*handler;
-	int			 (*raw)(struct http_request *);
-	const step_fn		*form;
+	const char	     *path;
+	int		      methods;
+	const struct handler *handler;
+	int (*raw)(struct http_request *);
+	const step_fn *form;
 };
 
 /* Everything one request carries between its steps. */
 struct dreq {
-	struct http_request	*req;
-	const struct handler	*h;
-	const step_fn		*steps;		/* the sequence running */
-	size_t			 step;		/* in steps */
-	size_t			 prelude;	/* prelude steps done */
-	int			 phase;
-	int			 need;
-	int			 is_api;
-	int			 freed;
-	const char		*lang;		/* "en" or "de" */
-	char			 address[64];
-	int			 secure;	/* came over HTTPS (nginx) */
-	char			 allow[64];	/* set: the method is refused */
-	const step_fn		*form_steps;	/* show the form again */
+	struct http_request  *req;
+	const struct handler *h;
+	const step_fn	     *steps;   /* the sequence running */
+	size_t		      step;    /* in steps */
+	size_t		      prelude; /* prelude steps done */
+	int		      phase;
+	int		      need;
+	int		      is_api;
+	int		      freed;
+	const char	     *lang; /* "en" or "de" */
+	char		      address[64];
+	int		      secure;	  /* came over HTTPS (nginx) */
+	char		      allow[64];  /* set: the method is refused */
+	const step_fn	     *form_steps; /* show the form again */
 
-	struct path_param	 path[PATH_PARAMS_MAX];
-	int			 npath;
+	struct path_param path[PATH_PARAMS_MAX];
+	int		  npath;
 
-	struct session		 sess;
-	char			*cookie_session;
-	char			*cookie_csrf;
+	struct session sess;
+	char	      *cookie_session;
+	char	      *cookie_csrf;
 
-	struct form		 form;
-	json_t			*json;		/* the JSON body, an object */
-	void			*in;		/* the handler's input struct */
-	json_t			*field_errors;	/* [[field, key], ...] */
+	struct form form;
+	json_t	   *json;	  /* the JSON body, an object */
+	void	   *in;		  /* the handler's input struct */
+	json_t	   *field_errors; /* [[field, key], ...] */
 
-	struct kore_pgsql	 sql;
-	const struct db_query	*query;
-	char			*params[DRIVE_PARAMS_MAX];
-	int			 nparams;
-	int			 sql_active;
-	int			 db_error;
-	char			 sqlstate[6];
-	PGresult		*res;
-	const struct db_query	*res_query;	/* what res answers */
-	int			 retried;	/* stale connections tried */
-	int			 prep_index;	/* the prepared statement */
-	int			 parked;	/* waiting for a connection */
-	u_int64_t		 parked_since;
-	TAILQ_ENTRY(dreq)	 park_list;
+	struct kore_pgsql      sql;
+	const struct db_query *query;
+	char		      *params[DRIVE_PARAMS_MAX];
+	int		       nparams;
+	int		       sql_active;
+	int		       db_error;
+	char		       sqlstate[6];
+	PGresult	      *res;
+	const struct db_query *res_query;  /* what res answers */
+	int		       retried;	   /* stale connections tried */
+	int		       prep_index; /* the prepared statement */
+	int		       parked;	   /* waiting for a connection */
+	u_int64_t	       parked_since;
+	TAILQ_ENTRY(dreq) park_list;
 
-	struct kore_task	 task;
-	int			 task_active;
-	struct pw_job		 pw;
+	struct kore_task task;
+	int		 task_active;
+	struct pw_job	 pw;
 
-	json_t			*ctx;		/* template context */
-	void			*data;		/* the handler's own state */
-	void			(*data_free)(void *);
+	json_t *ctx;  /* template context */
+	void   *data; /* the handler's own state */
+	void (*data_free)(void *);
 };
 
 /* main.c */
-extern struct tpl_set	*drive_templates;
-extern struct i18n_cat	*drive_catalogs[I18N_LANG_MAX];
-extern const char	*drive_base_url;
-extern const char	*drive_trusted_proxies;
-int		 drive_init(int);
+extern struct tpl_set  *drive_templates;
+extern struct i18n_cat *drive_catalogs[I18N_LANG_MAX];
+extern const char      *drive_base_url;
+extern const char      *drive_trusted_proxies;
+int			drive_init(int);
 
 /* request.c: the request engine (see README, "One request, end to end"). */
-int		 drive_dispatch(struct http_request *);
-int		 step_then(struct dreq *, const step_fn *);
-void		 field_error(struct dreq *, const char *, const char *);
-int		 step_refuse(struct http_request *, struct dreq *, int,
-		    const char *, const char *, const char *);
-int64_t		 path_id(struct dreq *, const char *);
-const char	*path_text(struct dreq *, const char *, char *, size_t);
-void		 pw_start(struct http_request *, struct dreq *, int,
-		    const char *, const char *);
+int	    drive_dispatch(struct http_request *);
+int	    step_then(struct dreq *, const step_fn *);
+void	    field_error(struct dreq *, const char *, const char *);
+int	    step_refuse(struct http_request *, struct dreq *, int, const char *,
+	    const char *, const char *);
+int64_t	    path_id(struct dreq *, const char *);
+const char *path_text(struct dreq *, const char *, char *, size_t);
+void	    pw_start(struct http_request *, struct dreq *, int, const char *,
+	   const char *);
 
 /* routes.c: every route, once. */
-extern const struct route	drive_routes[];
+extern const struct route drive_routes[];
 
 /* db.c: the SQL client, asynchronous, one query at a time a request. */
-#define POLL_WAIT		0
-#define POLL_DONE		1
-#define POLL_FAILED		2
-void		 db_init(void);
-void		 db_query(struct dreq *, const struct db_query *, int, ...);
-void		 db_start(struct http_request *, struct dreq *);
-int		 db_poll(struct dreq *);
-void		 db_release(struct dreq *);
-void		 db_result_free(struct dreq *);
-int		 db_rows(struct dreq *);
+#define POLL_WAIT   0
+#define POLL_DONE   1
+#define POLL_FAILED 2
+void	    db_init(void);
+void	    db_query(struct dreq *, const struct db_query *, int, ...);
+void	    db_start(struct http_request *, struct dreq *);
+int	    db_poll(struct dreq *);
+void	    db_release(struct dreq *);
+void	    db_result_free(struct dreq *);
+int	    db_rows(struct dreq *);
 /* A column of row by its name (resolved once per result). */
-const char	*row_text(struct dreq *, int, const char *);
-int64_t		 row_int(struct dreq *, int, const char *);
-int		 row_bool(struct dreq *, int, const char *);
-int		 row_null(struct dreq *, int, const char *);
+const char *row_text(struct dreq *, int, const char *);
+int64_t	    row_int(struct dreq *, int, const char *);
+int	    row_bool(struct dreq *, int, const char *);
+int	    row_null(struct dreq *, int, const char *);
 
 /* http_in.c */
-int		 in_parse(struct http_request *, struct dreq *);
-int		 in_reading(struct http_request *);
-const char	*in_text(struct dreq *, const char *);
-int		 in_field(struct dreq *, const char *, const char **);
-const char	*in_cookie(struct http_request *, const char *);
-int		 in_query(struct dreq *);
-void		 in_wipe(struct dreq *, const char *);
+int	    in_parse(struct http_request *, struct dreq *);
+int	    in_reading(struct http_request *);
+const char *in_text(struct dreq *, const char *);
+int	    in_field(struct dreq *, const char *, const char **);
+const char *in_cookie(struct http_request *, const char *);
+int	    in_query(struct dreq *);
+void	    in_wipe(struct dreq *, const char *);
 
 /* http_out.c */
-void		 out_header(struct http_request *, const char *, const char *);
-void		 out_security_base(struct http_request *, int);
-void		 out_security_headers(struct http_request *, int);
-void		 out_cookie(struct http_request *, struct dreq *, const char *,
-		    const char *, int);
-int		 out_json(struct http_request *, struct dreq *, int, json_t *);
-int		 out_redirect(struct http_request *, struct dreq *,
-		    const char *);
-char		*out_msg(struct dreq *, const char *, json_t *);
-char		*out_iso8601(int64_t);
-char		*out_relative(struct dreq *, int64_t);
-void		 out_time(struct dreq *, json_t *, const char *, const char *,
-		    int64_t);
-int		 out_csv(struct http_request *, const char *, struct dbuf *);
+void  out_header(struct http_request *, const char *, const char *);
+void  out_security_base(struct http_request *, int);
+void  out_security_headers(struct http_request *, int);
+void  out_cookie(struct http_request *, struct dreq *, const char *,
+     const char *, int);
+int   out_json(struct http_request *, struct dreq *, int, json_t *);
+int   out_redirect(struct http_request *, struct dreq *, const char *);
+char *out_msg(struct dreq *, const char *, json_t *);
+char *out_iso8601(int64_t);
+char *out_relative(struct dreq *, int64_t);
+void  out_time(struct dreq *, json_t *, const char *, const char *, int64_t);
+int   out_csv(struct http_request *, const char *, struct dbuf *);
 
 /* render.c */
-int		 render_page(struct http_request *, struct dreq *, int,
-		    const char *, const char *, const char *);
-void		 ctx_set_error(struct dreq *, const char *, const char *);
-void		 ctx_set_value(struct dreq *, const char *, const char *);
-json_t		*session_user_json(struct dreq *);
-int		 out_error(struct http_request *, struct dreq *, int,
-		    const char *, const char *, const char *);
-int		 out_rate_limited(struct http_request *, struct dreq *, int);
-void		 ctx_set_msg(struct dreq *, json_t *, const char *,
-		    const char *, json_t *);
-const char	*role_label_key(const char *);
+int	render_page(struct http_request *, struct dreq *, int, const char *,
+	const char *, const char *);
+void	ctx_set_error(struct dreq *, const char *, const char *);
+void	ctx_set_value(struct dreq *, const char *, const char *);
+json_t *session_user_json(struct dreq *);
+int	out_error(struct http_request *, struct dreq *, int, const char *,
+	const char *, const char *);
+int	out_rate_limited(struct http_request *, struct dreq *, int);
+void ctx_set_msg(struct dreq *, json_t *, const char *, const char *, json_t *);
+const char *role_label_key(const char *);
 
 /* password.c: Argon2id; called on a task thread only. */
-int		 password_hash(const char *, char *, size_t);
-int		 password_verify(const char *, const char *);
-const char	*password_dummy_hash(void);
-void		 password_init(void);
+int	    password_hash(const char *, char *, size_t);
+int	    password_verify(const char *, const char *);
+const char *password_dummy_hash(void);
+void	    password_init(void);
 
 /* session.c */
-int		 session_step_lookup(struct http_request *, struct dreq *);
-int		 session_step_loaded(struct http_request *, struct dreq *);
-int		 session_check(struct http_request *, struct dreq *);
-void		 session_begin(struct http_request *, struct dreq *, char *,
-		    char *);
-void		 session_clear_cookie(struct http_request *, struct dreq *);
-void		 secret_free(char *);
+int  session_step_lookup(struct http_request *, struct dreq *);
+int  session_step_loaded(struct http_request *, struct dreq *);
+int  session_check(struct http_request *, struct dreq *);
+void session_begin(struct http_request *, struct dreq *, char *, char *);
+void session_clear_cookie(struct http_request *, struct dreq *);
+void secret_free(char *);
 
 /*
  * present.c: presentation shared by the feature files.  idea_json() reads
@@ -582,8 +577,8 @@ void		 secret_free(char *);
 	"  'at', extract(epoch FROM r.created_at)::bigint) ORDER BY r.id)," \
 	"  '[]')" \
 	"  FROM responses r JOIN users ru ON ru.id = r.author_id" \
-	"  WHERE r.idea_id = i.id) AS responses" \
-	IDEA_FROM " LEFT JOIN ideas d ON d.id = i.duplicate_of" \
+	"  WHERE r.idea_id = i.id) AS responses" IDEA_FROM \
+	" LEFT JOIN ideas d ON d.id = i.duplicate_of" \
 	" WHERE i.id = $3::bigint"
 /* Ideas whose title is like $1 (proposing, and the API's similar). */
 #define IDEAS_SIMILAR_SQL \
@@ -595,99 +590,85 @@ void		 secret_free(char *);
 #define AREAS_SQL \
 	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name" \
 	" FROM areas WHERE retired_at IS NULL ORDER BY position, id"
-char		*md_html(const char *);
-json_t		*author_json(const char *, int);
-void		 status_words(struct dreq *, json_t *, const char *,
-		    const char *);
-json_t		*status_options(struct dreq *, const char *, const char *,
-		    int);
-int		 area_options(struct dreq *, const char *, const char *);
-json_t		*idea_json(struct dreq *, int, int);
-json_t		*idea_full_json(struct dreq *);
+char   *md_html(const char *);
+json_t *author_json(const char *, int);
+void	status_words(struct dreq *, json_t *, const char *, const char *);
+json_t *status_options(struct dreq *, const char *, const char *, int);
+int	area_options(struct dreq *, const char *, const char *);
+json_t *idea_json(struct dreq *, int, int);
+json_t *idea_full_json(struct dreq *);
 
 /* ideas_list.c */
-extern const struct handler	ideas_page, ideas_api, ideas_similar_api,
-				areas_api;
+extern const struct handler ideas_page, ideas_api, ideas_similar_api, areas_api;
 
 /* idea_page.c: its steps also show the page after a refused form */
-extern const struct handler	idea_page, idea_api;
-extern const step_fn	idea_page_steps[];
+extern const struct handler idea_page, idea_api;
+extern const step_fn	    idea_page_steps[];
 
 /* idea_form.c */
-extern const struct handler	idea_new_page, idea_create_page,
-				idea_create_api, idea_edit_page,
-				idea_change_page, idea_change_api;
-
+extern const struct handler idea_new_page, idea_create_page, idea_create_api,
+    idea_edit_page, idea_change_page, idea_change_api;
 
 /* auth.c */
-extern const struct handler	login_form_page, login_submit_page,
-				login_api, logout_page, logout_api, me_api;
+extern const struct handler login_form_page, login_submit_page, login_api,
+    logout_page, logout_api, me_api;
 
 /* invitations.c */
-extern const struct handler	invite_page, invite_redeem_page,
-				invite_redeem_api, invitations_page,
-				invitations_api, invitation_issue_page,
-				invitation_issue_api, invitation_revoke_page,
-				invitation_revoke_api, invitation_reissue_page,
-				invitation_reissue_api;
+extern const struct handler invite_page, invite_redeem_page, invite_redeem_api,
+    invitations_page, invitations_api, invitation_issue_page,
+    invitation_issue_api, invitation_revoke_page, invitation_revoke_api,
+    invitation_reissue_page, invitation_reissue_api;
 
 /* people.c */
-extern const struct handler	users_page, users_api, user_role_page,
-				user_active_page, user_erase_page,
-				user_change_api, user_erase_api;
+extern const struct handler users_page, users_api, user_role_page,
+    user_active_page, user_erase_page, user_change_api, user_erase_api;
 
 /* organisations.c */
-extern const struct handler	organizations_page, organizations_api,
-				organization_page, organization_rename_page,
-				organization_rename_api;
+extern const struct handler organizations_page, organizations_api,
+    organization_page, organization_rename_page, organization_rename_api;
 
 /* areas.c */
-extern const struct handler	areas_page, area_create_page,
-				area_change_page, area_create_api,
-				area_change_api;
+extern const struct handler areas_page, area_create_page, area_change_page,
+    area_create_api, area_change_api;
 
 /* audit.c */
-extern const struct handler	audit_page, audit_csv_file;
+extern const struct handler audit_page, audit_csv_file;
 
 /* votes.c */
-extern const struct handler	idea_vote_page, idea_vote_api;
+extern const struct handler idea_vote_page, idea_vote_api;
 
 /* comments.c */
-extern const struct handler	comment_create_page, comment_create_api,
-				comment_edit_page, comment_change_page,
-				comment_delete_page, comment_change_api,
-				comment_delete_api;
+extern const struct handler comment_create_page, comment_create_api,
+    comment_edit_page, comment_change_page, comment_delete_page,
+    comment_change_api, comment_delete_api;
 
 /* responses.c */
-extern const struct handler	response_create_page, response_create_api,
-				idea_merge_page, idea_merge_api,
-				idea_voters_page, idea_voters_api,
-				comment_hide_page, comment_hide_api;
+extern const struct handler response_create_page, response_create_api,
+    idea_merge_page, idea_merge_api, idea_voters_page, idea_voters_api,
+    comment_hide_page, comment_hide_api;
 
 /* profile.c: the page, also shown after the forms of account.c */
-extern const step_fn		profile_page_steps[];
-extern const struct handler	profile_page, profile_save_page;
+extern const step_fn	    profile_page_steps[];
+extern const struct handler profile_page, profile_save_page;
 
 /* account.c */
-extern const struct handler	password_page, sessions_end_page,
-				token_create_page, token_create_api,
-				token_revoke_page, token_revoke_api,
-				my_data_page;
+extern const struct handler password_page, sessions_end_page, token_create_page,
+    token_create_api, token_revoke_page, token_revoke_api, my_data_page;
 
 /* triage.c */
-extern const struct handler	triage_page, roadmap_page, roadmap_api,
-				export_ideas_page;
+extern const struct handler triage_page, roadmap_page, roadmap_api,
+    export_ideas_page;
 
 /* notifications.c */
-extern const struct handler	notifications_page, notifications_api,
-				notifications_read_page;
+extern const struct handler notifications_page, notifications_api,
+    notifications_read_page;
 
 /* health.c */
-extern const struct handler	health_api;
+extern const struct handler health_api;
 
 /* handlers of the old form */
-int		 page_static(struct http_request *);
-int		 static_init(const char *);
+int page_static(struct http_request *);
+int static_init(const char *);
 
 #endif /* !DRIVE_PURE */
 #endif /* DRIVE_H */

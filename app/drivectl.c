@@ -44,19 +44,22 @@
 
 #include "drive.h"
 
-enum db_role { DB_PORTAL, DB_OWNER };
+enum db_role {
+	DB_PORTAL,
+	DB_OWNER
+};
 
-static PGconn	*db_connect(enum db_role);
+static PGconn	  *db_connect(enum db_role);
 static const char *checkout(const char *, char *, size_t);
-static int	 cmd_migrate(int, char **);
-static int	 cmd_invite(int, char **);
-static int	 cmd_audit(int, char **);
-static int	 exec_ok(PGconn *, const char *);
-static char	**sql_files(const char *, int, size_t *);
-static int	 apply_repeatable(PGconn *, const char *, int);
-static int	 grant_runtime(PGconn *);
-static char	*current_role(PGconn *);
-static void	 usage(void);
+static int	   cmd_migrate(int, char **);
+static int	   cmd_invite(int, char **);
+static int	   cmd_audit(int, char **);
+static int	   exec_ok(PGconn *, const char *);
+static char	 **sql_files(const char *, int, size_t *);
+static int	   apply_repeatable(PGconn *, const char *, int);
+static int	   grant_runtime(PGconn *);
+static char	  *current_role(PGconn *);
+static void	   usage(void);
 
 static void
 usage(void)
@@ -97,9 +100,9 @@ quiet(void *arg, const char *message)
 static const char *
 checkout(const char *path, char *buf, size_t len)
 {
-	char	 exe[4096], *slash;
-	ssize_t	 n;
-	int	 up;
+	char	exe[4096], *slash;
+	ssize_t n;
+	int	up;
 
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
 		return (NULL);
@@ -122,16 +125,18 @@ checkout(const char *path, char *buf, size_t len)
 static char *
 db_url(enum db_role role, char *file, size_t len)
 {
-	const char	*url, *path;
-	char		*local;
+	const char *url, *path;
+	char	   *local;
 
-	url = getenv(role == DB_OWNER ? "DRIVE_OWNER_URL" : "DRIVE_DATABASE_URL");
+	url = getenv(role == DB_OWNER ? "DRIVE_OWNER_URL" :
+					"DRIVE_DATABASE_URL");
 	if (url != NULL && *url != '\0')
 		return (xstrdup(url));
 	if (role == DB_OWNER) {
 		url = getenv("DRIVE_DATABASE_URL");
 		if (url != NULL && *url != '\0') {
-			fprintf(stderr, "drivectl: DRIVE_OWNER_URL is not set: "
+			fprintf(stderr,
+			    "drivectl: DRIVE_OWNER_URL is not set: "
 			    "migrating as the portal's role (DRIVE_DATABASE_URL), "
 			    "which then owns the schema; see README.md\n");
 			return (xstrdup(url));
@@ -155,17 +160,19 @@ db_url(enum db_role role, char *file, size_t len)
 static PGconn *
 db_connect(enum db_role role)
 {
-	const char	*env;
-	char		*url, path[4096];
-	int		 local;
-	PGconn		*conn;
+	const char *env;
+	char	   *url, path[4096];
+	int	    local;
+	PGconn	   *conn;
 
 	env = getenv("DRIVE_DATABASE_URL");
 	local = env == NULL || *env == '\0';
 	if ((url = db_url(role, path, sizeof(path))) == NULL) {
-		fprintf(stderr, "drivectl: DRIVE_DATABASE_URL is not set "
+		fprintf(stderr,
+		    "drivectl: DRIVE_DATABASE_URL is not set "
 		    "and there is no local cluster (%s): start `make "
-		    "run`, or set DRIVE_DATABASE_URL\n", path);
+		    "run`, or set DRIVE_DATABASE_URL\n",
+		    path);
 		exit(1);
 	}
 	conn = PQconnectdb(url);
@@ -174,9 +181,11 @@ db_connect(enum db_role role)
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 		if (local)
-			fprintf(stderr, "drivectl: the local cluster of `make "
+			fprintf(stderr,
+			    "drivectl: the local cluster of `make "
 			    "run` (%s) is not running: start `make run` first, "
-			    "or set DRIVE_DATABASE_URL\n", path);
+			    "or set DRIVE_DATABASE_URL\n",
+			    path);
 		exit(1);
 	}
 	PQsetNoticeProcessor(conn, quiet, NULL);
@@ -186,8 +195,8 @@ db_connect(enum db_role role)
 static int
 exec_ok(PGconn *conn, const char *sql)
 {
-	PGresult	*res;
-	int		 ok;
+	PGresult *res;
+	int	  ok;
 
 	res = PQexec(conn, sql);
 	/* A migration of comments only is empty, not an error. */
@@ -200,11 +209,10 @@ exec_ok(PGconn *conn, const char *sql)
 	return (ok);
 }
 
-
 static int
 name_cmp(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	return (strcmp(*(char * const *)a, *(char * const *)b));
 }
 
 /*
@@ -216,10 +224,10 @@ name_cmp(const void *a, const void *b)
 static char **
 sql_files(const char *dir, int numbered, size_t *n)
 {
-	DIR		*d;
-	struct dirent	*e;
-	char		**names;
-	size_t		 len;
+	DIR	      *d;
+	struct dirent *e;
+	char	     **names;
+	size_t	       len;
 
 	*n = 0;
 	names = xrealloc(NULL, sizeof(*names));
@@ -235,8 +243,9 @@ sql_files(const char *dir, int numbered, size_t *n)
 		if (len < 5 || e->d_name[0] == '.' ||
 		    strcmp(e->d_name + len - 4, ".sql") != 0)
 			continue;
-		if (numbered && (len < 8 ||
-		    strspn(e->d_name, "0123456789") != 3 || e->d_name[3] != '_'))
+		if (numbered &&
+		    (len < 8 || strspn(e->d_name, "0123456789") != 3 ||
+			e->d_name[3] != '_'))
 			continue;
 		names = xrealloc(names, (*n + 1) * sizeof(*names));
 		names[(*n)++] = xstrdup(e->d_name);
@@ -257,17 +266,18 @@ sql_files(const char *dir, int numbered, size_t *n)
 static int
 apply_repeatable(PGconn *conn, const char *dir, int all)
 {
-	const char	*params[2];
-	char		**names, path[8192], sub[4096], hash[65], *sql;
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
-	size_t		 n, i;
-	struct dbuf	 list;
-	PGresult	*res;
-	int		 applied = 0, same;
+	const char   *params[2];
+	char	    **names, path[8192], sub[4096], hash[65], *sql;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int  mdlen;
+	size_t	      n, i;
+	struct dbuf   list;
+	PGresult     *res;
+	int	      applied = 0, same;
 
 	if ((size_t)snprintf(sub, sizeof(sub), "%s/repeatable", dir) >=
-	    sizeof(sub) || (names = sql_files(sub, 0, &n)) == NULL)
+		sizeof(sub) ||
+	    (names = sql_files(sub, 0, &n)) == NULL)
 		return (-1);
 	for (i = 0; i < n; i++) {
 		(void)snprintf(path, sizeof(path), "%s/%s", sub, names[i]);
@@ -278,7 +288,8 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 			break;
 		}
 		if (!EVP_Digest(sql, strlen(sql), md, &mdlen, EVP_sha256(),
-		    NULL) || mdlen != 32) {
+			NULL) ||
+		    mdlen != 32) {
 			fprintf(stderr, "drivectl: SHA-256 failed\n");
 			free(sql);
 			applied = -1;
@@ -287,9 +298,10 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 		hex_encode(md, mdlen, hash);
 		params[0] = names[i];
 		params[1] = hash;
-		res = PQexecParams(conn, "SELECT sha256 = $2 FROM "
-		    "schema_repeatable WHERE name = $1", 2, NULL, params, NULL,
-		    NULL, 0);
+		res = PQexecParams(conn,
+		    "SELECT sha256 = $2 FROM "
+		    "schema_repeatable WHERE name = $1",
+		    2, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 			PQclear(res);
@@ -304,18 +316,21 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 			continue;
 		}
 		if (!exec_ok(conn, "BEGIN") || !exec_ok(conn, sql)) {
-			fprintf(stderr, "drivectl: repeatable/%s failed; nothing "
-			    "of it was applied\n", names[i]);
+			fprintf(stderr,
+			    "drivectl: repeatable/%s failed; nothing "
+			    "of it was applied\n",
+			    names[i]);
 			(void)exec_ok(conn, "ROLLBACK");
 			free(sql);
 			applied = -1;
 			break;
 		}
 		free(sql);
-		res = PQexecParams(conn, "INSERT INTO schema_repeatable (name, "
+		res = PQexecParams(conn,
+		    "INSERT INTO schema_repeatable (name, "
 		    "sha256) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
-		    "sha256 = EXCLUDED.sha256, applied_at = now()", 2, NULL,
-		    params, NULL, NULL, 0);
+		    "sha256 = EXCLUDED.sha256, applied_at = now()",
+		    2, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK ||
 		    !exec_ok(conn, "COMMIT")) {
 			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
@@ -340,9 +355,10 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 		dbuf_append(&list, "", 1);
 		sql = dbuf_release(&list);
 		params[0] = sql;
-		res = PQexecParams(conn, "DELETE FROM schema_repeatable WHERE "
-		    "name <> ALL (string_to_array($1, E'\\n'))", 1, NULL,
-		    params, NULL, NULL, 0);
+		res = PQexecParams(conn,
+		    "DELETE FROM schema_repeatable WHERE "
+		    "name <> ALL (string_to_array($1, E'\\n'))",
+		    1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 			applied = -1;
@@ -365,13 +381,13 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 static int
 cmd_migrate(int argc, char **argv)
 {
-	const char	*dir, *params[2];
-	char		**names, path[4096], version[16], *sql;
-	char		 sqldir[4096];
-	size_t		 n = 0, i;
-	PGconn		*conn;
-	PGresult	*res;
-	int		 applied = 0, rc = 0, r;
+	const char *dir, *params[2];
+	char	  **names, path[4096], version[16], *sql;
+	char	    sqldir[4096];
+	size_t	    n = 0, i;
+	PGconn	   *conn;
+	PGresult   *res;
+	int	    applied = 0, rc = 0, r;
 
 	if (argc == 3 && strcmp(argv[1], "--sql") == 0)
 		dir = argv[2];
@@ -384,12 +400,14 @@ cmd_migrate(int argc, char **argv)
 		return (1);
 
 	conn = db_connect(DB_OWNER);
-	res = PQexec(conn, "SELECT current_user, pg_catalog.pg_get_userbyid("
+	res = PQexec(conn,
+	    "SELECT current_user, pg_catalog.pg_get_userbyid("
 	    "datdba) FROM pg_catalog.pg_database WHERE datname = "
 	    "current_database()");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 	    strcmp(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)) != 0) {
-		fprintf(stderr, "drivectl: migrate runs as the owner of the "
+		fprintf(stderr,
+		    "drivectl: migrate runs as the owner of the "
 		    "database (%s), not as %s: set DRIVE_OWNER_URL (the local "
 		    "cluster's owner is user=drive_owner)\n",
 		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
@@ -398,13 +416,16 @@ cmd_migrate(int argc, char **argv)
 		goto done;
 	}
 	PQclear(res);
-	if (!exec_ok(conn, "SELECT pg_advisory_lock(hashtext('drive.migrate'))")
-	    || !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version integer PRIMARY KEY, name text NOT NULL, "
-	    "applied_at timestamptz NOT NULL DEFAULT now())")
-	    || !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_repeatable ("
-	    "name text PRIMARY KEY, sha256 text NOT NULL, "
-	    "applied_at timestamptz NOT NULL DEFAULT now())")) {
+	if (!exec_ok(conn,
+		"SELECT pg_advisory_lock(hashtext('drive.migrate'))") ||
+	    !exec_ok(conn,
+		"CREATE TABLE IF NOT EXISTS schema_migrations ("
+		"version integer PRIMARY KEY, name text NOT NULL, "
+		"applied_at timestamptz NOT NULL DEFAULT now())") ||
+	    !exec_ok(conn,
+		"CREATE TABLE IF NOT EXISTS schema_repeatable ("
+		"name text PRIMARY KEY, sha256 text NOT NULL, "
+		"applied_at timestamptz NOT NULL DEFAULT now())")) {
 		rc = 1;
 		goto done;
 	}
@@ -412,9 +433,10 @@ cmd_migrate(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		(void)snprintf(version, sizeof(version), "%d", atoi(names[i]));
 		params[0] = version;
-		res = PQexecParams(conn, "SELECT 1 FROM schema_migrations "
-		    "WHERE version = $1::integer", 1, NULL, params, NULL, NULL,
-		    0);
+		res = PQexecParams(conn,
+		    "SELECT 1 FROM schema_migrations "
+		    "WHERE version = $1::integer",
+		    1, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 			PQclear(res);
@@ -435,8 +457,10 @@ cmd_migrate(int argc, char **argv)
 			goto done;
 		}
 		if (!exec_ok(conn, "BEGIN") || !exec_ok(conn, sql)) {
-			fprintf(stderr, "drivectl: %s failed; nothing of it "
-			    "was applied\n", names[i]);
+			fprintf(stderr,
+			    "drivectl: %s failed; nothing of it "
+			    "was applied\n",
+			    names[i]);
 			(void)exec_ok(conn, "ROLLBACK");
 			free(sql);
 			rc = 1;
@@ -444,9 +468,10 @@ cmd_migrate(int argc, char **argv)
 		}
 		free(sql);
 		params[1] = names[i];
-		res = PQexecParams(conn, "INSERT INTO schema_migrations "
-		    "(version, name) VALUES ($1::integer, $2)", 2, NULL, params,
-		    NULL, NULL, 0);
+		res = PQexecParams(conn,
+		    "INSERT INTO schema_migrations "
+		    "(version, name) VALUES ($1::integer, $2)",
+		    2, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK ||
 		    !exec_ok(conn, "COMMIT")) {
 			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
@@ -480,8 +505,8 @@ done:
 static char *
 current_role(PGconn *conn)
 {
-	PGresult	*res;
-	char		*role = NULL;
+	PGresult *res;
+	char	 *role = NULL;
 
 	res = PQexec(conn, "SELECT current_user");
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
@@ -499,11 +524,11 @@ current_role(PGconn *conn)
 static int
 grant_runtime(PGconn *owner)
 {
-	PGconn		*portal;
-	PGresult	*res;
-	const char	*params[1];
-	char		*role, *me;
-	int		 ok = 1;
+	PGconn	   *portal;
+	PGresult   *res;
+	const char *params[1];
+	char	   *role, *me;
+	int	    ok = 1;
 
 	portal = db_connect(DB_PORTAL);
 	role = current_role(portal);
@@ -535,45 +560,58 @@ grant_runtime(PGconn *owner)
 static int
 cmd_invite(int argc, char **argv)
 {
-	static struct option	 opts[] = {
+	static struct option opts[] = {
 		{ "email", required_argument, NULL, 'e' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "org", required_argument, NULL, 'o' },
 		{ "days", required_argument, NULL, 'd' },
-		{ "first-admin", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
+		{ "first-admin", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 }
 	};
-	const char	*email = NULL, *role = NULL, *org = NULL, *days = "7";
-	const char	*base, *params[5];
-	unsigned char	 raw[32], md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
-	char		 token[65], hash[65];
-	int		 c, first = 0, rc = 0;
-	PGconn		*conn;
-	PGresult	*res;
+	const char   *email = NULL, *role = NULL, *org = NULL, *days = "7";
+	const char   *base, *params[5];
+	unsigned char raw[32], md[EVP_MAX_MD_SIZE];
+	unsigned int  mdlen;
+	char	      token[65], hash[65];
+	int	      c, first = 0, rc = 0;
+	PGconn	     *conn;
+	PGresult     *res;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'e': email = optarg; break;
-		case 'r': role = optarg; break;
-		case 'o': org = optarg; break;
-		case 'd': days = optarg; break;
-		case 'f': first = 1; role = "admin"; break;
-		default: usage();
+		case 'e':
+			email = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'o':
+			org = optarg;
+			break;
+		case 'd':
+			days = optarg;
+			break;
+		case 'f':
+			first = 1;
+			role = "admin";
+			break;
+		default:
+			usage();
 		}
 	}
 	if (email == NULL || role == NULL)
 		usage();
 	if (strcmp(role, "client") == 0 ? org == NULL : org != NULL) {
-		fprintf(stderr, "drivectl: a client needs --org; bank staff "
+		fprintf(stderr,
+		    "drivectl: a client needs --org; bank staff "
 		    "take none\n");
 		return (2);
 	}
 
 	conn = db_connect(DB_PORTAL);
 	if (first) {
-		res = PQexec(conn, "SELECT 1 FROM users WHERE role = 'admin' "
+		res = PQexec(conn,
+		    "SELECT 1 FROM users WHERE role = 'admin' "
 		    "AND active");
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
@@ -588,9 +626,10 @@ cmd_invite(int argc, char **argv)
 			return (0);
 		}
 		/* Only the newest first-admin link works. */
-		if (!exec_ok(conn, "UPDATE invitations SET revoked_at = now() "
-		    "WHERE issued_by IS NULL AND role = 'admin' AND "
-		    "redeemed_at IS NULL AND revoked_at IS NULL")) {
+		if (!exec_ok(conn,
+			"UPDATE invitations SET revoked_at = now() "
+			"WHERE issued_by IS NULL AND role = 'admin' AND "
+			"redeemed_at IS NULL AND revoked_at IS NULL")) {
 			PQfinish(conn);
 			return (1);
 		}
@@ -611,9 +650,10 @@ cmd_invite(int argc, char **argv)
 	params[2] = role;
 	params[3] = org;
 	params[4] = days;
-	res = PQexecParams(conn, "SELECT id FROM invitation_create("
-	    "decode($1, 'hex'), $2, $3, $4, NULL, NULL, $5::integer)", 5, NULL,
-	    params, NULL, NULL, 0);
+	res = PQexecParams(conn,
+	    "SELECT id FROM invitation_create("
+	    "decode($1, 'hex'), $2, $3, $4, NULL, NULL, $5::integer)",
+	    5, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 		rc = 1;
@@ -622,7 +662,8 @@ cmd_invite(int argc, char **argv)
 			base = "http://127.0.0.1:8888";
 		if (first)
 			printf("\nNo administrator yet. Invitation for %s "
-			    "(valid %s days, shown once):\n", email, days);
+			       "(valid %s days, shown once):\n",
+			    email, days);
 		printf("%s/invite/%s\n", base, token);
 		if (first)
 			printf("\n");
@@ -635,19 +676,19 @@ cmd_invite(int argc, char **argv)
 
 /* ---- the audit chain ---- */
 
-#define AUDIT_PROBLEMS_SHOWN	20
+#define AUDIT_PROBLEMS_SHOWN 20
 
 struct walk {
-	int64_t		 entries;	/* entries read */
-	int64_t		 head;		/* id of the newest, 0: none */
-	unsigned char	 head_hash[AUDIT_HASH_LEN];
-	int		 problems;
+	int64_t	      entries; /* entries read */
+	int64_t	      head;    /* id of the newest, 0: none */
+	unsigned char head_hash[AUDIT_HASH_LEN];
+	int	      problems;
 };
 
 static void
 problem(struct walk *w, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	if (w->problems++ >= AUDIT_PROBLEMS_SHOWN)
 		return;
@@ -662,7 +703,7 @@ problem(struct walk *w, const char *fmt, ...)
 static const char *
 anchor_path(char *buf, size_t len)
 {
-	const char	*p, *url;
+	const char *p, *url;
 
 	if ((p = getenv("DRIVE_AUDIT_ANCHOR")) != NULL && *p != '\0')
 		return (p);
@@ -687,10 +728,10 @@ anchor_cmp(const void *a, const void *b)
 static int
 anchors_read(const char *path, struct audit_anchor **out, size_t *n)
 {
-	FILE			*f;
-	char			 line[256];
-	struct audit_anchor	 a;
-	int			 r, lineno = 0;
+	FILE		   *f;
+	char		    line[256];
+	struct audit_anchor a;
+	int		    r, lineno = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -705,8 +746,10 @@ anchors_read(const char *path, struct audit_anchor **out, size_t *n)
 		if ((r = audit_anchor_parse(line, &a)) == -1)
 			continue;
 		if (r == 0 || (strchr(line, '\n') == NULL && !feof(f))) {
-			fprintf(stderr, "drivectl: %s:%d: not an anchor "
-			    "(\"<id> <sha-256> <time>\")\n", path, lineno);
+			fprintf(stderr,
+			    "drivectl: %s:%d: not an anchor "
+			    "(\"<id> <sha-256> <time>\")\n",
+			    path, lineno);
 			fclose(f);
 			free(*out);
 			*out = NULL;
@@ -726,7 +769,7 @@ anchors_read(const char *path, struct audit_anchor **out, size_t *n)
 static ssize_t
 bytea_decode(const char *s, unsigned char *out, size_t outlen)
 {
-	size_t	 len;
+	size_t len;
 
 	if (strncmp(s, "\\x", 2) != 0)
 		return (-1);
@@ -744,32 +787,35 @@ bytea_decode(const char *s, unsigned char *out, size_t outlen)
  * printed and counted in W.  0 when the log could not be read.
  */
 static int
-chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a,
-    size_t na, struct walk *w)
+chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a, size_t na,
+    struct walk *w)
 {
-	PGresult		*res;
-	struct audit_entry	 e;
-	unsigned char		 prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
-	unsigned char		 want[AUDIT_HASH_LEN], expect[AUDIT_HASH_LEN];
-	ssize_t			 prevlen, hashlen, expectlen = 0;
-	const char		*params[1], *id;
-	char			 fromstr[24];
-	size_t			 ai = 0;
-	int64_t			 n;
-	int			 ok = 1, done = 0;
+	PGresult	  *res;
+	struct audit_entry e;
+	unsigned char	   prev[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+	unsigned char	   want[AUDIT_HASH_LEN], expect[AUDIT_HASH_LEN];
+	ssize_t		   prevlen, hashlen, expectlen = 0;
+	const char	  *params[1], *id;
+	char		   fromstr[24];
+	size_t		   ai = 0;
+	int64_t		   n;
+	int		   ok = 1, done = 0;
 
 	memset(w, 0, sizeof(*w));
 	/* Nothing of the session may shape what is read. */
-	if (!exec_ok(conn, "SET search_path = pg_catalog; SET TimeZone = "
-	    "'UTC'; SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'; "
-	    "SET client_encoding = 'UTF8'"))
+	if (!exec_ok(conn,
+		"SET search_path = pg_catalog; SET TimeZone = "
+		"'UTC'; SET DateStyle = 'ISO, YMD'; SET bytea_output = 'hex'; "
+		"SET client_encoding = 'UTF8'"))
 		return (0);
 	(void)snprintf(fromstr, sizeof(fromstr), "%" PRId64, from);
 	params[0] = fromstr;
-	if (!PQsendQueryParams(conn, "SELECT id, at, actor_id, action, "
-	    "target, address, details, prev_hash, hash FROM public.audit_log "
-	    "WHERE id >= $1::bigint ORDER BY id", 1, NULL, params, NULL, NULL,
-	    0) || !PQsetSingleRowMode(conn)) {
+	if (!PQsendQueryParams(conn,
+		"SELECT id, at, actor_id, action, "
+		"target, address, details, prev_hash, hash FROM public.audit_log "
+		"WHERE id >= $1::bigint ORDER BY id",
+		1, NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(conn)) {
 		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
 		return (0);
 	}
@@ -790,37 +836,51 @@ chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a,
 		e.at = PQgetvalue(res, 0, 1);
 		e.actor = PQgetisnull(res, 0, 2) ? NULL : PQgetvalue(res, 0, 2);
 		e.action = PQgetvalue(res, 0, 3);
-		e.target = PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4);
+		e.target = PQgetisnull(res, 0, 4) ? NULL :
+						    PQgetvalue(res, 0, 4);
 		e.address = PQgetisnull(res, 0, 5) ? NULL :
-		    PQgetvalue(res, 0, 5);
+						     PQgetvalue(res, 0, 5);
 		e.details = PQgetvalue(res, 0, 6);
-		prevlen = bytea_decode(PQgetvalue(res, 0, 7), prev, sizeof(prev));
-		hashlen = bytea_decode(PQgetvalue(res, 0, 8), hash, sizeof(hash));
+		prevlen = bytea_decode(PQgetvalue(res, 0, 7), prev,
+		    sizeof(prev));
+		hashlen = bytea_decode(PQgetvalue(res, 0, 8), hash,
+		    sizeof(hash));
 
 		if (prevlen >= 0 && (w->entries > 0 || from == 0) &&
 		    (prevlen != expectlen ||
-		    memcmp(prev, expect, (size_t)prevlen) != 0))
-			problem(w, "entry %s is broken: the entry before it was "
-			    "changed or removed", id);
+			memcmp(prev, expect, (size_t)prevlen) != 0))
+			problem(w,
+			    "entry %s is broken: the entry before it was "
+			    "changed or removed",
+			    id);
 		if (prevlen < 0 || hashlen != AUDIT_HASH_LEN)
-			problem(w, "entry %s is broken: its hashes are not "
-			    "hashes", id);
+			problem(w,
+			    "entry %s is broken: its hashes are not "
+			    "hashes",
+			    id);
 		else if (!audit_hash(prev, (size_t)prevlen, &e, want))
-			problem(w, "entry %s is broken: its time or text "
-			    "cannot be what the portal wrote", id);
+			problem(w,
+			    "entry %s is broken: its time or text "
+			    "cannot be what the portal wrote",
+			    id);
 		else if (memcmp(want, hash, sizeof(hash)) != 0)
-			problem(w, "entry %s is broken: its content was "
-			    "changed", id);
+			problem(w,
+			    "entry %s is broken: its content was "
+			    "changed",
+			    id);
 
 		for (; ai < na && a[ai].id < n; ai++)
-			problem(w, "entry %" PRId64 " is missing: the anchor of "
-			    "%s names it", a[ai].id, a[ai].at);
+			problem(w,
+			    "entry %" PRId64 " is missing: the anchor of "
+			    "%s names it",
+			    a[ai].id, a[ai].at);
 		for (; ai < na && a[ai].id == n; ai++) {
 			if (hashlen != AUDIT_HASH_LEN ||
 			    memcmp(a[ai].hash, hash, sizeof(hash)) != 0)
-				problem(w, "entry %s does not match its anchor "
-				    "of %s: the log was rewritten", id,
-				    a[ai].at);
+				problem(w,
+				    "entry %s does not match its anchor "
+				    "of %s: the log was rewritten",
+				    id, a[ai].at);
 		}
 
 		expectlen = hashlen < 0 ? 0 : hashlen;
@@ -835,9 +895,11 @@ chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a,
 	if (!ok || !done)
 		return (0);
 	for (; ai < na; ai++)
-		problem(w, "entry %" PRId64 " is missing: the anchor of %s "
+		problem(w,
+		    "entry %" PRId64 " is missing: the anchor of %s "
 		    "names it, the log ends at entry %" PRId64 ": entries "
-		    "were cut from the end", a[ai].id, a[ai].at, w->head);
+		    "were cut from the end",
+		    a[ai].id, a[ai].at, w->head);
 	return (1);
 }
 
@@ -849,24 +911,25 @@ chain_walk(PGconn *conn, int64_t from, const struct audit_anchor *a,
 static int
 cmd_audit(int argc, char **argv)
 {
-	PGconn			*conn;
-	struct audit_anchor	*a = NULL, *last;
-	struct walk		 w;
-	const char		*path;
-	char			 buf[4096], hex[2 * AUDIT_HASH_LEN + 1], now[32];
-	size_t			 na = 0;
-	time_t			 t;
-	struct tm		 tm;
-	struct stat		 st;
-	int			 fd, rc = 0, anchor;
+	PGconn		    *conn;
+	struct audit_anchor *a = NULL, *last;
+	struct walk	     w;
+	const char	    *path;
+	char		     buf[4096], hex[2 * AUDIT_HASH_LEN + 1], now[32];
+	size_t		     na = 0;
+	time_t		     t;
+	struct tm	     tm;
+	struct stat	     st;
+	int		     fd, rc = 0, anchor;
 
-	if (argc != 2 || (strcmp(argv[1], "verify") != 0 &&
-	    strcmp(argv[1], "anchor") != 0))
+	if (argc != 2 ||
+	    (strcmp(argv[1], "verify") != 0 && strcmp(argv[1], "anchor") != 0))
 		usage();
 	anchor = strcmp(argv[1], "anchor") == 0;
 	path = anchor_path(buf, sizeof(buf));
 	if (anchor && path == NULL) {
-		fprintf(stderr, "drivectl: no anchor file: set "
+		fprintf(stderr,
+		    "drivectl: no anchor file: set "
 		    "DRIVE_AUDIT_ANCHOR\n");
 		return (2);
 	}
@@ -875,8 +938,8 @@ cmd_audit(int argc, char **argv)
 	last = na > 0 ? &a[na - 1] : NULL;
 
 	conn = db_connect(DB_PORTAL);
-	if (!chain_walk(conn, anchor && last ? last->id : 0,
-	    anchor ? last : a, anchor ? (last != NULL) : na, &w)) {
+	if (!chain_walk(conn, anchor && last ? last->id : 0, anchor ? last : a,
+		anchor ? (last != NULL) : na, &w)) {
 		rc = 1;
 		goto done;
 	}
@@ -885,8 +948,9 @@ cmd_audit(int argc, char **argv)
 			printf("audit: ... and %d more\n",
 			    w.problems - AUDIT_PROBLEMS_SHOWN);
 		printf("audit: %" PRId64 " entries read, %d problem%s: the "
-		    "audit log was tampered with%s\n", w.entries, w.problems,
-		    w.problems == 1 ? "" : "s", anchor ? "; not anchored" : "");
+		       "audit log was tampered with%s\n",
+		    w.entries, w.problems, w.problems == 1 ? "" : "s",
+		    anchor ? "; not anchored" : "");
 		rc = 1;
 		goto done;
 	}
@@ -895,13 +959,13 @@ cmd_audit(int argc, char **argv)
 		printf("audit: %" PRId64 " entries, chain intact", w.entries);
 		if (path == NULL)
 			printf("; no anchor file (DRIVE_AUDIT_ANCHOR): entries "
-			    "cut from the end would not be seen\n");
+			       "cut from the end would not be seen\n");
 		else if (last == NULL)
 			printf("; no anchor yet in %s\n", path);
 		else
 			printf("; %zu anchor%s hold, the newest (entry %" PRId64
-			    ", %s) is followed by %" PRId64 " entries\n", na,
-			    na == 1 ? "" : "s", last->id, last->at,
+			       ", %s) is followed by %" PRId64 " entries\n",
+			    na, na == 1 ? "" : "s", last->id, last->at,
 			    w.head - last->id);
 		goto done;
 	}
@@ -915,10 +979,13 @@ cmd_audit(int argc, char **argv)
 	(void)strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	hex_encode(w.head_hash, sizeof(w.head_hash), hex);
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600)) == -1 || fstat(fd, &st) == -1 ||
-	    (st.st_size == 0 && dprintf(fd, "# Drive's audit chain: the "
-	    "newest entry as it was (drivectl audit anchor): id sha-256 "
-	    "time\n") < 0) ||
+		 0600)) == -1 ||
+	    fstat(fd, &st) == -1 ||
+	    (st.st_size == 0 &&
+		dprintf(fd,
+		    "# Drive's audit chain: the "
+		    "newest entry as it was (drivectl audit anchor): id sha-256 "
+		    "time\n") < 0) ||
 	    dprintf(fd, "%" PRId64 " %s %s\n", w.head, hex, now) < 0 ||
 	    fsync(fd) == -1) {
 		fprintf(stderr, "drivectl: %s: %s\n", path, strerror(errno));

@@ -8,16 +8,16 @@
 #include "drive.h"
 
 /* More fields than any of our forms has is an attack, not a form. */
-#define FORM_FIELDS_MAX	1000
+#define FORM_FIELDS_MAX 1000
 
-static char	*decode(const char *, size_t, size_t *);
+static char *decode(const char *, size_t, size_t *);
 
 int
 form_decode(const char *s, size_t len, struct form *f)
 {
-	const char	*p, *end, *amp, *eq;
-	char		*name, *value;
-	size_t		 cap, nlen, vlen;
+	const char *p, *end, *amp, *eq;
+	char	   *name, *value;
+	size_t	    cap, nlen, vlen;
 
 	f->fields = NULL;
 	f->n = 0;
@@ -37,7 +37,7 @@ form_decode(const char *s, size_t len, struct form *f)
 			eq = amp;
 		name = decode(p, eq - p, &nlen);
 		value = eq < amp ? decode(eq + 1, amp - eq - 1, &vlen) :
-		    decode(eq, 0, &vlen);
+				   decode(eq, 0, &vlen);
 		/* A NUL inside a name would make form_get() lie. */
 		if (name == NULL || value == NULL || strlen(name) != nlen ||
 		    f->n == FORM_FIELDS_MAX) {
@@ -63,7 +63,7 @@ form_decode(const char *s, size_t len, struct form *f)
 const struct form_field *
 form_get(const struct form *f, const char *name)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < f->n; i++)
 		if (strcmp(f->fields[i].name, name) == 0)
@@ -74,7 +74,7 @@ form_get(const struct form *f, const char *name)
 void
 form_free(struct form *f)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < f->n; i++) {
 		free(f->fields[i].name);
@@ -92,9 +92,9 @@ form_free(struct form *f)
 static char *
 decode(const char *s, size_t len, size_t *outlen)
 {
-	char	*out;
-	size_t	 i, n;
-	int	 c, hi, lo, cr;
+	char  *out;
+	size_t i, n;
+	int    c, hi, lo, cr;
 
 	out = xmalloc(len + 1);
 	n = 0;

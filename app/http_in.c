@@ -10,18 +10,19 @@
 
 #include "drive.h"
 
-static void	in_address(struct http_request *, struct dreq *);
-static int	in_body(struct http_request *, struct dreq *);
-static int	content_type_is(struct http_request *, const char *);
-static void	body_free(struct kore_buf *);
+static void in_address(struct http_request *, struct dreq *);
+static int  in_body(struct http_request *, struct dreq *);
+static int  content_type_is(struct http_request *, const char *);
+static void body_free(struct kore_buf *);
 
 int
 in_parse(struct http_request *req, struct dreq *r)
 {
-	const char	*v;
+	const char *v;
 
 	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
-	    v : NULL);
+		v :
+		NULL);
 	in_address(req, r);
 
 	if ((v = in_cookie(req, "drive_session")) != NULL)
@@ -51,10 +52,10 @@ in_reading(struct http_request *req)
 static void
 in_address(struct http_request *req, struct dreq *r)
 {
-	struct connection	*c = req->owner;
-	const char		*fwd, *proto;
-	char			 peer[64], buf[64];
-	static int		 warned;
+	struct connection *c = req->owner;
+	const char	  *fwd, *proto;
+	char		   peer[64], buf[64];
+	static int	   warned;
 
 	peer[0] = '\0';
 	if (c->family == AF_INET)
@@ -66,11 +67,13 @@ in_address(struct http_request *req, struct dreq *r)
 
 	if (peer[0] == '\0' || !addr_listed(drive_trusted_proxies, peer)) {
 		/* A proxy not configured would make everyone one address. */
-		if (!warned && http_request_header(req, "x-forwarded-for",
-		    &fwd)) {
+		if (!warned &&
+		    http_request_header(req, "x-forwarded-for", &fwd)) {
 			warned = 1;
-			kore_log(LOG_NOTICE, "X-Forwarded-For from %s ignored: "
-			    "name the proxy in DRIVE_TRUSTED_PROXIES", peer);
+			kore_log(LOG_NOTICE,
+			    "X-Forwarded-For from %s ignored: "
+			    "name the proxy in DRIVE_TRUSTED_PROXIES",
+			    peer);
 		}
 		return;
 	}
@@ -95,7 +98,7 @@ body_free(struct kore_buf *buf)
 static int
 content_type_is(struct http_request *req, const char *type)
 {
-	const char	*v;
+	const char *v;
 
 	if (!http_request_header(req, "content-type", &v))
 		return (0);
@@ -105,7 +108,7 @@ content_type_is(struct http_request *req, const char *type)
 static int
 in_body(struct http_request *req, struct dreq *r)
 {
-	struct kore_buf	*buf;
+	struct kore_buf *buf;
 	char		 chunk[8192];
 	ssize_t		 n;
 
@@ -161,8 +164,8 @@ in_body(struct http_request *req, struct dreq *r)
 		return (0);
 	}
 
-	if (buf->offset > 0 && !content_type_is(req,
-	    "application/x-www-form-urlencoded")) {
+	if (buf->offset > 0 &&
+	    !content_type_is(req, "application/x-www-form-urlencoded")) {
 		body_free(buf);
 		out_error(req, r, 415, "unsupported_media_type", NULL,
 		    "err.media_type");
@@ -193,7 +196,7 @@ in_field(struct dreq *r, const char *name, const char **out)
 const char *
 in_text(struct dreq *r, const char *name)
 {
-	const char	*v;
+	const char *v;
 
 	return (in_field(r, name, &v) == 1 ? v : NULL);
 }
@@ -205,8 +208,8 @@ in_text(struct dreq *r, const char *name)
 const char *
 in_cookie(struct http_request *req, const char *name)
 {
-	static char	 value[256];
-	const char	*hdr;
+	static char value[256];
+	const char *hdr;
 
 	if (!http_request_header(req, "cookie", &hdr) ||
 	    !cookie_get(hdr, name, value, sizeof(value)))
@@ -221,7 +224,7 @@ in_cookie(struct http_request *req, const char *name)
 int
 in_query(struct dreq *r)
 {
-	const char	*q = r->req->query_string;
+	const char *q = r->req->query_string;
 
 	if (q == NULL || r->form.n > 0 || !in_reading(r->req))
 		return (1);
@@ -232,7 +235,7 @@ in_query(struct dreq *r)
 void
 in_wipe(struct dreq *r, const char *name)
 {
-	const struct form_field	*f;
+	const struct form_field *f;
 	json_t			*v;
 
 	if (r->json != NULL) {

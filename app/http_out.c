@@ -7,10 +7,10 @@
 
 #include "drive.h"
 
-static const char *csp_html =
-    "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'";
+static const char
+    *csp_html = "default-src 'none'; script-src 'self'; style-src 'self'; "
+		"img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+		"frame-ancestors 'none'; base-uri 'none'";
 
 /*
  * Every header the module writes goes through here.  A value holding a
@@ -21,12 +21,14 @@ static const char *csp_html =
 void
 out_header(struct http_request *req, const char *name, const char *value)
 {
-	const unsigned char	*p;
+	const unsigned char *p;
 
 	for (p = (const unsigned char *)value; *p != '\0'; p++) {
 		if (*p < 0x20 || *p == 0x7f) {
-			kore_log(LOG_WARNING, "header %s refused: it holds a "
-			    "control character", name);
+			kore_log(LOG_WARNING,
+			    "header %s refused: it holds a "
+			    "control character",
+			    name);
 			return;
 		}
 	}
@@ -37,8 +39,8 @@ out_header(struct http_request *req, const char *name, const char *value)
 void
 out_security_base(struct http_request *req, int html)
 {
-	out_header(req, "content-security-policy", html ? csp_html :
-	    "default-src 'none'; frame-ancestors 'none'");
+	out_header(req, "content-security-policy",
+	    html ? csp_html : "default-src 'none'; frame-ancestors 'none'");
 	out_header(req, "x-content-type-options", "nosniff");
 	out_header(req, "x-frame-options", "DENY");
 	out_header(req, "referrer-policy", "same-origin");
@@ -63,11 +65,13 @@ void
 out_cookie(struct http_request *req, struct dreq *r, const char *name,
     const char *value, int max_age)
 {
-	char	buf[512];
-	int	len;
+	char buf[512];
+	int  len;
 
-	len = snprintf(buf, sizeof(buf), "%s=%s; Path=/; HttpOnly; "
-	    "SameSite=Lax%s", name, value, r->secure ? "; Secure" : "");
+	len = snprintf(buf, sizeof(buf),
+	    "%s=%s; Path=/; HttpOnly; "
+	    "SameSite=Lax%s",
+	    name, value, r->secure ? "; Secure" : "");
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		fatal("out_cookie: too long");
 	if (max_age >= 0)
@@ -79,15 +83,14 @@ out_cookie(struct http_request *req, struct dreq *r, const char *name,
 int
 out_json(struct http_request *req, struct dreq *r, int status, json_t *obj)
 {
-	char	*s;
+	char *s;
 
 	s = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	if (s == NULL)
 		fatal("out_json: cannot serialise");
 	out_security_headers(req, 0);
-	out_header(req, "content-type",
-	    "application/json; charset=utf-8");
+	out_header(req, "content-type", "application/json; charset=utf-8");
 	http_response(req, status, s, strlen(s));
 	free(s);
 	return (STEP_DONE);
@@ -107,9 +110,9 @@ out_redirect(struct http_request *req, struct dreq *r, const char *location)
 char *
 out_msg(struct dreq *r, const char *key, json_t *vars)
 {
-	struct dbuf	 b;
-	char		*s;
-	int		 lang;
+	struct dbuf b;
+	char	   *s;
+	int	    lang;
 
 	lang = (r->lang != NULL && strcmp(r->lang, "de") == 0) ? 1 : 0;
 	dbuf_init(&b);
@@ -123,9 +126,9 @@ out_msg(struct dreq *r, const char *key, json_t *vars)
 char *
 out_iso8601(int64_t t)
 {
-	struct tm	tm;
-	time_t		tt = (time_t)t;
-	char		buf[32];
+	struct tm tm;
+	time_t	  tt = (time_t)t;
+	char	  buf[32];
 
 	gmtime_r(&tt, &tm);
 	(void)strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -136,9 +139,9 @@ out_iso8601(int64_t t)
 char *
 out_relative(struct dreq *r, int64_t t)
 {
-	json_t	*vars;
-	char	 key[32], *s;
-	int64_t	 n;
+	json_t *vars;
+	char	key[32], *s;
+	int64_t n;
 
 	relative_key(t - (int64_t)time(NULL), key, sizeof(key), &n);
 	vars = json_pack("{s:I}", "n", (json_int_t)n);
@@ -155,7 +158,7 @@ void
 out_time(struct dreq *r, json_t *obj, const char *iso_field,
     const char *ago_field, int64_t t)
 {
-	char	*s;
+	char *s;
 
 	s = out_iso8601(t);
 	json_object_set_new(obj, iso_field, json_string(s));
@@ -171,7 +174,7 @@ out_time(struct dreq *r, json_t *obj, const char *iso_field,
 int
 out_csv(struct http_request *req, const char *filename, struct dbuf *b)
 {
-	char	disposition[128];
+	char disposition[128];
 
 	(void)snprintf(disposition, sizeof(disposition),
 	    "attachment; filename=\"%s\"", filename);

@@ -14,42 +14,41 @@
 #include "drive.h"
 
 /* Catalogs are small; anything bigger is a mistake. */
-#define CAT_SIZE_MAX	(4 * 1024 * 1024)
+#define CAT_SIZE_MAX (4 * 1024 * 1024)
 
 struct msg {
-	char			*key;
-	char			*text;
-	char			*paths;		/* placeholder names */
-	struct i18n_part	*parts;
-	size_t			 nparts;
-	size_t			 line;
+	char		 *key;
+	char		 *text;
+	char		 *paths; /* placeholder names */
+	struct i18n_part *parts;
+	size_t		  nparts;
+	size_t		  line;
 };
 
 struct i18n_cat {
-	struct msg	*msgs;
-	size_t		 n;
+	struct msg *msgs;
+	size_t	    n;
 };
 
-static const char	*langs[I18N_LANG_MAX] = { "en", "de" };
+static const char *langs[I18N_LANG_MAX] = { "en", "de" };
 
-static char		*readfile(const char *, size_t *, char *, size_t);
-static int		 parseline(struct msg *, const char *, size_t,
-			    const char **);
-static int		 compile(struct msg *, const char **);
-static int		 keycmp(const void *, const void *);
-static int		 findcmp(const void *, const void *);
-static const struct msg	*find(const struct i18n_cat *, const char *);
+static char *readfile(const char *, size_t *, char *, size_t);
+static int   parseline(struct msg *, const char *, size_t, const char **);
+static int   compile(struct msg *, const char **);
+static int   keycmp(const void *, const void *);
+static int   findcmp(const void *, const void *);
+static const struct msg *find(const struct i18n_cat *, const char *);
 static void		 seterr(char *, size_t, const char *, ...)
-			    __attribute__((format(printf, 3, 4)));
-static int		 weight(const char *, const char *, int *);
-static const char	*langrange(const char *, const char *, int *);
-static int		 qparams(const char *, const char *);
-static int		 isws(int);
+    __attribute__((format(printf, 3, 4)));
+static int	   weight(const char *, const char *, int *);
+static const char *langrange(const char *, const char *, int *);
+static int	   qparams(const char *, const char *);
+static int	   isws(int);
 
 struct i18n_cat *
 i18n_load(const char *path, char *err, size_t errlen)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 	char		*buf;
 	size_t		 len;
 
@@ -68,7 +67,7 @@ struct i18n_cat *
 i18n_parse(const char *buf, size_t len, const char *path, char *err,
     size_t errlen)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 	struct msg	 m;
 	const char	*p, *end, *nl, *why;
 	size_t		 line, cap, i;
@@ -100,8 +99,10 @@ i18n_parse(const char *buf, size_t len, const char *path, char *err,
 	for (i = 1; i < cat->n; i++) {
 		if (strcmp(cat->msgs[i - 1].key, cat->msgs[i].key) != 0)
 			continue;
-		seterr(err, errlen, "%s:%zu: duplicate key \"%s\" (first on "
-		    "line %zu)", path, cat->msgs[i].line, cat->msgs[i].key,
+		seterr(err, errlen,
+		    "%s:%zu: duplicate key \"%s\" (first on "
+		    "line %zu)",
+		    path, cat->msgs[i].line, cat->msgs[i].key,
 		    cat->msgs[i - 1].line);
 		i18n_free(cat);
 		return (NULL);
@@ -116,7 +117,7 @@ fail:
 void
 i18n_free(struct i18n_cat *cat)
 {
-	size_t	 i;
+	size_t i;
 
 	if (cat == NULL)
 		return;
@@ -133,7 +134,7 @@ i18n_free(struct i18n_cat *cat)
 const char *
 i18n_get(const struct i18n_cat *cat, const char *key)
 {
-	const struct msg	*m;
+	const struct msg *m;
 
 	if ((m = find(cat, key)) == NULL)
 		return (NULL);
@@ -143,7 +144,7 @@ i18n_get(const struct i18n_cat *cat, const char *key)
 const struct i18n_part *
 i18n_parts(const struct i18n_cat *cat, const char *key, size_t *n)
 {
-	const struct msg	*m;
+	const struct msg *m;
 
 	if ((m = find(cat, key)) == NULL) {
 		*n = 0;
@@ -172,8 +173,8 @@ find(const struct i18n_cat *cat, const char *key)
 static int
 keycmp(const void *a, const void *b)
 {
-	const struct msg	*x = a, *y = b;
-	int			 c;
+	const struct msg *x = a, *y = b;
+	int		  c;
 
 	if ((c = strcmp(x->key, y->key)) != 0)
 		return (c);
@@ -189,7 +190,7 @@ findcmp(const void *key, const void *m)
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	if (err == NULL || errlen == 0)
 		return;
@@ -201,9 +202,9 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 static char *
 readfile(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE	*fp;
-	char	*buf;
-	size_t	 n, cap;
+	FILE  *fp;
+	char  *buf;
+	size_t n, cap;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -249,9 +250,9 @@ isws(int c)
 static int
 parseline(struct msg *m, const char *s, size_t len, const char **why)
 {
-	const char	*p, *end, *k, *t;
-	char		*out;
-	size_t		 i;
+	const char *p, *end, *k, *t;
+	char	   *out;
+	size_t	    i;
 
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
@@ -271,8 +272,10 @@ parseline(struct msg *m, const char *s, size_t len, const char **why)
 			return (0);
 		}
 	}
-	for (k = p; p < end && ((*p >= 'a' && *p <= 'z') ||
-	    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'); p++)
+	for (k = p; p < end &&
+	     ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		 *p == '_' || *p == '.');
+	     p++)
 		continue;
 	if (p == k) {
 		*why = *p == '=' ? "empty key" : "bad character in key";
@@ -324,9 +327,9 @@ parseline(struct msg *m, const char *s, size_t len, const char **why)
 static int
 compile(struct msg *m, const char **why)
 {
-	const char	*p, *open, *close, *a, *b, *q;
-	char		*path;
-	size_t		 len, cap;
+	const char *p, *open, *close, *a, *b, *q;
+	char	   *path;
+	size_t	    len, cap;
 
 	len = strlen(m->text);
 	m->paths = path = xmalloc(len + 1);
@@ -374,8 +377,8 @@ compile(struct msg *m, const char **why)
 			}
 			if ((*q >= 'a' && *q <= 'z') ||
 			    (*q >= 'A' && *q <= 'Z') ||
-			    (*q >= '0' && *q <= '9') ||
-			    *q == '_' || *q == '-' || *q == ':')
+			    (*q >= '0' && *q <= '9') || *q == '_' ||
+			    *q == '-' || *q == ':')
 				*path++ = *q;
 			else if (*q == '.')
 				*path++ = '\0';
@@ -398,7 +401,7 @@ compile(struct msg *m, const char **why)
 static int
 weight(const char *s, const char *end, int *lang)
 {
-	const char	*p;
+	const char *p;
 
 	p = s;
 	while (p < end && isws((unsigned char)*p))
@@ -416,16 +419,15 @@ weight(const char *s, const char *end, int *lang)
 static const char *
 langrange(const char *p, const char *end, int *lang)
 {
-	const char	*tag;
-	size_t		 n, i;
+	const char *tag;
+	size_t	    n, i;
 
 	if (p < end && *p == '*') {
 		*lang = -2;
 		return (p + 1);
 	}
 	tag = p;
-	for (n = 0; p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
-	    p++)
+	for (n = 0; p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'); p++)
 		n++;
 	if (n == 0 || n > 8)
 		return (NULL);
@@ -435,8 +437,10 @@ langrange(const char *p, const char *end, int *lang)
 		    (tag[1] | 0x20) == langs[i][1])
 			*lang = i;
 	while (p < end && *p == '-') {
-		for (n = 0, p++; p < end && (((*p | 0x20) >= 'a' &&
-		    (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9')); p++)
+		for (n = 0, p++; p < end &&
+		     (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
+			 (*p >= '0' && *p <= '9'));
+		     p++)
 			n++;
 		if (n == 0 || n > 8)
 			return (NULL);
@@ -451,7 +455,7 @@ langrange(const char *p, const char *end, int *lang)
 static int
 qparams(const char *p, const char *end)
 {
-	int	 q, d;
+	int q, d;
 
 	q = 1000;
 	for (;;) {
@@ -471,7 +475,7 @@ qparams(const char *p, const char *end)
 		q = (*p++ - '0') * 1000;
 		if (p < end && *p == '.') {
 			for (p++, d = 100; p < end && *p >= '0' && *p <= '9';
-			    p++, d /= 10) {
+			     p++, d /= 10) {
 				if (d == 0)
 					return (-1);
 				q += (*p - '0') * d;
@@ -485,9 +489,9 @@ qparams(const char *p, const char *end)
 const char *
 i18n_pick(const char *al)
 {
-	const char	*p, *end;
-	size_t		 pos[I18N_LANG_MAX], n, wpos, bpos;
-	int		 q[I18N_LANG_MAX], wq, lang, w, i, best, bq;
+	const char *p, *end;
+	size_t	    pos[I18N_LANG_MAX], n, wpos, bpos;
+	int	    q[I18N_LANG_MAX], wq, lang, w, i, best, bq;
 
 	if (al == NULL)
 		return (langs[0]);

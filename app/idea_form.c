@@ -9,11 +9,11 @@
 #include "drive.h"
 
 struct idea_in {
-	int64_t		 id;		/* the idea's, when editing */
-	const char	*title;		/* NULL: as it is (PATCH) */
-	const char	*body;
-	const char	*area;
-	int		 confirm;	/* "post it anyway", seen the similar */
+	int64_t	    id;	   /* the idea's, when editing */
+	const char *title; /* NULL: as it is (PATCH) */
+	const char *body;
+	const char *area;
+	int	    confirm; /* "post it anyway", seen the similar */
 };
 
 static const struct db_query q_areas = { "areas", AREAS_SQL };
@@ -21,17 +21,18 @@ static const struct db_query q_areas = { "areas", AREAS_SQL };
 static const struct db_query q_idea_one = { "idea_one", IDEA_ONE_SQL };
 
 static const struct db_query q_ideas_similar = {
-	"ideas_similar", IDEAS_SIMILAR_SQL
+	"ideas_similar",
+	IDEAS_SIMILAR_SQL,
 };
 
 static const struct db_query q_idea_create = {
 	"idea_create",
-	"SELECT idea_create($1::bigint, $2, $3, $4) AS id"
+	"SELECT idea_create($1::bigint, $2, $3, $4) AS id",
 };
 
 static const struct db_query q_idea_edit = {
 	"idea_edit",
-	"SELECT idea_edit($1::bigint, $2::bigint, $3, $4, $5)"
+	"SELECT idea_edit($1::bigint, $2::bigint, $3, $4, $5)",
 };
 
 static const struct db_query q_idea_own = {
@@ -40,12 +41,12 @@ static const struct db_query q_idea_own = {
 	" i.author_id = $2::bigint AS mine,"
 	" i.first_response_at IS NOT NULL AS answered"
 	" FROM ideas i JOIN areas a ON a.id = i.area_id"
-	" WHERE i.id = $1::bigint"
+	" WHERE i.id = $1::bigint",
 };
 
 static const struct refusal create_refusals[] = {
 	{ "DR422", 422, "invalid", "area", "err.area_invalid" },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct refusal edit_refusals[] = {
@@ -53,7 +54,7 @@ static const struct refusal edit_refusals[] = {
 	{ "DR403", 403, "forbidden", NULL, "err.not_author" },
 	{ "DR409", 409, "answered", NULL, "err.edit_answered" },
 	{ "DR422", 422, "invalid", "area", "err.area_invalid" },
-	{ NULL }
+	{ NULL },
 };
 
 /*
@@ -64,8 +65,8 @@ static const struct refusal edit_refusals[] = {
 static void
 idea_fields(struct dreq *r, struct idea_in *in, int partial)
 {
-	size_t	n;
-	int	rc;
+	size_t n;
+	int    rc;
 
 	in->id = path_id(r, "id");
 	rc = in_field(r, "title", &in->title);
@@ -75,8 +76,8 @@ idea_fields(struct dreq *r, struct idea_in *in, int partial)
 		field_error(r, "title", "err.title_length");
 	else if (rc == 1) {
 		n = utf8_count(in->title, strlen(in->title));
-		if (n < 5 || n > 120 || !line_acceptable(in->title,
-		    strlen(in->title)))
+		if (n < 5 || n > 120 ||
+		    !line_acceptable(in->title, strlen(in->title)))
 			field_error(r, "title", "err.title_length");
 	}
 
@@ -89,8 +90,8 @@ idea_fields(struct dreq *r, struct idea_in *in, int partial)
 		in->body = "";
 
 	rc = in_field(r, "area", &in->area);
-	if (rc == -1 || (rc == 0 && !partial) || (rc == 1 &&
-	    (strlen(in->area) < 2 || strlen(in->area) > 40)))
+	if (rc == -1 || (rc == 0 && !partial) ||
+	    (rc == 1 && (strlen(in->area) < 2 || strlen(in->area) > 40)))
 		field_error(r, "area", "err.area_invalid");
 
 	in->confirm = in_text(r, "confirm") != NULL;
@@ -122,21 +123,23 @@ static const char *
 area_chosen(struct dreq *r)
 {
 	return (json_string_value(json_object_get(json_object_get(r->ctx,
-	    "values"), "area")));
+						      "values"),
+	    "area")));
 }
 
 static int
 new_render(struct http_request *req, struct dreq *r)
 {
 	(void)area_options(r, area_chosen(r), NULL);
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "idea_new", "title.idea_new", "ideas"));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "idea_new",
+	    "title.idea_new", "ideas"));
 }
 
 static int
 edit_query(struct http_request *req, struct dreq *r)
 {
-	char	id[32], uid[32];
+	char id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)path_id(r, "id"));
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -148,7 +151,7 @@ edit_query(struct http_request *req, struct dreq *r)
 static int
 edit_load(struct http_request *req, struct dreq *r)
 {
-	char	url[64];
+	char url[64];
 
 	if (db_rows(r) != 1)
 		return (step_refuse(req, r, 404, "not_found", NULL,
@@ -160,9 +163,9 @@ edit_load(struct http_request *req, struct dreq *r)
 		return (step_refuse(req, r, 409, "answered", NULL,
 		    "err.edit_answered"));
 	(void)snprintf(url, sizeof(url), "/ideas/%s", row_text(r, 0, "id"));
-	json_object_set_new(r->ctx, "idea", json_pack("{s:I, s:s, s:s}",
-	    "id", (json_int_t)row_int(r, 0, "id"), "title",
-	    row_text(r, 0, "title"), "url", url));
+	json_object_set_new(r->ctx, "idea",
+	    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)row_int(r, 0, "id"),
+		"title", row_text(r, 0, "title"), "url", url));
 	if (json_object_get(r->ctx, "values") == NULL) {
 		ctx_set_value(r, "title", row_text(r, 0, "title"));
 		ctx_set_value(r, "body", row_text(r, 0, "body"));
@@ -176,8 +179,9 @@ static int
 edit_render(struct http_request *req, struct dreq *r)
 {
 	(void)area_options(r, area_chosen(r), NULL);
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "idea_edit", "title.idea_edit", "ideas"));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "idea_edit",
+	    "title.idea_edit", "ideas"));
 }
 
 /* ---- proposing ---- */
@@ -185,8 +189,8 @@ edit_render(struct http_request *req, struct dreq *r)
 static int
 create_query(struct http_request *req, struct dreq *r)
 {
-	struct idea_in	*in = r->in;
-	char		 uid[32];
+	struct idea_in *in = r->in;
+	char		uid[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_idea_create, 4, uid, in->area, in->title, in->body);
@@ -196,21 +200,20 @@ create_query(struct http_request *req, struct dreq *r)
 static int
 create_redirect(struct http_request *req, struct dreq *r)
 {
-	char	url[64];
+	char url[64];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%s", row_text(r, 0, "id"));
 	return (out_redirect(req, r, url));
 }
 
-static const step_fn create_page_steps[] = {
-	create_query, create_redirect, NULL
-};
+static const step_fn create_page_steps[] = { create_query, create_redirect,
+	NULL };
 
 /* The page asks "did you mean" first, unless that was seen. */
 static int
 similar_query(struct http_request *req, struct dreq *r)
 {
-	struct idea_in	*in = r->in;
+	struct idea_in *in = r->in;
 
 	if (in->confirm)
 		return (step_then(r, create_page_steps));
@@ -222,10 +225,10 @@ similar_query(struct http_request *req, struct dreq *r)
 static int
 similar_offer(struct http_request *req, struct dreq *r)
 {
-	struct idea_in	*in = r->in;
-	json_t		*list, *o;
-	char		 url[64];
-	int		 i;
+	struct idea_in *in = r->in;
+	json_t	       *list, *o;
+	char		url[64];
+	int		i;
 
 	if (db_rows(r) == 0)
 		return (step_then(r, create_page_steps));
@@ -233,10 +236,9 @@ similar_offer(struct http_request *req, struct dreq *r)
 	for (i = 0; i < db_rows(r); i++) {
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
 		    row_text(r, i, "id"));
-		o = json_pack("{s:I, s:s, s:s, s:s, s:i}",
-		    "id", (json_int_t)row_int(r, i, "id"), "url", url,
-		    "title", row_text(r, i, "title"),
-		    "status", row_text(r, i, "status"),
+		o = json_pack("{s:I, s:s, s:s, s:s, s:i}", "id",
+		    (json_int_t)row_int(r, i, "id"), "url", url, "title",
+		    row_text(r, i, "title"), "status", row_text(r, i, "status"),
 		    "vote_count", (int)row_int(r, i, "vote_count"));
 		status_words(r, o, "status_label", row_text(r, i, "status"));
 		json_array_append_new(list, o);
@@ -253,7 +255,7 @@ similar_offer(struct http_request *req, struct dreq *r)
 static int
 idea_reload(struct http_request *req, struct dreq *r, int64_t idea)
 {
-	char	uid[32], id[32];
+	char uid[32], id[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	(void)snprintf(id, sizeof(id), "%lld", (long long)idea);
@@ -281,8 +283,8 @@ created_json(struct http_request *req, struct dreq *r)
 static int
 change_query(struct http_request *req, struct dreq *r)
 {
-	struct idea_in	*in = r->in;
-	char		 uid[32], id[32];
+	struct idea_in *in = r->in;
+	char		uid[32], id[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
@@ -293,8 +295,8 @@ change_query(struct http_request *req, struct dreq *r)
 static int
 change_redirect(struct http_request *req, struct dreq *r)
 {
-	struct idea_in	*in = r->in;
-	char		 url[64];
+	struct idea_in *in = r->in;
+	char		url[64];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)in->id);
 	return (out_redirect(req, r, url));
@@ -303,7 +305,7 @@ change_redirect(struct http_request *req, struct dreq *r)
 static int
 changed_query(struct http_request *req, struct dreq *r)
 {
-	struct idea_in	*in = r->in;
+	struct idea_in *in = r->in;
 
 	return (idea_reload(req, r, in->id));
 }
@@ -318,21 +320,16 @@ changed_json(struct http_request *req, struct dreq *r)
 }
 
 static const step_fn new_form_steps[] = { form_areas, new_render, NULL };
-static const step_fn create_offer_steps[] = {
-	similar_query, similar_offer, form_areas, new_render, NULL
-};
-static const step_fn create_api_steps[] = {
-	create_query, created_query, created_json, NULL
-};
-static const step_fn edit_form_steps[] = {
-	edit_query, edit_load, edit_render, NULL
-};
-static const step_fn change_page_steps[] = {
-	change_query, change_redirect, NULL
-};
-static const step_fn change_api_steps[] = {
-	change_query, changed_query, changed_json, NULL
-};
+static const step_fn create_offer_steps[] = { similar_query, similar_offer,
+	form_areas, new_render, NULL };
+static const step_fn create_api_steps[] = { create_query, created_query,
+	created_json, NULL };
+static const step_fn edit_form_steps[] = { edit_query, edit_load, edit_render,
+	NULL };
+static const step_fn change_page_steps[] = { change_query, change_redirect,
+	NULL };
+static const step_fn change_api_steps[] = { change_query, changed_query,
+	changed_json, NULL };
 
 const struct handler idea_new_page = {
 	.role = ROLE_CLIENT,

@@ -13,7 +13,7 @@ static int
 idea_step_query(struct http_request *req, struct dreq *r)
 {
 	char	uid[32], id[32];
-	int64_t	idea;
+	int64_t idea;
 
 	if ((idea = path_id(r, "id")) <= 0)
 		return (step_refuse(req, r, 404, "not_found", NULL,
@@ -27,8 +27,8 @@ idea_step_query(struct http_request *req, struct dreq *r)
 static int
 idea_step_render(struct http_request *req, struct dreq *r)
 {
-	json_t		*o;
-	const char	*chosen;
+	json_t	   *o;
+	const char *chosen;
 
 	if (db_rows(r) != 1)
 		return (step_refuse(req, r, 404, "not_found", NULL,
@@ -37,18 +37,24 @@ idea_step_render(struct http_request *req, struct dreq *r)
 
 	/* The statuses a response may set, for the bank's desk. */
 	if (r->sess.role >= ROLE_PM) {
-		chosen = json_string_value(json_object_get(json_object_get(
-		    r->ctx, "values"), "response_status"));
+		chosen =
+		    json_string_value(json_object_get(json_object_get(r->ctx,
+							  "values"),
+			"response_status"));
 		json_object_set_new(r->ctx, "response_statuses",
-		    status_options(r, chosen != NULL ? chosen :
-		    json_string_value(json_object_get(o, "status")), NULL, 0));
+		    status_options(r,
+			chosen != NULL ?
+			    chosen :
+			    json_string_value(json_object_get(o, "status")),
+			NULL, 0));
 	}
 	json_object_set(r->ctx, "comments", json_object_get(o, "comments"));
 	json_object_set(r->ctx, "history", json_object_get(o, "responses"));
 	json_object_set(r->ctx, "back", json_object_get(o, "url"));
 	json_object_set_new(r->ctx, "idea", o);
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "idea", "title.idea", "ideas"));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "idea",
+	    "title.idea", "ideas"));
 }
 
 static int
@@ -62,9 +68,8 @@ idea_step_json(struct http_request *req, struct dreq *r)
 
 /* The idea page's steps, also shown after a refused form (routes.c). */
 const step_fn idea_page_steps[] = { idea_step_query, idea_step_render, NULL };
-static const step_fn idea_api_steps[] = {
-	idea_step_query, idea_step_json, NULL
-};
+static const step_fn idea_api_steps[] = { idea_step_query, idea_step_json,
+	NULL };
 
 const struct handler idea_page = {
 	.role = ROLE_CLIENT,

@@ -9,7 +9,7 @@
 
 #include "drive.h"
 
-#define PAGE_SIZE	20
+#define PAGE_SIZE 20
 
 /*
  * The lists.  A list first picks the 21 ideas of the page by their sort
@@ -34,7 +34,7 @@
 	" AND ($3 = '' OR i.status = $3)" \
 	" AND ($4 = '' OR i.area_id = (SELECT x.id FROM areas x" \
 	"  WHERE x.slug = $4))"
-#define PICK_ALL	" FROM ideas i WHERE $5 = ''" PICK_FILTERS
+#define PICK_ALL " FROM ideas i WHERE $5 = ''" PICK_FILTERS
 #define PICK_SEARCH \
 	" FROM ideas i JOIN idea_search s ON s.idea_id = i.id" \
 	" WHERE s.words @@ search_query($5)" PICK_FILTERS
@@ -56,72 +56,84 @@
 	" coalesce((SELECT trending_age() FROM trending_clock c" \
 	"  WHERE c.aged_to < now() - interval '14 days 1 minute'), 0) >= 0"
 #define PICK_TRENDING(from) \
-	"SELECT i.id, i.recent_vote_count AS k" from \
-	" AND" TRENDING_AGE \
+	"SELECT i.id, i.recent_vote_count AS k" from " AND" TRENDING_AGE \
 	" AND ($6::integer IS NULL OR (i.recent_vote_count, i.id) <" \
 	"  ($6::integer, $7::bigint))" \
 	" ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21"
 
 static const struct db_query q_ideas_top = {
-	"ideas_top", IDEA_PAGE(PICK_TOP(PICK_ALL)), 1
+	"ideas_top",
+	IDEA_PAGE(PICK_TOP(PICK_ALL)),
+	1,
 };
 static const struct db_query q_ideas_new = {
-	"ideas_new", IDEA_PAGE(PICK_NEW(PICK_ALL)), 1
+	"ideas_new",
+	IDEA_PAGE(PICK_NEW(PICK_ALL)),
+	1,
 };
 static const struct db_query q_ideas_trending = {
-	"ideas_trending", IDEA_PAGE(PICK_TRENDING(PICK_ALL)), 1
+	"ideas_trending",
+	IDEA_PAGE(PICK_TRENDING(PICK_ALL)),
+	1,
 };
 static const struct db_query q_ideas_top_search = {
-	"ideas_top_search", IDEA_PAGE(PICK_TOP(PICK_SEARCH)), 1
+	"ideas_top_search",
+	IDEA_PAGE(PICK_TOP(PICK_SEARCH)),
+	1,
 };
 static const struct db_query q_ideas_new_search = {
-	"ideas_new_search", IDEA_PAGE(PICK_NEW(PICK_SEARCH)), 1
+	"ideas_new_search",
+	IDEA_PAGE(PICK_NEW(PICK_SEARCH)),
+	1,
 };
 static const struct db_query q_ideas_trending_search = {
-	"ideas_trending_search", IDEA_PAGE(PICK_TRENDING(PICK_SEARCH)), 1
+	"ideas_trending_search",
+	IDEA_PAGE(PICK_TRENDING(PICK_SEARCH)),
+	1,
 };
 
 static const struct db_query q_ideas_top_all = {
 	"ideas_top_all",
 	IDEA_PAGE("SELECT i.id, i.vote_count AS k FROM ideas i"
-	" WHERE (i.vote_count, i.id) < ($3::integer, $4::bigint)"
-	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21")
+		  " WHERE (i.vote_count, i.id) < ($3::integer, $4::bigint)"
+		  " ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"),
 };
 static const struct db_query q_ideas_new_all = {
 	"ideas_new_all",
 	IDEA_PAGE("SELECT i.id, 0 AS k FROM ideas i WHERE i.id < $3::bigint"
-	" ORDER BY i.id DESC LIMIT 21")
+		  " ORDER BY i.id DESC LIMIT 21"),
 };
 static const struct db_query q_ideas_trending_all = {
 	"ideas_trending_all",
 	IDEA_PAGE("SELECT i.id, i.recent_vote_count AS k FROM ideas i"
-	" WHERE" TRENDING_AGE
-	" AND (i.recent_vote_count, i.id) < ($3::integer, $4::bigint)"
-	" ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21")
+		  " WHERE" TRENDING_AGE
+		  " AND (i.recent_vote_count, i.id) < ($3::integer, $4::bigint)"
+		  " ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21"),
 };
 
 static const struct db_query q_areas = { "areas", AREAS_SQL };
 
 static const struct db_query q_ideas_similar = {
-	"ideas_similar", IDEAS_SIMILAR_SQL
+	"ideas_similar",
+	IDEAS_SIMILAR_SQL,
 };
 
 /* The list's query string; bad_field is the first value refused. */
 struct list_in {
-	const char	*sort;		/* "top", "new" or "trending" */
-	const char	*status;	/* one of idea_statuses, or "" */
-	char		 area[48];
-	char		 q[208];
-	char		 ca[16], cb[24];	/* the cursor: key, id */
-	int		 has_cursor;
-	int		 welcome;
-	const char	*bad_field;
-	const char	*bad_key;
+	const char *sort;   /* "top", "new" or "trending" */
+	const char *status; /* one of idea_statuses, or "" */
+	char	    area[48];
+	char	    q[208];
+	char	    ca[16], cb[24]; /* the cursor: key, id */
+	int	    has_cursor;
+	int	    welcome;
+	const char *bad_field;
+	const char *bad_key;
 };
 
 struct similar_in {
-	char		 title[512];
-	const char	*bad_field;
+	char	    title[512];
+	const char *bad_field;
 };
 
 /* Notes the first value refused; the list names only that one. */
@@ -142,7 +154,7 @@ list_bad(struct list_in *in, const char *field, const char *key)
 static const char *
 qs_value(const struct form *qs, struct list_in *in, const char *name)
 {
-	const struct form_field	*f;
+	const struct form_field *f;
 
 	if ((f = form_get(qs, name)) == NULL)
 		return ("");
@@ -156,13 +168,14 @@ list_input(struct dreq *r, void *arg)
 {
 	struct list_in		*in = arg;
 	struct form		 qs;
-	const struct form_field	*f;
+	const struct form_field *f;
 	const char		*sort, *status, *area, *q, *cur;
 	int			 i;
 
 	memset(&qs, 0, sizeof(qs));
-	if (r->req->query_string != NULL && !form_decode(r->req->query_string,
-	    strlen(r->req->query_string), &qs)) {
+	if (r->req->query_string != NULL &&
+	    !form_decode(r->req->query_string, strlen(r->req->query_string),
+		&qs)) {
 		list_bad(in, NULL, "err.bad_request");
 		return;
 	}
@@ -175,8 +188,9 @@ list_input(struct dreq *r, void *arg)
 	in->welcome = f != NULL && *f->value != '\0';
 
 	in->sort = *sort == '\0' || strcmp(sort, "top") == 0 ? "top" :
-	    strcmp(sort, "new") == 0 ? "new" :
-	    strcmp(sort, "trending") == 0 ? "trending" : NULL;
+	    strcmp(sort, "new") == 0			     ? "new" :
+	    strcmp(sort, "trending") == 0		     ? "trending" :
+							       NULL;
 	if (in->sort == NULL) {
 		in->sort = "top";
 		list_bad(in, "sort", "err.sort_invalid");
@@ -194,7 +208,7 @@ list_input(struct dreq *r, void *arg)
 		(void)kore_strlcpy(in->q, q, sizeof(in->q));
 	if (*cur != '\0') {
 		if (cursor_parse(cur, in->ca, sizeof(in->ca), in->cb,
-		    sizeof(in->cb)))
+			sizeof(in->cb)))
 			in->has_cursor = 1;
 		else
 			list_bad(in, "cursor", "err.cursor_invalid");
@@ -211,7 +225,7 @@ list_input(struct dreq *r, void *arg)
 static int
 list_areas(struct http_request *req, struct dreq *r)
 {
-	struct list_in	*in = r->in;
+	struct list_in *in = r->in;
 
 	if (in->bad_field != NULL || in->bad_key != NULL)
 		return (step_refuse(req, r, 400, "invalid", in->bad_field,
@@ -223,12 +237,11 @@ list_areas(struct http_request *req, struct dreq *r)
 static int
 list_query(struct http_request *req, struct dreq *r)
 {
-	struct list_in		*in = r->in;
-	const struct db_query	*q;
-	char			 uid[32];
+	struct list_in	      *in = r->in;
+	const struct db_query *q;
+	char		       uid[32];
 
-	if (!area_options(r, in->area, "filter.all_areas") &&
-	    *in->area != '\0')
+	if (!area_options(r, in->area, "filter.all_areas") && *in->area != '\0')
 		return (step_refuse(req, r, 400, "invalid", "area",
 		    "err.area_unknown"));
 
@@ -238,20 +251,24 @@ list_query(struct http_request *req, struct dreq *r)
 			db_query(r, &q_ideas_new_all, 3, uid, r->lang,
 			    in->has_cursor ? in->cb : "9223372036854775807");
 		else
-			db_query(r, strcmp(in->sort, "trending") == 0 ?
-			    &q_ideas_trending_all : &q_ideas_top_all, 4, uid,
-			    r->lang, in->has_cursor ? in->ca : "2147483647",
+			db_query(r,
+			    strcmp(in->sort, "trending") == 0 ?
+				&q_ideas_trending_all :
+				&q_ideas_top_all,
+			    4, uid, r->lang,
+			    in->has_cursor ? in->ca : "2147483647",
 			    in->has_cursor ? in->cb : "9223372036854775807");
 		return (STEP_NEXT);
 	}
 	if (*in->q == '\0')
-		q = strcmp(in->sort, "new") == 0 ? &q_ideas_new :
+		q = strcmp(in->sort, "new") == 0      ? &q_ideas_new :
 		    strcmp(in->sort, "trending") == 0 ? &q_ideas_trending :
-		    &q_ideas_top;
+							&q_ideas_top;
 	else
 		q = strcmp(in->sort, "new") == 0 ? &q_ideas_new_search :
 		    strcmp(in->sort, "trending") == 0 ?
-		    &q_ideas_trending_search : &q_ideas_top_search;
+						   &q_ideas_trending_search :
+						   &q_ideas_top_search;
 	db_query(r, q, 7, uid, r->lang, in->status, in->area, in->q,
 	    in->has_cursor ? in->ca : NULL, in->has_cursor ? in->cb : NULL);
 	return (STEP_NEXT);
@@ -261,7 +278,7 @@ list_query(struct http_request *req, struct dreq *r)
 static int
 list_ideas(struct dreq *r, json_t **ideas, char *cursor, size_t len)
 {
-	int	i, n, more;
+	int i, n, more;
 
 	n = db_rows(r);
 	more = n > PAGE_SIZE;
@@ -283,9 +300,9 @@ static void
 list_url(struct dbuf *b, struct list_in *in, const char *sort,
     const char *cursor)
 {
-	const char	*names[] = { "status", "area", "q" };
-	const char	*vals[] = { in->status, in->area, in->q };
-	size_t		 i;
+	const char *names[] = { "status", "area", "q" };
+	const char *vals[] = { in->status, in->area, in->q };
+	size_t	    i;
 
 	dbuf_appendf(b, "/?sort=%s", sort);
 	for (i = 0; i < 3; i++) {
@@ -301,32 +318,35 @@ list_url(struct dbuf *b, struct list_in *in, const char *sort,
 static int
 list_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*ideas;
-	char	 cursor[48];
-	int	 more;
+	json_t *ideas;
+	char	cursor[48];
+	int	more;
 
 	more = list_ideas(r, &ideas, cursor, sizeof(cursor));
-	return (out_json(req, r, 200, json_pack("{s:o, s:s?}", "ideas", ideas,
-	    "next_cursor", more ? cursor : NULL)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:o, s:s?}", "ideas", ideas, "next_cursor",
+		more ? cursor : NULL)));
 }
 
 static int
 list_render(struct http_request *req, struct dreq *r)
 {
-	struct list_in	*in = r->in;
-	json_t		*ideas, *sorts, *o;
-	struct dbuf	 b;
-	char		 cursor[48], key[32];
-	const char	*sortv[] = { "top", "new", "trending" };
-	int		 i, more;
+	struct list_in *in = r->in;
+	json_t	       *ideas, *sorts, *o;
+	struct dbuf	b;
+	char		cursor[48], key[32];
+	const char     *sortv[] = { "top", "new", "trending" };
+	int		i, more;
 
 	more = list_ideas(r, &ideas, cursor, sizeof(cursor));
 	json_object_set_new(r->ctx, "has_ideas",
 	    json_boolean(json_array_size(ideas) > 0));
 	json_object_set_new(r->ctx, "ideas", ideas);
-	json_object_set_new(r->ctx, "filters", json_pack("{s:s, s:s, s:s, "
-	    "s:s}", "sort", in->sort, "status", in->status, "area", in->area,
-	    "q", in->q));
+	json_object_set_new(r->ctx, "filters",
+	    json_pack("{s:s, s:s, s:s, "
+		      "s:s}",
+		"sort", in->sort, "status", in->status, "area", in->area, "q",
+		in->q));
 
 	sorts = json_array();
 	for (i = 0; i < 3; i++) {
@@ -340,8 +360,8 @@ list_render(struct http_request *req, struct dreq *r)
 		dbuf_free(&b);
 	}
 	json_object_set_new(r->ctx, "sorts", sorts);
-	json_object_set_new(r->ctx, "statuses", status_options(r, in->status,
-	    "filter.all_statuses", 1));
+	json_object_set_new(r->ctx, "statuses",
+	    status_options(r, in->status, "filter.all_statuses", 1));
 
 	if (more) {
 		dbuf_init(&b);
@@ -369,12 +389,13 @@ similar_input(struct dreq *r, void *arg)
 {
 	struct similar_in	*in = arg;
 	struct form		 qs;
-	const struct form_field	*f;
+	const struct form_field *f;
 	size_t			 n;
 
 	memset(&qs, 0, sizeof(qs));
-	if (r->req->query_string == NULL || !form_decode(r->req->query_string,
-	    strlen(r->req->query_string), &qs) ||
+	if (r->req->query_string == NULL ||
+	    !form_decode(r->req->query_string, strlen(r->req->query_string),
+		&qs) ||
 	    (f = form_get(&qs, "title")) == NULL ||
 	    !line_acceptable(f->value, f->len) ||
 	    (n = utf8_count(f->value, f->len)) < 1 || n > 120 ||
@@ -388,7 +409,7 @@ similar_input(struct dreq *r, void *arg)
 static int
 similar_query(struct http_request *req, struct dreq *r)
 {
-	struct similar_in	*in = r->in;
+	struct similar_in *in = r->in;
 
 	if (in->bad_field != NULL)
 		return (step_refuse(req, r, 400, "invalid", in->bad_field,
@@ -400,16 +421,17 @@ similar_query(struct http_request *req, struct dreq *r)
 static int
 similar_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*list;
-	int	 i;
+	json_t *list;
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++)
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:i}",
-		    "id", (json_int_t)row_int(r, i, "id"),
-		    "title", row_text(r, i, "title"),
-		    "status", row_text(r, i, "status"),
-		    "vote_count", (int)row_int(r, i, "vote_count")));
+		json_array_append_new(list,
+		    json_pack("{s:I, s:s, s:s, s:i}", "id",
+			(json_int_t)row_int(r, i, "id"), "title",
+			row_text(r, i, "title"), "status",
+			row_text(r, i, "status"), "vote_count",
+			(int)row_int(r, i, "vote_count")));
 	return (out_json(req, r, 200, json_pack("{s:o}", "ideas", list)));
 }
 
@@ -425,22 +447,21 @@ areas_query(struct http_request *req, struct dreq *r)
 static int
 areas_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*list;
-	int	 i;
+	json_t *list;
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++)
-		json_array_append_new(list, json_pack("{s:s, s:s}", "slug",
-		    row_text(r, i, "slug"), "name", row_text(r, i, "name")));
+		json_array_append_new(list,
+		    json_pack("{s:s, s:s}", "slug", row_text(r, i, "slug"),
+			"name", row_text(r, i, "name")));
 	return (out_json(req, r, 200, json_pack("{s:o}", "areas", list)));
 }
 
-static const step_fn list_page_steps[] = {
-	list_areas, list_query, list_render, NULL
-};
-static const step_fn list_api_steps[] = {
-	list_areas, list_query, list_json, NULL
-};
+static const step_fn list_page_steps[] = { list_areas, list_query, list_render,
+	NULL };
+static const step_fn list_api_steps[] = { list_areas, list_query, list_json,
+	NULL };
 static const step_fn similar_steps[] = { similar_query, similar_json, NULL };
 static const step_fn areas_steps[] = { areas_query, areas_json, NULL };
 

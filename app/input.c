@@ -24,8 +24,8 @@
 int
 cookie_get(const char *hdr, const char *name, char *out, size_t outlen)
 {
-	const char	*p, *end;
-	size_t		 nlen, vlen;
+	const char *p, *end;
+	size_t	    nlen, vlen;
 
 	nlen = strlen(name);
 	for (p = hdr; *p != '\0'; p = (*end == ';') ? end + 1 : end) {
@@ -50,7 +50,7 @@ cookie_get(const char *hdr, const char *name, char *out, size_t outlen)
 int
 content_type_match(const char *v, const char *type)
 {
-	size_t	 len;
+	size_t len;
 
 	len = strlen(type);
 	return (strncasecmp(v, type, len) == 0 &&
@@ -64,9 +64,9 @@ content_type_match(const char *v, const char *type)
 int
 forwarded_for(const char *fwd, char *out, size_t outlen)
 {
-	unsigned char	 tmp[sizeof(struct in6_addr)];
-	const char	*last;
-	char		 buf[64];
+	unsigned char tmp[sizeof(struct in6_addr)];
+	const char   *last;
+	char	      buf[64];
 
 	last = strrchr(fwd, ',');
 	last = (last == NULL) ? fwd : last + 1;
@@ -87,7 +87,7 @@ static int
 segment_match(const char *pat, size_t plen, const char *seg, size_t slen,
     struct path_param *params, int *nparams)
 {
-	size_t	i;
+	size_t i;
 
 	if (plen == 0 || (pat[0] != ':' && pat[0] != '*'))
 		return (plen == slen && memcmp(pat, seg, slen) == 0);
@@ -113,8 +113,8 @@ int
 route_match(const char *pattern, const char *path, struct path_param *params,
     int *nparams)
 {
-	const char	*p, *q, *pe, *qe;
-	int		 unused;
+	const char *p, *q, *pe, *qe;
+	int	    unused;
 
 	if (nparams == NULL)
 		nparams = &unused;
@@ -142,10 +142,10 @@ route_match(const char *pattern, const char *path, struct path_param *params,
 }
 
 const char *
-param_text(const struct path_param *params, int n, const char *name,
-    char *buf, size_t len)
+param_text(const struct path_param *params, int n, const char *name, char *buf,
+    size_t len)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < n; i++) {
 		if (strlen(name) != params[i].namelen ||
@@ -164,8 +164,8 @@ param_text(const struct path_param *params, int n, const char *name,
 json_t *
 body_json(const char *buf, size_t len)
 {
-	json_error_t	 jerr;
-	json_t		*v;
+	json_error_t jerr;
+	json_t	    *v;
 
 	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (v != NULL && !json_is_object(v)) {
@@ -185,7 +185,7 @@ int
 field_text(json_t *json, const struct form *form, const char *name,
     const char **out)
 {
-	const struct form_field	*f;
+	const struct form_field *f;
 	json_t			*v;
 
 	*out = NULL;
@@ -196,7 +196,7 @@ field_text(json_t *json, const struct form *form, const char *name,
 		if (!json_is_string(v))
 			return (-1);
 		if (!text_acceptable(json_string_value(v),
-		    json_string_length(v)))
+			json_string_length(v)))
 			return (-1);
 		*out = json_string_value(v);
 		return (1);

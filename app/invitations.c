@@ -9,22 +9,22 @@
 #include "drive.h"
 
 struct redeem_in {
-	char		 link_hash[TOKEN_HEX + 1];
-	const char	*name;
-	const char	*password;	/* wiped once the hash job has it */
-	char		 token[TOKEN_HEX + 1];	/* the new session's */
-	char		 csrf[TOKEN_HEX + 1];
+	char	    link_hash[TOKEN_HEX + 1];
+	const char *name;
+	const char *password;		  /* wiped once the hash job has it */
+	char	    token[TOKEN_HEX + 1]; /* the new session's */
+	char	    csrf[TOKEN_HEX + 1];
 };
 
 struct issue_in {
-	const char	*email;
-	int		 role;
-	const char	*org;		/* NULL for staff */
-	char		 token[TOKEN_HEX + 1];	/* shown once */
+	const char *email;
+	int	    role;
+	const char *org;		  /* NULL for staff */
+	char	    token[TOKEN_HEX + 1]; /* shown once */
 };
 
 struct revoke_in {
-	int64_t		 id;
+	int64_t id;
 };
 
 static const struct db_query q_invitation_peek = {
@@ -35,25 +35,25 @@ static const struct db_query q_invitation_peek = {
 	" FROM (SELECT 1) one LEFT JOIN invitations i"
 	"  ON i.token_hash = decode($1, 'hex') AND i.redeemed_at IS NULL"
 	"  AND i.revoked_at IS NULL AND i.expires_at > now()"
-	" LEFT JOIN organizations o ON o.id = i.organization_id"
+	" LEFT JOIN organizations o ON o.id = i.organization_id",
 };
 
 static const struct db_query q_redeem_failed = {
 	"redeem_failed",
-	"SELECT auth_failed('redeem', '', host(nullif($1, '')::inet))"
+	"SELECT auth_failed('redeem', '', host(nullif($1, '')::inet))",
 };
 
 static const struct db_query q_invitation_redeem = {
 	"invitation_redeem",
 	"SELECT user_id, name, role FROM invitation_redeem(decode($1, 'hex'),"
-	" $2, $3, decode($4, 'hex'), $5, nullif($6, '')::inet, $7)"
+	" $2, $3, decode($4, 'hex'), $5, nullif($6, '')::inet, $7)",
 };
 
 static const struct db_query q_invitation_create = {
 	"invitation_create",
 	"SELECT id, extract(epoch FROM expires_at)::bigint AS expires"
 	" FROM invitation_create(decode($1, 'hex'), $2, $3, nullif($4, ''),"
-	" $5::bigint, nullif($6, '')::inet)"
+	" $5::bigint, nullif($6, '')::inet)",
 };
 
 static const struct db_query q_invitation_list = {
@@ -69,13 +69,13 @@ static const struct db_query q_invitation_list = {
 	" FROM invitations i"
 	" LEFT JOIN organizations o ON o.id = i.organization_id"
 	" LEFT JOIN users u ON u.id = i.issued_by"
-	" ORDER BY i.created_at DESC, i.id DESC LIMIT 500"
+	" ORDER BY i.created_at DESC, i.id DESC LIMIT 500",
 };
 
 static const struct db_query q_invitation_revoke = {
 	"invitation_revoke",
 	"SELECT invitation_revoke($1::bigint, $2::bigint,"
-	" nullif($3, '')::inet) AS result"
+	" nullif($3, '')::inet) AS result",
 };
 
 /*
@@ -85,7 +85,7 @@ static const struct db_query q_invitation_revoke = {
 static const struct refusal redeem_refusals[] = {
 	{ "DR404", 404, "invitation_invalid", "token", "err.invite_invalid" },
 	{ "DR409", 409, "invitation_taken", "name", "err.invite_taken" },
-	{ NULL }
+	{ NULL },
 };
 
 /* ---- redeeming ---- */
@@ -105,8 +105,8 @@ link_hash(struct redeem_in *in, const char *token)
 static void
 link_input(struct dreq *r, void *arg)
 {
-	struct redeem_in	*in = arg;
-	char			 token[TOKEN_HEX + 1];
+	struct redeem_in *in = arg;
+	char		  token[TOKEN_HEX + 1];
 
 	link_hash(in, path_text(r, "token", token, sizeof(token)));
 }
@@ -119,8 +119,8 @@ link_input(struct dreq *r, void *arg)
 static void
 fields_input(struct dreq *r, struct redeem_in *in)
 {
-	const char	*refusal;
-	size_t		 n;
+	const char *refusal;
+	size_t	    n;
 
 	if (in_field(r, "name", &in->name) == -1)
 		field_error(r, "name", "err.text_invalid");
@@ -132,8 +132,9 @@ fields_input(struct dreq *r, struct redeem_in *in)
 		field_error(r, "password", "err.text_invalid");
 		return;
 	}
-	n = in->password != NULL ? utf8_count(in->password,
-	    strlen(in->password)) : 0;
+	n = in->password != NULL ?
+	    utf8_count(in->password, strlen(in->password)) :
+	    0;
 	if (n < 12)
 		field_error(r, "password", "err.password_short");
 	else if (n > 256)
@@ -143,21 +144,21 @@ fields_input(struct dreq *r, struct redeem_in *in)
 static void
 redeem_page_input(struct dreq *r, void *arg)
 {
-	struct redeem_in	*in = arg;
-	const char		*confirm;
+	struct redeem_in *in = arg;
+	const char	 *confirm;
 
 	link_input(r, in);
 	fields_input(r, in);
 	confirm = in_text(r, "password_confirm");
-	if (in->password != NULL && (confirm == NULL ||
-	    strcmp(confirm, in->password) != 0))
+	if (in->password != NULL &&
+	    (confirm == NULL || strcmp(confirm, in->password) != 0))
 		field_error(r, "password_confirm", "err.password_mismatch");
 }
 
 static void
 redeem_api_input(struct dreq *r, void *arg)
 {
-	struct redeem_in	*in = arg;
+	struct redeem_in *in = arg;
 
 	link_hash(in, in_text(r, "token"));
 	fields_input(r, in);
@@ -166,7 +167,7 @@ redeem_api_input(struct dreq *r, void *arg)
 static int
 redeem_peek(struct http_request *req, struct dreq *r)
 {
-	struct redeem_in	*in = r->in;
+	struct redeem_in *in = r->in;
 
 	db_query(r, &q_invitation_peek, 2, in->link_hash, r->address);
 	return (STEP_NEXT);
@@ -176,8 +177,8 @@ redeem_peek(struct http_request *req, struct dreq *r)
 static int
 redeem_show(struct http_request *req, struct dreq *r)
 {
-	json_t		*inv;
-	char		 token[TOKEN_HEX + 1];
+	json_t *inv;
+	char	token[TOKEN_HEX + 1];
 
 	if (row_int(r, 0, "retry_after") > 0)
 		return (out_rate_limited(req, r,
@@ -194,10 +195,11 @@ redeem_show(struct http_request *req, struct dreq *r)
 		json_object_set_new(inv, "organization",
 		    json_string(row_text(r, 0, "organization")));
 	json_object_set_new(r->ctx, "invite", inv);
-	json_object_set_new(r->ctx, "token", json_string(path_text(r, "token",
-	    token, sizeof(token))));
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "invite", "title.invite", NULL));
+	json_object_set_new(r->ctx, "token",
+	    json_string(path_text(r, "token", token, sizeof(token))));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "invite",
+	    "title.invite", NULL));
 }
 
 static int
@@ -213,8 +215,8 @@ static const step_fn redeem_refused_steps[] = { redeem_refused, NULL };
 static int
 redeem_check(struct http_request *req, struct dreq *r)
 {
-	struct redeem_in	*in = r->in;
-	const char		*refusal;
+	struct redeem_in *in = r->in;
+	const char	 *refusal;
 
 	if (row_int(r, 0, "retry_after") > 0)
 		return (out_rate_limited(req, r,
@@ -236,9 +238,9 @@ redeem_check(struct http_request *req, struct dreq *r)
 static int
 redeem_store(struct http_request *req, struct dreq *r)
 {
-	struct redeem_in	*in = r->in;
-	char			 hash[TOKEN_HEX + 1];
-	const char		*agent;
+	struct redeem_in *in = r->in;
+	char		  hash[TOKEN_HEX + 1];
+	const char	 *agent;
 
 	if (!r->pw.ok)
 		return (out_error(req, r, 500, "internal", NULL,
@@ -257,7 +259,7 @@ redeem_store(struct http_request *req, struct dreq *r)
 static int
 redeem_session(struct http_request *req, struct dreq *r)
 {
-	struct redeem_in	*in = r->in;
+	struct redeem_in *in = r->in;
 
 	if (db_rows(r) != 1)
 		return (redeem_refused(req, r));
@@ -277,8 +279,9 @@ redeem_redirect(struct http_request *req, struct dreq *r)
 static int
 redeem_json(struct http_request *req, struct dreq *r)
 {
-	return (out_json(req, r, 201, json_pack("{s:o, s:s}", "user",
-	    session_user_json(r), "csrf_token", r->sess.csrf)));
+	return (out_json(req, r, 201,
+	    json_pack("{s:o, s:s}", "user", session_user_json(r), "csrf_token",
+		r->sess.csrf)));
 }
 
 /* ---- the list (admin) ---- */
@@ -293,19 +296,17 @@ list_query(struct http_request *req, struct dreq *r)
 static json_t *
 invitation_json(struct dreq *r, int i)
 {
-	json_t	*row;
+	json_t *row;
 
-	row = json_pack("{s:I, s:s, s:s, s:s, s:s}",
-	    "id", (json_int_t)row_int(r, i, "id"),
-	    "email", row_text(r, i, "email"),
-	    "role", row_text(r, i, "role"),
-	    "state", row_text(r, i, "state"),
+	row = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
+	    (json_int_t)row_int(r, i, "id"), "email", row_text(r, i, "email"),
+	    "role", row_text(r, i, "role"), "state", row_text(r, i, "state"),
 	    "issued_by", row_text(r, i, "issued_by"));
 	json_object_set_new(row, "organization",
-	    row_null(r, i, "organization") ? json_null() :
-	    json_string(row_text(r, i, "organization")));
-	out_time(r, row, "created_at", "created_ago",
-	    row_int(r, i, "created"));
+	    row_null(r, i, "organization") ?
+		json_null() :
+		json_string(row_text(r, i, "organization")));
+	out_time(r, row, "created_at", "created_ago", row_int(r, i, "created"));
 	out_time(r, row, "expires_at", "expires_label",
 	    row_int(r, i, "expires"));
 	return (row);
@@ -314,25 +315,24 @@ invitation_json(struct dreq *r, int i)
 static int
 list_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*list;
-	int	 i;
+	json_t *list;
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++)
 		json_array_append_new(list, invitation_json(r, i));
-	return (out_json(req, r, 200, json_pack("{s:o}", "invitations",
-	    list)));
+	return (out_json(req, r, 200, json_pack("{s:o}", "invitations", list)));
 }
 
 /* The page: the form (again, with its errors), a new link, the list. */
 static int
 list_render(struct http_request *req, struct dreq *r)
 {
-	static const char	*role_values[] = { "client", "pm", "admin" };
-	json_t			*list, *row, *roles;
-	const char		*state, *chosen;
-	char			 key[32];
-	int			 i, n;
+	static const char *role_values[] = { "client", "pm", "admin" };
+	json_t		  *list, *row, *roles;
+	const char	  *state, *chosen;
+	char		   key[32];
+	int		   i, n;
 
 	list = json_array();
 	n = db_rows(r);
@@ -353,21 +353,23 @@ list_render(struct http_request *req, struct dreq *r)
 	json_object_set_new(r->ctx, "invitations", list);
 	roles = json_array();
 	chosen = json_string_value(json_object_get(json_object_get(r->ctx,
-	    "values"), "role"));
+						       "values"),
+	    "role"));
 	for (i = 0; i < 3; i++) {
 		row = json_pack("{s:s, s:b}", "value", role_values[i],
-		    "selected", chosen != NULL &&
-		    strcmp(chosen, role_values[i]) == 0);
+		    "selected",
+		    chosen != NULL && strcmp(chosen, role_values[i]) == 0);
 		ctx_set_msg(r, row, "label", role_label_key(role_values[i]),
 		    NULL);
 		json_array_append_new(roles, row);
 	}
 	json_object_set_new(r->ctx, "roles", roles);
-	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}",
-	    "invitations", 1));
+	json_object_set_new(r->ctx, "admin_nav",
+	    json_pack("{s:b}", "invitations", 1));
 	return (render_page(req, r,
-	    json_object_get(r->ctx, "has_errors") ? 422 :
-	    json_object_get(r->ctx, "created") ? 201 : 200,
+	    json_object_get(r->ctx, "has_errors")  ? 422 :
+		json_object_get(r->ctx, "created") ? 201 :
+						     200,
 	    "admin_invitations", "title.admin_invitations", "admin"));
 }
 
@@ -380,15 +382,14 @@ list_render(struct http_request *req, struct dreq *r)
 static void
 issue_input(struct dreq *r, void *arg)
 {
-	struct issue_in	*in = arg;
+	struct issue_in *in = arg;
 	size_t		 n;
 	int		 rc;
 
-	if (in_field(r, "email", &in->email) != 1 ||
-	    !email_valid(in->email))
+	if (in_field(r, "email", &in->email) != 1 || !email_valid(in->email))
 		field_error(r, "email", "err.email_invalid");
-	in->role = in_text(r, "role") != NULL ?
-	    role_parse(in_text(r, "role")) : ROLE_ANON;
+	in->role = in_text(r, "role") != NULL ? role_parse(in_text(r, "role")) :
+						ROLE_ANON;
 	if (in->role == ROLE_ANON)
 		field_error(r, "role", "err.role_invalid");
 	if ((rc = in_field(r, "organization", &in->org)) == -1) {
@@ -401,8 +402,8 @@ issue_input(struct dreq *r, void *arg)
 		n = in->org != NULL ? utf8_count(in->org, strlen(in->org)) : 0;
 		if (in->org == NULL)
 			field_error(r, "organization", "err.org_required");
-		else if (n < 2 || n > 120 || !line_acceptable(in->org,
-		    strlen(in->org)))
+		else if (n < 2 || n > 120 ||
+		    !line_acceptable(in->org, strlen(in->org)))
 			field_error(r, "organization", "err.org_length");
 	} else if (in->role != ROLE_ANON && in->org != NULL)
 		field_error(r, "organization", "err.org_staff");
@@ -411,7 +412,7 @@ issue_input(struct dreq *r, void *arg)
 static int
 issue_query(struct http_request *req, struct dreq *r)
 {
-	struct issue_in	*in = r->in;
+	struct issue_in *in = r->in;
 	char		 hash[TOKEN_HEX + 1], issuer[32];
 
 	token_new(in->token);
@@ -428,11 +429,10 @@ issue_query(struct http_request *req, struct dreq *r)
 static json_t *
 link_json(struct dreq *r, char *token, size_t len)
 {
-	json_t	*o;
-	char	 url[1024];
+	json_t *o;
+	char	url[1024];
 
-	(void)snprintf(url, sizeof(url), "%s/invite/%s", drive_base_url,
-	    token);
+	(void)snprintf(url, sizeof(url), "%s/invite/%s", drive_base_url, token);
 	explicit_bzero(token, len);
 	o = json_pack("{s:s}", "url", url);
 	explicit_bzero(url, sizeof(url));
@@ -443,7 +443,7 @@ link_json(struct dreq *r, char *token, size_t len)
 static json_t *
 issued(struct dreq *r)
 {
-	struct issue_in	*in = r->in;
+	struct issue_in *in = r->in;
 
 	return (link_json(r, in->token, sizeof(in->token)));
 }
@@ -451,7 +451,7 @@ issued(struct dreq *r)
 static int
 issue_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*o;
+	json_t *o;
 
 	o = issued(r);
 	json_object_set_new(o, "id", json_integer(row_int(r, 0, "id")));
@@ -461,7 +461,7 @@ issue_json(struct http_request *req, struct dreq *r)
 static int
 issue_shown(struct http_request *req, struct dreq *r)
 {
-	struct issue_in	*in = r->in;
+	struct issue_in *in = r->in;
 	json_t		*o;
 
 	o = issued(r);
@@ -475,7 +475,7 @@ issue_shown(struct http_request *req, struct dreq *r)
 static void
 revoke_input(struct dreq *r, void *arg)
 {
-	struct revoke_in	*in = arg;
+	struct revoke_in *in = arg;
 
 	in->id = path_id(r, "id");
 }
@@ -483,8 +483,8 @@ revoke_input(struct dreq *r, void *arg)
 static int
 revoke_query(struct http_request *req, struct dreq *r)
 {
-	struct revoke_in	*in = r->in;
-	char			 id[32], actor[32];
+	struct revoke_in *in = r->in;
+	char		  id[32], actor[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(actor, sizeof(actor), "%lld",
@@ -497,7 +497,7 @@ revoke_query(struct http_request *req, struct dreq *r)
 static int
 revoke_result(struct http_request *req, struct dreq *r)
 {
-	const char	*result;
+	const char *result;
 
 	result = db_rows(r) == 1 ? row_text(r, 0, "result") : NULL;
 	if (result == NULL || strcmp(result, "not_found") == 0)
@@ -518,33 +518,27 @@ revoke_redirect(struct http_request *req, struct dreq *r)
 static int
 revoke_json(struct http_request *req, struct dreq *r)
 {
-	struct revoke_in	*in = r->in;
+	struct revoke_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:s}", "id",
-	    (json_int_t)in->id, "state", "revoked")));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:s}", "id", (json_int_t)in->id, "state",
+		"revoked")));
 }
 
 static const step_fn invite_steps[] = { redeem_peek, redeem_show, NULL };
-static const step_fn redeem_page_steps[] = {
-	redeem_peek, redeem_check, redeem_store, redeem_session,
-	redeem_redirect, NULL
-};
-static const step_fn redeem_api_steps[] = {
-	redeem_peek, redeem_check, redeem_store, redeem_session,
-	redeem_json, NULL
-};
+static const step_fn redeem_page_steps[] = { redeem_peek, redeem_check,
+	redeem_store, redeem_session, redeem_redirect, NULL };
+static const step_fn redeem_api_steps[] = { redeem_peek, redeem_check,
+	redeem_store, redeem_session, redeem_json, NULL };
 static const step_fn list_page_steps[] = { list_query, list_render, NULL };
 static const step_fn list_api_steps[] = { list_query, list_json, NULL };
-static const step_fn issue_page_steps[] = {
-	issue_query, issue_shown, list_query, list_render, NULL
-};
+static const step_fn issue_page_steps[] = { issue_query, issue_shown,
+	list_query, list_render, NULL };
 static const step_fn issue_api_steps[] = { issue_query, issue_json, NULL };
-static const step_fn revoke_page_steps[] = {
-	revoke_query, revoke_result, revoke_redirect, NULL
-};
-static const step_fn revoke_api_steps[] = {
-	revoke_query, revoke_result, revoke_json, NULL
-};
+static const step_fn revoke_page_steps[] = { revoke_query, revoke_result,
+	revoke_redirect, NULL };
+static const step_fn revoke_api_steps[] = { revoke_query, revoke_result,
+	revoke_json, NULL };
 
 const struct handler invite_page = {
 	.role = ROLE_ANON,
@@ -612,27 +606,27 @@ const struct handler invitation_revoke_api = {
 /* ---- issuing one anew: a new link, the old one dies ---- */
 
 struct reissue_in {
-	int64_t		 id;
-	char		 token[TOKEN_HEX + 1];	/* shown once */
+	int64_t id;
+	char	token[TOKEN_HEX + 1]; /* shown once */
 };
 
 static const struct db_query q_invitation_reissue = {
 	"invitation_reissue",
 	"SELECT id, extract(epoch FROM expires_at)::bigint AS expires"
 	" FROM invitation_reissue($1::bigint, decode($2, 'hex'), $3::bigint,"
-	" nullif($4, '')::inet)"
+	" nullif($4, '')::inet)",
 };
 
 static const struct refusal reissue_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.not_found" },
 	{ "DR409", 409, "invitation_redeemed", NULL, "err.invite_redeemed" },
-	{ NULL }
+	{ NULL },
 };
 
 static void
 reissue_input(struct dreq *r, void *arg)
 {
-	struct reissue_in	*in = arg;
+	struct reissue_in *in = arg;
 
 	in->id = path_id(r, "id");
 }
@@ -640,8 +634,8 @@ reissue_input(struct dreq *r, void *arg)
 static int
 reissue_query(struct http_request *req, struct dreq *r)
 {
-	struct reissue_in	*in = r->in;
-	char			 id[32], uid[32], hash[TOKEN_HEX + 1];
+	struct reissue_in *in = r->in;
+	char		   id[32], uid[32], hash[TOKEN_HEX + 1];
 
 	token_new(in->token);
 	(void)token_hash(in->token, hash);
@@ -654,7 +648,7 @@ reissue_query(struct http_request *req, struct dreq *r)
 static json_t *
 reissued(struct dreq *r)
 {
-	struct reissue_in	*in = r->in;
+	struct reissue_in *in = r->in;
 
 	return (link_json(r, in->token, sizeof(in->token)));
 }
@@ -662,7 +656,7 @@ reissued(struct dreq *r)
 static int
 reissue_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*o;
+	json_t *o;
 
 	if (db_rows(r) != 1)
 		return (step_refuse(req, r, 404, "not_found", NULL,
@@ -684,13 +678,10 @@ reissue_shown(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
-static const step_fn reissue_page_steps[] = {
-	reissue_query, reissue_shown, list_query,
-	list_render, NULL
-};
-static const step_fn reissue_api_steps[] = {
-	reissue_query, reissue_json, NULL
-};
+static const step_fn reissue_page_steps[] = { reissue_query, reissue_shown,
+	list_query, list_render, NULL };
+static const step_fn reissue_api_steps[] = { reissue_query, reissue_json,
+	NULL };
 
 const struct handler invitation_reissue_page = {
 	.role = ROLE_ADMIN,

@@ -46,72 +46,72 @@
  * turns each of them 'unknown' (never sent), so a batch larger than the
  * one mail really in flight would strand the rest of it.
  */
-#define CLAIM_BATCH		1
-#define ATTEMPTS_MAX		8
-#define BACKOFF_CAP_MS		(3600L * 1000)
-#define EXCERPT_CHARS		600
-#define ERROR_MAX		400
+#define CLAIM_BATCH    1
+#define ATTEMPTS_MAX   8
+#define BACKOFF_CAP_MS (3600L * 1000)
+#define EXCERPT_CHARS  600
+#define ERROR_MAX      400
 /* How long --once waits for the database or another mailer's lock. */
-#define ONCE_WAIT_MS		15000
-#define SMTP_CONNECT_S		10L
-#define SMTP_TOTAL_S		120L
+#define ONCE_WAIT_MS   15000
+#define SMTP_CONNECT_S 10L
+#define SMTP_TOTAL_S   120L
 
-#define LOCK_SQL	"SELECT pg_try_advisory_lock(hashtext('drive.mailer'))"
+#define LOCK_SQL "SELECT pg_try_advisory_lock(hashtext('drive.mailer'))"
 
 struct config {
-	const char	*db_url;
-	const char	*smtp_url;	/* NULL: .eml files in mail_dir */
-	const char	*mail_dir;
-	char		*from_name;
-	char		*from_addr;
-	char		*base_url;	/* without a trailing '/' */
-	const char	*root;
-	long		 poll_ms;
-	long		 backoff_ms;
-	int		 once;
+	const char *db_url;
+	const char *smtp_url; /* NULL: .eml files in mail_dir */
+	const char *mail_dir;
+	char	   *from_name;
+	char	   *from_addr;
+	char	   *base_url; /* without a trailing '/' */
+	const char *root;
+	long	    poll_ms;
+	long	    backoff_ms;
+	int	    once;
 };
 
 struct mailer {
 	struct config	 cf;
 	PGconn		*db;
-	int		 locked;	/* holds the advisory lock */
-	int		 started;	/* took the lock once */
+	int		 locked;  /* holds the advisory lock */
+	int		 started; /* took the lock once */
 	int		 waiting_said;
-	int		 down_said;	/* said the database is away */
-	struct i18n_cat	*cat[I18N_LANG_MAX];	/* en, de */
+	int		 down_said;	     /* said the database is away */
+	struct i18n_cat *cat[I18N_LANG_MAX]; /* en, de */
 	struct tpl_set	*tpl;
 };
 
 struct row {
-	int64_t		 id;
-	int64_t		 user_id;
-	char		 kind[16];
-	int64_t		 idea_id;	/* 0 when NULL */
-	json_t		*payload;
-	int		 attempts;	/* this one included */
-	int64_t		 created;	/* epoch seconds */
+	int64_t id;
+	int64_t user_id;
+	char	kind[16];
+	int64_t idea_id; /* 0 when NULL */
+	json_t *payload;
+	int	attempts; /* this one included */
+	int64_t created;  /* epoch seconds */
 };
 
 /* What one mail needs, loaded from the database. */
 struct letter {
-	char			*to_addr;
-	char			*to_name;
-	const struct i18n_cat	*cat;
-	const char		*subject_key;
-	json_t			*ctx;
+	char		      *to_addr;
+	char		      *to_name;
+	const struct i18n_cat *cat;
+	const char	      *subject_key;
+	json_t		      *ctx;
 };
 
 enum outcome {
 	O_SENT,
-	O_RETRY,	/* temporary: again after the backoff */
-	O_FAIL,		/* permanent */
-	O_RELEASE	/* not tried (database trouble, stopping) */
+	O_RETRY,  /* temporary: again after the backoff */
+	O_FAIL,	  /* permanent */
+	O_RELEASE /* not tried (database trouble, stopping) */
 };
 
 enum load {
 	L_OK,
-	L_SKIP,		/* nothing to send any more: O_FAIL with why */
-	L_DB		/* the database failed: O_RELEASE */
+	L_SKIP, /* nothing to send any more: O_FAIL with why */
+	L_DB	/* the database failed: O_RELEASE */
 };
 
 enum delivery {
@@ -120,55 +120,53 @@ enum delivery {
 	D_PERM
 };
 
-static volatile sig_atomic_t	 stopping;
+static volatile sig_atomic_t stopping;
 
-static void		 logmsg(const char *, ...)
-			    __attribute__((format(printf, 1, 2)));
-static void		 logdb(const char *, PGconn *);
-static int		 fmt(char *, size_t, const char *, ...)
-			    __attribute__((format(printf, 3, 4)));
-static void		 onsignal(int);
-static void		 nap(long);
-static int		 config_load(struct config *, int, char **);
-static long		 env_ms(const char *, long);
-static void		 mkdirs(const char *);
-static struct tpl_set	*templates_load(const char *, char *, size_t);
-static int		 keys_check(struct mailer *);
-static int		 db_up(struct mailer *);
-static PGresult		*db_exec(struct mailer *, const char *, int,
-			    const char *const *);
-static int		 lock_take(struct mailer *);
-static int		 claim(struct mailer *, struct row *, int *);
-static void		 process(struct mailer *, struct row *);
-static enum load	 load(struct mailer *, struct row *, struct letter *,
-			    const char **);
-static enum load	 load_status(struct mailer *, struct row *,
-			    struct letter *, const char **);
-static enum load	 load_comment(struct mailer *, struct row *,
-			    struct letter *, const char **);
-static enum load	 load_merged(struct mailer *, struct row *,
-			    struct letter *, const char **);
-static int		 compose(struct mailer *, struct row *,
-			    struct letter *, struct dbuf *);
-static enum delivery	 deliver_smtp(struct mailer *, const char *,
-			    const struct dbuf *, char *, size_t);
-static enum delivery	 deliver_file(struct mailer *, const struct row *,
-			    const struct dbuf *, char *, size_t);
-static void		 settle(struct mailer *, const struct row *,
-			    enum outcome, const char *);
-static long		 backoff(long, int);
-static json_t		*person_json(const struct i18n_cat *, const char *,
-			    int);
-static char		*quote(const char *);
-static void		 tidy(struct dbuf *);
-static const char	*status_label(const struct i18n_cat *, const char *);
-static const char	*status_badge(const char *);
-static void		 letter_free(struct letter *);
+static void logmsg(const char *, ...) __attribute__((format(printf, 1, 2)));
+static void logdb(const char *, PGconn *);
+static int  fmt(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void	       onsignal(int);
+static void	       nap(long);
+static int	       config_load(struct config *, int, char **);
+static long	       env_ms(const char *, long);
+static void	       mkdirs(const char *);
+static struct tpl_set *templates_load(const char *, char *, size_t);
+static int	       keys_check(struct mailer *);
+static int	       db_up(struct mailer *);
+static PGresult	      *db_exec(struct mailer *, const char *, int,
+	  const char	   *const *);
+static int	       lock_take(struct mailer *);
+static int	       claim(struct mailer *, struct row *, int *);
+static void	       process(struct mailer *, struct row *);
+static enum load       load(struct mailer *, struct row *, struct letter *,
+	  const char **);
+static enum load load_status(struct mailer *, struct row *, struct letter *,
+    const char **);
+static enum load load_comment(struct mailer *, struct row *, struct letter *,
+    const char **);
+static enum load load_merged(struct mailer *, struct row *, struct letter *,
+    const char **);
+static int	 compose(struct mailer *, struct row *, struct letter *,
+	  struct dbuf *);
+static enum delivery deliver_smtp(struct mailer *, const char *,
+    const struct dbuf *, char *, size_t);
+static enum delivery deliver_file(struct mailer *, const struct row *,
+    const struct dbuf *, char *, size_t);
+static void	     settle(struct mailer *, const struct row *, enum outcome,
+	     const char *);
+static long	     backoff(long, int);
+static json_t	    *person_json(const struct i18n_cat *, const char *, int);
+static char	    *quote(const char *);
+static void	     tidy(struct dbuf *);
+static const char   *status_label(const struct i18n_cat *, const char *);
+static const char   *status_badge(const char *);
+static void	     letter_free(struct letter *);
 
 static void
 logmsg(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	fputs("drive-mailer: ", stderr);
 	va_start(ap, fmt);
@@ -181,8 +179,8 @@ logmsg(const char *fmt, ...)
 static int
 fmt(char *buf, size_t len, const char *f, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int	n;
 
 	va_start(ap, f);
 	n = vsnprintf(buf, len, f, ap);
@@ -194,8 +192,8 @@ fmt(char *buf, size_t len, const char *f, ...)
 static void
 logdb(const char *what, PGconn *conn)
 {
-	char	 msg[512];
-	size_t	 len;
+	char   msg[512];
+	size_t len;
 
 	(void)fmt(msg, sizeof(msg), "%s", PQerrorMessage(conn));
 	len = strlen(msg);
@@ -225,12 +223,12 @@ nap(long ms)
 int
 main(int argc, char *argv[])
 {
-	struct mailer		 m;
-	struct sigaction	 sa;
-	struct row		 rows[CLAIM_BATCH];
-	char			 err[512], path[4096];
-	int			 n, i, rc;
-	long			 waited;
+	struct mailer	 m;
+	struct sigaction sa;
+	struct row	 rows[CLAIM_BATCH];
+	char		 err[512], path[4096];
+	int		 n, i, rc;
+	long		 waited;
 
 	memset(&m, 0, sizeof(m));
 	if (!config_load(&m.cf, argc, argv))
@@ -273,7 +271,8 @@ main(int argc, char *argv[])
 	if (m.cf.smtp_url == NULL) {
 		mkdirs(m.cf.mail_dir);
 		logmsg("DRIVE_SMTP_URL is not set: mails are written to %s "
-		    "as .eml files", m.cf.mail_dir);
+		       "as .eml files",
+		    m.cf.mail_dir);
 	}
 
 	rc = 0;
@@ -282,7 +281,7 @@ main(int argc, char *argv[])
 		if (!db_up(&m) || !lock_take(&m) || !claim(&m, rows, &n)) {
 			if (m.cf.once && waited >= ONCE_WAIT_MS) {
 				logmsg("--once: gave up waiting for the "
-				    "database or the mailer lock");
+				       "database or the mailer lock");
 				rc = 1;
 				break;
 			}
@@ -323,17 +322,17 @@ done:
 static long
 env_ms(const char *name, long def)
 {
-	const char	*s;
-	char		*end;
-	long		 v;
+	const char *s;
+	char	   *end;
+	long	    v;
 
 	if ((s = getenv(name)) == NULL || *s == '\0')
 		return (def);
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v <= 0 || v > BACKOFF_CAP_MS) {
-		logmsg("%s=%s is not a number of milliseconds; using %ld",
-		    name, s, def);
+		logmsg("%s=%s is not a number of milliseconds; using %ld", name,
+		    s, def);
 		return (def);
 	}
 	return (v);
@@ -342,9 +341,9 @@ env_ms(const char *name, long def)
 static int
 config_load(struct config *cf, int argc, char **argv)
 {
-	const char	*s, *from;
-	size_t		 len;
-	int		 i;
+	const char *s, *from;
+	size_t	    len;
+	int	    i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
@@ -384,12 +383,11 @@ config_load(struct config *cf, int argc, char **argv)
 	return (1);
 }
 
-
 /* mkdir -p, so that the default var/mail works in a fresh checkout. */
 static void
 mkdirs(const char *dir)
 {
-	char	*p, *s;
+	char *p, *s;
 
 	s = xstrdup(dir);
 	for (p = s + 1; *p != '\0'; p++) {
@@ -411,13 +409,13 @@ mkdirs(const char *dir)
 static struct tpl_set *
 templates_load(const char *dir, char *err, size_t errlen)
 {
-	static const char	*kinds[] = { "status", "comment", "merged" };
-	struct tpl_set		*set;
-	DIR			*d;
-	struct dirent		*de;
-	char			 path[4096], name[64], *src;
-	size_t			 i, len;
-	int			 ok;
+	static const char *kinds[] = { "status", "comment", "merged" };
+	struct tpl_set	  *set;
+	DIR		  *d;
+	struct dirent	  *de;
+	char		   path[4096], name[64], *src;
+	size_t		   i, len;
+	int		   ok;
 
 	if ((set = tpl_load_dir(dir, err, errlen)) == NULL)
 		return (NULL);
@@ -434,8 +432,7 @@ templates_load(const char *dir, char *err, size_t errlen)
 			continue;
 		if (!fmt(path, sizeof(path), "%s/%s", dir, de->d_name) ||
 		    (src = file_read(path)) == NULL) {
-			(void)fmt(err, errlen, "%s: %s", path,
-			    strerror(errno));
+			(void)fmt(err, errlen, "%s: %s", path, strerror(errno));
 			ok = 0;
 			break;
 		}
@@ -446,8 +443,10 @@ templates_load(const char *dir, char *err, size_t errlen)
 	for (i = 0; ok && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		(void)fmt(name, sizeof(name), "%s.txt", kinds[i]);
 		if (!tpl_exists(set, kinds[i]) || !tpl_exists(set, name)) {
-			(void)fmt(err, errlen, "%s: %s.html or %s.txt "
-			    "is missing", dir, kinds[i], kinds[i]);
+			(void)fmt(err, errlen,
+			    "%s: %s.html or %s.txt "
+			    "is missing",
+			    dir, kinds[i], kinds[i]);
 			ok = 0;
 		}
 	}
@@ -461,29 +460,29 @@ templates_load(const char *dir, char *err, size_t errlen)
 static int
 keys_check(struct mailer *m)
 {
-	static const char	*langs[] = { "en", "de" };
-	static const char	*keys[] = {
-		"bank", "mail.subject.status_author",
+	static const char *langs[] = { "en", "de" };
+	static const char *keys[] = { "bank", "mail.subject.status_author",
 		"mail.subject.status_voter", "mail.subject.answer_voter",
 		"mail.subject.comment", "mail.subject.merged_author",
-		"mail.subject.merged_voter"
-	};
-	const char		*k;
-	size_t			 i;
-	int			 l, ok;
+		"mail.subject.merged_voter" };
+	const char	  *k;
+	size_t		   i;
+	int		   l, ok;
 
 	ok = 1;
 	for (l = 0; l < I18N_LANG_MAX; l++) {
 		for (i = 0; (k = tpl_message_key_at(m->tpl, i)) != NULL; i++)
 			if (i18n_get(m->cat[l], k) == NULL) {
 				logmsg("message %s is missing from the %s "
-				    "catalog", k, langs[l]);
+				       "catalog",
+				    k, langs[l]);
 				ok = 0;
 			}
 		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			if (i18n_get(m->cat[l], keys[i]) == NULL) {
 				logmsg("message %s is missing from the %s "
-				    "catalog", keys[i], langs[l]);
+				       "catalog",
+				    keys[i], langs[l]);
 				ok = 0;
 			}
 	}
@@ -501,8 +500,8 @@ quiet(void *arg, const char *message)
 static int
 db_up(struct mailer *m)
 {
-	const char	*keys[] = { "dbname", "application_name", NULL };
-	const char	*vals[] = { m->cf.db_url, "drive-mailer", NULL };
+	const char *keys[] = { "dbname", "application_name", NULL };
+	const char *vals[] = { m->cf.db_url, "drive-mailer", NULL };
 
 	if (m->db != NULL && PQstatus(m->db) == CONNECTION_OK)
 		return (1);
@@ -532,10 +531,10 @@ db_up(struct mailer *m)
 
 /* One parameterised statement; NULL (logged) when it failed. */
 static PGresult *
-db_exec(struct mailer *m, const char *sql, int n, const char *const *params)
+db_exec(struct mailer *m, const char *sql, int n, const char * const *params)
 {
-	PGresult	*res;
-	ExecStatusType	 st;
+	PGresult      *res;
+	ExecStatusType st;
 
 	if (m->db == NULL)
 		return (NULL);
@@ -558,8 +557,8 @@ db_exec(struct mailer *m, const char *sql, int n, const char *const *params)
 static int
 lock_take(struct mailer *m)
 {
-	PGresult	*res;
-	int		 got;
+	PGresult *res;
+	int	  got;
 
 	if (m->locked)
 		return (1);
@@ -574,17 +573,22 @@ lock_take(struct mailer *m)
 		return (0);
 	}
 	m->waiting_said = 0;
-	res = db_exec(m, "UPDATE outbox SET status = 'unknown', last_error = "
+	res = db_exec(m,
+	    "UPDATE outbox SET status = 'unknown', last_error = "
 	    "'interrupted while sending; not sent again' "
-	    "WHERE status = 'sending'", 0, NULL);
+	    "WHERE status = 'sending'",
+	    0, NULL);
 	if (res == NULL) {
 		/* Without the recovery no claim: let the lock go too. */
-		PQclear(db_exec(m, "SELECT pg_advisory_unlock("
-		    "hashtext('drive.mailer'))", 0, NULL));
+		PQclear(db_exec(m,
+		    "SELECT pg_advisory_unlock("
+		    "hashtext('drive.mailer'))",
+		    0, NULL));
 		return (0);
 	}
 	logmsg("%s (%s); %s mail(s) left 'sending' by an interrupted run "
-	    "marked 'unknown'", m->started ? "sending again" : "started",
+	       "marked 'unknown'",
+	    m->started ? "sending again" : "started",
 	    m->cf.smtp_url != NULL ? "SMTP" : "files", PQcmdTuples(res));
 	PQclear(res);
 	m->locked = 1;
@@ -599,24 +603,26 @@ lock_take(struct mailer *m)
 static int
 claim(struct mailer *m, struct row *rows, int *n)
 {
-	char		 limit[16];
-	const char	*p[1];
-	PGresult	*res;
-	json_error_t	 jerr;
-	struct row	*r, t;
-	int		 i, j, k;
+	char	     limit[16];
+	const char  *p[1];
+	PGresult    *res;
+	json_error_t jerr;
+	struct row  *r, t;
+	int	     i, j, k;
 
 	*n = 0;
 	(void)snprintf(limit, sizeof(limit), "%d", CLAIM_BATCH);
 	p[0] = limit;
-	res = db_exec(m, "UPDATE outbox SET status = 'sending', "
+	res = db_exec(m,
+	    "UPDATE outbox SET status = 'sending', "
 	    "claimed_at = now(), attempts = attempts + 1 "
 	    "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' "
 	    "AND next_attempt_at <= now() ORDER BY id LIMIT $1::integer "
 	    "FOR UPDATE SKIP LOCKED) "
 	    "RETURNING id, user_id, kind, coalesce(idea_id, 0), "
 	    "payload::text, attempts, "
-	    "extract(epoch FROM created_at)::bigint", 1, p);
+	    "extract(epoch FROM created_at)::bigint",
+	    1, p);
 	if (res == NULL)
 		return (0);
 	k = PQntuples(res);
@@ -651,11 +657,11 @@ claim(struct mailer *m, struct row *rows, int *n)
 static void
 process(struct mailer *m, struct row *r)
 {
-	struct letter	 l;
-	struct dbuf	 msg;
-	const char	*why;
-	char		 err[ERROR_MAX];
-	enum delivery	 d;
+	struct letter l;
+	struct dbuf   msg;
+	const char   *why;
+	char	      err[ERROR_MAX];
+	enum delivery d;
 
 	memset(&l, 0, sizeof(l));
 	dbuf_init(&msg);
@@ -717,21 +723,23 @@ letter_free(struct letter *l)
 static enum load
 load(struct mailer *m, struct row *r, struct letter *l, const char **why)
 {
-	char		 uid[32], iid[32], url[1024];
-	const char	*p[2], *lang;
-	PGresult	*res;
-	enum load	 rc;
-	int		 de;
+	char	    uid[32], iid[32], url[1024];
+	const char *p[2], *lang;
+	PGresult   *res;
+	enum load   rc;
+	int	    de;
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->user_id);
 	(void)snprintf(iid, sizeof(iid), "%lld", (long long)r->idea_id);
 	p[0] = uid;
 	p[1] = iid;
-	res = db_exec(m, "SELECT u.email, u.display_name, "
+	res = db_exec(m,
+	    "SELECT u.email, u.display_name, "
 	    "coalesce(u.lang, 'en'), u.active AND u.email_notifications, "
 	    "i.title, i.author_id = u.id "
 	    "FROM users u LEFT JOIN ideas i ON i.id = $2::bigint "
-	    "WHERE u.id = $1::bigint", 2, p);
+	    "WHERE u.id = $1::bigint",
+	    2, p);
 	if (res == NULL)
 		return (L_DB);
 	if (PQntuples(res) != 1) {
@@ -784,8 +792,8 @@ load(struct mailer *m, struct row *r, struct letter *l, const char **why)
 static const char *
 status_label(const struct i18n_cat *cat, const char *status)
 {
-	char		 key[64];
-	const char	*s;
+	char	    key[64];
+	const char *s;
 
 	(void)snprintf(key, sizeof(key), "status.%s", status);
 	if ((s = i18n_get(cat, key)) == NULL)
@@ -801,8 +809,8 @@ static const char *
 status_badge(const char *status)
 {
 	static const struct {
-		const char	*status;
-		const char	*style;
+		const char *status;
+		const char *style;
 	} badges[] = {
 		{ "under_review", "background:#e3ecfb;color:#0b3d91" },
 		{ "planned", "background:#ebe8fb;color:#3b2f9e" },
@@ -810,7 +818,7 @@ status_badge(const char *status)
 		{ "released", "background:#e1f3e6;color:#1c5e2f" },
 		{ "declined", "background:#f7e4df;color:#8a2f1a" },
 	};
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof(badges) / sizeof(badges[0]); i++) {
 		if (strcmp(badges[i].status, status) == 0)
@@ -823,7 +831,7 @@ status_badge(const char *status)
 static json_t *
 person_json(const struct i18n_cat *cat, const char *name, int bank)
 {
-	char	 label[256];
+	char label[256];
 
 	if (bank)
 		(void)snprintf(label, sizeof(label), "%s (%s)", name,
@@ -835,14 +843,13 @@ person_json(const struct i18n_cat *cat, const char *name, int bank)
 }
 
 static enum load
-load_status(struct mailer *m, struct row *r, struct letter *l,
-    const char **why)
+load_status(struct mailer *m, struct row *r, struct letter *l, const char **why)
 {
-	json_t		*ctx = l->ctx;
-	const char	*from, *to, *p[2], *body;
-	char		 rid[32], iid[32], *html, *q;
-	PGresult	*res;
-	int		 changed;
+	json_t	   *ctx = l->ctx;
+	const char *from, *to, *p[2], *body;
+	char	    rid[32], iid[32], *html, *q;
+	PGresult   *res;
+	int	    changed;
 
 	from = json_string_value(json_object_get(r->payload, "from"));
 	to = json_string_value(json_object_get(r->payload, "to"));
@@ -856,9 +863,11 @@ load_status(struct mailer *m, struct row *r, struct letter *l,
 	(void)snprintf(iid, sizeof(iid), "%lld", (long long)r->idea_id);
 	p[0] = rid;
 	p[1] = iid;
-	res = db_exec(m, "SELECT r.body, a.display_name, a.role <> 'client' "
+	res = db_exec(m,
+	    "SELECT r.body, a.display_name, a.role <> 'client' "
 	    "FROM responses r JOIN users a ON a.id = r.author_id "
-	    "WHERE r.id = $1::bigint AND r.idea_id = $2::bigint", 2, p);
+	    "WHERE r.id = $1::bigint AND r.idea_id = $2::bigint",
+	    2, p);
 	if (res == NULL)
 		return (L_DB);
 	if (PQntuples(res) != 1) {
@@ -874,8 +883,9 @@ load_status(struct mailer *m, struct row *r, struct letter *l,
 	    json_string(status_label(l->cat, to)));
 	json_object_set_new(ctx, "to_badge", json_string(status_badge(to)));
 	json_object_set_new(ctx, "changed", json_boolean(changed));
-	json_object_set_new(ctx, "responder", person_json(l->cat,
-	    PQgetvalue(res, 0, 1), strcmp(PQgetvalue(res, 0, 2), "t") == 0));
+	json_object_set_new(ctx, "responder",
+	    person_json(l->cat, PQgetvalue(res, 0, 1),
+		strcmp(PQgetvalue(res, 0, 2), "t") == 0));
 	json_object_set_new(ctx, "has_response", json_boolean(*body != '\0'));
 	html = mime_md_html(body);
 	json_object_set_new(ctx, "response_html", json_string(html));
@@ -897,10 +907,10 @@ static enum load
 load_comment(struct mailer *m, struct row *r, struct letter *l,
     const char **why)
 {
-	json_t		*ctx = l->ctx;
-	const char	*p[2];
-	char		 cid[32], iid[32], url[1100], *ex, *html, *q;
-	PGresult	*res;
+	json_t	   *ctx = l->ctx;
+	const char *p[2];
+	char	    cid[32], iid[32], url[1100], *ex, *html, *q;
+	PGresult   *res;
 
 	if (!json_is_integer(json_object_get(r->payload, "comment_id"))) {
 		*why = "payload lacks comment_id";
@@ -911,10 +921,12 @@ load_comment(struct mailer *m, struct row *r, struct letter *l,
 	(void)snprintf(iid, sizeof(iid), "%lld", (long long)r->idea_id);
 	p[0] = cid;
 	p[1] = iid;
-	res = db_exec(m, "SELECT c.body, a.display_name, a.role <> 'client', "
+	res = db_exec(m,
+	    "SELECT c.body, a.display_name, a.role <> 'client', "
 	    "c.hidden_at IS NOT NULL "
 	    "FROM comments c JOIN users a ON a.id = c.author_id "
-	    "WHERE c.id = $1::bigint AND c.idea_id = $2::bigint", 2, p);
+	    "WHERE c.id = $1::bigint AND c.idea_id = $2::bigint",
+	    2, p);
 	if (res == NULL)
 		return (L_DB);
 	/* Deleted by its author, or hidden by the bank: not to be sent. */
@@ -923,8 +935,9 @@ load_comment(struct mailer *m, struct row *r, struct letter *l,
 		*why = "gone";
 		return (L_SKIP);
 	}
-	json_object_set_new(ctx, "commenter", person_json(l->cat,
-	    PQgetvalue(res, 0, 1), strcmp(PQgetvalue(res, 0, 2), "t") == 0));
+	json_object_set_new(ctx, "commenter",
+	    person_json(l->cat, PQgetvalue(res, 0, 1),
+		strcmp(PQgetvalue(res, 0, 2), "t") == 0));
 	ex = mime_excerpt(PQgetvalue(res, 0, 0), EXCERPT_CHARS);
 	PQclear(res);
 	html = mime_md_html(ex);
@@ -942,11 +955,10 @@ load_comment(struct mailer *m, struct row *r, struct letter *l,
 }
 
 static enum load
-load_merged(struct mailer *m, struct row *r, struct letter *l,
-    const char **why)
+load_merged(struct mailer *m, struct row *r, struct letter *l, const char **why)
 {
-	json_t		*into_id, *into_title;
-	char		 url[1100];
+	json_t *into_id, *into_title;
+	char	url[1100];
 
 	into_id = json_object_get(r->payload, "into_id");
 	into_title = json_object_get(r->payload, "into_title");
@@ -956,11 +968,12 @@ load_merged(struct mailer *m, struct row *r, struct letter *l,
 	}
 	(void)snprintf(url, sizeof(url), "%s/ideas/%" JSON_INTEGER_FORMAT,
 	    m->cf.base_url, json_integer_value(into_id));
-	json_object_set_new(l->ctx, "into", json_pack("{s:I, s:O, s:s}",
-	    "id", json_integer_value(into_id), "title", into_title,
-	    "url", url));
+	json_object_set_new(l->ctx, "into",
+	    json_pack("{s:I, s:O, s:s}", "id", json_integer_value(into_id),
+		"title", into_title, "url", url));
 	l->subject_key = json_is_true(json_object_get(l->ctx, "is_author")) ?
-	    "mail.subject.merged_author" : "mail.subject.merged_voter";
+	    "mail.subject.merged_author" :
+	    "mail.subject.merged_voter";
 	return (L_OK);
 }
 
@@ -968,9 +981,9 @@ load_merged(struct mailer *m, struct row *r, struct letter *l,
 static char *
 quote(const char *s)
 {
-	struct dbuf	 b;
-	const char	*nl;
-	size_t		 len;
+	struct dbuf b;
+	const char *nl;
+	size_t	    len;
 
 	dbuf_init(&b);
 	len = strlen(s);
@@ -995,9 +1008,9 @@ quote(const char *s)
 static void
 tidy(struct dbuf *b)
 {
-	size_t	 i, o, nl;
+	size_t i, o, nl;
 
-	nl = 2;		/* drops leading blank lines */
+	nl = 2; /* drops leading blank lines */
 	for (i = o = 0; i < b->len; i++) {
 		if (b->data[i] == '\n') {
 			if (++nl > 2)
@@ -1015,11 +1028,11 @@ tidy(struct dbuf *b)
 static int
 compose(struct mailer *m, struct row *r, struct letter *l, struct dbuf *msg)
 {
-	struct mime_mail	 mm;
-	struct dbuf		 subject, html, text;
-	const char		*subj;
-	char			 id[96], name[32];
-	int			 ok;
+	struct mime_mail mm;
+	struct dbuf	 subject, html, text;
+	const char	*subj;
+	char		 id[96], name[32];
+	int		 ok;
 
 	dbuf_init(&subject);
 	dbuf_init(&html);
@@ -1049,7 +1062,8 @@ compose(struct mailer *m, struct row *r, struct letter *l, struct dbuf *msg)
 	}
 	if (!ok)
 		logmsg("outbox %lld: could not compose (templates, catalog "
-		    "or address)", (long long)r->id);
+		       "or address)",
+		    (long long)r->id);
 	dbuf_free(&subject);
 	dbuf_free(&html);
 	dbuf_free(&text);
@@ -1057,16 +1071,16 @@ compose(struct mailer *m, struct row *r, struct letter *l, struct dbuf *msg)
 }
 
 struct upload {
-	const char	*data;
-	size_t		 len;
-	size_t		 off;
+	const char *data;
+	size_t	    len;
+	size_t	    off;
 };
 
 static size_t
 upload_read(char *buf, size_t size, size_t n, void *arg)
 {
-	struct upload	*u = arg;
-	size_t		 len;
+	struct upload *u = arg;
+	size_t	       len;
 
 	len = size * n;
 	if (len > u->len - u->off)
@@ -1089,12 +1103,12 @@ static enum delivery
 deliver_smtp(struct mailer *m, const char *rcpt, const struct dbuf *msg,
     char *err, size_t errlen)
 {
-	CURL			*c;
-	struct curl_slist	*to;
-	struct upload		 up;
-	char			 from[300], addr[300], ebuf[CURL_ERROR_SIZE];
-	long			 code;
-	CURLcode		 rc;
+	CURL		  *c;
+	struct curl_slist *to;
+	struct upload	   up;
+	char		   from[300], addr[300], ebuf[CURL_ERROR_SIZE];
+	long		   code;
+	CURLcode	   rc;
 
 	if ((c = curl_easy_init()) == NULL) {
 		(void)snprintf(err, errlen, "curl_easy_init failed");
@@ -1144,14 +1158,15 @@ static enum delivery
 deliver_file(struct mailer *m, const struct row *r, const struct dbuf *msg,
     char *err, size_t errlen)
 {
-	char	 path[4096], tmp[4200];
-	size_t	 off;
-	ssize_t	 w;
-	int	 fd;
+	char	path[4096], tmp[4200];
+	size_t	off;
+	ssize_t w;
+	int	fd;
 
 	if (!fmt(path, sizeof(path), "%s/outbox-%lld.eml", m->cf.mail_dir,
-	    (long long)r->id) || !fmt(tmp, sizeof(tmp),
-	    "%s/.outbox-%lld.eml.tmp", m->cf.mail_dir, (long long)r->id)) {
+		(long long)r->id) ||
+	    !fmt(tmp, sizeof(tmp), "%s/.outbox-%lld.eml.tmp", m->cf.mail_dir,
+		(long long)r->id)) {
 		(void)fmt(err, errlen, "DRIVE_MAIL_DIR is too long");
 		return (D_TEMP);
 	}
@@ -1179,8 +1194,8 @@ fail:
 static long
 backoff(long base, int attempts)
 {
-	long	 ms;
-	int	 i;
+	long ms;
+	int  i;
 
 	ms = base;
 	for (i = 1; i < attempts && ms < BACKOFF_CAP_MS; i++)
@@ -1196,35 +1211,33 @@ backoff(long base, int attempts)
  * leaves alone a row that another mailer marked 'unknown' meanwhile.
  */
 static void
-settle(struct mailer *m, const struct row *r, enum outcome o,
-    const char *why)
+settle(struct mailer *m, const struct row *r, enum outcome o, const char *why)
 {
-	static const char	*sql[] = {
+	static const char *sql[] = {
 		[O_SENT] = "UPDATE outbox SET status = 'sent', "
-		    "sent_at = now() WHERE id = $1::bigint "
-		    "AND status = 'sending'",
+			   "sent_at = now() WHERE id = $1::bigint "
+			   "AND status = 'sending'",
 		[O_RETRY] = "UPDATE outbox SET status = 'pending', "
-		    "next_attempt_at = now() + $2::bigint * "
-		    "interval '1 millisecond', last_error = $3 "
-		    "WHERE id = $1::bigint AND status = 'sending'",
+			    "next_attempt_at = now() + $2::bigint * "
+			    "interval '1 millisecond', last_error = $3 "
+			    "WHERE id = $1::bigint AND status = 'sending'",
 		[O_FAIL] = "UPDATE outbox SET status = 'failed', "
-		    "last_error = $2 WHERE id = $1::bigint "
-		    "AND status = 'sending'",
+			   "last_error = $2 WHERE id = $1::bigint "
+			   "AND status = 'sending'",
 		[O_RELEASE] = "UPDATE outbox SET status = 'pending', "
-		    "attempts = attempts - 1 WHERE id = $1::bigint "
-		    "AND status = 'sending'"
+			      "attempts = attempts - 1 WHERE id = $1::bigint "
+			      "AND status = 'sending'"
 	};
-	static const int	 nparams[] = {
-		[O_SENT] = 1, [O_RETRY] = 3, [O_FAIL] = 2, [O_RELEASE] = 1
-	};
-	static const char	*said[] = {
-		[O_SENT] = "sent", [O_RETRY] = "will retry",
-		[O_FAIL] = "failed", [O_RELEASE] = "handed back"
-	};
-	char			 id[32], ms[32];
-	const char		*p[3];
-	PGresult		*res;
-	long			 wait;
+	static const int nparams
+	    [] = { [O_SENT] = 1, [O_RETRY] = 3, [O_FAIL] = 2, [O_RELEASE] = 1 };
+	static const char *said[] = { [O_SENT] = "sent",
+		[O_RETRY] = "will retry",
+		[O_FAIL] = "failed",
+		[O_RELEASE] = "handed back" };
+	char		   id[32], ms[32];
+	const char	  *p[3];
+	PGresult	  *res;
+	long		   wait;
 
 	wait = o == O_RETRY ? backoff(m->cf.backoff_ms, r->attempts) : 0;
 	(void)snprintf(id, sizeof(id), "%lld", (long long)r->id);
@@ -1235,19 +1248,20 @@ settle(struct mailer *m, const struct row *r, enum outcome o,
 	for (;;) {
 		if ((res = db_exec(m, sql[o], nparams[o], p)) != NULL) {
 			if (strcmp(PQcmdTuples(res), "1") != 0)
-				logmsg("outbox %s was no longer 'sending'",
-				    id);
+				logmsg("outbox %s was no longer 'sending'", id);
 			PQclear(res);
 			break;
 		}
 		if (m->db != NULL && PQstatus(m->db) == CONNECTION_OK) {
 			logmsg("outbox %s: could not record it; it stays "
-			    "'sending'", id);
+			       "'sending'",
+			    id);
 			break;
 		}
 		if (stopping) {
 			logmsg("outbox %s: stopping before the database came "
-			    "back; it stays 'sending'", id);
+			       "back; it stays 'sending'",
+			    id);
 			return;
 		}
 		nap(m->cf.poll_ms);

@@ -13,7 +13,7 @@
 
 #include <kore/seccomp.h>
 
-void	kore_seccomp_hook(void);
+void kore_seccomp_hook(void);
 
 /*
  * The worker's whole sandbox: every system call a worker and its task
@@ -45,71 +45,51 @@ static struct sock_filter filter_drive[] = {
 #if defined(SYS_lstat)
 	KORE_SYSCALL_ALLOW(lstat),
 #endif
-	KORE_SYSCALL_ALLOW(fstat),
-	KORE_SYSCALL_ALLOW(write),
-	KORE_SYSCALL_ALLOW(fcntl),
-	KORE_SYSCALL_ALLOW(lseek),
-	KORE_SYSCALL_ALLOW(close),
-	KORE_SYSCALL_ALLOW(openat),
+	KORE_SYSCALL_ALLOW(fstat), KORE_SYSCALL_ALLOW(write),
+	KORE_SYSCALL_ALLOW(fcntl), KORE_SYSCALL_ALLOW(lseek),
+	KORE_SYSCALL_ALLOW(close), KORE_SYSCALL_ALLOW(openat),
 #if defined(SYS_access)
 	KORE_SYSCALL_ALLOW(access),
 #endif
-	KORE_SYSCALL_ALLOW(writev),
-	KORE_SYSCALL_ALLOW(getcwd),
+	KORE_SYSCALL_ALLOW(writev), KORE_SYSCALL_ALLOW(getcwd),
 #if defined(SYS_unlink)
 	KORE_SYSCALL_ALLOW(unlink),
 #endif
 #if defined(SYS_readlink)
 	KORE_SYSCALL_ALLOW(readlink),
 #endif
-	KORE_SYSCALL_ALLOW(exit),
-	KORE_SYSCALL_ALLOW(kill),
-	KORE_SYSCALL_ALLOW(getpid),
-	KORE_SYSCALL_ALLOW(getuid),
-	KORE_SYSCALL_ALLOW(geteuid),
-	KORE_SYSCALL_ALLOW(exit_group),
-	KORE_SYSCALL_ALLOW(nanosleep),
-	KORE_SYSCALL_ALLOW(clock_nanosleep),
-	KORE_SYSCALL_ALLOW(brk),
-	KORE_SYSCALL_ALLOW(munmap),
+	KORE_SYSCALL_ALLOW(exit), KORE_SYSCALL_ALLOW(kill),
+	KORE_SYSCALL_ALLOW(getpid), KORE_SYSCALL_ALLOW(getuid),
+	KORE_SYSCALL_ALLOW(geteuid), KORE_SYSCALL_ALLOW(exit_group),
+	KORE_SYSCALL_ALLOW(nanosleep), KORE_SYSCALL_ALLOW(clock_nanosleep),
+	KORE_SYSCALL_ALLOW(brk), KORE_SYSCALL_ALLOW(munmap),
 	KORE_SYSCALL_DENY_WITH_FLAG(mmap, 2, PROT_EXEC | PROT_WRITE, EINVAL),
 	KORE_SYSCALL_DENY_WITH_FLAG(mprotect, 2, PROT_EXEC, EINVAL),
-	KORE_SYSCALL_ALLOW(mmap),
-	KORE_SYSCALL_ALLOW(madvise),
+	KORE_SYSCALL_ALLOW(mmap), KORE_SYSCALL_ALLOW(madvise),
 	KORE_SYSCALL_ALLOW(mprotect),
 #if defined(SYS_poll)
 	KORE_SYSCALL_ALLOW(poll),
 #endif
-	KORE_SYSCALL_ALLOW(ppoll),
-	KORE_SYSCALL_ALLOW(sendto),
-	KORE_SYSCALL_ALLOW(accept),
-	KORE_SYSCALL_ALLOW(sendfile),
-	KORE_SYSCALL_ALLOW(recvfrom),
-	KORE_SYSCALL_ALLOW(epoll_ctl),
+	KORE_SYSCALL_ALLOW(ppoll), KORE_SYSCALL_ALLOW(sendto),
+	KORE_SYSCALL_ALLOW(accept), KORE_SYSCALL_ALLOW(sendfile),
+	KORE_SYSCALL_ALLOW(recvfrom), KORE_SYSCALL_ALLOW(epoll_ctl),
 	KORE_SYSCALL_ALLOW(setsockopt),
 #if defined(SYS_epoll_wait)
 	KORE_SYSCALL_ALLOW(epoll_wait),
 #endif
-	KORE_SYSCALL_ALLOW(epoll_pwait),
-	KORE_SYSCALL_ALLOW(sigaltstack),
-	KORE_SYSCALL_ALLOW(rt_sigreturn),
-	KORE_SYSCALL_ALLOW(rt_sigaction),
-	KORE_SYSCALL_ALLOW(rt_sigprocmask),
-	KORE_SYSCALL_ALLOW(futex),
-	KORE_SYSCALL_ALLOW(clock_gettime),
-	KORE_SYSCALL_ALLOW(getrandom),
+	KORE_SYSCALL_ALLOW(epoll_pwait), KORE_SYSCALL_ALLOW(sigaltstack),
+	KORE_SYSCALL_ALLOW(rt_sigreturn), KORE_SYSCALL_ALLOW(rt_sigaction),
+	KORE_SYSCALL_ALLOW(rt_sigprocmask), KORE_SYSCALL_ALLOW(futex),
+	KORE_SYSCALL_ALLOW(clock_gettime), KORE_SYSCALL_ALLOW(getrandom),
 
 	/* Kore's "pgsql" filter: libpq's connection to PostgreSQL. */
-	KORE_SYSCALL_ALLOW(connect),
-	KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_INET),
+	KORE_SYSCALL_ALLOW(connect), KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_INET),
 	KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_INET6),
 	KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_UNIX),
-	KORE_SYSCALL_ALLOW(getsockopt),
-	KORE_SYSCALL_ALLOW(getsockname),
+	KORE_SYSCALL_ALLOW(getsockopt), KORE_SYSCALL_ALLOW(getsockname),
 
 	/* Kore's "task" filter: task threads and their channels. */
-	KORE_SYSCALL_ALLOW(clone),
-	KORE_SYSCALL_ALLOW(socketpair),
+	KORE_SYSCALL_ALLOW(clone), KORE_SYSCALL_ALLOW(socketpair),
 	KORE_SYSCALL_ALLOW(set_robust_list),
 
 	/*
@@ -125,12 +105,9 @@ static struct sock_filter filter_drive[] = {
 	 * load); mremap: realloc() of a block above glibc's mmap threshold
 	 * (1 MiB, password.c), such as the buffer of a large CSV export.
 	 */
-	KORE_SYSCALL_ALLOW(newfstatat),
-	KORE_SYSCALL_ALLOW(clone3),
-	KORE_SYSCALL_ALLOW(rseq),
-	KORE_SYSCALL_ALLOW(faccessat2),
-	KORE_SYSCALL_ALLOW(getdents64),
-	KORE_SYSCALL_ALLOW(getppid),
+	KORE_SYSCALL_ALLOW(newfstatat), KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(rseq), KORE_SYSCALL_ALLOW(faccessat2),
+	KORE_SYSCALL_ALLOW(getdents64), KORE_SYSCALL_ALLOW(getppid),
 	KORE_SYSCALL_ALLOW(mremap),
 	/*
 	 * gettid and sched_getaffinity: the ASan runtime of make test's
@@ -139,8 +116,7 @@ static struct sock_filter filter_drive[] = {
 	 * sanitizer run's sandbox tests, which run untraced, was killed
 	 * for it).
 	 */
-	KORE_SYSCALL_ALLOW(gettid),
-	KORE_SYSCALL_ALLOW(sched_getaffinity),
+	KORE_SYSCALL_ALLOW(gettid), KORE_SYSCALL_ALLOW(sched_getaffinity),
 	KORE_SYSCALL_ALLOW(sched_yield),
 
 	/* Everything else: set by kore_seccomp_hook(). */
@@ -156,27 +132,27 @@ static struct sock_filter filter_drive[] = {
 void
 kore_seccomp_hook(void)
 {
-	size_t		last;
+	size_t last;
 
 	if (worker != NULL && worker->id == KORE_WORKER_KEYMGR)
 		return;
 	last = KORE_FILTER_LEN(filter_drive) - 1;
-	filter_drive[last].k = kore_seccomp_tracing ?
-	    SECCOMP_RET_TRACE : SECCOMP_RET_KILL_PROCESS;
+	filter_drive[last].k = kore_seccomp_tracing ? SECCOMP_RET_TRACE :
+						      SECCOMP_RET_KILL_PROCESS;
 	if (!kore_seccomp_filter("drive", filter_drive,
-	    KORE_FILTER_LEN(filter_drive)))
+		KORE_FILTER_LEN(filter_drive)))
 		fatalx("seccomp: the drive filter was added twice");
 }
 
-struct tpl_set		*drive_templates;
-struct i18n_cat		*drive_catalogs[I18N_LANG_MAX];
-const char		*drive_base_url;
-const char		*drive_trusted_proxies;
+struct tpl_set	*drive_templates;
+struct i18n_cat *drive_catalogs[I18N_LANG_MAX];
+const char	*drive_base_url;
+const char	*drive_trusted_proxies;
 
 static const char *
 env_or(const char *name, const char *fallback)
 {
-	const char	*v;
+	const char *v;
 
 	v = getenv(name);
 	return ((v != NULL && *v != '\0') ? v : fallback);
@@ -192,13 +168,13 @@ env_or(const char *name, const char *fallback)
  * request gets a 503 instead (README: "Timeouts").  Works for key=value
  * strings and for URIs.
  */
-#define DB_LOCK_TIMEOUT		"2s"
-#define DB_STATEMENT_TIMEOUT	"30s"
+#define DB_LOCK_TIMEOUT	     "2s"
+#define DB_STATEMENT_TIMEOUT "30s"
 
 static char *
 conn_string(const char *url)
 {
-	struct kore_buf	*b;
+	struct kore_buf *b;
 	char		*s;
 	int		 uri;
 
@@ -230,10 +206,10 @@ conn_string(const char *url)
 int
 drive_init(int state)
 {
-	static const char	*langs[I18N_LANG_MAX] = { "en", "de" };
-	const char		*root, *url;
-	char			 path[PATH_MAX], err[256], *conn;
-	int			 i;
+	static const char *langs[I18N_LANG_MAX] = { "en", "de" };
+	const char	  *root, *url;
+	char		   path[PATH_MAX], err[256], *conn;
+	int		   i;
 
 	if (state == KORE_MODULE_UNLOAD)
 		return (KORE_RESULT_OK);
@@ -251,8 +227,8 @@ drive_init(int state)
 	for (i = 0; i < I18N_LANG_MAX; i++) {
 		(void)snprintf(path, sizeof(path), "%s/assets/i18n/%s.txt",
 		    root, langs[i]);
-		if ((drive_catalogs[i] = i18n_load(path, err,
-		    sizeof(err))) == NULL) {
+		if ((drive_catalogs[i] = i18n_load(path, err, sizeof(err))) ==
+		    NULL) {
 			kore_log(LOG_ERR, "catalog: %s", err);
 			return (KORE_RESULT_ERROR);
 		}

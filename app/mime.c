@@ -17,30 +17,30 @@
 #include "drive.h"
 
 /* "=?UTF-8?B?" and "?=": what an encoded-word adds to its base64. */
-#define EW_OVERHEAD	12
+#define EW_OVERHEAD 12
 /* An encoded-word is at most 75 characters (RFC 2047, 2). */
-#define EW_MAX		75
+#define EW_MAX 75
 /* 57 bytes are 76 characters of base64. */
-#define B64_LINE_BYTES	57
+#define B64_LINE_BYTES 57
 /* So that ' boundary="..."' fits on its line. */
-#define BOUNDARY_MAX	60
+#define BOUNDARY_MAX 60
 
-static const char	 b64chars[] =
+static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static int	 addr_ok(const char *);
-static int	 plain_ascii(const char *);
-static int	 atext_phrase(const char *);
-static void	 encwords(struct dbuf *, size_t *, const char *, size_t);
-static void	 quoted(struct dbuf *, size_t *, const char *);
-static void	 crlf_end(struct dbuf *);
+static int  addr_ok(const char *);
+static int  plain_ascii(const char *);
+static int  atext_phrase(const char *);
+static void encwords(struct dbuf *, size_t *, const char *, size_t);
+static void quoted(struct dbuf *, size_t *, const char *);
+static void crlf_end(struct dbuf *);
 
 void
 mime_base64(struct dbuf *out, const void *p, size_t len)
 {
-	const unsigned char	*s = p;
-	char			 q[4];
-	size_t			 i;
+	const unsigned char *s = p;
+	char		     q[4];
+	size_t		     i;
 
 	for (i = 0; i + 2 < len; i += 3) {
 		q[0] = b64chars[s[i] >> 2];
@@ -66,8 +66,8 @@ mime_base64(struct dbuf *out, const void *p, size_t len)
 void
 mime_base64_lines(struct dbuf *out, const void *p, size_t len)
 {
-	const unsigned char	*s = p;
-	size_t			 i, n;
+	const unsigned char *s = p;
+	size_t		     i, n;
 
 	for (i = 0; i < len; i += n) {
 		n = len - i < B64_LINE_BYTES ? len - i : B64_LINE_BYTES;
@@ -86,11 +86,11 @@ mime_base64_lines(struct dbuf *out, const void *p, size_t len)
 void
 mime_qp(struct dbuf *out, const char *s, size_t len)
 {
-	const char	*end, *eol, *p;
-	char		 tok[4];
-	size_t		 col, llen, tlen;
-	unsigned char	 c;
-	int		 last, lit;
+	const char   *end, *eol, *p;
+	char	      tok[4];
+	size_t	      col, llen, tlen;
+	unsigned char c;
+	int	      last, lit;
 
 	end = s + len;
 	while (s < end) {
@@ -105,11 +105,11 @@ mime_qp(struct dbuf *out, const char *s, size_t len)
 			last = p + 1 == s + llen;
 			for (;;) {
 				lit = (c > 32 && c < 127 && c != '=' &&
-				    !(c == '.' && col == 0)) ||
+					  !(c == '.' && col == 0)) ||
 				    ((c == ' ' || c == '\t') && !last);
 				tlen = lit ? 1 : 3;
-				if (col + tlen <= (last ? MIME_BODY_MAX :
-				    MIME_BODY_MAX - 1))
+				if (col + tlen <=
+				    (last ? MIME_BODY_MAX : MIME_BODY_MAX - 1))
 					break;
 				dbuf_append(out, "=\r\n", 3);
 				col = 0;
@@ -131,8 +131,8 @@ mime_qp(struct dbuf *out, const char *s, size_t len)
 static int
 addr_ok(const char *a)
 {
-	const char	*p, *at;
-	size_t		 len;
+	const char *p, *at;
+	size_t	    len;
 
 	if (a == NULL || (len = strlen(a)) < 3 || len > 254)
 		return (0);
@@ -150,7 +150,7 @@ addr_ok(const char *a)
 static int
 plain_ascii(const char *s)
 {
-	const char	*p;
+	const char *p;
 
 	for (p = s; *p != '\0'; p++)
 		if (*p < ' ' || *p >= 127)
@@ -162,7 +162,7 @@ plain_ascii(const char *s)
 static int
 atext_phrase(const char *s)
 {
-	const char	*p;
+	const char *p;
 
 	if (*s == '\0' || *s == ' ')
 		return (0);
@@ -186,8 +186,8 @@ atext_phrase(const char *s)
 static void
 encwords(struct dbuf *out, size_t *col, const char *s, size_t len)
 {
-	size_t	 room, max, n, used;
-	int	 sep;
+	size_t room, max, n, used;
+	int    sep;
 
 	sep = 0;
 	while (len > 0) {
@@ -198,10 +198,9 @@ encwords(struct dbuf *out, size_t *col, const char *s, size_t len)
 		max = room > EW_OVERHEAD ? (room - EW_OVERHEAD) / 4 * 3 : 0;
 		n = len < max ? len : max;
 		/* Back off to the start of a character. */
-		while (n > 0 && n < len &&
-		    ((unsigned char)s[n] & 0xc0) == 0x80)
+		while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
-		if (n == 0 && *col <= 1)	/* not UTF-8 at all: cut */
+		if (n == 0 && *col <= 1) /* not UTF-8 at all: cut */
 			n = len < max ? len : max;
 		if (n == 0) {
 			dbuf_append(out, "\r\n ", 3);
@@ -226,7 +225,7 @@ encwords(struct dbuf *out, size_t *col, const char *s, size_t len)
 static void
 quoted(struct dbuf *out, size_t *col, const char *s)
 {
-	const char	*p;
+	const char *p;
 
 	dbuf_append(out, "\"", 1);
 	for (p = s; *p != '\0'; p++) {
@@ -243,7 +242,7 @@ quoted(struct dbuf *out, size_t *col, const char *s)
 void
 mime_header(struct dbuf *out, const char *name, const char *value)
 {
-	size_t	 col;
+	size_t col;
 
 	dbuf_appendf(out, "%s: ", name);
 	col = strlen(name) + 2;
@@ -258,7 +257,7 @@ int
 mime_address_header(struct dbuf *out, const char *name, const char *display,
     const char *addr)
 {
-	size_t	 col, len, n;
+	size_t col, len, n;
 
 	if (!addr_ok(addr))
 		return (0);
@@ -289,13 +288,12 @@ mime_address_header(struct dbuf *out, const char *name, const char *display,
 void
 mime_date(char *buf, size_t len, int64_t when)
 {
-	static const char	*days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-				    "Fri", "Sat" };
-	static const char	*months[] = { "Jan", "Feb", "Mar", "Apr",
-				    "May", "Jun", "Jul", "Aug", "Sep", "Oct",
-				    "Nov", "Dec" };
-	struct tm		 tm;
-	time_t			 t;
+	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
+		"Sat" };
+	static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm	   tm;
+	time_t		   t;
 
 	/* Names spelt out: strftime would follow the locale. */
 	t = (time_t)when;
@@ -309,8 +307,8 @@ mime_date(char *buf, size_t len, int64_t when)
 int
 mime_split_address(const char *s, char **name, char **addr)
 {
-	const char	*lt, *gt, *a, *b;
-	size_t		 len;
+	const char *lt, *gt, *a, *b;
+	size_t	    len;
 
 	*name = *addr = NULL;
 	while (*s == ' ' || *s == '\t')
@@ -365,9 +363,9 @@ crlf_end(struct dbuf *out)
 int
 mime_build(struct dbuf *out, const struct mime_mail *m)
 {
-	char		 date[64], boundary[BOUNDARY_MAX + 1];
-	const char	*p;
-	size_t		 n;
+	char	    date[64], boundary[BOUNDARY_MAX + 1];
+	const char *p;
+	size_t	    n;
 
 	if (!addr_ok(m->from_addr) || !addr_ok(m->to_addr) ||
 	    m->message_id == NULL || !plain_ascii(m->message_id) ||
@@ -378,8 +376,11 @@ mime_build(struct dbuf *out, const struct mime_mail *m)
 	n = snprintf(boundary, sizeof(boundary), "=_drive_");
 	for (p = m->message_id; *p != '\0' && n < BOUNDARY_MAX; p++)
 		boundary[n++] = ((*p >= 'a' && *p <= 'z') ||
-		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '.' || *p == '-') ? *p : '_';
+				    (*p >= 'A' && *p <= 'Z') ||
+				    (*p >= '0' && *p <= '9') || *p == '.' ||
+				    *p == '-') ?
+		    *p :
+		    '_';
 	boundary[n] = '\0';
 
 	(void)mime_address_header(out, "From", m->from_name, m->from_addr);
@@ -391,19 +392,23 @@ mime_build(struct dbuf *out, const struct mime_mail *m)
 	dbuf_appendstr(out, "MIME-Version: 1.0\r\n");
 	/* RFC 3834: no vacation replies to a notification, please. */
 	dbuf_appendstr(out, "Auto-Submitted: auto-generated\r\n");
-	dbuf_appendf(out, "Content-Type: multipart/alternative;\r\n"
-	    " boundary=\"%s\"\r\n", boundary);
+	dbuf_appendf(out,
+	    "Content-Type: multipart/alternative;\r\n"
+	    " boundary=\"%s\"\r\n",
+	    boundary);
 	dbuf_appendstr(out, "\r\n");
 
 	dbuf_appendf(out, "--%s\r\n", boundary);
-	dbuf_appendstr(out, "Content-Type: text/plain; charset=utf-8\r\n"
+	dbuf_appendstr(out,
+	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	mime_qp(out, m->text, strlen(m->text));
 	crlf_end(out);
 
 	/* Base64: cmark's HTML has lines of any length. */
 	dbuf_appendf(out, "--%s\r\n", boundary);
-	dbuf_appendstr(out, "Content-Type: text/html; charset=utf-8\r\n"
+	dbuf_appendstr(out,
+	    "Content-Type: text/html; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n");
 	mime_base64_lines(out, m->html, strlen(m->html));
 	crlf_end(out);
@@ -414,8 +419,8 @@ mime_build(struct dbuf *out, const struct mime_mail *m)
 char *
 mime_excerpt(const char *s, size_t max)
 {
-	struct dbuf	 b;
-	size_t		 i, chars, cut, word;
+	struct dbuf b;
+	size_t	    i, chars, cut, word;
 
 	chars = 0;
 	cut = 0;
@@ -437,8 +442,8 @@ mime_excerpt(const char *s, size_t max)
 			break;
 	if (word > cut - cut / 5 && word > 0)
 		cut = word;
-	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == '\n' ||
-	    s[cut - 1] == '\t'))
+	while (cut > 0 &&
+	    (s[cut - 1] == ' ' || s[cut - 1] == '\n' || s[cut - 1] == '\t'))
 		cut--;
 	dbuf_init(&b);
 	dbuf_append(&b, s, cut);
@@ -450,11 +455,11 @@ mime_excerpt(const char *s, size_t max)
 static void
 md_plain(cmark_node *node, struct dbuf *b)
 {
-	cmark_node	*c;
-	const char	*lit;
+	cmark_node *c;
+	const char *lit;
 
 	for (c = cmark_node_first_child(node); c != NULL;
-	    c = cmark_node_next(c)) {
+	     c = cmark_node_next(c)) {
 		switch (cmark_node_get_type(c)) {
 		case CMARK_NODE_TEXT:
 		case CMARK_NODE_CODE:
@@ -476,21 +481,21 @@ md_plain(cmark_node *node, struct dbuf *b)
 static int
 md_link_shows_url(cmark_node *link, const char *url)
 {
-	cmark_node	*c = cmark_node_first_child(link);
-	const char	*lit;
+	cmark_node *c = cmark_node_first_child(link);
+	const char *lit;
 
 	if (c == NULL || cmark_node_next(c) != NULL ||
 	    cmark_node_get_type(c) != CMARK_NODE_TEXT ||
 	    (lit = cmark_node_get_literal(c)) == NULL)
 		return (0);
-	return (strcmp(lit, url) == 0 || (strncmp(url, "mailto:", 7) == 0 &&
-	    strcmp(lit, url + 7) == 0));
+	return (strcmp(lit, url) == 0 ||
+	    (strncmp(url, "mailto:", 7) == 0 && strcmp(lit, url + 7) == 0));
 }
 
 static cmark_node *
 md_text(const char *s)
 {
-	cmark_node	*t;
+	cmark_node *t;
 
 	t = cmark_node_new(CMARK_NODE_TEXT);
 	(void)cmark_node_set_literal(t, s);
@@ -524,8 +529,8 @@ mime_md_html(const char *text)
 	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
 		node = cmark_iter_get_node(it);
 		type = cmark_node_get_type(node);
-		if (ev == CMARK_EVENT_EXIT && (type == CMARK_NODE_IMAGE ||
-		    type == CMARK_NODE_LINK)) {
+		if (ev == CMARK_EVENT_EXIT &&
+		    (type == CMARK_NODE_IMAGE || type == CMARK_NODE_LINK)) {
 			found = xrealloc(found, (n + 1) * sizeof(*found));
 			found[n++] = node;
 		}

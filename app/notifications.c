@@ -16,19 +16,19 @@ static const struct db_query q_notifications = {
 	" FROM notifications n LEFT JOIN ideas i ON i.id = n.idea_id"
 	" LEFT JOIN ideas o ON o.id = i.duplicate_of AND n.kind = 'merged'"
 	" LEFT JOIN users u ON u.id = n.actor_id"
-	" WHERE n.user_id = $1::bigint ORDER BY n.id DESC LIMIT 100"
+	" WHERE n.user_id = $1::bigint ORDER BY n.id DESC LIMIT 100",
 };
 
 static const struct db_query q_notifications_read = {
 	"notifications_read",
 	"UPDATE notifications SET read_at = now()"
-	" WHERE user_id = $1::bigint AND read_at IS NULL"
+	" WHERE user_id = $1::bigint AND read_at IS NULL",
 };
 
 static int
 list_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32];
+	char uid[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_notifications, 1, uid);
@@ -38,8 +38,8 @@ list_query(struct http_request *req, struct dreq *r)
 static int
 list_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*list, *n;
-	int	 i;
+	json_t *list, *n;
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
@@ -47,32 +47,34 @@ list_json(struct http_request *req, struct dreq *r)
 		    (json_int_t)row_int(r, i, "id"), "kind",
 		    row_text(r, i, "kind"));
 		out_time(r, n, "created_at", NULL, row_int(r, i, "created"));
-		json_object_set_new(n, "read", json_boolean(row_bool(r, i,
-		    "read")));
+		json_object_set_new(n, "read",
+		    json_boolean(row_bool(r, i, "read")));
 		if (!row_null(r, i, "idea_id"))
-			json_object_set_new(n, "idea", json_pack("{s:I, s:s}",
-			    "id", (json_int_t)row_int(r, i, "idea_id"),
-			    "title", row_text(r, i, "idea_title")));
+			json_object_set_new(n, "idea",
+			    json_pack("{s:I, s:s}", "id",
+				(json_int_t)row_int(r, i, "idea_id"), "title",
+				row_text(r, i, "idea_title")));
 		/* A merge says where the idea went. */
 		if (!row_null(r, i, "into_title"))
-			json_object_set_new(n, "into", json_pack("{s:I, s:s}",
-			    "id", (json_int_t)row_int(r, i, "into_id"),
-			    "title", row_text(r, i, "into_title")));
+			json_object_set_new(n, "into",
+			    json_pack("{s:I, s:s}", "id",
+				(json_int_t)row_int(r, i, "into_id"), "title",
+				row_text(r, i, "into_title")));
 		if (!row_null(r, i, "actor"))
-			json_object_set_new(n, "actor", author_json(
-			    row_text(r, i, "actor"),
-			    row_bool(r, i, "actor_bank")));
+			json_object_set_new(n, "actor",
+			    author_json(row_text(r, i, "actor"),
+				row_bool(r, i, "actor_bank")));
 		json_array_append_new(list, n);
 	}
-	return (out_json(req, r, 200, json_pack("{s:o}", "notifications",
-	    list)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:o}", "notifications", list)));
 }
 
 /* "" for a NULL column, for a message's variables. */
 static const char *
 text_or_empty(struct dreq *r, int row, const char *name)
 {
-	const char	*v;
+	const char *v;
 
 	return ((v = row_text(r, row, name)) != NULL ? v : "");
 }
@@ -81,21 +83,20 @@ text_or_empty(struct dreq *r, int row, const char *name)
 static int
 list_render(struct http_request *req, struct dreq *r)
 {
-	json_t		*list, *n, *vars;
-	char		 key[48], url[64], *label;
-	int		 i, unread = 0;
+	json_t *list, *n, *vars;
+	char	key[48], url[64], *label;
+	int	i, unread = 0;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
 		(void)snprintf(key, sizeof(key), "status.%s",
 		    row_null(r, i, "status") ? "new" :
-		    row_text(r, i, "status"));
+					       row_text(r, i, "status"));
 		label = out_msg(r, key, NULL);
-		vars = json_pack("{s:s, s:s, s:s, s:s}",
-		    "title", text_or_empty(r, i, "idea_title"),
-		    "actor", text_or_empty(r, i, "actor"),
-		    "status", label,
-		    "into", text_or_empty(r, i, "into_title"));
+		vars = json_pack("{s:s, s:s, s:s, s:s}", "title",
+		    text_or_empty(r, i, "idea_title"), "actor",
+		    text_or_empty(r, i, "actor"), "status", label, "into",
+		    text_or_empty(r, i, "into_title"));
 		kore_free(label);
 		(void)snprintf(key, sizeof(key), "notif.%s",
 		    row_text(r, i, "kind"));
@@ -107,8 +108,8 @@ list_render(struct http_request *req, struct dreq *r)
 		/* A merged idea's notification leads to where it went. */
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
 		    !row_null(r, i, "into_title") ?
-		    text_or_empty(r, i, "into_id") :
-		    text_or_empty(r, i, "idea_id"));
+			text_or_empty(r, i, "into_id") :
+			text_or_empty(r, i, "idea_id"));
 		json_object_set_new(n, "url", json_string(url));
 		out_time(r, n, "created_at", "created_ago",
 		    row_int(r, i, "created"));
@@ -120,8 +121,8 @@ list_render(struct http_request *req, struct dreq *r)
 	json_object_set_new(r->ctx, "has_unread", json_boolean(unread));
 	if (req->query_string != NULL && strstr(req->query_string, "read=1"))
 		ctx_set_msg(r, r->ctx, "notice", "notice.all_read", NULL);
-	return (render_page(req, r, 200, "notifications",
-	    "title.notifications", "notifications"));
+	return (render_page(req, r, 200, "notifications", "title.notifications",
+	    "notifications"));
 }
 
 /* ---- mark all read ---- */
@@ -129,7 +130,7 @@ list_render(struct http_request *req, struct dreq *r)
 static int
 read_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32];
+	char uid[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_notifications_read, 1, uid);

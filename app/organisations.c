@@ -7,8 +7,8 @@
 #include "drive.h"
 
 struct org_in {
-	int64_t		 id;
-	const char	*name;
+	int64_t	    id;
+	const char *name;
 };
 
 static const struct db_query q_orgs = {
@@ -16,7 +16,7 @@ static const struct db_query q_orgs = {
 	"SELECT o.id, o.name, count(u.id) AS members,"
 	" count(u.id) FILTER (WHERE u.active) AS active_members"
 	" FROM organizations o LEFT JOIN users u ON u.organization_id = o.id"
-	" GROUP BY o.id ORDER BY lower(o.name)"
+	" GROUP BY o.id ORDER BY lower(o.name)",
 };
 
 static const struct db_query q_org = {
@@ -25,19 +25,19 @@ static const struct db_query q_org = {
 	" u.active, extract(epoch FROM u.last_sign_in_at)::bigint"
 	" AS last_sign_in"
 	" FROM organizations o LEFT JOIN users u ON u.organization_id = o.id"
-	" WHERE o.id = $1::bigint ORDER BY lower(u.display_name)"
+	" WHERE o.id = $1::bigint ORDER BY lower(u.display_name)",
 };
 
 static const struct db_query q_org_rename = {
 	"organization_rename",
 	"SELECT organization_rename($1::bigint, $2, $3::bigint,"
-	" nullif($4, '')::inet)"
+	" nullif($4, '')::inet)",
 };
 
 static const struct refusal rename_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.not_found" },
 	{ "23505", 409, "taken", "name", "err.org_taken" },
-	{ NULL }
+	{ NULL },
 };
 
 /* ---- the list ---- */
@@ -52,9 +52,9 @@ orgs_query(struct http_request *req, struct dreq *r)
 static json_t *
 orgs_list(struct dreq *r, int urls)
 {
-	json_t	*list, *o;
-	char	 url[64];
-	int	 i;
+	json_t *list, *o;
+	char	url[64];
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
@@ -76,16 +76,16 @@ orgs_list(struct dreq *r, int urls)
 static int
 orgs_json(struct http_request *req, struct dreq *r)
 {
-	return (out_json(req, r, 200, json_pack("{s:o}", "organizations",
-	    orgs_list(r, 0))));
+	return (out_json(req, r, 200,
+	    json_pack("{s:o}", "organizations", orgs_list(r, 0))));
 }
 
 static int
 orgs_render(struct http_request *req, struct dreq *r)
 {
 	json_object_set_new(r->ctx, "organizations", orgs_list(r, 1));
-	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}",
-	    "organizations", 1));
+	json_object_set_new(r->ctx, "admin_nav",
+	    json_pack("{s:b}", "organizations", 1));
 	return (render_page(req, r, 200, "admin_organizations",
 	    "title.admin_organizations", "admin"));
 }
@@ -95,7 +95,7 @@ orgs_render(struct http_request *req, struct dreq *r)
 static void
 org_input(struct dreq *r, void *arg)
 {
-	struct org_in	*in = arg;
+	struct org_in *in = arg;
 
 	in->id = path_id(r, "id");
 	(void)in_query(r);
@@ -105,23 +105,22 @@ org_input(struct dreq *r, void *arg)
 static void
 rename_input(struct dreq *r, void *arg)
 {
-	struct org_in	*in = arg;
-	size_t		 n;
+	struct org_in *in = arg;
+	size_t	       n;
 
 	in->id = path_id(r, "id");
 	if (in_field(r, "name", &in->name) != 1)
 		n = 0;
 	else
 		n = utf8_count(in->name, strlen(in->name));
-	if (n < 2 || n > 120 || !line_acceptable(in->name,
-	    strlen(in->name)))
+	if (n < 2 || n > 120 || !line_acceptable(in->name, strlen(in->name)))
 		field_error(r, "name", "err.org_length");
 }
 
 static int
 org_query(struct http_request *req, struct dreq *r)
 {
-	char	id[32];
+	char id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)path_id(r, "id"));
 	db_query(r, &q_org, 1, id);
@@ -132,8 +131,8 @@ org_query(struct http_request *req, struct dreq *r)
 static int
 org_render(struct http_request *req, struct dreq *r)
 {
-	json_t	*list, *m;
-	int	 i;
+	json_t *list, *m;
+	int	i;
 
 	if (db_rows(r) == 0)
 		return (step_refuse(req, r, 404, "not_found", NULL,
@@ -145,34 +144,34 @@ org_render(struct http_request *req, struct dreq *r)
 		m = json_pack("{s:s, s:s, s:b}", "name", row_text(r, i, "name"),
 		    "email", row_text(r, i, "email"), "active",
 		    row_bool(r, i, "active"));
-		ctx_set_msg(r, m, "role_label", role_label_key(row_text(r, i,
-		    "role")), NULL);
+		ctx_set_msg(r, m, "role_label",
+		    role_label_key(row_text(r, i, "role")), NULL);
 		if (!row_null(r, i, "last_sign_in"))
 			out_time(r, m, "last_sign_in_at", "last_sign_in_ago",
 			    row_int(r, i, "last_sign_in"));
 		json_array_append_new(list, m);
 	}
-	json_object_set_new(r->ctx, "organization", json_pack("{s:I, s:s}",
-	    "id", (json_int_t)path_id(r, "id"), "name",
-	    row_text(r, 0, "org_name")));
+	json_object_set_new(r->ctx, "organization",
+	    json_pack("{s:I, s:s}", "id", (json_int_t)path_id(r, "id"), "name",
+		row_text(r, 0, "org_name")));
 	if (json_object_get(r->ctx, "values") == NULL)
 		ctx_set_value(r, "name", row_text(r, 0, "org_name"));
 	json_object_set_new(r->ctx, "members", list);
-	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}",
-	    "organizations", 1));
+	json_object_set_new(r->ctx, "admin_nav",
+	    json_pack("{s:b}", "organizations", 1));
 	if (!json_object_get(r->ctx, "has_errors") &&
 	    in_text(r, "saved") != NULL)
 		ctx_set_msg(r, r->ctx, "notice", "notice.org_saved", NULL);
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "admin_organization", "title.admin_organization",
-	    "admin"));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200,
+	    "admin_organization", "title.admin_organization", "admin"));
 }
 
 static int
 rename_query(struct http_request *req, struct dreq *r)
 {
-	struct org_in	*in = r->in;
-	char		 id[32], uid[32];
+	struct org_in *in = r->in;
+	char	       id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -183,8 +182,8 @@ rename_query(struct http_request *req, struct dreq *r)
 static int
 rename_redirect(struct http_request *req, struct dreq *r)
 {
-	struct org_in	*in = r->in;
-	char		 url[64];
+	struct org_in *in = r->in;
+	char	       url[64];
 
 	(void)snprintf(url, sizeof(url), "/admin/organizations/%lld?saved=1",
 	    (long long)in->id);
@@ -194,21 +193,19 @@ rename_redirect(struct http_request *req, struct dreq *r)
 static int
 rename_json(struct http_request *req, struct dreq *r)
 {
-	struct org_in	*in = r->in;
+	struct org_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:s}", "id",
-	    (json_int_t)in->id, "name", in->name)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:s}", "id", (json_int_t)in->id, "name",
+		in->name)));
 }
 
 static const step_fn orgs_page_steps[] = { orgs_query, orgs_render, NULL };
 static const step_fn orgs_api_steps[] = { orgs_query, orgs_json, NULL };
 static const step_fn org_page_steps[] = { org_query, org_render, NULL };
-static const step_fn rename_page_steps[] = {
-	rename_query, rename_redirect, NULL
-};
-static const step_fn rename_api_steps[] = {
-	rename_query, rename_json, NULL
-};
+static const step_fn rename_page_steps[] = { rename_query, rename_redirect,
+	NULL };
+static const step_fn rename_api_steps[] = { rename_query, rename_json, NULL };
 
 const struct handler organizations_page = {
 	.role = ROLE_ADMIN,

@@ -11,19 +11,19 @@
 
 #include "drive.h"
 
-#define PW_T_COST	2
-#define PW_M_COST	19456
-#define PW_LANES	1
-#define PW_SALT_LEN	16
-#define PW_HASH_LEN	32
+#define PW_T_COST   2
+#define PW_M_COST   19456
+#define PW_LANES    1
+#define PW_SALT_LEN 16
+#define PW_HASH_LEN 32
 
-static char	dummy_hash[128];
+static char dummy_hash[128];
 
 int
 password_hash(const char *password, char *out, size_t outlen)
 {
-	unsigned char	salt[PW_SALT_LEN];
-	int		rc;
+	unsigned char salt[PW_SALT_LEN];
+	int	      rc;
 
 	if (RAND_bytes(salt, sizeof(salt)) != 1)
 		return (0);
@@ -47,8 +47,8 @@ password_verify(const char *password, const char *encoded)
 void
 password_init(void)
 {
-	unsigned char	pw[24];
-	char		hex[sizeof(pw) * 2 + 1];
+	unsigned char pw[24];
+	char	      hex[sizeof(pw) * 2 + 1];
 
 	/*
 	 * Argon2 takes 19 MiB per hash.  A fixed mmap threshold makes such

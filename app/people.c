@@ -8,13 +8,13 @@
 #include "drive.h"
 
 struct users_in {
-	const char	*q;		/* "" for everyone; NULL: refused */
+	const char *q; /* "" for everyone; NULL: refused */
 };
 
 struct user_in {
-	int64_t		 id;
-	const char	*role;		/* NULL: unchanged */
-	const char	*active;	/* "true", "false", NULL: unchanged */
+	int64_t	    id;
+	const char *role;   /* NULL: unchanged */
+	const char *active; /* "true", "false", NULL: unchanged */
 };
 
 static const struct db_query q_users = {
@@ -25,25 +25,25 @@ static const struct db_query q_users = {
 	" FROM users u LEFT JOIN organizations o ON o.id = u.organization_id"
 	" WHERE $1 = '' OR strpos(lower(u.display_name), lower($1)) > 0"
 	" OR strpos(lower(u.email), lower($1)) > 0"
-	" ORDER BY u.created_at DESC, u.id DESC LIMIT 500"
+	" ORDER BY u.created_at DESC, u.id DESC LIMIT 500",
 };
 
 static const struct db_query q_user_set = {
 	"user_set",
 	"SELECT user_set($1::bigint, $2::bigint, $3, $4::boolean,"
-	" nullif($5, '')::inet)"
+	" nullif($5, '')::inet)",
 };
 
 static const struct db_query q_user_erase = {
 	"user_erase",
-	"SELECT user_erase($1::bigint, $2::bigint, nullif($3, '')::inet)"
+	"SELECT user_erase($1::bigint, $2::bigint, nullif($3, '')::inet)",
 };
 
 static const struct refusal user_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.not_found" },
 	{ "DR409", 409, "self", NULL, "err.self_change" },
 	{ "DR422", 422, "invalid", "role", "err.role_change" },
-	{ NULL }
+	{ NULL },
 };
 
 /* ---- the list ---- */
@@ -56,7 +56,7 @@ static const struct refusal user_refusals[] = {
 static void
 users_input(struct dreq *r, void *arg)
 {
-	struct users_in	*in = arg;
+	struct users_in *in = arg;
 	int		 rc;
 
 	(void)in_query(r);
@@ -70,7 +70,7 @@ users_input(struct dreq *r, void *arg)
 static int
 users_query(struct http_request *req, struct dreq *r)
 {
-	struct users_in	*in = r->in;
+	struct users_in *in = r->in;
 
 	if (in->q == NULL)
 		return (step_refuse(req, r, 400, "invalid", "q",
@@ -83,13 +83,12 @@ users_query(struct http_request *req, struct dreq *r)
 static json_t *
 user_json(struct dreq *r, int i)
 {
-	json_t	*u;
+	json_t *u;
 
-	u = json_pack("{s:I, s:s, s:s, s:s, s:b}",
-	    "id", (json_int_t)row_int(r, i, "id"),
-	    "name", row_text(r, i, "name"), "email", row_text(r, i, "email"),
-	    "role", row_text(r, i, "role"), "active",
-	    row_bool(r, i, "active"));
+	u = json_pack("{s:I, s:s, s:s, s:s, s:b}", "id",
+	    (json_int_t)row_int(r, i, "id"), "name", row_text(r, i, "name"),
+	    "email", row_text(r, i, "email"), "role", row_text(r, i, "role"),
+	    "active", row_bool(r, i, "active"));
 	if (!row_null(r, i, "last_sign_in"))
 		out_time(r, u, "last_sign_in_at", "last_sign_in_ago",
 		    row_int(r, i, "last_sign_in"));
@@ -99,15 +98,16 @@ user_json(struct dreq *r, int i)
 static int
 users_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*list, *u;
-	int	 i;
+	json_t *list, *u;
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
 		u = user_json(r, i);
 		json_object_set_new(u, "organization",
-		    row_null(r, i, "organization") ? json_null() :
-		    json_string(row_text(r, i, "organization")));
+		    row_null(r, i, "organization") ?
+			json_null() :
+			json_string(row_text(r, i, "organization")));
 		json_array_append_new(list, u);
 	}
 	return (out_json(req, r, 200, json_pack("{s:o}", "users", list)));
@@ -116,10 +116,10 @@ users_json(struct http_request *req, struct dreq *r)
 static int
 users_render(struct http_request *req, struct dreq *r)
 {
-	static const char	*staff[] = { "pm", "admin" };
-	json_t			*list, *u, *roles, *o;
-	const char		*role;
-	int			 i, k;
+	static const char *staff[] = { "pm", "admin" };
+	json_t		  *list, *u, *roles, *o;
+	const char	  *role;
+	int		   i, k;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
@@ -129,8 +129,8 @@ users_render(struct http_request *req, struct dreq *r)
 			json_object_set_new(u, "organization",
 			    json_string(row_text(r, i, "organization")));
 		ctx_set_msg(r, u, "role_label", role_label_key(role), NULL);
-		json_object_set_new(u, "is_self", json_boolean(
-		    row_int(r, i, "id") == r->sess.user_id));
+		json_object_set_new(u, "is_self",
+		    json_boolean(row_int(r, i, "id") == r->sess.user_id));
 		roles = json_array();
 		for (k = 0; k < 2; k++) {
 			o = json_pack("{s:s, s:b}", "value", staff[k],
@@ -143,8 +143,8 @@ users_render(struct http_request *req, struct dreq *r)
 		json_array_append_new(list, u);
 	}
 	json_object_set_new(r->ctx, "users", list);
-	json_object_set_new(r->ctx, "admin_nav", json_pack("{s:b}", "users",
-	    1));
+	json_object_set_new(r->ctx, "admin_nav",
+	    json_pack("{s:b}", "users", 1));
 	if (in_text(r, "saved") != NULL)
 		ctx_set_msg(r, r->ctx, "notice", "notice.user_saved", NULL);
 	if (in_text(r, "erased") != NULL)
@@ -158,7 +158,7 @@ users_render(struct http_request *req, struct dreq *r)
 static void
 role_input(struct dreq *r, void *arg)
 {
-	struct user_in	*in = arg;
+	struct user_in *in = arg;
 
 	in->id = path_id(r, "id");
 	if (in_field(r, "role", &in->role) != 1 ||
@@ -172,8 +172,8 @@ role_input(struct dreq *r, void *arg)
 static void
 active_input(struct dreq *r, void *arg)
 {
-	struct user_in	*in = arg;
-	const char	*v;
+	struct user_in *in = arg;
+	const char     *v;
 
 	in->id = path_id(r, "id");
 	v = in_text(r, "active");
@@ -189,9 +189,9 @@ active_input(struct dreq *r, void *arg)
 static void
 user_api_input(struct dreq *r, void *arg)
 {
-	struct user_in	*in = arg;
-	json_t		*v;
-	int		 rc;
+	struct user_in *in = arg;
+	json_t	       *v;
+	int		rc;
 
 	in->id = path_id(r, "id");
 	if ((rc = in_field(r, "role", &in->role)) == -1 ||
@@ -210,7 +210,7 @@ user_api_input(struct dreq *r, void *arg)
 static void
 erase_input(struct dreq *r, void *arg)
 {
-	struct user_in	*in = arg;
+	struct user_in *in = arg;
 
 	in->id = path_id(r, "id");
 }
@@ -218,21 +218,20 @@ erase_input(struct dreq *r, void *arg)
 static int
 user_set_query(struct http_request *req, struct dreq *r)
 {
-	struct user_in	*in = r->in;
-	char		 id[32], uid[32];
+	struct user_in *in = r->in;
+	char		id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_user_set, 5, id, uid, in->role, in->active,
-	    r->address);
+	db_query(r, &q_user_set, 5, id, uid, in->role, in->active, r->address);
 	return (STEP_NEXT);
 }
 
 static int
 user_erase_query(struct http_request *req, struct dreq *r)
 {
-	struct user_in	*in = r->in;
-	char		 id[32], uid[32];
+	struct user_in *in = r->in;
+	char		id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -249,10 +248,10 @@ user_set_redirect(struct http_request *req, struct dreq *r)
 static int
 user_set_json(struct http_request *req, struct dreq *r)
 {
-	struct user_in	*in = r->in;
+	struct user_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
-	    (json_int_t)in->id, "saved", 1)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:b}", "id", (json_int_t)in->id, "saved", 1)));
 }
 
 static int
@@ -264,28 +263,22 @@ user_erase_redirect(struct http_request *req, struct dreq *r)
 static int
 user_erase_json(struct http_request *req, struct dreq *r)
 {
-	struct user_in	*in = r->in;
+	struct user_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:s}", "id",
-	    (json_int_t)in->id, "name", "Former member")));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:s}", "id", (json_int_t)in->id, "name",
+		"Former member")));
 }
 
-static const step_fn users_page_steps[] = {
-	users_query, users_render, NULL
-};
+static const step_fn users_page_steps[] = { users_query, users_render, NULL };
 static const step_fn users_api_steps[] = { users_query, users_json, NULL };
-static const step_fn set_page_steps[] = {
-	user_set_query, user_set_redirect, NULL
-};
-static const step_fn set_api_steps[] = {
-	user_set_query, user_set_json, NULL
-};
-static const step_fn erase_page_steps[] = {
-	user_erase_query, user_erase_redirect, NULL
-};
-static const step_fn erase_api_steps[] = {
-	user_erase_query, user_erase_json, NULL
-};
+static const step_fn set_page_steps[] = { user_set_query, user_set_redirect,
+	NULL };
+static const step_fn set_api_steps[] = { user_set_query, user_set_json, NULL };
+static const step_fn erase_page_steps[] = { user_erase_query,
+	user_erase_redirect, NULL };
+static const step_fn erase_api_steps[] = { user_erase_query, user_erase_json,
+	NULL };
 
 const struct handler users_page = {
 	.role = ROLE_ADMIN,

@@ -12,8 +12,8 @@
 
 #include "drive.h"
 
-static json_t	*comments_json(struct dreq *, const char *);
-static json_t	*responses_json(struct dreq *, const char *);
+static json_t *comments_json(struct dreq *, const char *);
+static json_t *responses_json(struct dreq *, const char *);
 
 /*
  * Markdown to HTML, safe: cmark drops raw HTML and unsafe links.  Headings
@@ -58,10 +58,9 @@ author_json(const char *name, int bank)
 
 /* obj.field = the words of status ("status.<status>" in the catalog). */
 void
-status_words(struct dreq *r, json_t *obj, const char *field,
-    const char *status)
+status_words(struct dreq *r, json_t *obj, const char *field, const char *status)
 {
-	char	key[48];
+	char key[48];
 
 	(void)snprintf(key, sizeof(key), "status.%s", status);
 	ctx_set_msg(r, obj, field, key, NULL);
@@ -76,8 +75,8 @@ json_t *
 status_options(struct dreq *r, const char *chosen, const char *all_key,
     int with_duplicate)
 {
-	json_t	*list, *o;
-	int	 i;
+	json_t *list, *o;
+	int	i;
 
 	list = json_array();
 	if (all_key != NULL) {
@@ -91,8 +90,8 @@ status_options(struct dreq *r, const char *chosen, const char *all_key,
 		    strcmp(idea_statuses[i], "duplicate") == 0)
 			continue;
 		o = json_pack("{s:s, s:b}", "value", idea_statuses[i],
-		    "selected", chosen != NULL &&
-		    strcmp(chosen, idea_statuses[i]) == 0);
+		    "selected",
+		    chosen != NULL && strcmp(chosen, idea_statuses[i]) == 0);
 		status_words(r, o, "label", idea_statuses[i]);
 		json_array_append_new(list, o);
 	}
@@ -107,9 +106,9 @@ status_options(struct dreq *r, const char *chosen, const char *all_key,
 int
 area_options(struct dreq *r, const char *chosen, const char *all_key)
 {
-	json_t		*areas, *o;
-	const char	*slug;
-	int		 i, found = 0;
+	json_t	   *areas, *o;
+	const char *slug;
+	int	    i, found = 0;
 
 	if (chosen == NULL)
 		chosen = "";
@@ -124,9 +123,10 @@ area_options(struct dreq *r, const char *chosen, const char *all_key)
 		slug = row_text(r, i, "slug");
 		if (strcmp(slug, chosen) == 0)
 			found = 1;
-		json_array_append_new(areas, json_pack("{s:s, s:s, s:b}",
-		    "value", slug, "label", row_text(r, i, "name"),
-		    "selected", strcmp(slug, chosen) == 0));
+		json_array_append_new(areas,
+		    json_pack("{s:s, s:s, s:b}", "value", slug, "label",
+			row_text(r, i, "name"), "selected",
+			strcmp(slug, chosen) == 0));
 	}
 	json_object_set_new(r->ctx, "areas", areas);
 	return (found);
@@ -140,28 +140,25 @@ area_options(struct dreq *r, const char *chosen, const char *all_key)
 json_t *
 idea_json(struct dreq *r, int row, int with_body)
 {
-	json_t		*o;
-	const char	*status;
-	char		 url[64];
-	int64_t		 id;
+	json_t	   *o;
+	const char *status;
+	char	    url[64];
+	int64_t	    id;
 
 	id = row_int(r, row, "id");
 	status = row_text(r, row, "status");
-	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:i, s:b, s:i}",
-	    "id", (json_int_t)id,
-	    "title", row_text(r, row, "title"),
-	    "area", row_text(r, row, "area"),
-	    "status", status,
-	    "author", author_json(row_text(r, row, "author_name"),
-	    row_bool(r, row, "author_bank")),
-	    "vote_count", (int)row_int(r, row, "vote_count"),
-	    "voted", row_bool(r, row, "voted"),
-	    "comment_count", (int)row_int(r, row, "comment_count"));
+	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:i, s:b, s:i}", "id",
+	    (json_int_t)id, "title", row_text(r, row, "title"), "area",
+	    row_text(r, row, "area"), "status", status, "author",
+	    author_json(row_text(r, row, "author_name"),
+		row_bool(r, row, "author_bank")),
+	    "vote_count", (int)row_int(r, row, "vote_count"), "voted",
+	    row_bool(r, row, "voted"), "comment_count",
+	    (int)row_int(r, row, "comment_count"));
 	if (with_body || r->is_api)
-		json_object_set_new(o, "body", json_string(row_text(r, row,
-		    "body")));
-	out_time(r, o, "created_at", "created_ago",
-	    row_int(r, row, "created"));
+		json_object_set_new(o, "body",
+		    json_string(row_text(r, row, "body")));
+	out_time(r, o, "created_at", "created_ago", row_int(r, row, "created"));
 	out_time(r, o, "updated_at", NULL, row_int(r, row, "updated"));
 	if (r->sess.role >= ROLE_PM)
 		json_object_set_new(o, "organization_count",
@@ -183,26 +180,28 @@ idea_json(struct dreq *r, int row, int with_body)
 json_t *
 idea_full_json(struct dreq *r)
 {
-	json_t		*o;
-	char		*html, url[64];
+	json_t *o;
+	char   *html, url[64];
 
 	o = idea_json(r, 0, 1);
 	html = md_html(row_text(r, 0, "body"));
 	json_object_set_new(o, "body_html", json_string(html));
 	kore_free(html);
-	json_object_set_new(o, "can_edit", json_boolean(row_bool(r, 0,
-	    "can_edit")));
+	json_object_set_new(o, "can_edit",
+	    json_boolean(row_bool(r, 0, "can_edit")));
 	if (!row_null(r, 0, "dup_id")) {
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
 		    row_text(r, 0, "dup_id"));
-		json_object_set_new(o, "duplicate_of", json_pack("{s:I, s:s, "
-		    "s:s}", "id", (json_int_t)row_int(r, 0, "dup_id"),
-		    "title", row_text(r, 0, "dup_title"), "url", url));
+		json_object_set_new(o, "duplicate_of",
+		    json_pack("{s:I, s:s, "
+			      "s:s}",
+			"id", (json_int_t)row_int(r, 0, "dup_id"), "title",
+			row_text(r, 0, "dup_title"), "url", url));
 	}
-	json_object_set_new(o, "comments", comments_json(r,
-	    row_text(r, 0, "comments")));
-	json_object_set_new(o, "responses", responses_json(r,
-	    row_text(r, 0, "responses")));
+	json_object_set_new(o, "comments",
+	    comments_json(r, row_text(r, 0, "comments")));
+	json_object_set_new(o, "responses",
+	    responses_json(r, row_text(r, 0, "responses")));
 	return (o);
 }
 
@@ -210,26 +209,25 @@ idea_full_json(struct dreq *r)
 static json_t *
 comments_json(struct dreq *r, const char *agg)
 {
-	json_t		*in, *list, *c, *out;
-	json_error_t	 jerr;
-	const char	*body;
-	char		*html;
-	size_t		 i;
+	json_t	    *in, *list, *c, *out;
+	json_error_t jerr;
+	const char  *body;
+	char	    *html;
+	size_t	     i;
 
 	list = json_array();
 	if ((in = json_loads(agg != NULL ? agg : "[]", 0, &jerr)) == NULL)
 		return (list);
 	json_array_foreach(in, i, c) {
 		body = json_string_value(json_object_get(c, "body"));
-		out = json_pack("{s:O, s:o, s:O, s:O}",
-		    "id", json_object_get(c, "id"),
-		    "author", author_json(json_string_value(
-		    json_object_get(c, "name")),
-		    json_is_true(json_object_get(c, "bank"))),
-		    "edited", json_object_get(c, "edited"),
-		    "hidden", json_object_get(c, "hidden"));
-		json_object_set_new(out, "body", body != NULL ?
-		    json_string(body) : json_null());
+		out = json_pack("{s:O, s:o, s:O, s:O}", "id",
+		    json_object_get(c, "id"), "author",
+		    author_json(json_string_value(json_object_get(c, "name")),
+			json_is_true(json_object_get(c, "bank"))),
+		    "edited", json_object_get(c, "edited"), "hidden",
+		    json_object_get(c, "hidden"));
+		json_object_set_new(out, "body",
+		    body != NULL ? json_string(body) : json_null());
 		if (body != NULL) {
 			html = md_html(body);
 			json_object_set_new(out, "body_html",
@@ -254,11 +252,11 @@ comments_json(struct dreq *r, const char *agg)
 static json_t *
 responses_json(struct dreq *r, const char *agg)
 {
-	json_t		*in, *list, *e, *out;
-	json_error_t	 jerr;
-	const char	*body, *from, *to;
-	char		*html;
-	size_t		 i;
+	json_t	    *in, *list, *e, *out;
+	json_error_t jerr;
+	const char  *body, *from, *to;
+	char	    *html;
+	size_t	     i;
 
 	list = json_array();
 	if ((in = json_loads(agg != NULL ? agg : "[]", 0, &jerr)) == NULL)
@@ -267,30 +265,31 @@ responses_json(struct dreq *r, const char *agg)
 		body = json_string_value(json_object_get(e, "body"));
 		from = json_string_value(json_object_get(e, "from"));
 		to = json_string_value(json_object_get(e, "to"));
-		out = json_pack("{s:O, s:s, s:s, s:s, s:o}",
-		    "id", json_object_get(e, "id"),
-		    "from_status", from, "status", to,
-		    "body", body != NULL ? body : "",
-		    "author", author_json(json_string_value(json_object_get(e,
-		    "name")), json_is_true(json_object_get(e, "bank"))));
+		out = json_pack("{s:O, s:s, s:s, s:s, s:o}", "id",
+		    json_object_get(e, "id"), "from_status", from, "status", to,
+		    "body", body != NULL ? body : "", "author",
+		    author_json(json_string_value(json_object_get(e, "name")),
+			json_is_true(json_object_get(e, "bank"))));
 		out_time(r, out, "created_at", NULL,
 		    json_integer_value(json_object_get(e, "at")));
 		if (!r->is_api) {
 			html = md_html(body != NULL ? body : "");
-			json_object_set_new(out, "body_html", json_string(html));
+			json_object_set_new(out, "body_html",
+			    json_string(html));
 			kore_free(html);
 			status_words(r, out, "from_label", from);
 			status_words(r, out, "to_label", to);
 			json_object_set_new(out, "to_status", json_string(to));
-			json_object_set(out, "by_name", json_object_get(e,
-			    "name"));
-			json_object_set(out, "at", json_object_get(out,
-			    "created_at"));
+			json_object_set(out, "by_name",
+			    json_object_get(e, "name"));
+			json_object_set(out, "at",
+			    json_object_get(out, "created_at"));
 			out_time(r, out, "at_iso", "ago",
 			    json_integer_value(json_object_get(e, "at")));
-			json_object_set_new(out, "merge", json_boolean(
-			    strcmp(json_string_value(json_object_get(e,
-			    "kind")), "merge") == 0));
+			json_object_set_new(out, "merge",
+			    json_boolean(strcmp(json_string_value(
+						    json_object_get(e, "kind")),
+					     "merge") == 0));
 		}
 		json_array_append_new(list, out);
 	}

@@ -8,9 +8,9 @@
 #include "drive.h"
 
 struct profile_in {
-	const char	*name;
-	const char	*lang;
-	int		 mail;
+	const char *name;
+	const char *lang;
+	int	    mail;
 };
 
 static const struct db_query q_profile = {
@@ -30,13 +30,13 @@ static const struct db_query q_profile = {
 	"  'used', extract(epoch FROM t.last_used_at)::bigint,"
 	"  'revoked', t.revoked_at IS NOT NULL) ORDER BY t.id DESC), '[]')"
 	"  FROM api_tokens t WHERE t.user_id = u.id) AS tokens"
-	" FROM users u WHERE u.id = $1::bigint"
+	" FROM users u WHERE u.id = $1::bigint",
 };
 
 static const struct db_query q_profile_save = {
 	"profile_save",
 	"UPDATE users SET display_name = $2, lang = nullif($3, ''),"
-	" email_notifications = $4::boolean WHERE id = $1::bigint"
+	" email_notifications = $4::boolean WHERE id = $1::bigint",
 };
 
 /*
@@ -46,8 +46,8 @@ static const struct db_query q_profile_save = {
 static void
 profile_input(struct dreq *r, void *arg)
 {
-	struct profile_in	*in = arg;
-	const char		*refusal;
+	struct profile_in *in = arg;
+	const char	  *refusal;
 
 	refusal = in_field(r, "name", &in->name) == 1 ?
 	    name_refusal(in->name, r->sess.role == ROLE_CLIENT) :
@@ -55,8 +55,8 @@ profile_input(struct dreq *r, void *arg)
 	if (refusal != NULL)
 		field_error(r, "name", refusal);
 	in->lang = in_text(r, "lang");
-	if (in->lang == NULL || (strcmp(in->lang, "en") != 0 &&
-	    strcmp(in->lang, "de") != 0))
+	if (in->lang == NULL ||
+	    (strcmp(in->lang, "en") != 0 && strcmp(in->lang, "de") != 0))
 		field_error(r, "lang", "err.lang_invalid");
 	in->mail = in_text(r, "email_notifications") != NULL;
 }
@@ -66,7 +66,7 @@ profile_input(struct dreq *r, void *arg)
 static int
 profile_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32], sid[32];
+	char uid[32], sid[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	(void)snprintf(sid, sizeof(sid), "%lld", (long long)r->sess.id);
@@ -78,10 +78,10 @@ profile_query(struct http_request *req, struct dreq *r)
 static void
 sessions_into_ctx(struct dreq *r)
 {
-	json_t		*in, *list, *e, *o;
-	json_error_t	 jerr;
-	size_t		 i;
-	int		 others = 0;
+	json_t	    *in, *list, *e, *o;
+	json_error_t jerr;
+	size_t	     i;
+	int	     others = 0;
 
 	list = json_array();
 	if ((in = json_loads(row_text(r, 0, "sessions"), 0, &jerr)) != NULL) {
@@ -110,9 +110,9 @@ sessions_into_ctx(struct dreq *r)
 static void
 tokens_into_ctx(struct dreq *r)
 {
-	json_t		*in, *list, *e, *o;
-	json_error_t	 jerr;
-	size_t		 i;
+	json_t	    *in, *list, *e, *o;
+	json_error_t jerr;
+	size_t	     i;
 
 	list = json_array();
 	if ((in = json_loads(row_text(r, 0, "tokens"), 0, &jerr)) != NULL) {
@@ -126,7 +126,7 @@ tokens_into_ctx(struct dreq *r)
 			if (json_is_integer(json_object_get(e, "used")))
 				out_time(r, o, "last_used_at", "last_used_ago",
 				    json_integer_value(json_object_get(e,
-				    "used")));
+					"used")));
 			json_array_append_new(list, o);
 		}
 		json_decref(in);
@@ -138,14 +138,14 @@ static void
 notice_from_query(struct http_request *req, struct dreq *r)
 {
 	static const struct {
-		const char	*param;
-		const char	*key;
+		const char *param;
+		const char *key;
 	} notices[] = {
 		{ "saved=1", "notice.profile_saved" },
 		{ "ended=1", "notice.sessions_ended" },
 		{ "revoked=1", "notice.token_revoked" },
 	};
-	size_t	i;
+	size_t i;
 
 	if (req->query_string == NULL)
 		return;
@@ -162,8 +162,8 @@ notice_from_query(struct http_request *req, struct dreq *r)
 static int
 profile_render(struct http_request *req, struct dreq *r)
 {
-	json_t		*values, *langs;
-	const char	*lang;
+	json_t	   *values, *langs;
+	const char *lang;
 
 	if (db_rows(r) != 1)
 		return (step_refuse(req, r, 404, "not_found", NULL,
@@ -178,23 +178,25 @@ profile_render(struct http_request *req, struct dreq *r)
 		json_object_set_new(values, "email_notifications",
 		    json_boolean(row_bool(r, 0, "email_notifications")));
 	}
-	if ((lang = json_string_value(json_object_get(values, "lang"))) ==
-	    NULL)
+	if ((lang = json_string_value(json_object_get(values, "lang"))) == NULL)
 		lang = row_text(r, 0, "lang");
 
 	langs = json_array();
-	json_array_append_new(langs, json_pack("{s:s, s:b}", "value", "en",
-	    "selected", strcmp(lang, "de") != 0));
+	json_array_append_new(langs,
+	    json_pack("{s:s, s:b}", "value", "en", "selected",
+		strcmp(lang, "de") != 0));
 	ctx_set_msg(r, json_array_get(langs, 0), "label", "lang.en", NULL);
-	json_array_append_new(langs, json_pack("{s:s, s:b}", "value", "de",
-	    "selected", strcmp(lang, "de") == 0));
+	json_array_append_new(langs,
+	    json_pack("{s:s, s:b}", "value", "de", "selected",
+		strcmp(lang, "de") == 0));
 	ctx_set_msg(r, json_array_get(langs, 1), "label", "lang.de", NULL);
 	json_object_set_new(r->ctx, "langs", langs);
 	sessions_into_ctx(r);
 	tokens_into_ctx(r);
 	notice_from_query(req, r);
-	return (render_page(req, r, json_object_get(r->ctx, "has_errors") ?
-	    422 : 200, "profile", "title.profile", "profile"));
+	return (render_page(req, r,
+	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "profile",
+	    "title.profile", "profile"));
 }
 
 /* ---- saving it ---- */
@@ -202,8 +204,8 @@ profile_render(struct http_request *req, struct dreq *r)
 static int
 profile_save_query(struct http_request *req, struct dreq *r)
 {
-	struct profile_in	*in = r->in;
-	char			 uid[32];
+	struct profile_in *in = r->in;
+	char		   uid[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_profile_save, 4, uid, in->name, in->lang,
@@ -220,9 +222,8 @@ profile_saved(struct http_request *req, struct dreq *r)
 /* The page's steps, also shown after its other forms (routes.c). */
 const step_fn profile_page_steps[] = { profile_query, profile_render, NULL };
 
-static const step_fn profile_save_steps[] = {
-	profile_save_query, profile_saved, NULL
-};
+static const step_fn profile_save_steps[] = { profile_save_query, profile_saved,
+	NULL };
 
 const struct handler profile_page = {
 	.role = ROLE_CLIENT,

@@ -7,18 +7,18 @@
 
 #include "drive.h"
 
-static void	ctx_put_member(struct dreq *, const char *, const char *,
-		    const char *);
+static void ctx_put_member(struct dreq *, const char *, const char *,
+    const char *);
 
 int
 render_page(struct http_request *req, struct dreq *r, int status,
     const char *name, const char *title_key, const char *nav)
 {
-	struct dbuf	 page, html;
-	json_t		*user, *navobj;
-	char		*title, csrf[TOKEN_HEX + 1];
-	const char	*token;
-	int		 lang;
+	struct dbuf page, html;
+	json_t	   *user, *navobj;
+	char	   *title, csrf[TOKEN_HEX + 1];
+	const char *token;
+	int	    lang;
 
 	lang = strcmp(r->lang, "de") == 0 ? 1 : 0;
 	json_object_set_new(r->ctx, "lang", json_string(r->lang));
@@ -28,8 +28,11 @@ render_page(struct http_request *req, struct dreq *r, int status,
 
 	if (r->sess.id != 0) {
 		user = session_user_json(r);
-		title = out_msg(r, r->sess.role == ROLE_CLIENT ? "role.client" :
-		    r->sess.role == ROLE_PM ? "role.pm" : "role.admin", NULL);
+		title = out_msg(r,
+		    r->sess.role == ROLE_CLIENT ? "role.client" :
+			r->sess.role == ROLE_PM ? "role.pm" :
+						  "role.admin",
+		    NULL);
 		json_object_set_new(user, "role_label", json_string(title));
 		kore_free(title);
 		json_object_set_new(user, "is_staff",
@@ -43,8 +46,8 @@ render_page(struct http_request *req, struct dreq *r, int status,
 		token = r->sess.csrf;
 	} else {
 		/* Anonymous forms: double-submit cookie. */
-		if (r->cookie_csrf != NULL && strlen(r->cookie_csrf) ==
-		    TOKEN_HEX) {
+		if (r->cookie_csrf != NULL &&
+		    strlen(r->cookie_csrf) == TOKEN_HEX) {
 			token = r->cookie_csrf;
 		} else {
 			token_new(csrf);
@@ -63,7 +66,7 @@ render_page(struct http_request *req, struct dreq *r, int status,
 	dbuf_init(&page);
 	dbuf_init(&html);
 	if (!tpl_render(drive_templates, name, r->ctx, drive_catalogs[lang],
-	    &page)) {
+		&page)) {
 		kore_log(LOG_ERR, "template %s failed", name);
 		goto fail;
 	}
@@ -72,10 +75,10 @@ render_page(struct http_request *req, struct dreq *r, int status,
 	 * for jansson to check its 25 KB again (it cost a tenth of a list
 	 * page's time).
 	 */
-	json_object_set_new(r->ctx, "content_html", json_stringn_nocheck(
-	    page.data != NULL ? page.data : "", page.len));
-	if (!tpl_render(drive_templates, "layout", r->ctx,
-	    drive_catalogs[lang], &html)) {
+	json_object_set_new(r->ctx, "content_html",
+	    json_stringn_nocheck(page.data != NULL ? page.data : "", page.len));
+	if (!tpl_render(drive_templates, "layout", r->ctx, drive_catalogs[lang],
+		&html)) {
 		kore_log(LOG_ERR, "layout failed for %s", name);
 		goto fail;
 	}
@@ -100,7 +103,7 @@ fail:
 void
 ctx_set_error(struct dreq *r, const char *field, const char *key)
 {
-	char	*msg;
+	char *msg;
 
 	msg = out_msg(r, key, NULL);
 	ctx_put_member(r, "errors", field, msg);
@@ -119,7 +122,7 @@ static void
 ctx_put_member(struct dreq *r, const char *obj, const char *field,
     const char *value)
 {
-	json_t	*o;
+	json_t *o;
 
 	if ((o = json_object_get(r->ctx, obj)) == NULL) {
 		o = json_object();
@@ -133,7 +136,7 @@ void
 ctx_set_msg(struct dreq *r, json_t *obj, const char *field, const char *key,
     json_t *vars)
 {
-	char	*s;
+	char *s;
 
 	s = out_msg(r, key, vars);
 	json_object_set_new(obj, field, json_string(s));
@@ -145,8 +148,8 @@ json_t *
 session_user_json(struct dreq *r)
 {
 	return (json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r->sess.user_id,
-	    "name", r->sess.name != NULL ? r->sess.name : "",
-	    "role", role_name(r->sess.role)));
+	    "name", r->sess.name != NULL ? r->sess.name : "", "role",
+	    role_name(r->sess.role)));
 }
 
 static const char *
@@ -182,8 +185,8 @@ int
 out_error(struct http_request *req, struct dreq *r, int status,
     const char *code, const char *field, const char *msgkey)
 {
-	json_t	*err;
-	char	*msg;
+	json_t *err;
+	char   *msg;
 
 	msg = out_msg(r, msgkey, NULL);
 	if (r->is_api) {
@@ -191,8 +194,8 @@ out_error(struct http_request *req, struct dreq *r, int status,
 		if (field != NULL)
 			json_object_set_new(err, "field", json_string(field));
 		kore_free(msg);
-		return (out_json(req, r, status, json_pack("{s:o}", "error",
-		    err)));
+		return (out_json(req, r, status,
+		    json_pack("{s:o}", "error", err)));
 	}
 
 	json_object_set_new(r->ctx, "status", json_integer(status));
@@ -211,8 +214,8 @@ out_error(struct http_request *req, struct dreq *r, int status,
 int
 out_rate_limited(struct http_request *req, struct dreq *r, int seconds)
 {
-	json_t	*vars;
-	char	 buf[16], *msg;
+	json_t *vars;
+	char	buf[16], *msg;
 
 	(void)snprintf(buf, sizeof(buf), "%d", seconds);
 	out_header(req, "retry-after", buf);
@@ -223,7 +226,8 @@ out_rate_limited(struct http_request *req, struct dreq *r, int seconds)
 		json_t *err = json_pack("{s:s, s:s}", "code", "rate_limited",
 		    "message", msg);
 		kore_free(msg);
-		return (out_json(req, r, 429, json_pack("{s:o}", "error", err)));
+		return (out_json(req, r, 429,
+		    json_pack("{s:o}", "error", err)));
 	}
 	json_object_set_new(r->ctx, "status", json_integer(429));
 	json_object_set_new(r->ctx, "message", json_string(msg));

@@ -15,22 +15,22 @@
 
 #include "drive.h"
 
-#define PH_STEP		1
-#define PH_DB		2
-#define PH_TASK		3
+#define PH_STEP 1
+#define PH_DB	2
+#define PH_TASK 3
 
-static int	engine_run(struct http_request *, struct dreq *);
-static int	prelude_method(struct http_request *, struct dreq *);
-static int	prelude_input(struct http_request *, struct dreq *);
-static int	prelude_authorize(struct http_request *, struct dreq *);
-static int	prelude_validate(struct http_request *, struct dreq *);
-static int	page_not_found(struct http_request *, struct dreq *);
-static int	refused_fields(struct http_request *, struct dreq *);
-static int	refused_sql(struct http_request *, struct dreq *);
+static int	    engine_run(struct http_request *, struct dreq *);
+static int	    prelude_method(struct http_request *, struct dreq *);
+static int	    prelude_input(struct http_request *, struct dreq *);
+static int	    prelude_authorize(struct http_request *, struct dreq *);
+static int	    prelude_validate(struct http_request *, struct dreq *);
+static int	    page_not_found(struct http_request *, struct dreq *);
+static int	    refused_fields(struct http_request *, struct dreq *);
+static int	    refused_sql(struct http_request *, struct dreq *);
 static struct dreq *dreq_new(struct http_request *);
-static void	dreq_free(struct http_request *);
-static int	pw_task(struct kore_task *);
-static void	pw_finish(struct dreq *);
+static void	    dreq_free(struct http_request *);
+static int	    pw_task(struct kore_task *);
+static void	    pw_finish(struct dreq *);
 
 static const step_fn prelude[] = {
 	prelude_method,
@@ -40,9 +40,9 @@ static const step_fn prelude[] = {
 	prelude_authorize,
 	prelude_validate,
 };
-#define PRELUDE_STEPS	(sizeof(prelude) / sizeof(prelude[0]))
+#define PRELUDE_STEPS (sizeof(prelude) / sizeof(prelude[0]))
 
-static const step_fn not_found_steps[] = { page_not_found, NULL };
+static const step_fn	    not_found_steps[] = { page_not_found, NULL };
 static const struct handler not_found = {
 	.role = ROLE_NONE,
 	.steps = not_found_steps,
@@ -74,8 +74,8 @@ static void
 allow_text(int methods, char *buf, size_t len)
 {
 	static const struct {
-		int		 bit;
-		const char	*names;
+		int	    bit;
+		const char *names;
 	} m[] = {
 		{ M_GET, "GET, HEAD" },
 		{ M_POST, "POST" },
@@ -83,7 +83,7 @@ allow_text(int methods, char *buf, size_t len)
 		{ M_PATCH, "PATCH" },
 		{ M_DELETE, "DELETE" },
 	};
-	size_t	i, n;
+	size_t i, n;
 
 	n = 0;
 	buf[0] = '\0';
@@ -101,9 +101,9 @@ allow_text(int methods, char *buf, size_t len)
 int
 drive_dispatch(struct http_request *req)
 {
-	const struct route	*rt, *hit;
-	struct dreq		*r;
-	int			 want, methods;
+	const struct route *rt, *hit;
+	struct dreq	   *r;
+	int		    want, methods;
 
 	if ((r = http_state_get(req)) != NULL)
 		return (engine_run(req, r));
@@ -140,7 +140,7 @@ drive_dispatch(struct http_request *req)
 int64_t
 path_id(struct dreq *r, const char *name)
 {
-	char	buf[24];
+	char buf[24];
 
 	if (path_text(r, name, buf, sizeof(buf)) == NULL)
 		return (0);
@@ -159,7 +159,7 @@ path_text(struct dreq *r, const char *name, char *buf, size_t len)
 static struct dreq *
 dreq_new(struct http_request *req)
 {
-	struct dreq	*r;
+	struct dreq *r;
 
 	r = http_state_create(req, sizeof(*r), dreq_free);
 	r->req = req;
@@ -176,8 +176,8 @@ dreq_new(struct http_request *req)
 static int
 engine_run(struct http_request *req, struct dreq *r)
 {
-	step_fn		 fn;
-	int		 rc;
+	step_fn fn;
+	int	rc;
 
 	for (;;) {
 		if (r->phase == PH_DB) {
@@ -197,8 +197,8 @@ engine_run(struct http_request *req, struct dreq *r)
 				}
 				if (strncmp(r->sqlstate, "DR", 2) != 0 &&
 				    strncmp(r->sqlstate, "23", 2) != 0) {
-					out_error(req, r, 500, "internal",
-					    NULL, "err.internal");
+					out_error(req, r, 500, "internal", NULL,
+					    "err.internal");
 					return (KORE_RESULT_OK);
 				}
 				if (refused_sql(req, r) == STEP_DONE)
@@ -223,7 +223,8 @@ engine_run(struct http_request *req, struct dreq *r)
 		if (fn == NULL) {
 			kore_log(LOG_ERR, "%s: no response after the last step",
 			    req->path);
-			out_error(req, r, 500, "internal", NULL, "err.internal");
+			out_error(req, r, 500, "internal", NULL,
+			    "err.internal");
 			return (KORE_RESULT_OK);
 		}
 
@@ -270,8 +271,7 @@ field_error(struct dreq *r, const char *field, const char *key)
 {
 	if (r->field_errors == NULL)
 		r->field_errors = json_array();
-	json_array_append_new(r->field_errors, json_pack("[s, s]", field,
-	    key));
+	json_array_append_new(r->field_errors, json_pack("[s, s]", field, key));
 }
 
 /*
@@ -293,7 +293,7 @@ step_refuse(struct http_request *req, struct dreq *r, int status,
 static int
 refused_sql(struct http_request *req, struct dreq *r)
 {
-	const struct refusal	*rf;
+	const struct refusal *rf;
 
 	for (rf = r->h->refusals; rf != NULL && rf->state != NULL; rf++) {
 		if (strcmp(rf->state, r->sqlstate) == 0) {
@@ -315,10 +315,10 @@ refused_sql(struct http_request *req, struct dreq *r)
 static int
 refused_fields(struct http_request *req, struct dreq *r)
 {
-	json_t		*err, *fields, *e;
-	char		*msg, name[64];
-	size_t		 i;
-	const char	*field, *key, *prefix;
+	json_t	   *err, *fields, *e;
+	char	   *msg, name[64];
+	size_t	    i;
+	const char *field, *key, *prefix;
 
 	if (r->is_api || r->form_steps == NULL) {
 		e = json_array_get(r->field_errors, 0);
@@ -327,32 +327,32 @@ refused_fields(struct http_request *req, struct dreq *r)
 		if (!r->is_api)
 			return (out_error(req, r, 422, "invalid", field, key));
 		msg = out_msg(r, key, NULL);
-		err = json_pack("{s:s, s:s, s:s}", "code", "invalid",
-		    "message", msg, "field", field);
+		err = json_pack("{s:s, s:s, s:s}", "code", "invalid", "message",
+		    msg, "field", field);
 		kore_free(msg);
 		fields = json_object();
 		json_array_foreach(r->field_errors, i, e) {
 			field = json_string_value(json_array_get(e, 0));
 			if (json_object_get(fields, field) != NULL)
 				continue;
-			msg = out_msg(r, json_string_value(
-			    json_array_get(e, 1)), NULL);
+			msg = out_msg(r,
+			    json_string_value(json_array_get(e, 1)), NULL);
 			json_object_set_new(fields, field, json_string(msg));
 			kore_free(msg);
 		}
 		json_object_set_new(err, "fields", fields);
-		return (out_json(req, r, 422, json_pack("{s:o}", "error",
-		    err)));
+		return (out_json(req, r, 422,
+		    json_pack("{s:o}", "error", err)));
 	}
 
 	prefix = r->h->form_prefix != NULL ? r->h->form_prefix : "";
 	json_array_foreach(r->field_errors, i, e) {
 		(void)snprintf(name, sizeof(name), "%s%s", prefix,
 		    json_string_value(json_array_get(e, 0)));
-		if (json_object_get(json_object_get(r->ctx, "errors"),
-		    name) == NULL)
-			ctx_set_error(r, name, json_string_value(
-			    json_array_get(e, 1)));
+		if (json_object_get(json_object_get(r->ctx, "errors"), name) ==
+		    NULL)
+			ctx_set_error(r, name,
+			    json_string_value(json_array_get(e, 1)));
 	}
 	for (i = 0; i < r->form.n; i++) {
 		/* A password is never sent back. */
@@ -361,8 +361,8 @@ refused_fields(struct http_request *req, struct dreq *r)
 			continue;
 		(void)snprintf(name, sizeof(name), "%s%s", prefix,
 		    r->form.fields[i].name);
-		if (json_object_get(json_object_get(r->ctx, "values"),
-		    name) == NULL)
+		if (json_object_get(json_object_get(r->ctx, "values"), name) ==
+		    NULL)
 			ctx_set_value(r, name, r->form.fields[i].value);
 	}
 	json_decref(r->field_errors);
@@ -374,12 +374,13 @@ refused_fields(struct http_request *req, struct dreq *r)
 static int
 prelude_method(struct http_request *req, struct dreq *r)
 {
-	const char	*v;
+	const char *v;
 
 	if (r->allow[0] == '\0')
 		return (STEP_NEXT);
 	r->lang = i18n_pick(http_request_header(req, "accept-language", &v) ?
-	    v : NULL);
+		v :
+		NULL);
 	out_header(req, "allow", r->allow);
 	return (out_error(req, r, 405, "method_not_allowed", NULL,
 	    "err.method"));
@@ -443,8 +444,8 @@ page_not_found(struct http_request *req, struct dreq *r)
 /* ---- password jobs ---- */
 
 void
-pw_start(struct http_request *req, struct dreq *r, int op,
-    const char *password, const char *encoded)
+pw_start(struct http_request *req, struct dreq *r, int op, const char *password,
+    const char *encoded)
 {
 	r->pw.op = op;
 	r->pw.ok = 0;
@@ -465,7 +466,7 @@ pw_start(struct http_request *req, struct dreq *r, int op,
 static int
 pw_task(struct kore_task *t)
 {
-	struct dreq	*r;
+	struct dreq *r;
 
 	r = (struct dreq *)((char *)t - offsetof(struct dreq, task));
 	if (r->pw.op == PW_HASH)
@@ -488,7 +489,7 @@ pw_finish(struct dreq *r)
 static void
 dreq_free(struct http_request *req)
 {
-	struct dreq	*r;
+	struct dreq *r;
 
 	if ((r = http_state_get(req)) == NULL)
 		return;

@@ -10,19 +10,19 @@
 #include "drive.h"
 
 struct response_in {
-	int64_t		 idea;
-	const char	*status;
-	const char	*body;
+	int64_t	    idea;
+	const char *status;
+	const char *body;
 };
 
 struct merge_in {
-	int64_t		 idea;		/* the duplicate */
-	int64_t		 into;		/* the original */
-	int64_t		 moved;		/* votes moved, once merged */
+	int64_t idea;  /* the duplicate */
+	int64_t into;  /* the original */
+	int64_t moved; /* votes moved, once merged */
 };
 
 struct comment_hide_in {
-	int64_t		 comment;
+	int64_t comment;
 };
 
 static const struct db_query q_response_create = {
@@ -30,18 +30,18 @@ static const struct db_query q_response_create = {
 	"SELECT response_id, from_status,"
 	" extract(epoch FROM now())::bigint AS created"
 	" FROM response_create($1::bigint, $2::bigint, $3, $4,"
-	" nullif($5, '')::inet)"
+	" nullif($5, '')::inet)",
 };
 
 static const struct db_query q_idea_merge = {
 	"idea_merge",
 	"SELECT idea_merge($1::bigint, $2::bigint, $3::bigint,"
-	" nullif($4, '')::inet) AS moved"
+	" nullif($4, '')::inet) AS moved",
 };
 
 static const struct db_query q_merged_count = {
 	"merged_count",
-	"SELECT vote_count, organization_count FROM ideas WHERE id = $1::bigint"
+	"SELECT vote_count, organization_count FROM ideas WHERE id = $1::bigint",
 };
 
 static const struct db_query q_voters = {
@@ -53,32 +53,32 @@ static const struct db_query q_voters = {
 	" FROM ideas i LEFT JOIN votes v ON v.idea_id = i.id"
 	" LEFT JOIN users u ON u.id = v.user_id"
 	" LEFT JOIN organizations o ON o.id = u.organization_id"
-	" WHERE i.id = $1::bigint ORDER BY v.created_at, u.id"
+	" WHERE i.id = $1::bigint ORDER BY v.created_at, u.id",
 };
 
 static const struct db_query q_comment_hide = {
 	"comment_hide",
 	"SELECT comment_hide($1::bigint, $2::bigint, nullif($3, '')::inet)"
-	" AS idea_id"
+	" AS idea_id",
 };
 
 static const struct refusal response_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
 	{ "DR409", 409, "merged", NULL, "err.merged_no_status" },
 	{ "DR422", 422, "invalid", "status", "err.response_status" },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct refusal merge_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
 	{ "DR409", 409, "merged", NULL, "err.merged_already" },
 	{ "DR422", 422, "invalid", "into", "err.merge_into" },
-	{ NULL }
+	{ NULL },
 };
 
 static const struct refusal hide_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.not_found" },
-	{ NULL }
+	{ NULL },
 };
 
 /* ---- responses ---- */
@@ -88,30 +88,28 @@ static const struct refusal hide_refusals[] = {
 static void
 response_input(struct dreq *r, void *arg)
 {
-	struct response_in	*in = arg;
-	size_t			 n;
-	int			 rc;
+	struct response_in *in = arg;
+	size_t		    n;
+	int		    rc;
 
 	in->idea = path_id(r, "id");
 	if (in_field(r, "status", &in->status) != 1 ||
-	    !status_valid(in->status) ||
-	    strcmp(in->status, "duplicate") == 0)
+	    !status_valid(in->status) || strcmp(in->status, "duplicate") == 0)
 		field_error(r, "status", "err.response_status");
 	if ((rc = in_field(r, "body", &in->body)) == -1) {
 		field_error(r, "body", "err.text_invalid");
 		return;
 	}
 	n = rc == 1 ? utf8_count(in->body, strlen(in->body)) : 0;
-	if (n < 1 || n > 10000 ||
-	    strspn(in->body, " \n\t") == strlen(in->body))
+	if (n < 1 || n > 10000 || strspn(in->body, " \n\t") == strlen(in->body))
 		field_error(r, "body", "err.response_length");
 }
 
 static int
 response_query(struct http_request *req, struct dreq *r)
 {
-	struct response_in	*in = r->in;
-	char			 id[32], uid[32];
+	struct response_in *in = r->in;
+	char		    id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -123,8 +121,8 @@ response_query(struct http_request *req, struct dreq *r)
 static int
 response_redirect(struct http_request *req, struct dreq *r)
 {
-	struct response_in	*in = r->in;
-	char			 url[64];
+	struct response_in *in = r->in;
+	char		    url[64];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%lld#history",
 	    (long long)in->idea);
@@ -134,19 +132,16 @@ response_redirect(struct http_request *req, struct dreq *r)
 static int
 response_json(struct http_request *req, struct dreq *r)
 {
-	struct response_in	*in = r->in;
-	json_t			*o;
-	char			*html;
+	struct response_in *in = r->in;
+	json_t		   *o;
+	char		   *html;
 
 	html = md_html(in->body);
-	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o}",
-	    "id", (json_int_t)row_int(r, 0, "response_id"),
-	    "idea_id", (json_int_t)in->idea,
-	    "from_status", row_text(r, 0, "from_status"),
-	    "status", in->status,
-	    "body", in->body,
-	    "body_html", html,
-	    "author", author_json(r->sess.name, 1));
+	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o}", "id",
+	    (json_int_t)row_int(r, 0, "response_id"), "idea_id",
+	    (json_int_t)in->idea, "from_status", row_text(r, 0, "from_status"),
+	    "status", in->status, "body", in->body, "body_html", html, "author",
+	    author_json(r->sess.name, 1));
 	kore_free(html);
 	out_time(r, o, "created_at", NULL, row_int(r, 0, "created"));
 	return (out_json(req, r, 201, o));
@@ -158,7 +153,7 @@ response_json(struct http_request *req, struct dreq *r)
 static void
 merge_page_input(struct dreq *r, void *arg)
 {
-	struct merge_in	*in = arg;
+	struct merge_in *in = arg;
 	const char	*into;
 	char		*end;
 
@@ -177,7 +172,7 @@ merge_page_input(struct dreq *r, void *arg)
 static void
 merge_api_input(struct dreq *r, void *arg)
 {
-	struct merge_in	*in = arg;
+	struct merge_in *in = arg;
 	json_t		*v;
 
 	in->idea = path_id(r, "id");
@@ -191,7 +186,7 @@ merge_api_input(struct dreq *r, void *arg)
 static int
 merge_query(struct http_request *req, struct dreq *r)
 {
-	struct merge_in	*in = r->in;
+	struct merge_in *in = r->in;
 	char		 id[32], into[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
@@ -205,7 +200,7 @@ merge_query(struct http_request *req, struct dreq *r)
 static int
 merge_redirect(struct http_request *req, struct dreq *r)
 {
-	struct merge_in	*in = r->in;
+	struct merge_in *in = r->in;
 	char		 url[64];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)in->into);
@@ -216,7 +211,7 @@ merge_redirect(struct http_request *req, struct dreq *r)
 static int
 merge_count_query(struct http_request *req, struct dreq *r)
 {
-	struct merge_in	*in = r->in;
+	struct merge_in *in = r->in;
 	char		 into[32];
 
 	in->moved = row_int(r, 0, "moved");
@@ -228,15 +223,14 @@ merge_count_query(struct http_request *req, struct dreq *r)
 static int
 merge_json(struct http_request *req, struct dreq *r)
 {
-	struct merge_in	*in = r->in;
+	struct merge_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:s, s:I, s:i, s:i}",
-	    "id", (json_int_t)in->idea,
-	    "status", "duplicate",
-	    "votes_moved", (json_int_t)in->moved,
-	    "into_vote_count", (int)row_int(r, 0, "vote_count"),
-	    "into_organization_count",
-	    (int)row_int(r, 0, "organization_count"))));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:s, s:I, s:i, s:i}", "id", (json_int_t)in->idea,
+		"status", "duplicate", "votes_moved", (json_int_t)in->moved,
+		"into_vote_count", (int)row_int(r, 0, "vote_count"),
+		"into_organization_count",
+		(int)row_int(r, 0, "organization_count"))));
 }
 
 /* ---- voters ---- */
@@ -244,7 +238,7 @@ merge_json(struct http_request *req, struct dreq *r)
 static int
 voters_query(struct http_request *req, struct dreq *r)
 {
-	char	id[32];
+	char id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)path_id(r, "id"));
 	db_query(r, &q_voters, 1, id);
@@ -271,8 +265,8 @@ voter_json(struct dreq *r, int row)
 static int
 voters_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*list, *v;
-	int	 i;
+	json_t *list, *v;
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
@@ -280,8 +274,9 @@ voters_json(struct http_request *req, struct dreq *r)
 			continue;
 		v = voter_json(r, i);
 		json_object_set_new(v, "organization",
-		    row_null(r, i, "organization") ? json_null() :
-		    json_string(row_text(r, i, "organization")));
+		    row_null(r, i, "organization") ?
+			json_null() :
+			json_string(row_text(r, i, "organization")));
 		out_time(r, v, "voted_at", NULL, row_int(r, i, "voted"));
 		json_array_append_new(list, v);
 	}
@@ -291,10 +286,10 @@ voters_json(struct http_request *req, struct dreq *r)
 static int
 voters_render(struct http_request *req, struct dreq *r)
 {
-	json_t	*list, *v;
-	char	 url[64];
-	int64_t	 idea;
-	int	 i;
+	json_t *list, *v;
+	char	url[64];
+	int64_t idea;
+	int	i;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
@@ -304,15 +299,14 @@ voters_render(struct http_request *req, struct dreq *r)
 		if (!row_null(r, i, "organization"))
 			json_object_set_new(v, "organization",
 			    json_string(row_text(r, i, "organization")));
-		out_time(r, v, "voted_at", "voted_ago",
-		    row_int(r, i, "voted"));
+		out_time(r, v, "voted_at", "voted_ago", row_int(r, i, "voted"));
 		json_array_append_new(list, v);
 	}
 	idea = path_id(r, "id");
 	(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)idea);
-	json_object_set_new(r->ctx, "idea", json_pack("{s:I, s:s, s:s}", "id",
-	    (json_int_t)idea, "url", url, "title",
-	    row_text(r, 0, "title")));
+	json_object_set_new(r->ctx, "idea",
+	    json_pack("{s:I, s:s, s:s}", "id", (json_int_t)idea, "url", url,
+		"title", row_text(r, 0, "title")));
 	json_object_set_new(r->ctx, "voter_count",
 	    json_integer(json_array_size(list)));
 	json_object_set_new(r->ctx, "organization_count",
@@ -326,7 +320,7 @@ voters_render(struct http_request *req, struct dreq *r)
 static void
 hide_input(struct dreq *r, void *arg)
 {
-	struct comment_hide_in	*in = arg;
+	struct comment_hide_in *in = arg;
 
 	in->comment = path_id(r, "id");
 }
@@ -334,8 +328,8 @@ hide_input(struct dreq *r, void *arg)
 static int
 hide_query(struct http_request *req, struct dreq *r)
 {
-	struct comment_hide_in	*in = r->in;
-	char			 id[32], uid[32];
+	struct comment_hide_in *in = r->in;
+	char			id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->comment);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -346,8 +340,8 @@ hide_query(struct http_request *req, struct dreq *r)
 static int
 hide_redirect(struct http_request *req, struct dreq *r)
 {
-	struct comment_hide_in	*in = r->in;
-	char			 url[96];
+	struct comment_hide_in *in = r->in;
+	char			url[96];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%s#comment-%lld",
 	    row_text(r, 0, "idea_id"), (long long)in->comment);
@@ -357,33 +351,25 @@ hide_redirect(struct http_request *req, struct dreq *r)
 static int
 hide_json(struct http_request *req, struct dreq *r)
 {
-	struct comment_hide_in	*in = r->in;
+	struct comment_hide_in *in = r->in;
 
-	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "id",
-	    (json_int_t)in->comment, "hidden", 1)));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:b}", "id", (json_int_t)in->comment, "hidden",
+		1)));
 }
 
-static const step_fn response_page_steps[] = {
-	response_query, response_redirect, NULL
-};
-static const step_fn response_api_steps[] = {
-	response_query, response_json, NULL
-};
-static const step_fn merge_page_steps[] = {
-	merge_query, merge_redirect, NULL
-};
-static const step_fn merge_api_steps[] = {
-	merge_query, merge_count_query, merge_json, NULL
-};
-static const step_fn voters_page_steps[] = {
-	voters_query, voters_found, voters_render, NULL
-};
-static const step_fn voters_api_steps[] = {
-	voters_query, voters_found, voters_json, NULL
-};
-static const step_fn hide_page_steps[] = {
-	hide_query, hide_redirect, NULL
-};
+static const step_fn response_page_steps[] = { response_query,
+	response_redirect, NULL };
+static const step_fn response_api_steps[] = { response_query, response_json,
+	NULL };
+static const step_fn merge_page_steps[] = { merge_query, merge_redirect, NULL };
+static const step_fn merge_api_steps[] = { merge_query, merge_count_query,
+	merge_json, NULL };
+static const step_fn voters_page_steps[] = { voters_query, voters_found,
+	voters_render, NULL };
+static const step_fn voters_api_steps[] = { voters_query, voters_found,
+	voters_json, NULL };
+static const step_fn hide_page_steps[] = { hide_query, hide_redirect, NULL };
 static const step_fn hide_api_steps[] = { hide_query, hide_json, NULL };
 
 /* A refused response shows the idea page again (its form: routes.c). */

@@ -9,9 +9,18 @@
 
 #include "drive.h"
 
-#define ROUTE(p, m, h)		{ (p), (m), &(h), NULL, NULL }
-#define ROUTE_FORM(p, m, h, f)	{ (p), (m), &(h), NULL, (f) }
-#define ROUTE_RAW(p, m, f)	{ (p), (m), NULL, (f), NULL }
+#define ROUTE(p, m, h) \
+	{ \
+		(p), (m), &(h), NULL, NULL \
+	}
+#define ROUTE_FORM(p, m, h, f) \
+	{ \
+		(p), (m), &(h), NULL, (f) \
+	}
+#define ROUTE_RAW(p, m, f) \
+	{ \
+		(p), (m), NULL, (f), NULL \
+	}
 
 const struct route drive_routes[] = {
 	ROUTE_RAW("/static/**", M_GET, page_static),
@@ -24,8 +33,7 @@ const struct route drive_routes[] = {
 	ROUTE("/invite/*token", M_POST, invite_redeem_page),
 	ROUTE("/admin/invitations", M_GET, invitations_page),
 	ROUTE("/admin/invitations", M_POST, invitation_issue_page),
-	ROUTE("/admin/invitations/:id/revoke", M_POST,
-	    invitation_revoke_page),
+	ROUTE("/admin/invitations/:id/revoke", M_POST, invitation_revoke_page),
 	ROUTE("/ideas/new", M_GET, idea_new_page),
 	ROUTE("/ideas/new", M_POST, idea_create_page),
 	ROUTE("/ideas/:id", M_GET, idea_page),
@@ -107,5 +115,5 @@ const struct route drive_routes[] = {
 	ROUTE("/api/v1/tokens", M_POST, token_create_api),
 	ROUTE("/api/v1/tokens/:id", M_DELETE, token_revoke_api),
 	ROUTE("/api/v1/notifications", M_GET, notifications_api),
-	{ NULL, 0, NULL, NULL, NULL }
+	{ NULL, 0, NULL, NULL, NULL },
 };

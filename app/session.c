@@ -12,8 +12,8 @@
 
 #include "drive.h"
 
-#define SESSION_IDLE		"30 minutes"
-#define SESSION_MAX_AGE		(12 * 3600)
+#define SESSION_IDLE	"30 minutes"
+#define SESSION_MAX_AGE (12 * 3600)
 
 static const struct db_query q_session_lookup = {
 	"session_lookup",
@@ -31,7 +31,7 @@ static const struct db_query q_session_lookup = {
 	"  (SELECT count(*) FROM notifications n"
 	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread"
 	"  FROM s JOIN users u ON u.id = s.user_id"
-	"  WHERE u.active"
+	"  WHERE u.active",
 };
 
 /* A personal API token: the same columns, no session, no CSRF. */
@@ -46,14 +46,14 @@ static const struct db_query q_token_lookup = {
 	"  OR t.last_used_at < now() - interval '1 minute')"
 	") SELECT 0 AS session_id, u.id AS user_id, u.display_name, u.role,"
 	"  coalesce(u.lang, '') AS lang, '' AS csrf_token, 0 AS unread"
-	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active"
+	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active",
 };
 
 int
 session_step_lookup(struct http_request *req, struct dreq *r)
 {
-	const char	*auth;
-	char		 hash[TOKEN_HEX + 1];
+	const char *auth;
+	char	    hash[TOKEN_HEX + 1];
 
 	/* The API also takes "Authorization: Bearer <token>". */
 	if (r->is_api && http_request_header(req, "authorization", &auth) &&
@@ -72,7 +72,7 @@ session_step_lookup(struct http_request *req, struct dreq *r)
 int
 session_step_loaded(struct http_request *req, struct dreq *r)
 {
-	const char	*lang;
+	const char *lang;
 
 	if (r->res == NULL)
 		return (STEP_NEXT);
@@ -104,7 +104,7 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 int
 session_check(struct http_request *req, struct dreq *r)
 {
-	const char	*sent = NULL, *expected;
+	const char *sent = NULL, *expected;
 
 	if (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD)
 		return (1);
@@ -134,8 +134,7 @@ session_check(struct http_request *req, struct dreq *r)
 }
 
 void
-session_begin(struct http_request *req, struct dreq *r, char *token,
-    char *csrf)
+session_begin(struct http_request *req, struct dreq *r, char *token, char *csrf)
 {
 	out_cookie(req, r, "drive_session", token, SESSION_MAX_AGE);
 	(void)kore_strlcpy(r->sess.csrf, csrf, sizeof(r->sess.csrf));

@@ -16,23 +16,23 @@
 
 #include "drive.h"
 
-#define STATIC_PREFIX	"/static/"
-#define STATIC_MAX	64
+#define STATIC_PREFIX "/static/"
+#define STATIC_MAX    64
 
 struct static_file {
-	char		*name;
-	const char	*type;
-	char		*data;
-	size_t		 len;
-	char		 etag[24];	/* "\"" + 16 hex + "\"" */
+	char	   *name;
+	const char *type;
+	char	   *data;
+	size_t	    len;
+	char	    etag[24]; /* "\"" + 16 hex + "\"" */
 };
 
-static struct static_file	static_files[STATIC_MAX];
-static size_t			static_nfiles;
+static struct static_file static_files[STATIC_MAX];
+static size_t		  static_nfiles;
 
 static const struct {
-	const char	*ext;
-	const char	*type;
+	const char *ext;
+	const char *type;
 } static_types[] = {
 	{ ".css", "text/css; charset=utf-8" },
 	{ ".js", "text/javascript; charset=utf-8" },
@@ -46,12 +46,12 @@ static const struct {
 static const char *
 static_type(const char *name)
 {
-	const char	*dot;
-	size_t		 i;
+	const char *dot;
+	size_t	    i;
 
 	if ((dot = strrchr(name, '.')) != NULL) {
 		for (i = 0; i < sizeof(static_types) / sizeof(static_types[0]);
-		    i++) {
+		     i++) {
 			if (strcmp(dot, static_types[i].ext) == 0)
 				return (static_types[i].type);
 		}
@@ -62,13 +62,13 @@ static_type(const char *name)
 static int
 static_load(struct static_file *f, const char *dir, const char *name)
 {
-	FILE		*fp;
-	struct dbuf	 b;
-	struct stat	 st;
-	char		 path[PATH_MAX], chunk[8192], hex[17];
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
-	size_t		 n;
+	FILE	     *fp;
+	struct dbuf   b;
+	struct stat   st;
+	char	      path[PATH_MAX], chunk[8192], hex[17];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int  mdlen;
+	size_t	      n;
 
 	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
@@ -99,9 +99,9 @@ static_load(struct static_file *f, const char *dir, const char *name)
 int
 static_init(const char *dir)
 {
-	DIR		*d;
-	struct dirent	*e;
-	int		 rc;
+	DIR	      *d;
+	struct dirent *e;
+	int	       rc;
 
 	if ((d = opendir(dir)) == NULL) {
 		kore_log(LOG_ERR, "static: %s: %s", dir, errno_s);
@@ -141,12 +141,11 @@ static_answer(struct http_request *req, int status, const char *text)
 int
 page_static(struct http_request *req)
 {
-	const struct static_file	*f = NULL;
-	const char			*name, *inm;
-	size_t				 i;
+	const struct static_file *f = NULL;
+	const char		 *name, *inm;
+	size_t			  i;
 
-	if (req->method != HTTP_METHOD_GET &&
-	    req->method != HTTP_METHOD_HEAD) {
+	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
 		out_header(req, "allow", "GET, HEAD");
 		return (static_answer(req, 405, "Method not allowed\n"));
 	}

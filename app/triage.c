@@ -26,14 +26,14 @@ static const struct db_query q_triage = {
 	"  WHERE i.first_response_at IS NULL AND ($1 = '' OR a2.slug = $1)"
 	"  ORDER BY i.created_at, i.id LIMIT 200"
 	" ) i ON true LEFT JOIN areas a ON a.id = i.area_id"
-	" ORDER BY i.created_at, i.id"
+	" ORDER BY i.created_at, i.id",
 };
 
 static const struct db_query q_areas_all = {
 	"areas_all",
 	"SELECT slug,"
 	" CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS label"
-	" FROM areas ORDER BY position, id"
+	" FROM areas ORDER BY position, id",
 };
 
 static const struct db_query q_roadmap = {
@@ -47,7 +47,7 @@ static const struct db_query q_roadmap = {
 	"  i.id DESC) AS n FROM ideas i"
 	"  WHERE i.status IN ('planned', 'in_progress', 'released')) x"
 	"  WHERE x.n <= 50) i JOIN areas a ON a.id = i.area_id"
-	" ORDER BY i.status, i.n"
+	" ORDER BY i.status, i.n",
 };
 
 static const struct db_query q_export = {
@@ -61,7 +61,7 @@ static const struct db_query q_export = {
 	" to_char((SELECT max(r.created_at) FROM responses r"
 	"  WHERE r.idea_id = i.id) AT TIME ZONE 'UTC',"
 	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS last_change"
-	" FROM ideas i JOIN areas a ON a.id = i.area_id ORDER BY i.id"
+	" FROM ideas i JOIN areas a ON a.id = i.area_id ORDER BY i.id",
 };
 
 /* ---- triage ---- */
@@ -71,14 +71,14 @@ static const struct db_query q_export = {
  * one line (a NUL would cut it) is a bad request (400), as before.
  */
 struct triage_in {
-	const char	*area;		/* in the decoded query string */
-	int		 bad;
+	const char *area; /* in the decoded query string */
+	int	    bad;
 };
 
 static void
 qs_free(void *arg)
 {
-	struct form	*qs = arg;
+	struct form *qs = arg;
 
 	form_free(qs);
 	kore_free(qs);
@@ -89,7 +89,7 @@ triage_input(struct dreq *r, void *arg)
 {
 	struct triage_in	*in = arg;
 	struct form		*qs;
-	const struct form_field	*f;
+	const struct form_field *f;
 	const char		*q = r->req->query_string;
 
 	in->area = "";
@@ -108,7 +108,7 @@ triage_input(struct dreq *r, void *arg)
 static int
 triage_areas(struct http_request *req, struct dreq *r)
 {
-	struct triage_in	*in = r->in;
+	struct triage_in *in = r->in;
 
 	if (in->bad)
 		return (step_refuse(req, r, 400, "invalid", "area",
@@ -120,20 +120,22 @@ triage_areas(struct http_request *req, struct dreq *r)
 static int
 triage_query(struct http_request *req, struct dreq *r)
 {
-	struct triage_in	*in = r->in;
-	json_t			*areas;
-	int			 i;
+	struct triage_in *in = r->in;
+	json_t		 *areas;
+	int		  i;
 
 	areas = json_array();
-	json_array_append_new(areas, json_pack("{s:s, s:b}", "value", "",
-	    "selected", *in->area == '\0'));
+	json_array_append_new(areas,
+	    json_pack("{s:s, s:b}", "value", "", "selected",
+		*in->area == '\0'));
 	ctx_set_msg(r, json_array_get(areas, 0), "label", "filter.all_areas",
 	    NULL);
 	for (i = 0; i < db_rows(r); i++)
-		json_array_append_new(areas, json_pack("{s:s, s:s, s:b}",
-		    "value", row_text(r, i, "slug"), "label",
-		    row_text(r, i, "label"), "selected",
-		    strcmp(in->area, row_text(r, i, "slug")) == 0));
+		json_array_append_new(areas,
+		    json_pack("{s:s, s:s, s:b}", "value",
+			row_text(r, i, "slug"), "label",
+			row_text(r, i, "label"), "selected",
+			strcmp(in->area, row_text(r, i, "slug")) == 0));
 	json_object_set_new(r->ctx, "areas", areas);
 	db_query(r, &q_triage, 2, in->area, r->lang);
 	return (STEP_NEXT);
@@ -142,14 +144,14 @@ triage_query(struct http_request *req, struct dreq *r)
 static int
 triage_render(struct http_request *req, struct dreq *r)
 {
-	json_t		*stats, *list, *o;
-	const char	*status;
-	char		 url[64], key[48], median[32], *dot;
-	int		 i;
+	json_t	   *stats, *list, *o;
+	const char *status;
+	char	    url[64], key[48], median[32], *dot;
+	int	    i;
 
-	stats = json_pack("{s:I, s:I}",
-	    "unanswered_old", (json_int_t)row_int(r, 0, "old"),
-	    "unanswered", (json_int_t)row_int(r, 0, "open"));
+	stats = json_pack("{s:I, s:I}", "unanswered_old",
+	    (json_int_t)row_int(r, 0, "old"), "unanswered",
+	    (json_int_t)row_int(r, 0, "open"));
 	if (!row_null(r, 0, "median")) {
 		/* One decimal, with a decimal comma in German. */
 		(void)snprintf(median, sizeof(median), "%s",
@@ -161,18 +163,16 @@ triage_render(struct http_request *req, struct dreq *r)
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
 		if (row_null(r, i, "id"))
-			continue;	/* no idea: the figures alone */
+			continue; /* no idea: the figures alone */
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
 		    row_text(r, i, "id"));
 		status = row_text(r, i, "status");
-		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:i}",
-		    "id", (json_int_t)row_int(r, i, "id"), "url", url,
-		    "title", row_text(r, i, "title"),
-		    "area_label", row_text(r, i, "area_label"),
-		    "status", status,
-		    "age_days", (json_int_t)row_int(r, i, "age_days"),
-		    "vote_count", (int)row_int(r, i, "vote_count"),
-		    "organization_count",
+		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:i}", "id",
+		    (json_int_t)row_int(r, i, "id"), "url", url, "title",
+		    row_text(r, i, "title"), "area_label",
+		    row_text(r, i, "area_label"), "status", status, "age_days",
+		    (json_int_t)row_int(r, i, "age_days"), "vote_count",
+		    (int)row_int(r, i, "vote_count"), "organization_count",
 		    (int)row_int(r, i, "organization_count"));
 		(void)snprintf(key, sizeof(key), "status.%s", status);
 		ctx_set_msg(r, o, "status_label", key, NULL);
@@ -188,10 +188,9 @@ triage_render(struct http_request *req, struct dreq *r)
 
 /* ---- roadmap ---- */
 
-static const char	*roadmap_statuses[] = {
-	"planned", "in_progress", "released"
-};
-#define ROADMAP_COLUMNS	3
+static const char *roadmap_statuses[] = { "planned", "in_progress",
+	"released" };
+#define ROADMAP_COLUMNS 3
 
 static int
 roadmap_query(struct http_request *req, struct dreq *r)
@@ -204,11 +203,11 @@ roadmap_query(struct http_request *req, struct dreq *r)
 static int
 roadmap_column(struct dreq *r, int row)
 {
-	int	c;
+	int c;
 
 	for (c = 0; c < ROADMAP_COLUMNS; c++) {
-		if (strcmp(row_text(r, row, "status"),
-		    roadmap_statuses[c]) == 0)
+		if (strcmp(row_text(r, row, "status"), roadmap_statuses[c]) ==
+		    0)
 			return (c);
 	}
 	return (-1);
@@ -226,8 +225,8 @@ roadmap_idea(struct dreq *r, int row)
 static int
 roadmap_json(struct http_request *req, struct dreq *r)
 {
-	json_t	*groups[ROADMAP_COLUMNS];
-	int	 i, c;
+	json_t *groups[ROADMAP_COLUMNS];
+	int	i, c;
 
 	for (c = 0; c < ROADMAP_COLUMNS; c++)
 		groups[c] = json_array();
@@ -235,17 +234,17 @@ roadmap_json(struct http_request *req, struct dreq *r)
 		if ((c = roadmap_column(r, i)) != -1)
 			json_array_append_new(groups[c], roadmap_idea(r, i));
 	}
-	return (out_json(req, r, 200, json_pack("{s:o, s:o, s:o}",
-	    "planned", groups[0], "in_progress", groups[1],
-	    "released", groups[2])));
+	return (out_json(req, r, 200,
+	    json_pack("{s:o, s:o, s:o}", "planned", groups[0], "in_progress",
+		groups[1], "released", groups[2])));
 }
 
 static int
 roadmap_render(struct http_request *req, struct dreq *r)
 {
-	json_t	*groups[ROADMAP_COLUMNS], *columns, *col, *o;
-	char	 url[64], key[48];
-	int	 i, c;
+	json_t *groups[ROADMAP_COLUMNS], *columns, *col, *o;
+	char	url[64], key[48];
+	int	i, c;
 
 	for (c = 0; c < ROADMAP_COLUMNS; c++)
 		groups[c] = json_array();
@@ -288,8 +287,8 @@ static int
 export_csv(struct http_request *req, struct dreq *r)
 {
 	static const struct {
-		const char	*head;
-		const char	*column;
+		const char *head;
+		const char *column;
 	} cols[] = {
 		{ "title", "title" },
 		{ "area", "area" },
@@ -300,11 +299,11 @@ export_csv(struct http_request *req, struct dreq *r)
 		{ "first response", "first_response" },
 		{ "last status change", "last_change" },
 	};
-	const size_t		 ncols = sizeof(cols) / sizeof(cols[0]);
-	struct dbuf		 b;
-	const char		*v;
-	size_t			 c;
-	int			 i;
+	const size_t ncols = sizeof(cols) / sizeof(cols[0]);
+	struct dbuf  b;
+	const char  *v;
+	size_t	     c;
+	int	     i;
 
 	dbuf_init(&b);
 	for (c = 0; c < ncols; c++)
@@ -318,15 +317,12 @@ export_csv(struct http_request *req, struct dreq *r)
 	return (out_csv(req, "ideas.csv", &b));
 }
 
-static const step_fn triage_steps[] = {
-	triage_areas, triage_query, triage_render, NULL
-};
-static const step_fn roadmap_page_steps[] = {
-	roadmap_query, roadmap_render, NULL
-};
-static const step_fn roadmap_api_steps[] = {
-	roadmap_query, roadmap_json, NULL
-};
+static const step_fn triage_steps[] = { triage_areas, triage_query,
+	triage_render, NULL };
+static const step_fn roadmap_page_steps[] = { roadmap_query, roadmap_render,
+	NULL };
+static const step_fn roadmap_api_steps[] = { roadmap_query, roadmap_json,
+	NULL };
 static const step_fn export_steps[] = { export_query, export_csv, NULL };
 
 const struct handler triage_page = {

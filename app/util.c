@@ -9,12 +9,12 @@
 
 #include "drive.h"
 
-static void	grow(struct dbuf *, size_t);
+static void grow(struct dbuf *, size_t);
 
 void *
 xmalloc(size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
 		abort();
@@ -24,7 +24,7 @@ xmalloc(size_t n)
 void *
 xcalloc(size_t n, size_t size)
 {
-	void	*p;
+	void *p;
 
 	if (n == 0 || size == 0)
 		n = size = 1;
@@ -36,7 +36,7 @@ xcalloc(size_t n, size_t size)
 void *
 xrealloc(void *old, size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = realloc(old, n == 0 ? 1 : n)) == NULL)
 		abort();
@@ -46,7 +46,7 @@ xrealloc(void *old, size_t n)
 char *
 xstrdup(const char *s)
 {
-	char	*p;
+	char *p;
 
 	if ((p = strdup(s)) == NULL)
 		abort();
@@ -65,7 +65,7 @@ dbuf_init(struct dbuf *b)
 static void
 grow(struct dbuf *b, size_t n)
 {
-	size_t	 need, cap;
+	size_t need, cap;
 
 	if (n > SIZE_MAX - b->len - 1)
 		abort();
@@ -104,9 +104,9 @@ dbuf_appendstr(struct dbuf *b, const char *s)
 void
 dbuf_appendf(struct dbuf *b, const char *fmt, ...)
 {
-	va_list	 ap, aq;
-	char	 small[256];
-	int	 n;
+	va_list ap, aq;
+	char	small[256];
+	int	n;
 
 	va_start(ap, fmt);
 	va_copy(aq, ap);
@@ -128,7 +128,7 @@ dbuf_appendf(struct dbuf *b, const char *fmt, ...)
 char *
 dbuf_release(struct dbuf *b)
 {
-	char	*p;
+	char *p;
 
 	p = b->data != NULL ? b->data : xstrdup("");
 	dbuf_init(b);
@@ -145,8 +145,8 @@ dbuf_free(struct dbuf *b)
 void
 html_escape(struct dbuf *b, const char *s, size_t len)
 {
-	const char	*ent;
-	size_t		 i, run;
+	const char *ent;
+	size_t	    i, run;
 
 	run = 0;
 	for (i = 0; i < len; i++) {
@@ -180,9 +180,9 @@ html_escape(struct dbuf *b, const char *s, size_t len)
 int
 utf8_valid(const char *str, size_t len)
 {
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i, n, k;
-	unsigned char		 lo, hi;
+	const unsigned char *s = (const unsigned char *)str;
+	size_t		     i, n, k;
+	unsigned char	     lo, hi;
 
 	i = 0;
 	while (i < len) {
@@ -223,7 +223,7 @@ utf8_valid(const char *str, size_t len)
 size_t
 utf8_count(const char *s, size_t len)
 {
-	size_t	 i, n;
+	size_t i, n;
 
 	n = 0;
 	for (i = 0; i < len; i++)
@@ -235,8 +235,8 @@ utf8_count(const char *s, size_t len)
 int
 text_acceptable(const char *s, size_t len)
 {
-	size_t		 i;
-	unsigned char	 c;
+	size_t	      i;
+	unsigned char c;
 
 	for (i = 0; i < len; i++) {
 		c = s[i];
@@ -249,8 +249,8 @@ text_acceptable(const char *s, size_t len)
 int
 line_acceptable(const char *s, size_t len)
 {
-	size_t		 i;
-	unsigned char	 c;
+	size_t	      i;
+	unsigned char c;
 
 	for (i = 0; i < len; i++) {
 		c = s[i];
@@ -263,8 +263,8 @@ line_acceptable(const char *s, size_t len)
 void
 hex_encode(const unsigned char *p, size_t len, char *out)
 {
-	static const char	 digits[] = "0123456789abcdef";
-	size_t			 i;
+	static const char digits[] = "0123456789abcdef";
+	size_t		  i;
 
 	for (i = 0; i < len; i++) {
 		out[2 * i] = digits[p[i] >> 4];
@@ -289,8 +289,8 @@ hex_value(int c)
 int
 hex_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
 {
-	size_t	 i;
-	int	 hi, lo;
+	size_t i;
+	int    hi, lo;
 
 	if (outlen > SIZE_MAX / 2 || len != 2 * outlen)
 		return (0);
@@ -307,10 +307,10 @@ hex_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
 char *
 file_read(const char *path)
 {
-	FILE		*f;
-	struct dbuf	 b;
-	char		 chunk[8192];
-	size_t		 n;
+	FILE	   *f;
+	struct dbuf b;
+	char	    chunk[8192];
+	size_t	    n;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return (NULL);
@@ -329,7 +329,7 @@ file_read(const char *path)
 void
 url_encode(struct dbuf *b, const char *s)
 {
-	const char	*p;
+	const char *p;
 
 	for (p = s; p != NULL && *p != '\0'; p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

@@ -13,33 +13,33 @@
 #include "drive.h"
 
 struct vote_in {
-	int64_t		 idea;
-	int		 cast;		/* 1 cast, 0 withdraw */
-	const char	*back;		/* the page to return to */
+	int64_t	    idea;
+	int	    cast; /* 1 cast, 0 withdraw */
+	const char *back; /* the page to return to */
 };
 
 static const struct db_query q_vote_cast = {
 	"vote_cast",
-	"SELECT vote_count, voted FROM vote_cast($1::bigint, $2::bigint)"
+	"SELECT vote_count, voted FROM vote_cast($1::bigint, $2::bigint)",
 };
 
 static const struct db_query q_vote_withdraw = {
 	"vote_withdraw",
-	"SELECT vote_count, voted FROM vote_withdraw($1::bigint, $2::bigint)"
+	"SELECT vote_count, voted FROM vote_withdraw($1::bigint, $2::bigint)",
 };
 
 static const struct refusal vote_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
 	{ "DR409", 409, "votes_frozen", NULL, "err.votes_frozen" },
-	{ NULL }
+	{ NULL },
 };
 
 /* A form says "action=cast" or "withdraw"; the API says POST or DELETE. */
 static void
 vote_page_input(struct dreq *r, void *arg)
 {
-	struct vote_in	*in = arg;
-	const char	*action;
+	struct vote_in *in = arg;
+	const char     *action;
 
 	in->idea = path_id(r, "id");
 	in->back = in_text(r, "back");
@@ -53,7 +53,7 @@ vote_page_input(struct dreq *r, void *arg)
 static void
 vote_api_input(struct dreq *r, void *arg)
 {
-	struct vote_in	*in = arg;
+	struct vote_in *in = arg;
 
 	in->idea = path_id(r, "id");
 	in->cast = r->req->method == HTTP_METHOD_POST;
@@ -62,8 +62,8 @@ vote_api_input(struct dreq *r, void *arg)
 static int
 vote_query(struct http_request *req, struct dreq *r)
 {
-	struct vote_in	*in = r->in;
-	char		 id[32], uid[32];
+	struct vote_in *in = r->in;
+	char		id[32], uid[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
@@ -74,17 +74,18 @@ vote_query(struct http_request *req, struct dreq *r)
 static int
 vote_json(struct http_request *req, struct dreq *r)
 {
-	return (out_json(req, r, 200, json_pack("{s:I, s:b}", "vote_count",
-	    (json_int_t)row_int(r, 0, "vote_count"), "voted",
-	    row_bool(r, 0, "voted"))));
+	return (out_json(req, r, 200,
+	    json_pack("{s:I, s:b}", "vote_count",
+		(json_int_t)row_int(r, 0, "vote_count"), "voted",
+		row_bool(r, 0, "voted"))));
 }
 
 /* Back where the vote was cast (the list or the idea), else the idea. */
 static int
 vote_redirect(struct http_request *req, struct dreq *r)
 {
-	struct vote_in	*in = r->in;
-	char		 url[64];
+	struct vote_in *in = r->in;
+	char		url[64];
 
 	(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)in->idea);
 	return (out_redirect(req, r, local_path(in->back, url)));

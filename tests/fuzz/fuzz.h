@@ -14,20 +14,21 @@
 
 #include "drive.h"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define FUZZ_FAIL(...) do {						\
-	fprintf(stderr, "fuzz: %s:%d: ", __FILE__, __LINE__);		\
-	fprintf(stderr, __VA_ARGS__);					\
-	fputc('\n', stderr);						\
-	abort();							\
-} while (0)
+#define FUZZ_FAIL(...) \
+	do { \
+		fprintf(stderr, "fuzz: %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+		abort(); \
+	} while (0)
 
 /* The input as a NUL-terminated string, cut at its first NUL. */
 static inline char *
 fuzz_str(const uint8_t *data, size_t size)
 {
-	char	*s;
+	char *s;
 
 	s = xmalloc(size + 1);
 	memcpy(s, data, size);
@@ -42,7 +43,7 @@ fuzz_str(const uint8_t *data, size_t size)
 static inline void
 fuzz_split(const uint8_t *data, size_t size, char **a, char **b)
 {
-	const uint8_t	*nul;
+	const uint8_t *nul;
 
 	if ((nul = memchr(data, 0, size)) == NULL) {
 		*a = fuzz_str(data, size);
@@ -57,7 +58,7 @@ fuzz_split(const uint8_t *data, size_t size, char **a, char **b)
 static inline int
 fuzz_has_any(const char *s, size_t n, const char *set)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (s[i] != '\0' && strchr(set, s[i]) != NULL)

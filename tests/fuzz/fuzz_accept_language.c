@@ -8,13 +8,13 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char	*lang;
-	char		*hdr;
+	const char *lang;
+	char	   *hdr;
 
 	hdr = fuzz_str(data, size);
 	lang = i18n_pick(hdr);
-	if (lang == NULL || (strcmp(lang, "en") != 0 &&
-	    strcmp(lang, "de") != 0))
+	if (lang == NULL ||
+	    (strcmp(lang, "en") != 0 && strcmp(lang, "de") != 0))
 		FUZZ_FAIL("i18n_pick(\"%s\") gave %s", hdr,
 		    lang == NULL ? "NULL" : lang);
 	free(hdr);

@@ -5,15 +5,15 @@
 
 #include "fuzz.h"
 
-static const char	*names[] = { "drive_session", "drive_csrf", "d", "" };
-static const char	*types[] = { "application/json",
-			    "application/x-www-form-urlencoded" };
+static const char *names[] = { "drive_session", "drive_csrf", "d", "" };
+static const char *types[] = { "application/json",
+	"application/x-www-form-urlencoded" };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		*hdr, value[256], small[8];
-	size_t		 i;
+	char  *hdr, value[256], small[8];
+	size_t i;
 
 	hdr = fuzz_str(data, size);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -21,8 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (*value == '\0' || strlen(value) >= sizeof(value) ||
 			    strchr(value, ';') != NULL ||
 			    strstr(hdr, value) == NULL)
-				FUZZ_FAIL("cookie %s: \"%s\"", names[i],
-				    value);
+				FUZZ_FAIL("cookie %s: \"%s\"", names[i], value);
 		}
 		if (cookie_get(hdr, names[i], small, sizeof(small)) &&
 		    strlen(small) >= sizeof(small))

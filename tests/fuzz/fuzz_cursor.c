@@ -9,10 +9,10 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char		 key[16], id[24], rkey[32], *cur;
-	int64_t		 delta, n;
-	uint64_t	 u;
-	size_t		 i;
+	char	 key[16], id[24], rkey[32], *cur;
+	int64_t	 delta, n;
+	uint64_t u;
+	size_t	 i;
 
 	if (size >= 8) {
 		u = 0;
@@ -33,8 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cur = fuzz_str(data, size);
 	if (cursor_parse(cur, key, sizeof(key), id, sizeof(id))) {
 		if (strlen(key) < 1 || strlen(key) > 9 || strlen(id) < 1 ||
-		    strlen(id) > 18 || strspn(key, "0123456789") !=
-		    strlen(key) || strspn(id, "0123456789") != strlen(id))
+		    strlen(id) > 18 ||
+		    strspn(key, "0123456789") != strlen(key) ||
+		    strspn(id, "0123456789") != strlen(id))
 			FUZZ_FAIL("cursor \"%s\" accepted as %s.%s", cur, key,
 			    id);
 	}

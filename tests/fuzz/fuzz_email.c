@@ -9,8 +9,8 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dbuf	 b;
-	char		*s, *name, *addr;
+	struct dbuf b;
+	char	   *s, *name, *addr;
 
 	s = fuzz_str(data, size);
 	if (email_valid(s)) {
@@ -25,8 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    addr);
 		dbuf_init(&b);
 		if (!mime_address_header(&b, "From", name, addr))
-			FUZZ_FAIL("an accepted address is refused: <%s>",
-			    addr);
+			FUZZ_FAIL("an accepted address is refused: <%s>", addr);
 		if (b.len < 2 || memcmp(b.data + b.len - 2, "\r\n", 2) != 0)
 			FUZZ_FAIL("header does not end in CRLF");
 		dbuf_free(&b);

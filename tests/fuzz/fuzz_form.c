@@ -8,9 +8,9 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct form			 f;
-	const struct form_field		*g;
-	size_t				 i;
+	struct form		 f;
+	const struct form_field *g;
+	size_t			 i;
 
 	if (!form_decode((const char *)data, size, &f)) {
 		if (f.n != 0 || f.fields != NULL)

@@ -9,14 +9,14 @@
 
 #include "fuzz.h"
 
-static const char	*known =
-    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+static const char
+    *known = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	*hdr, addr[64], hash[65];
-	size_t	 i;
+	char  *hdr, addr[64], hash[65];
+	size_t i;
 
 	hdr = fuzz_str(data, size);
 	memset(addr, 'x', sizeof(addr));

@@ -7,26 +7,28 @@
 
 #include "fuzz.h"
 
-static json_t	*ctx;
+static json_t *ctx;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct i18n_cat		*cat;
-	const struct i18n_part	*parts;
-	struct dbuf		 out;
-	json_error_t		 jerr;
-	char			 err[256];
-	const char		*k;
-	size_t			 i, j, n;
+	struct i18n_cat	       *cat;
+	const struct i18n_part *parts;
+	struct dbuf		out;
+	json_error_t		jerr;
+	char			err[256];
+	const char	       *k;
+	size_t			i, j, n;
 
-	if (ctx == NULL && (ctx = json_loads("{\"name\": \"<script>\", "
-	    "\"n\": 2, \"a\": {\"b\": \"<img>\"}, \"l\": [1]}", 0,
-	    &jerr)) == NULL)
+	if (ctx == NULL &&
+	    (ctx = json_loads(
+		 "{\"name\": \"<script>\", "
+		 "\"n\": 2, \"a\": {\"b\": \"<img>\"}, \"l\": [1]}",
+		 0, &jerr)) == NULL)
 		abort();
 	err[0] = '\0';
 	if ((cat = i18n_parse((const char *)data, size, "fuzz", err,
-	    sizeof(err))) == NULL) {
+		 sizeof(err))) == NULL) {
 		if (err[0] == '\0')
 			FUZZ_FAIL("a refused catalog without a reason");
 		return (0);
@@ -43,8 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dbuf_init(&out);
 		if (!tpl_message(cat, k, ctx, 1, &out))
 			FUZZ_FAIL("key \"%s\" not rendered", k);
-		if (out.data != NULL && (strstr(out.data, "<script") ||
-		    strstr(out.data, "<img")))
+		if (out.data != NULL &&
+		    (strstr(out.data, "<script") || strstr(out.data, "<img")))
 			FUZZ_FAIL("a value rendered unescaped in \"%s\"", k);
 		dbuf_free(&out);
 		(void)tpl_message(cat, k, ctx, 0, &out);

@@ -6,22 +6,21 @@
 #include "fuzz.h"
 
 /* Every field name a handler reads with in_field() or json_object_get. */
-static const char	*names[] = {
-	"action", "active", "area", "back", "body", "confirm", "csrf_token",
-	"current_password", "email", "email_notifications", "into", "lang",
-	"name", "name_de", "name_en", "new_password", "new_password_confirm",
-	"next", "organization", "password", "password_confirm", "role",
-	"slug", "status", "title", "token", "token_name", ""
-};
+static const char *names[] = { "action", "active", "area", "back", "body",
+	"confirm", "csrf_token", "current_password", "email",
+	"email_notifications", "into", "lang", "name", "name_de", "name_en",
+	"new_password", "new_password_confirm", "next", "organization",
+	"password", "password_confirm", "role", "slug", "status", "title",
+	"token", "token_name", "" };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct form	 empty = { NULL, 0 };
-	json_t		*j;
-	const char	*v;
-	size_t		 i;
-	int		 rc;
+	struct form empty = { NULL, 0 };
+	json_t	   *j;
+	const char *v;
+	size_t	    i;
+	int	    rc;
 
 	if ((j = body_json((const char *)data, size)) == NULL)
 		return (0);
@@ -31,9 +30,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = field_text(j, &empty, names[i], &v);
 		if (rc == 1) {
 			if (v == NULL || !text_acceptable(v, strlen(v)) ||
-			    strlen(v) != json_string_length(json_object_get(j,
-			    names[i])))
-				FUZZ_FAIL("field \"%s\" accepted with a NUL, "
+			    strlen(v) !=
+				json_string_length(json_object_get(j,
+				    names[i])))
+				FUZZ_FAIL(
+				    "field \"%s\" accepted with a NUL, "
 				    "a control character or invalid UTF-8",
 				    names[i]);
 		} else if (v != NULL)

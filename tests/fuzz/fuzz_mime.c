@@ -11,7 +11,7 @@
 static void
 lines_ok(const struct dbuf *b, size_t max, const char *what)
 {
-	size_t	 i, col;
+	size_t i, col;
 
 	col = 0;
 	for (i = 0; i < b->len; i++) {
@@ -34,9 +34,9 @@ lines_ok(const struct dbuf *b, size_t max, const char *what)
 static char *
 part(const uint8_t **data, size_t *size)
 {
-	const uint8_t	*nul;
-	char		*s;
-	size_t		 n;
+	const uint8_t *nul;
+	char	      *s;
+	size_t	       n;
 
 	nul = memchr(*data, 0, *size);
 	n = nul == NULL ? *size : (size_t)(nul - *data);
@@ -49,9 +49,9 @@ part(const uint8_t **data, size_t *size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mime_mail	 m;
-	struct dbuf		 b;
-	char			*subject, *name, *text, *html, *ex;
+	struct mime_mail m;
+	struct dbuf	 b;
+	char		*subject, *name, *text, *html, *ex;
 
 	subject = part(&data, &size);
 	name = part(&data, &size);

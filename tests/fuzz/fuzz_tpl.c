@@ -8,25 +8,26 @@
 
 #include "fuzz.h"
 
-static json_t		*ctx;
-static struct i18n_cat	*cat;
+static json_t	       *ctx;
+static struct i18n_cat *cat;
 
 static void
 setup(void)
 {
-	static const char	 catalog[] =
-	    "hello = Hello {{name}}\n"
-	    "count = {{n}} votes for {{idea.title}}\n"
-	    "plain = <b>tagged</b>\n";
-	json_error_t		 jerr;
+	static const char catalog[] = "hello = Hello {{name}}\n"
+				      "count = {{n}} votes for {{idea.title}}\n"
+				      "plain = <b>tagged</b>\n";
+	json_error_t	  jerr;
 
-	ctx = json_loads("{\"name\": \"<script>x</script>\", \"n\": 3, "
+	ctx = json_loads(
+	    "{\"name\": \"<script>x</script>\", \"n\": 3, "
 	    "\"r\": 1.5, \"t\": true, \"f\": false, \"z\": null, "
 	    "\"e\": \"\", \"a\": [], "
 	    "\"idea\": {\"title\": \"<img src=x>\", \"body_html\": \"<p>ok</p>\","
 	    " \"tags\": [\"'a'\", \"\\\"b\\\"\"]}, "
 	    "\"list\": [{\"name\": \"<i>\"}, {\"n\": 0}, \"&\", 7, [1]], "
-	    "\"x_html\": \"<em>raw</em>\"}", 0, &jerr);
+	    "\"x_html\": \"<em>raw</em>\"}",
+	    0, &jerr);
 	cat = i18n_parse(catalog, sizeof(catalog) - 1, "fuzz", NULL, 0);
 	if (ctx == NULL || cat == NULL)
 		abort();
@@ -35,11 +36,11 @@ setup(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tpl_set	*set;
-	struct dbuf	 out;
-	char		*src, *partial, err[256];
-	const char	*k;
-	size_t		 i;
+	struct tpl_set *set;
+	struct dbuf	out;
+	char	       *src, *partial, err[256];
+	const char     *k;
+	size_t		i;
 
 	if (ctx == NULL)
 		setup();
@@ -58,10 +59,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)tpl_render(set, "t", ctx, cat, &out);
 	/* The sources hold no "<script" or "<img": only the context does. */
 	if (out.data != NULL && strstr(src, "<script") == NULL &&
-	    strstr(partial, "<script") == NULL &&
-	    strstr(src, "<img") == NULL && strstr(partial, "<img") == NULL &&
+	    strstr(partial, "<script") == NULL && strstr(src, "<img") == NULL &&
+	    strstr(partial, "<img") == NULL &&
 	    (strstr(out.data, "<script") != NULL ||
-	    strstr(out.data, "<img") != NULL))
+		strstr(out.data, "<img") != NULL))
 		FUZZ_FAIL("a context value was rendered unescaped");
 	dbuf_free(&out);
 	(void)tpl_render_text(set, "t", ctx, cat, &out);

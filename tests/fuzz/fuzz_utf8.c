@@ -9,19 +9,21 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char	*s = (const char *)data;
-	struct dbuf	 b;
-	unsigned char	 raw[32];
-	char		*z;
-	int		 valid;
+	const char   *s = (const char *)data;
+	struct dbuf   b;
+	unsigned char raw[32];
+	char	     *z;
+	int	      valid;
 
 	valid = utf8_valid(s, size);
-	if (text_acceptable(s, size) && (!valid ||
-	    fuzz_has_any(s, size, "\r\x01\x7f") || memchr(s, 0, size)))
+	if (text_acceptable(s, size) &&
+	    (!valid || fuzz_has_any(s, size, "\r\x01\x7f") ||
+		memchr(s, 0, size)))
 		FUZZ_FAIL("text_acceptable took a control character or "
-		    "invalid UTF-8");
-	if (line_acceptable(s, size) && (!text_acceptable(s, size) ||
-	    memchr(s, '\n', size) != NULL || memchr(s, '\t', size) != NULL))
+			  "invalid UTF-8");
+	if (line_acceptable(s, size) &&
+	    (!text_acceptable(s, size) || memchr(s, '\n', size) != NULL ||
+		memchr(s, '\t', size) != NULL))
 		FUZZ_FAIL("line_acceptable took a line break or tab");
 	if (valid && utf8_count(s, size) > size)
 		FUZZ_FAIL("more code points than bytes");

@@ -15,18 +15,18 @@
 
 #include "drive.h"
 
-#define TEMPLATES	"assets/templates"
-#define CATALOG_EN	"assets/i18n/en.txt"
-#define CATALOG_DE	"assets/i18n/de.txt"
+#define TEMPLATES  "assets/templates"
+#define CATALOG_EN "assets/i18n/en.txt"
+#define CATALOG_DE "assets/i18n/de.txt"
 
-static struct i18n_cat	*en, *de;
-static struct tpl_set	*tpls;
-static char		 err_en[512], err_de[512], err_tpl[512];
+static struct i18n_cat *en, *de;
+static struct tpl_set  *tpls;
+static char		err_en[512], err_de[512], err_tpl[512];
 
-static int	 setup(void **);
-static int	 teardown(void **);
-static size_t	 onlyin(const struct i18n_cat *, const char *,
-		    const struct i18n_cat *, const char *);
+static int    setup(void **);
+static int    teardown(void **);
+static size_t onlyin(const struct i18n_cat *, const char *,
+    const struct i18n_cat *, const char *);
 
 static int
 setup(void **state)
@@ -79,8 +79,8 @@ static size_t
 onlyin(const struct i18n_cat *a, const char *an, const struct i18n_cat *b,
     const char *bn)
 {
-	const char	*k;
-	size_t		 i, n;
+	const char *k;
+	size_t	    i, n;
 
 	n = 0;
 	for (i = 0; (k = i18n_key_at(a, i)) != NULL; i++) {
@@ -96,7 +96,7 @@ onlyin(const struct i18n_cat *a, const char *an, const struct i18n_cat *b,
 static void
 test_same_keys(void **state)
 {
-	size_t	 n;
+	size_t n;
 
 	(void)state;
 	assert_non_null(en);
@@ -109,8 +109,8 @@ test_same_keys(void **state)
 static void
 test_template_keys_exist(void **state)
 {
-	const char	*k;
-	size_t		 i, n;
+	const char *k;
+	size_t	    i, n;
 
 	(void)state;
 	assert_non_null(tpls);

@@ -18,7 +18,7 @@
 static void
 test_time(void **state)
 {
-	char	out[28];
+	char out[28];
 
 	(void)state;
 	assert_true(audit_time("2026-12-06 03:50:04.123456+00", out));
@@ -41,18 +41,23 @@ test_time(void **state)
 static void
 test_serialise(void **state)
 {
-	struct audit_entry	 e = { "2026-12-06 03:50:04.25+00", "42",
-				    "session.sign_in", "user:42",
-				    "2001:db8::5", "{\"a\": 1}" };
-	struct dbuf		 b;
+	struct audit_entry e = { "2026-12-06 03:50:04.25+00", "42",
+		"session.sign_in", "user:42", "2001:db8::5", "{\"a\": 1}" };
+	struct dbuf	   b;
 
 	(void)state;
 	dbuf_init(&b);
 	assert_true(audit_serialise(&b, &e));
-	assert_int_equal(b.len, strlen("2026-12-06T03:50:04.250000Z\x1f" "42"
-	    "\x1fsession.sign_in\x1fuser:42\x1f" "2001:db8::5\x1f{\"a\": 1}"));
-	assert_memory_equal(b.data, "2026-12-06T03:50:04.250000Z\x1f" "42"
-	    "\x1fsession.sign_in\x1fuser:42\x1f" "2001:db8::5\x1f{\"a\": 1}",
+	assert_int_equal(b.len,
+	    strlen("2026-12-06T03:50:04.250000Z\x1f"
+		   "42"
+		   "\x1fsession.sign_in\x1fuser:42\x1f"
+		   "2001:db8::5\x1f{\"a\": 1}"));
+	assert_memory_equal(b.data,
+	    "2026-12-06T03:50:04.250000Z\x1f"
+	    "42"
+	    "\x1fsession.sign_in\x1fuser:42\x1f"
+	    "2001:db8::5\x1f{\"a\": 1}",
 	    b.len);
 	dbuf_free(&b);
 
@@ -62,12 +67,16 @@ test_serialise(void **state)
 	e.address = "10.1.2.3/8";
 	dbuf_init(&b);
 	assert_true(audit_serialise(&b, &e));
-	assert_memory_equal(b.data, "2026-12-06T03:50:04.250000Z\x1f\x1f"
-	    "session.sign_in\x1f\x1f" "10.1.2.3\x1f{\"a\": 1}", b.len);
+	assert_memory_equal(b.data,
+	    "2026-12-06T03:50:04.250000Z\x1f\x1f"
+	    "session.sign_in\x1f\x1f"
+	    "10.1.2.3\x1f{\"a\": 1}",
+	    b.len);
 	dbuf_free(&b);
 
 	/* A separator inside action or target: fields could shift. */
-	e.action = "a\x1f" "b";
+	e.action = "a\x1f"
+		   "b";
 	dbuf_init(&b);
 	assert_false(audit_serialise(&b, &e));
 	dbuf_free(&b);
@@ -87,11 +96,10 @@ test_serialise(void **state)
 static void
 test_hash(void **state)
 {
-	struct audit_entry	 e = { "2026-12-06 03:50:04.25+00", "42",
-				    "session.sign_in", "user:42",
-				    "2001:db8::5", "{\"a\": 1}" };
-	unsigned char		 h[AUDIT_HASH_LEN];
-	char			 hex[2 * AUDIT_HASH_LEN + 1];
+	struct audit_entry e = { "2026-12-06 03:50:04.25+00", "42",
+		"session.sign_in", "user:42", "2001:db8::5", "{\"a\": 1}" };
+	unsigned char	   h[AUDIT_HASH_LEN];
+	char		   hex[2 * AUDIT_HASH_LEN + 1];
 
 	(void)state;
 	assert_true(audit_hash(NULL, 0, &e, h));
@@ -105,8 +113,8 @@ test_hash(void **state)
 static void
 test_anchor_parse(void **state)
 {
-	struct audit_anchor	a;
-	char			line[200];
+	struct audit_anchor a;
+	char		    line[200];
 
 	(void)state;
 	memset(line, 0, sizeof(line));

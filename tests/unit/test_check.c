@@ -30,14 +30,14 @@ test_email_valid(void **state)
 static void
 test_email_length(void **state)
 {
-	char	buf[300];
+	char buf[300];
 
 	(void)state;
 	memset(buf, 'a', sizeof(buf));
-	memcpy(buf + 240, "@example.test", 14);	/* 253 characters */
+	memcpy(buf + 240, "@example.test", 14); /* 253 characters */
 	assert_true(email_valid(buf));
 	memset(buf, 'a', sizeof(buf));
-	memcpy(buf + 250, "@example.test", 14);	/* 263 characters */
+	memcpy(buf + 250, "@example.test", 14); /* 263 characters */
 	assert_false(email_valid(buf));
 }
 
@@ -60,7 +60,7 @@ test_local_path(void **state)
 static void
 test_local_path_attacks(void **state)
 {
-	char	long_path[LOCAL_PATH_MAX + 2];
+	char long_path[LOCAL_PATH_MAX + 2];
 
 	(void)state;
 	assert_string_equal(local_path("/\r\nSet-Cookie: a=b", "/"), "/");
@@ -103,7 +103,7 @@ test_local_path_attacks(void **state)
 static void
 test_cursor_parse(void **state)
 {
-	char	a[16], b[24];
+	char a[16], b[24];
 
 	(void)state;
 	assert_true(cursor_parse("12.345", a, sizeof(a), b, sizeof(b)));
@@ -120,32 +120,35 @@ test_cursor_parse(void **state)
 	assert_false(cursor_parse("1234567890.5", a, sizeof(a), b, sizeof(b)));
 	assert_false(cursor_parse("1.1234567890123456789", a, sizeof(a), b,
 	    sizeof(b)));
-	assert_false(cursor_parse("1'; DROP TABLE ideas;--.1", a, sizeof(a),
-	    b, sizeof(b)));
+	assert_false(cursor_parse("1'; DROP TABLE ideas;--.1", a, sizeof(a), b,
+	    sizeof(b)));
 }
 
 static void
 test_token_hash(void **state)
 {
-	char	out[65];
+	char out[65];
 
 	(void)state;
 	/* SHA-256 of 32 zero bytes. */
 	assert_true(token_hash("0000000000000000000000000000000000000000"
-	    "000000000000000000000000", out));
-	assert_string_equal(out, "66687aadf862bd776c8fc18b8e9f8e2008971485"
+			       "000000000000000000000000",
+	    out));
+	assert_string_equal(out,
+	    "66687aadf862bd776c8fc18b8e9f8e2008971485"
 	    "6ee233b3902a591d0d5f2925");
 	assert_false(token_hash("00", out));
 	assert_false(token_hash(NULL, out));
 	assert_false(token_hash("zz00000000000000000000000000000000000000"
-	    "000000000000000000000000", out));
+				"000000000000000000000000",
+	    out));
 }
 
 static void
 test_csrf_equal(void **state)
 {
-	const char	*t = "0123456789abcdef0123456789abcdef"
-	    "0123456789abcdef0123456789abcdef";
+	const char *t = "0123456789abcdef0123456789abcdef"
+			"0123456789abcdef0123456789abcdef";
 
 	(void)state;
 	assert_true(csrf_equal(t, t));
@@ -154,14 +157,15 @@ test_csrf_equal(void **state)
 	assert_false(csrf_equal(t, NULL));
 	assert_false(csrf_equal("", ""));
 	assert_false(csrf_equal("1123456789abcdef0123456789abcdef"
-	    "0123456789abcdef0123456789abcdef", t));
+				"0123456789abcdef0123456789abcdef",
+	    t));
 }
 
 static void
 test_relative_key(void **state)
 {
 	char	key[32];
-	int64_t	n;
+	int64_t n;
 
 	(void)state;
 	relative_key(-30, key, sizeof(key), &n);
@@ -196,55 +200,87 @@ test_relative_key(void **state)
 static void
 test_name_refusal(void **state)
 {
-	const char	*hidden[] = {
-		"Julia\xe2\x80\x8b" "Brandt",	/* U+200B zero width space */
-		"Julia\xe2\x80\x8d" "Brandt",	/* U+200D zero width joiner */
-		"Julia \xe2\x80\xae" "Brandt",	/* U+202E right-to-left override */
-		"Julia \xe2\x81\xa6" "Brandt",	/* U+2066 left-to-right isolate */
-		"Julia \xe2\x81\xa9" "Brandt",	/* U+2069 pop directional isolate */
-		"Julia\xc2\xad" "Brandt",		/* U+00AD soft hyphen */
-		"\xef\xbb\xbf" "Julia Brandt",	/* U+FEFF byte order mark */
-		"Julia\xd8\x9c" "Brandt",		/* U+061C arabic letter mark */
-		"Julia\xc2\x85" "Brandt",		/* U+0085 next line (Cc) */
-		"Julia\xe2\x80\xa8" "Brandt",	/* U+2028 line separator */
-		"Julia\xc2\xa0" "Brandt",		/* U+00A0 no-break space */
-		"Julia\xe3\x80\x80" "Brandt",	/* U+3000 ideographic space */
-		"Julia\xe1\x85\x9f" "Brandt",	/* U+115F hangul filler */
-		"Julia\xef\xb8\x8f" "Brandt",	/* U+FE0F variation selector */
-		"Julia\xf3\xa0\x81\x81" "Brandt",	/* U+E0041 tag A */
-		"Julia\xee\x80\x80" "Brandt",	/* U+E000 private use */
-		"Julia\tBrandt", "Julia\x7f" "Brandt",
+	const char *hidden[] = {
+		"Julia\xe2\x80\x8b"
+		"Brandt", /* U+200B zero width space */
+		"Julia\xe2\x80\x8d"
+		"Brandt", /* U+200D zero width joiner */
+		"Julia \xe2\x80\xae"
+		"Brandt", /* U+202E right-to-left override */
+		"Julia \xe2\x81\xa6"
+		"Brandt", /* U+2066 left-to-right isolate */
+		"Julia \xe2\x81\xa9"
+		"Brandt", /* U+2069 pop directional isolate */
+		"Julia\xc2\xad"
+		"Brandt", /* U+00AD soft hyphen */
+		"\xef\xbb\xbf"
+		"Julia Brandt", /* U+FEFF byte order mark */
+		"Julia\xd8\x9c"
+		"Brandt", /* U+061C arabic letter mark */
+		"Julia\xc2\x85"
+		"Brandt", /* U+0085 next line (Cc) */
+		"Julia\xe2\x80\xa8"
+		"Brandt", /* U+2028 line separator */
+		"Julia\xc2\xa0"
+		"Brandt", /* U+00A0 no-break space */
+		"Julia\xe3\x80\x80"
+		"Brandt", /* U+3000 ideographic space */
+		"Julia\xe1\x85\x9f"
+		"Brandt", /* U+115F hangul filler */
+		"Julia\xef\xb8\x8f"
+		"Brandt", /* U+FE0F variation selector */
+		"Julia\xf3\xa0\x81\x81"
+		"Brandt", /* U+E0041 tag A */
+		"Julia\xee\x80\x80"
+		"Brandt", /* U+E000 private use */
+		"Julia\tBrandt",
+		"Julia\x7f"
+		"Brandt",
 	};
-	const char	*labels[] = {
-		"Julia Brandt (Bank)", "Julia Brandt [Bank]", "Julia Brandt {BANK}",
-		"Julia Brandt <bank>", "Julia Brandt (bAnK)", "Julia Brandt Bank",
-		"Julia Brandt - Bank", "Julia Brandt, Bank", "Bank", "Bank Julia",
-		"Julia Brandt (\xd0\x92" "ank)",	/* Cyrillic Ve */
-		"Julia Brandt (B\xd0\xb0" "nk)",	/* Cyrillic a */
-		"Julia Brandt (Ba\xd0\xbf" "k)",	/* Cyrillic pe */
-		"Julia Brandt (Ban\xce\xba)",		/* Greek kappa */
-		"Julia Brandt (\xce\x92\xce\x91\xce\x9d\xce\x9a)",	/* Greek */
-		"Julia Brandt (Ban\xe2\x84\xaa)",	/* Kelvin sign */
-		"Julia Brandt (\xef\xbc\xa2\xef\xbd\x81\xef\xbd\x8e\xef\xbd\x8b)",	/* full width */
-		"Julia Brandt \xef\xbc\x88" "Bank\xef\xbc\x89",	/* full-width brackets */
-		"Julia Brandt \xe3\x80\x90" "Bank\xe3\x80\x91",	/* lenticular brackets */
-		"Julia Brandt \xc2\xab" "Bank\xc2\xbb",	/* guillemets */
-		"Julia Brandt (\xf0\x9d\x90\x81\xf0\x9d\x90\x9a\xf0\x9d\x90\xa7\xf0\x9d\x90\xa4)",	/* bold */
-		"Julia Brandt (Ba\xcc\x81nk)",	/* combining acute */
-		"Julia Brandt (B\xc3\xa4nk)",		/* a with diaeresis */
-		"Julia Brandt (B\xc4\x81\xc5\x84k)",	/* a macron, n acute */
+	const char *labels[] = {
+		"Julia Brandt (Bank)", "Julia Brandt [Bank]",
+		"Julia Brandt {BANK}", "Julia Brandt <bank>",
+		"Julia Brandt (bAnK)", "Julia Brandt Bank",
+		"Julia Brandt - Bank", "Julia Brandt, Bank", "Bank",
+		"Bank Julia",
+		"Julia Brandt (\xd0\x92"
+		"ank)", /* Cyrillic Ve */
+		"Julia Brandt (B\xd0\xb0"
+		"nk)", /* Cyrillic a */
+		"Julia Brandt (Ba\xd0\xbf"
+		"k)",			      /* Cyrillic pe */
+		"Julia Brandt (Ban\xce\xba)", /* Greek kappa */
+		"Julia Brandt (\xce\x92\xce\x91\xce\x9d\xce\x9a)", /* Greek */
+		"Julia Brandt (Ban\xe2\x84\xaa)", /* Kelvin sign */
+		"Julia Brandt (\xef\xbc\xa2\xef\xbd\x81\xef\xbd\x8e\xef\xbd\x8b)", /* full width */
+		"Julia Brandt \xef\xbc\x88"
+		"Bank\xef\xbc\x89", /* full-width brackets */
+		"Julia Brandt \xe3\x80\x90"
+		"Bank\xe3\x80\x91", /* lenticular brackets */
+		"Julia Brandt \xc2\xab"
+		"Bank\xc2\xbb", /* guillemets */
+		"Julia Brandt (\xf0\x9d\x90\x81\xf0\x9d\x90\x9a\xf0\x9d\x90\xa7\xf0\x9d\x90\xa4)", /* bold */
+		"Julia Brandt (Ba\xcc\x81nk)",	     /* combining acute */
+		"Julia Brandt (B\xc3\xa4nk)",	     /* a with diaeresis */
+		"Julia Brandt (B\xc4\x81\xc5\x84k)", /* a macron, n acute */
 		"Julia Brandt (B a n k)", "Julia Brandt (B.A.N.K.)",
-		"Julia Brandt (Bankmitarbeiterin)", "Julia Brandt (Transaction Bank)",
+		"Julia Brandt (Bankmitarbeiterin)",
+		"Julia Brandt (Transaction Bank)",
 		"Julia Brandt (Mitarbeiterin der Bank)", "Julia Brandt (Bank",
 		"Julia Brandt ((Bank))",
-		"Julia Brandt \xe2\x93\x91\xe2\x93\x90\xe2\x93\x9d\xe2\x93\x9a",	/* circled */
+		"Julia Brandt \xe2\x93\x91\xe2\x93\x90\xe2\x93\x9d\xe2\x93\x9a", /* circled */
 	};
-	const char	*fine[] = {
-		"Julia Brandt", "Tyra Banks", "Bankole Adeyemi", "Ines Sandbank",
-		"J\xc3\xbcrgen M\xc3\xbcller", "\xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e",
-		"Zo\xc3\xab (Treasury)", "Ana-Maria O'Neil",
+	const char *fine[] = {
+		"Julia Brandt",
+		"Tyra Banks",
+		"Bankole Adeyemi",
+		"Ines Sandbank",
+		"J\xc3\xbcrgen M\xc3\xbcller",
+		"\xe5\xb1\xb1\xe7\x94\xb0 \xe5\xa4\xaa\xe9\x83\x8e",
+		"Zo\xc3\xab (Treasury)",
+		"Ana-Maria O'Neil",
 	};
-	size_t		 i;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
@@ -273,7 +309,7 @@ test_name_refusal(void **state)
 static void
 test_addresses(void **state)
 {
-	char	out[64];
+	char out[64];
 
 	(void)state;
 	assert_true(addr_canonical("2001:db8:0:0:0:0:0:5", out, sizeof(out)));
@@ -316,7 +352,7 @@ static void
 test_relative_key_extremes(void **state)
 {
 	char	key[32];
-	int64_t	n;
+	int64_t n;
 
 	(void)state;
 	relative_key(INT64_MIN, key, sizeof(key), &n);

@@ -14,18 +14,17 @@
 
 #include "drive.h"
 
-#define S(x)	(x), sizeof(x) - 1
+#define S(x) (x), sizeof(x) - 1
 
-static void	 check(const struct form *, const char *, const char *,
-		    size_t);
-static void	 one(const char *, size_t, const char *, size_t);
-static void	 bad(const char *, size_t);
+static void check(const struct form *, const char *, const char *, size_t);
+static void one(const char *, size_t, const char *, size_t);
+static void bad(const char *, size_t);
 
 /* Asserts that name's first value is exactly the len bytes of want. */
 static void
 check(const struct form *f, const char *name, const char *want, size_t len)
 {
-	const struct form_field	*ff;
+	const struct form_field *ff;
 
 	ff = form_get(f, name);
 	assert_non_null(ff);
@@ -38,8 +37,8 @@ check(const struct form *f, const char *name, const char *want, size_t len)
 static void
 one(const char *body, size_t blen, const char *want, size_t len)
 {
-	struct form	 f;
-	char		*s;
+	struct form f;
+	char	   *s;
 
 	s = malloc(blen + 2);
 	assert_non_null(s);
@@ -55,7 +54,7 @@ one(const char *body, size_t blen, const char *want, size_t len)
 static void
 bad(const char *body, size_t len)
 {
-	struct form	 f;
+	struct form f;
 
 	assert_false(form_decode(body, len, &f));
 	assert_int_equal(f.n, 0);
@@ -66,7 +65,7 @@ bad(const char *body, size_t len)
 static void
 test_simple(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("a=1&b=two&c="), &f));
@@ -88,7 +87,7 @@ test_simple(void **state)
 static void
 test_empty(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S(""), &f));
@@ -106,7 +105,7 @@ test_empty(void **state)
 static void
 test_empty_pairs(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("a=1&&b=2"), &f));
@@ -123,7 +122,7 @@ test_empty_pairs(void **state)
 static void
 test_no_equals(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("flag&x=1&other"), &f));
@@ -137,7 +136,7 @@ test_no_equals(void **state)
 static void
 test_empty_name(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("=x"), &f));
@@ -149,7 +148,7 @@ test_empty_name(void **state)
 static void
 test_equals_in_value(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("a=b=c&d==&e=%3D"), &f));
@@ -162,7 +161,7 @@ test_equals_in_value(void **state)
 static void
 test_plus(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	one(S("a+b"), S("a b"));
@@ -191,8 +190,8 @@ test_percent(void **state)
 static void
 test_nul(void **state)
 {
-	struct form	 f;
-	const struct form_field	*ff;
+	struct form		 f;
+	const struct form_field *ff;
 
 	(void)state;
 	one(S("a%00b"), "a\0b", 3);
@@ -252,7 +251,7 @@ test_tabs(void **state)
 static void
 test_newline_in_name(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("a%0D%0Ab=1"), &f));
@@ -263,7 +262,7 @@ test_newline_in_name(void **state)
 static void
 test_duplicates(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("tag=a&tag=b&x=1&tag=c"), &f));
@@ -298,7 +297,7 @@ test_malformed(void **state)
 static void
 test_hostile_bytes(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("a=\xff\xfe\x01\x7f"), &f));
@@ -315,9 +314,9 @@ test_hostile_bytes(void **state)
 static void
 test_limit(void **state)
 {
-	struct form	 f;
-	struct dbuf	 b;
-	size_t		 i;
+	struct form f;
+	struct dbuf b;
+	size_t	    i;
 
 	(void)state;
 	dbuf_init(&b);
@@ -340,9 +339,9 @@ test_limit(void **state)
 static void
 test_long_value(void **state)
 {
-	struct form	 f;
-	struct dbuf	 b;
-	size_t		 i;
+	struct form f;
+	struct dbuf b;
+	size_t	    i;
 
 	(void)state;
 	dbuf_init(&b);
@@ -360,7 +359,7 @@ test_long_value(void **state)
 static void
 test_free_twice(void **state)
 {
-	struct form	 f;
+	struct form f;
 
 	(void)state;
 	assert_true(form_decode(S("a=1"), &f));
@@ -373,11 +372,12 @@ test_free_twice(void **state)
 static void
 test_prefixes(void **state)
 {
-	static const char	 body[] = "title=Hello+%3Cworld%3E&body=line"
+	static const char body[] =
+	    "title=Hello+%3Cworld%3E&body=line"
 	    "%0D%0Aline2%0D&x=a=b=c&&flag&e%C3%A9=%00%ff&z=%2";
-	struct form		 f;
-	size_t			 i, j;
-	int			 ok;
+	struct form f;
+	size_t	    i, j;
+	int	    ok;
 
 	(void)state;
 	for (i = 0; i <= sizeof(body) - 1; i++) {
@@ -405,11 +405,12 @@ test_prefixes(void **state)
 static void
 test_random(void **state)
 {
-	static const char	 alpha[] = "ab=&%+0Dd\r\n\x00\xff" "A9";
-	char			 buf[64];
-	struct form		 f;
-	uint32_t		 x = 2463534242u;
-	size_t			 round, i, j, len;
+	static const char alpha[] = "ab=&%+0Dd\r\n\x00\xff"
+				    "A9";
+	char		  buf[64];
+	struct form	  f;
+	uint32_t	  x = 2463534242u;
+	size_t		  round, i, j, len;
 
 	(void)state;
 	for (round = 0; round < 20000; round++) {

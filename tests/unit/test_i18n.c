@@ -15,19 +15,19 @@
 
 #include "drive.h"
 
-#define S(x)	(x), sizeof(x) - 1
+#define S(x) (x), sizeof(x) - 1
 
-static char	 path[64];
-static char	 err[512];
+static char path[64];
+static char err[512];
 
-static struct i18n_cat	*load(const char *, size_t);
-static void		 fails(const char *, size_t, const char *);
+static struct i18n_cat *load(const char *, size_t);
+static void		fails(const char *, size_t, const char *);
 
 /* Loads a catalog from the given bytes through a temporary file. */
 static struct i18n_cat *
 load(const char *text, size_t len)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 	int		 fd;
 
 	strncpy(path, "/tmp/drive-i18n-XXXXXX", sizeof(path));
@@ -45,7 +45,7 @@ load(const char *text, size_t len)
 static void
 fails(const char *text, size_t len, const char *want)
 {
-	char	 full[600];
+	char full[600];
 
 	assert_null(load(text, len));
 	snprintf(full, sizeof(full), "%s:%s", path, want);
@@ -55,7 +55,7 @@ fails(const char *text, size_t len, const char *want)
 static void
 test_basic(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
 	cat = load(S("hello = Hello\nbye=Bye\n"));
@@ -71,7 +71,7 @@ test_basic(void **state)
 static void
 test_key_at(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
 	cat = load(S("z.last = 3\na.first = 1\nm_mid = 2\n"));
@@ -87,7 +87,7 @@ test_key_at(void **state)
 static void
 test_whitespace(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
 	cat = load(S("  a   =   spaced out   \nb\t=\tx y\t\nc=\n d =  \n"));
@@ -102,7 +102,7 @@ test_whitespace(void **state)
 static void
 test_equals_in_text(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
 	cat = load(S("eq = a = b == c\n"));
@@ -114,11 +114,11 @@ test_equals_in_text(void **state)
 static void
 test_escapes(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
 	cat = load(S("a = one\\ntwo\nb = back\\\\slash\nc = keep \\t and \\\n"
-	    "d = \\\\n\n"));
+		     "d = \\\\n\n"));
 	assert_non_null(cat);
 	assert_string_equal(i18n_get(cat, "a"), "one\ntwo");
 	assert_string_equal(i18n_get(cat, "b"), "back\\slash");
@@ -130,11 +130,11 @@ test_escapes(void **state)
 static void
 test_comments_blank(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
 	cat = load(S("# a comment = not a key\n\n   \n\t\n  # indented\n"
-	    "k = v # not a comment\n#last"));
+		     "k = v # not a comment\n#last"));
 	assert_non_null(cat);
 	assert_string_equal(i18n_get(cat, "k"), "v # not a comment");
 	assert_string_equal(i18n_key_at(cat, 0), "k");
@@ -145,7 +145,7 @@ test_comments_blank(void **state)
 static void
 test_empty_file(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
 	cat = load(S(""));
@@ -158,10 +158,11 @@ test_empty_file(void **state)
 static void
 test_crlf_bom_noeol(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
-	cat = load(S("\xef\xbb\xbf" "a = x\r\nb = y\r\n\r\nc = z"));
+	cat = load(S("\xef\xbb\xbf"
+		     "a = x\r\nb = y\r\n\r\nc = z"));
 	assert_non_null(cat);
 	assert_string_equal(i18n_get(cat, "a"), "x");
 	assert_string_equal(i18n_get(cat, "b"), "y");
@@ -172,20 +173,22 @@ test_crlf_bom_noeol(void **state)
 static void
 test_utf8_text(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 
 	(void)state;
-	cat = load(S("greet = Gr\xc3\xbc\xc3\x9f" "e, <b>&\"'\n"));
+	cat = load(S("greet = Gr\xc3\xbc\xc3\x9f"
+		     "e, <b>&\"'\n"));
 	assert_non_null(cat);
 	assert_string_equal(i18n_get(cat, "greet"),
-	    "Gr\xc3\xbc\xc3\x9f" "e, <b>&\"'");
+	    "Gr\xc3\xbc\xc3\x9f"
+	    "e, <b>&\"'");
 	i18n_free(cat);
 }
 
 static void
 test_many_keys(void **state)
 {
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 	struct dbuf	 b;
 	char		 key[32], want[32];
 	size_t		 i;
@@ -204,7 +207,7 @@ test_many_keys(void **state)
 	}
 	for (i = 1; i < 5000; i++)
 		assert_true(strcmp(i18n_key_at(cat, i - 1),
-		    i18n_key_at(cat, i)) < 0);
+				i18n_key_at(cat, i)) < 0);
 	assert_null(i18n_key_at(cat, 5000));
 	i18n_free(cat);
 }
@@ -212,13 +215,13 @@ test_many_keys(void **state)
 static void
 test_parts(void **state)
 {
-	struct i18n_cat		*cat;
-	const struct i18n_part	*p;
-	size_t			 n;
+	struct i18n_cat	       *cat;
+	const struct i18n_part *p;
+	size_t			n;
 
 	(void)state;
 	cat = load(S("m = Hi {{ user.name }}, {{n}} new{{.}}\nplain = x\n"
-	    "e =\n"));
+		     "e =\n"));
 	assert_non_null(cat);
 	p = i18n_parts(cat, "m", &n);
 	assert_non_null(p);
@@ -312,7 +315,7 @@ test_err_placeholder(void **state)
 static void
 test_err_missing_file(void **state)
 {
-	char	 e[256];
+	char e[256];
 
 	(void)state;
 	assert_null(i18n_load("/nonexistent/dir/x.txt", e, sizeof(e)));
@@ -326,7 +329,7 @@ test_err_missing_file(void **state)
 static void
 test_null_cat(void **state)
 {
-	size_t	 n;
+	size_t n;
 
 	(void)state;
 	assert_null(i18n_get(NULL, "a"));
@@ -358,7 +361,8 @@ test_pick_q(void **state)
 	assert_string_equal(i18n_pick("de-DE,de;q=0.9,en;q=0.8"), "de");
 	assert_string_equal(i18n_pick("fr, de;q=0.5"), "de");
 	assert_string_equal(i18n_pick("fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7,"
-	    "de;q=0.6"), "en");
+				      "de;q=0.6"),
+	    "en");
 	assert_string_equal(i18n_pick("en;q=0.5, de;q=0.8"), "de");
 	assert_string_equal(i18n_pick("en;q=0.5,de;q=0.501"), "de");
 	assert_string_equal(i18n_pick("de;q=0.1, en;q=1.0"), "en");
@@ -437,8 +441,8 @@ test_pick_garbage(void **state)
 static void
 test_pick_long(void **state)
 {
-	struct dbuf	 b;
-	size_t		 i;
+	struct dbuf b;
+	size_t	    i;
 
 	(void)state;
 	dbuf_init(&b);
@@ -460,11 +464,11 @@ test_pick_long(void **state)
 static void
 test_pick_prefixes(void **state)
 {
-	static const char	 al[] = "fr-CH, fr;q=0.9, de-DE;q=0.8, "
-	    "*;q=0.5, en;q=0";
-	char			*s;
-	const char		*l;
-	size_t			 i;
+	static const char al[] = "fr-CH, fr;q=0.9, de-DE;q=0.8, "
+				 "*;q=0.5, en;q=0";
+	char		 *s;
+	const char	 *l;
+	size_t		  i;
 
 	(void)state;
 	for (i = 0; i < sizeof(al); i++) {

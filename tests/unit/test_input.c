@@ -12,11 +12,11 @@
 static void
 test_cookie_get(void **state)
 {
-	char	v[16], small[4];
+	char v[16], small[4];
 
 	(void)state;
-	assert_true(cookie_get("a=1; drive_session=abc; b=2",
-	    "drive_session", v, sizeof(v)));
+	assert_true(cookie_get("a=1; drive_session=abc; b=2", "drive_session",
+	    v, sizeof(v)));
 	assert_string_equal(v, "abc");
 	/* A value may hold '=' (Kore would cut it there). */
 	assert_true(cookie_get("\tx=y=z", "x", v, sizeof(v)));
@@ -46,7 +46,7 @@ test_content_type_match(void **state)
 static void
 test_forwarded_for(void **state)
 {
-	char	a[64];
+	char a[64];
 
 	(void)state;
 	assert_true(forwarded_for("10.0.0.1, 203.0.113.5", a, sizeof(a)));
@@ -63,9 +63,9 @@ test_forwarded_for(void **state)
 static void
 test_route_match(void **state)
 {
-	struct path_param	p[PATH_PARAMS_MAX];
-	char			buf[32];
-	int			n;
+	struct path_param p[PATH_PARAMS_MAX];
+	char		  buf[32];
+	int		  n;
 
 	(void)state;
 	assert_true(route_match("/", "/", p, &n));
@@ -101,8 +101,7 @@ test_route_match(void **state)
 	assert_string_equal(param_text(p, n, "token", buf, sizeof(buf)), "");
 	assert_false(route_match("/invite/*token", "/invite/a/b", p, &n));
 	/* "**" any rest. */
-	assert_true(route_match("/static/**", "/static/drive.css", NULL,
-	    NULL));
+	assert_true(route_match("/static/**", "/static/drive.css", NULL, NULL));
 	assert_true(route_match("/static/**", "/static/a/b", NULL, NULL));
 	assert_false(route_match("/static/**", "/static", NULL, NULL));
 	/* Two parameters, each by its name. */
@@ -115,9 +114,9 @@ test_route_match(void **state)
 static void
 test_body_json_fields(void **state)
 {
-	struct form	 empty = { NULL, 0 };
-	json_t		*j;
-	const char	*v;
+	struct form empty = { NULL, 0 };
+	json_t	   *j;
+	const char *v;
 
 	(void)state;
 	assert_null(body_json("[1]", 3));
@@ -126,7 +125,8 @@ test_body_json_fields(void **state)
 	/* jansson refuses \u0000 (no JSON_ALLOW_NUL): malformed. */
 	assert_null(body_json("{\"z\":\"a\\u0000b\"}", 16));
 	j = body_json("{\"t\":\"x\\ny\",\"n\":null,\"i\":3,\"z\":\"a\\u202eb\","
-	    "\"c\":\"\\u0007\"}", 55);
+		      "\"c\":\"\\u0007\"}",
+	    55);
 	assert_non_null(j);
 	assert_int_equal(field_text(j, &empty, "t", &v), 1);
 	assert_string_equal(v, "x\ny");

@@ -18,21 +18,21 @@
 
 #include "drive.h"
 
-#define MAIL_DIR	"assets/mail"
+#define MAIL_DIR "assets/mail"
 
-static char	*b64(const char *, size_t);
-static char	*b64dec(const char *, size_t *);
-static char	*qp(const char *);
-static char	*qpdec(const char *);
-static char	*hdr(const char *, const char *);
-static char	*ewdec(const char *);
-static void	 lines_max(const char *, size_t, size_t);
-static void	 crlf_only(const char *, size_t);
+static char *b64(const char *, size_t);
+static char *b64dec(const char *, size_t *);
+static char *qp(const char *);
+static char *qpdec(const char *);
+static char *hdr(const char *, const char *);
+static char *ewdec(const char *);
+static void  lines_max(const char *, size_t, size_t);
+static void  crlf_only(const char *, size_t);
 
 static char *
 b64(const char *s, size_t len)
 {
-	struct dbuf	 b;
+	struct dbuf b;
 
 	dbuf_init(&b);
 	mime_base64(&b, s, len);
@@ -42,9 +42,9 @@ b64(const char *s, size_t len)
 static int
 b64val(int c)
 {
-	const char	*a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789+/";
-	const char	*p;
+	const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789+/";
+	const char *p;
 
 	if (c == '\0' || (p = strchr(a, c)) == NULL)
 		return (-1);
@@ -55,10 +55,10 @@ b64val(int c)
 static char *
 b64dec(const char *s, size_t *len)
 {
-	struct dbuf	 b;
-	unsigned int	 acc;
-	int		 bits, v;
-	char		 c;
+	struct dbuf  b;
+	unsigned int acc;
+	int	     bits, v;
+	char	     c;
 
 	dbuf_init(&b);
 	acc = 0;
@@ -84,7 +84,7 @@ b64dec(const char *s, size_t *len)
 static char *
 qp(const char *s)
 {
-	struct dbuf	 b;
+	struct dbuf b;
 
 	dbuf_init(&b);
 	mime_qp(&b, s, strlen(s));
@@ -96,8 +96,8 @@ qp(const char *s)
 static char *
 qpdec(const char *s)
 {
-	struct dbuf	 b;
-	char		 hex[3], c;
+	struct dbuf b;
+	char	    hex[3], c;
 
 	dbuf_init(&b);
 	while (*s != '\0') {
@@ -128,7 +128,7 @@ qpdec(const char *s)
 static char *
 hdr(const char *name, const char *value)
 {
-	struct dbuf	 b;
+	struct dbuf b;
 
 	dbuf_init(&b);
 	mime_header(&b, name, value);
@@ -142,11 +142,11 @@ hdr(const char *name, const char *value)
 static char *
 ewdec(const char *h)
 {
-	struct dbuf	 b;
-	const char	*p, *end, *q;
-	char		*raw, *d;
-	size_t		 n;
-	int		 prev_ew;
+	struct dbuf b;
+	const char *p, *end, *q;
+	char	   *raw, *d;
+	size_t	    n;
+	int	    prev_ew;
 
 	dbuf_init(&b);
 	p = strchr(h, ':');
@@ -174,8 +174,7 @@ ewdec(const char *h)
 		if (strncmp(p, "\r\n ", 3) == 0 || *p == ' ') {
 			/* White space between encoded-words vanishes. */
 			q = p + (*p == ' ' ? 1 : 3);
-			if (!(prev_ew && strncmp(q, "=?", 2) == 0) &&
-			    *p == ' ')
+			if (!(prev_ew && strncmp(q, "=?", 2) == 0) && *p == ' ')
 				dbuf_append(&b, " ", 1);
 			p = q;
 			continue;
@@ -194,7 +193,7 @@ ewdec(const char *h)
 static void
 lines_max(const char *s, size_t len, size_t max)
 {
-	const char	*p, *end, *nl;
+	const char *p, *end, *nl;
 
 	end = s + len;
 	for (p = s; p < end; p = nl + 2) {
@@ -213,7 +212,7 @@ lines_max(const char *s, size_t len, size_t max)
 static void
 crlf_only(const char *s, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if (s[i] == '\r')
@@ -226,12 +225,12 @@ crlf_only(const char *s, size_t len)
 static void
 test_base64_vectors(void **state)
 {
-	static const char	*in[] = { "", "f", "fo", "foo", "foob", "fooba",
-				    "foobar" };
-	static const char	*out[] = { "", "Zg==", "Zm8=", "Zm9v",
-				    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
-	char			*s;
-	size_t			 i;
+	static const char *in[] = { "", "f", "fo", "foo", "foob", "fooba",
+		"foobar" };
+	static const char *out[] = { "", "Zg==", "Zm8=", "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	char		  *s;
+	size_t		   i;
 
 	(void)state;
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
@@ -247,9 +246,9 @@ test_base64_vectors(void **state)
 static void
 test_base64_lines(void **state)
 {
-	struct dbuf	 b;
-	char		 in[1000], *d;
-	size_t		 i, n, len;
+	struct dbuf b;
+	char	    in[1000], *d;
+	size_t	    i, n, len;
 
 	(void)state;
 	for (i = 0; i < sizeof(in); i++)
@@ -265,7 +264,8 @@ test_base64_lines(void **state)
 			/* Full lines are exactly 76 characters. */
 			if (len > 57)
 				assert_int_equal(strstr(b.data, "\r\n") -
-				    b.data, 76);
+					b.data,
+				    76);
 		}
 		d = b64dec(b.data == NULL ? "" : b.data, &n);
 		assert_int_equal(n, len);
@@ -278,7 +278,7 @@ test_base64_lines(void **state)
 static void
 test_qp_basics(void **state)
 {
-	char	*s;
+	char *s;
 
 	(void)state;
 	s = qp("a=b");
@@ -297,7 +297,8 @@ test_qp_basics(void **state)
 	s = qp(".\n..x\na.b");
 	assert_string_equal(s, "=2E\r\n=2E.x\r\na.b");
 	free(s);
-	s = qp("tab\there and\x01" "ctl");
+	s = qp("tab\there and\x01"
+	       "ctl");
 	assert_string_equal(s, "tab\there and=01ctl");
 	free(s);
 }
@@ -305,12 +306,12 @@ test_qp_basics(void **state)
 static void
 test_qp_long_lines(void **state)
 {
-	static const char	*pieces[] = { "x", "ä", " ", "=", ".", "\t",
-				    "€", "a b ", "\n", "😀" };
-	struct dbuf		 in;
-	char			*s, *d;
-	size_t			 round, i, len;
-	unsigned int		 seed;
+	static const char *pieces[] = { "x", "ä", " ", "=", ".", "\t", "€",
+		"a b ", "\n", "😀" };
+	struct dbuf	   in;
+	char		  *s, *d;
+	size_t		   round, i, len;
+	unsigned int	   seed;
 
 	(void)state;
 	seed = 42;
@@ -319,8 +320,8 @@ test_qp_long_lines(void **state)
 		len = round % 5 == 0 ? 400 : round;
 		for (i = 0; i < len; i++) {
 			seed = seed * 1103515245 + 12345;
-			dbuf_appendstr(&in, pieces[(seed >> 16) %
-			    (round % 3 == 0 ? 8 : 10)]);
+			dbuf_appendstr(&in,
+			    pieces[(seed >> 16) % (round % 3 == 0 ? 8 : 10)]);
 		}
 		dbuf_append(&in, "", 1);
 		s = qp(in.data == NULL ? "" : in.data);
@@ -337,11 +338,11 @@ test_qp_long_lines(void **state)
 	}
 	/* 76 is allowed as it is, 77 needs a soft break. */
 	s = qp("0123456789012345678901234567890123456789012345678901234567890"
-	    "123456789012345");
+	       "123456789012345");
 	assert_null(strchr(s, '='));
 	free(s);
 	s = qp("0123456789012345678901234567890123456789012345678901234567890"
-	    "1234567890123456");
+	       "1234567890123456");
 	assert_non_null(strstr(s, "=\r\n"));
 	free(s);
 }
@@ -349,31 +350,32 @@ test_qp_long_lines(void **state)
 static void
 test_header_plain(void **state)
 {
-	char	*s;
+	char *s;
 
 	(void)state;
 	s = hdr("Subject", "Your idea was answered: Faster FX");
-	assert_string_equal(s, "Subject: Your idea was answered: Faster FX\r\n");
+	assert_string_equal(s,
+	    "Subject: Your idea was answered: Faster FX\r\n");
 	free(s);
 }
 
 static void
 test_header_rfc2047(void **state)
 {
-	static const char	*vals[] = {
+	static const char *vals[] = {
 		"Ihre Idee wurde beantwortet: Größere Überweisungslimits",
 		"Eine von Ihnen unterstützte Idee hat einen neuen Status: "
-		    "ÄÖÜäöüß€ — 😀😀😀😀😀😀😀😀😀😀😀😀 and some more text to "
-		    "fold over several lines of the header",
+		"ÄÖÜäöüß€ — 😀😀😀😀😀😀😀😀😀😀😀😀 and some more text to "
+		"fold over several lines of the header",
 		"An idea you support changed status: a very long but plain "
-		    "ASCII title that cannot fit on one single header line",
+		"ASCII title that cannot fit on one single header line",
 		"looks like =?UTF-8?B?YQ==?= an encoded-word",
 		"line\r\nBcc: victim@example.test",
 		"ääääääääääääääääääääääääääääääääääääääääääääääääääääääää",
 	};
-	const char		*p;
-	char			*s, *d;
-	size_t			 i;
+	const char *p;
+	char	   *s, *d;
+	size_t	    i;
 
 	(void)state;
 	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
@@ -384,7 +386,8 @@ test_header_rfc2047(void **state)
 		/* Header injection: the CRLF is inside an encoded-word. */
 		assert_null(strstr(s, "\r\nBcc"));
 		/* Only folds, each followed by a blank, and the final CRLF. */
-		for (p = strstr(s, "\r\n"); p != NULL; p = strstr(p + 2, "\r\n"))
+		for (p = strstr(s, "\r\n"); p != NULL;
+		     p = strstr(p + 2, "\r\n"))
 			assert_true(p[2] == ' ' || p[2] == '\0');
 		d = ewdec(s);
 		assert_string_equal(d, vals[i]);
@@ -396,8 +399,8 @@ test_header_rfc2047(void **state)
 static void
 test_address_header(void **state)
 {
-	struct dbuf	 b;
-	char		*d;
+	struct dbuf b;
+	char	   *d;
 
 	(void)state;
 	dbuf_init(&b);
@@ -414,13 +417,16 @@ test_address_header(void **state)
 	dbuf_free(&b);
 
 	dbuf_init(&b);
-	assert_true(mime_address_header(&b, "To", "Jürgen Müller-Lüdenscheidt "
-	    "von und zu Großbeeren", "juergen.mueller@example.test"));
+	assert_true(mime_address_header(&b, "To",
+	    "Jürgen Müller-Lüdenscheidt "
+	    "von und zu Großbeeren",
+	    "juergen.mueller@example.test"));
 	lines_max(b.data, b.len, MIME_LINE_MAX);
 	crlf_only(b.data, b.len);
 	assert_non_null(strstr(b.data, "<juergen.mueller@example.test>\r\n"));
 	d = ewdec(b.data);
-	assert_non_null(strstr(d, "Jürgen Müller-Lüdenscheidt von und zu "
+	assert_non_null(strstr(d,
+	    "Jürgen Müller-Lüdenscheidt von und zu "
 	    "Großbeeren"));
 	free(d);
 	dbuf_free(&b);
@@ -442,7 +448,7 @@ test_address_header(void **state)
 static void
 test_date(void **state)
 {
-	char	 buf[64];
+	char buf[64];
 
 	(void)state;
 	mime_date(buf, sizeof(buf), 0);
@@ -454,7 +460,7 @@ test_date(void **state)
 static void
 test_split_address(void **state)
 {
-	char	*n, *a;
+	char *n, *a;
 
 	(void)state;
 	assert_true(mime_split_address("Drive <drive@localhost>", &n, &a));
@@ -482,12 +488,12 @@ test_split_address(void **state)
 static const char *
 find_header(const char *msg, const char *name)
 {
-	const char	*p;
-	size_t		 n;
+	const char *p;
+	size_t	    n;
 
 	n = strlen(name);
 	for (p = msg; p != NULL && strncmp(p, "\r\n", 2) != 0;
-	    p = strstr(p, "\r\n") + 2) {
+	     p = strstr(p, "\r\n") + 2) {
 		if (strncmp(p, name, n) == 0 && p[n] == ':')
 			return (p);
 		if (strstr(p, "\r\n") == NULL)
@@ -499,11 +505,11 @@ find_header(const char *msg, const char *name)
 static void
 test_build(void **state)
 {
-	struct mime_mail	 m;
-	struct dbuf		 b;
-	const char		*body, *p, *q;
-	char			*d, *part, boundary[128];
-	size_t			 n, count;
+	struct mime_mail m;
+	struct dbuf	 b;
+	const char	*body, *p, *q;
+	char		*d, *part, boundary[128];
+	size_t		 n, count;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -514,10 +520,12 @@ test_build(void **state)
 	m.subject = "Ihre Idee wurde beantwortet: Schnellere Devisen";
 	m.message_id = "outbox-42.1700000000@drive";
 	m.date = 1700000000;
-	m.text = "Guten Tag Jörg,\n\n> a quoted line that is long enough to "
+	m.text =
+	    "Guten Tag Jörg,\n\n> a quoted line that is long enough to "
 	    "need a soft line break in quoted-printable, surely\n\n-- \nend";
-	m.html = "<!DOCTYPE html>\n<p>Gr\xc3\xbc\xc3\x9f" "e &amp; "
-	    "<strong>Geplant</strong></p>\n";
+	m.html = "<!DOCTYPE html>\n<p>Gr\xc3\xbc\xc3\x9f"
+		 "e &amp; "
+		 "<strong>Geplant</strong></p>\n";
 	dbuf_init(&b);
 	assert_true(mime_build(&b, &m));
 	crlf_only(b.data, b.len);
@@ -540,10 +548,10 @@ test_build(void **state)
 	free(d);
 	assert_non_null(p = find_header(b.data, "Date"));
 	assert_true(strncmp(p, "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n",
-	    39) == 0);
+			39) == 0);
 	assert_non_null(p = find_header(b.data, "Message-ID"));
 	assert_true(strncmp(p, "Message-ID: <outbox-42.1700000000@drive>\r\n",
-	    42) == 0);
+			42) == 0);
 	assert_non_null(find_header(b.data, "MIME-Version"));
 	assert_non_null(p = find_header(b.data, "Content-Type"));
 	assert_true(strncmp(p, "Content-Type: multipart/alternative;", 36) ==
@@ -560,10 +568,12 @@ test_build(void **state)
 	for (count = 0, p = b.data; (p = strstr(p, boundary)) != NULL; p++)
 		count++;
 	assert_int_equal(count, 3);
-	assert_non_null(strstr(b.data, "Content-Type: text/plain; "
+	assert_non_null(strstr(b.data,
+	    "Content-Type: text/plain; "
 	    "charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"
 	    "\r\n\r\n"));
-	assert_non_null(strstr(b.data, "Content-Type: text/html; "
+	assert_non_null(strstr(b.data,
+	    "Content-Type: text/html; "
 	    "charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"));
 
 	/* Both parts decode back to what went in. */
@@ -603,7 +613,7 @@ test_build(void **state)
 static void
 test_excerpt(void **state)
 {
-	char	*s;
+	char *s;
 
 	(void)state;
 	s = mime_excerpt("short", 10);
@@ -634,7 +644,7 @@ static void
 test_render_text(void **state)
 {
 	struct tpl_set	*set;
-	struct i18n_cat	*cat;
+	struct i18n_cat *cat;
 	struct dbuf	 b;
 	json_t		*ctx;
 	char		 err[256], path[] = "/tmp/drive-mail-cat-XXXXXX";
@@ -649,22 +659,26 @@ test_render_text(void **state)
 	cat = i18n_load(path, err, sizeof(err));
 	unlink(path);
 	assert_non_null(cat);
-	set = tpl_load_string("t", "{{t:hi}} | {{title}} | "
-	    "{{#list}}[{{.}}]{{/list}}", err, sizeof(err));
+	set = tpl_load_string("t",
+	    "{{t:hi}} | {{title}} | "
+	    "{{#list}}[{{.}}]{{/list}}",
+	    err, sizeof(err));
 	assert_non_null(set);
 	ctx = json_pack("{s:s, s:s, s:[s]}", "name", "A&B", "title",
 	    "<b>\"x\"</b>", "list", "<i>");
 
 	dbuf_init(&b);
 	assert_true(tpl_render_text(set, "t", ctx, cat, &b));
-	assert_string_equal(b.data, "Hello A&B & <friends> | <b>\"x\"</b> | "
+	assert_string_equal(b.data,
+	    "Hello A&B & <friends> | <b>\"x\"</b> | "
 	    "[<i>]");
 	dbuf_free(&b);
 
 	/* tpl_render still escapes everything. */
 	dbuf_init(&b);
 	assert_true(tpl_render(set, "t", ctx, cat, &b));
-	assert_string_equal(b.data, "Hello A&amp;B &amp; &lt;friends&gt; | "
+	assert_string_equal(b.data,
+	    "Hello A&amp;B &amp; &lt;friends&gt; | "
 	    "&lt;b&gt;&quot;x&quot;&lt;/b&gt; | [&lt;i&gt;]");
 	dbuf_free(&b);
 
@@ -673,19 +687,18 @@ test_render_text(void **state)
 	i18n_free(cat);
 }
 
-
 /* The mail templates load, and each message they use is in both catalogs. */
 static void
 test_mail_templates(void **state)
 {
-	static const char	*kinds[] = { "status", "comment", "merged" };
-	struct tpl_set		*set;
-	struct i18n_cat		*en, *de;
-	DIR			*d;
-	struct dirent		*e;
-	char			 err[512], path[1024], *src;
-	const char		*k;
-	size_t			 i, len, missing;
+	static const char *kinds[] = { "status", "comment", "merged" };
+	struct tpl_set	  *set;
+	struct i18n_cat	  *en, *de;
+	DIR		  *d;
+	struct dirent	  *e;
+	char		   err[512], path[1024], *src;
+	const char	  *k;
+	size_t		   i, len, missing;
 
 	(void)state;
 	set = tpl_load_dir(MAIL_DIR, err, sizeof(err));
@@ -732,46 +745,50 @@ test_mail_templates(void **state)
 static void
 test_md_html(void **state)
 {
-	char	*h;
+	char *h;
 
 	(void)state;
 	/* A tracking pixel becomes its alt text; nothing is loaded. */
 	h = mime_md_html("Look ![our logo](https://track.example/p.gif?to=x)"
-	    " here.\n");
+			 " here.\n");
 	assert_null(strstr(h, "<img"));
 	assert_null(strstr(h, "track.example"));
 	assert_string_equal(h, "<p>Look our logo here.</p>\n");
 	free(h);
 	/* Alt text with markup, and an image without any. */
 	h = mime_md_html("![a *b* `c`](https://x.example/1.png)"
-	    "![](https://x.example/2.png)\n\n"
-	    "[ref]: https://x.example/3.png\n\n![by ref][ref]\n");
+			 "![](https://x.example/2.png)\n\n"
+			 "[ref]: https://x.example/3.png\n\n![by ref][ref]\n");
 	assert_null(strstr(h, "<img"));
 	assert_null(strstr(h, "x.example"));
 	assert_non_null(strstr(h, "a b c"));
 	assert_non_null(strstr(h, "by ref"));
 	free(h);
 	/* A link shows where it goes, escaped. */
-	h = mime_md_html("[your bank](https://evil.example/login?a=1&b=\"2\")\n");
-	assert_string_equal(h, "<p><a href=\"https://evil.example/login?a=1"
+	h = mime_md_html(
+	    "[your bank](https://evil.example/login?a=1&b=\"2\")\n");
+	assert_string_equal(h,
+	    "<p><a href=\"https://evil.example/login?a=1"
 	    "&amp;b=%222%22\">your bank</a> (https://evil.example/login?a=1&amp;"
 	    "b=&quot;2&quot;)</p>\n");
 	free(h);
 	/* An image inside a link: alt text, then the address. */
-	h = mime_md_html("[![pixel](https://t.example/p.gif)](https://t.example/"
+	h = mime_md_html(
+	    "[![pixel](https://t.example/p.gif)](https://t.example/"
 	    "go)\n");
 	assert_null(strstr(h, "<img"));
 	assert_non_null(strstr(h, ">pixel</a> (https://t.example/go)"));
 	free(h);
 	/* An autolink shows its address already: not twice. */
 	h = mime_md_html("<https://drive.example/ideas/1> and <a@b.test>\n");
-	assert_string_equal(h, "<p><a href=\"https://drive.example/ideas/1\">"
+	assert_string_equal(h,
+	    "<p><a href=\"https://drive.example/ideas/1\">"
 	    "https://drive.example/ideas/1</a> and <a href=\"mailto:a@b.test\">"
 	    "a@b.test</a></p>\n");
 	free(h);
 	/* Still cmark's safe mode: raw HTML and script links go. */
 	h = mime_md_html("<img src=\"https://t.example/p.gif\"> [x](javascript:"
-	    "alert(1))\n");
+			 "alert(1))\n");
 	assert_null(strstr(h, "<img"));
 	assert_non_null(strstr(h, "href=\"\""));
 	free(h);

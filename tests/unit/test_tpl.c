@@ -17,34 +17,33 @@
 
 #include "drive.h"
 
-static struct i18n_cat	*cat;
-static char		 err[512];
+static struct i18n_cat *cat;
+static char		err[512];
 
-static int	 setup(void **);
-static int	 teardown(void **);
-static int	 run(const char *, const char *, char **);
-static void	 eq(const char *, const char *, const char *);
-static void	 loadfail(const char *, const char *);
-static json_t	*js(const char *);
-static void	 writefile(const char *, const char *, const char *);
+static int     setup(void **);
+static int     teardown(void **);
+static int     run(const char *, const char *, char **);
+static void    eq(const char *, const char *, const char *);
+static void    loadfail(const char *, const char *);
+static json_t *js(const char *);
+static void    writefile(const char *, const char *, const char *);
 
-static const char catalog[] =
-    "# test catalog\n"
-    "hello = Hello\n"
-    "greet = Hello, {{name}}!\n"
-    "amp = Tom & Jerry <3 \"quoted\" 'single'\n"
-    "nested = {{user.name}} has {{count}} ideas\n"
-    "dot = [{{.}}]\n"
-    "multi = line1\\nline2\n"
-    "raw = {{body_html}}\n"
-    "colon = [{{x:y}}]\n";
+static const char catalog[] = "# test catalog\n"
+			      "hello = Hello\n"
+			      "greet = Hello, {{name}}!\n"
+			      "amp = Tom & Jerry <3 \"quoted\" 'single'\n"
+			      "nested = {{user.name}} has {{count}} ideas\n"
+			      "dot = [{{.}}]\n"
+			      "multi = line1\\nline2\n"
+			      "raw = {{body_html}}\n"
+			      "colon = [{{x:y}}]\n";
 
 static int
 setup(void **state)
 {
-	char	 path[] = "/tmp/drive-tpl-cat-XXXXXX";
-	FILE	*fp;
-	int	 fd;
+	char  path[] = "/tmp/drive-tpl-cat-XXXXXX";
+	FILE *fp;
+	int   fd;
 
 	(void)state;
 	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL)
@@ -67,8 +66,8 @@ teardown(void **state)
 static json_t *
 js(const char *text)
 {
-	json_t		*j;
-	json_error_t	 je;
+	json_t	    *j;
+	json_error_t je;
 
 	if (text == NULL)
 		return (NULL);
@@ -81,10 +80,10 @@ js(const char *text)
 static int
 run(const char *src, const char *ctx, char **out)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
-	json_t		*j;
-	int		 ok;
+	struct tpl_set *set;
+	struct dbuf	b;
+	json_t	       *j;
+	int		ok;
 
 	set = tpl_load_string("t", src, err, sizeof(err));
 	if (set == NULL)
@@ -101,7 +100,7 @@ run(const char *src, const char *ctx, char **out)
 static void
 eq(const char *src, const char *ctx, const char *want)
 {
-	char	*out;
+	char *out;
 
 	assert_true(run(src, ctx, &out));
 	assert_string_equal(out, want);
@@ -118,8 +117,8 @@ loadfail(const char *src, const char *want)
 static void
 writefile(const char *dir, const char *name, const char *text)
 {
-	char	 path[512];
-	FILE	*fp;
+	char  path[512];
+	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fp = fopen(path, "w");
@@ -181,8 +180,7 @@ test_var_types(void **state)
 	eq("[{{i}}]", "{\"i\":-7}", "[-7]");
 	eq("[{{i}}]", "{\"i\":0}", "[0]");
 	eq("[{{i}}]", "{\"i\":9007199254740993}", "[9007199254740993]");
-	eq("[{{i}}]", "{\"i\":-9223372036854775808}",
-	    "[-9223372036854775808]");
+	eq("[{{i}}]", "{\"i\":-9223372036854775808}", "[-9223372036854775808]");
 	eq("[{{r}}]", "{\"r\":1.5}", "[1.5]");
 	eq("[{{r}}]", "{\"r\":0.1}", "[0.1]");
 	eq("[{{r}}]", "{\"r\":-2.0}", "[-2]");
@@ -201,7 +199,7 @@ test_var_types(void **state)
 static void
 test_var_nul_in_string(void **state)
 {
-	char	*out;
+	char *out;
 
 	(void)state;
 	assert_true(run("[{{s}}]", "{\"s\":\"a\\u0000<\"}", &out));
@@ -229,8 +227,7 @@ test_dotted(void **state)
 	eq("[{{a.b.c}}]", "{\"a\":null}", "[]");
 	eq("[{{a.b}}]", "{\"a\":[{\"b\":1}]}", "[]");
 	eq("{{user.name}} <{{user.email}}>",
-	    "{\"user\":{\"name\":\"A&B\",\"email\":\"a@b\"}}",
-	    "A&amp;B <a@b>");
+	    "{\"user\":{\"name\":\"A&B\",\"email\":\"a@b\"}}", "A&amp;B <a@b>");
 	eq("{{a-b}}|{{a_b}}|{{A9}}|{{x:y}}",
 	    "{\"a-b\":1,\"a_b\":2,\"A9\":3,\"x:y\":4}", "1|2|3|4");
 }
@@ -241,8 +238,10 @@ test_dot(void **state)
 	(void)state;
 	eq("[{{.}}]", "\"top<\"", "[top&lt;]");
 	eq("[{{.}}]", "{\"a\":1}", "[]");
-	eq("{{#list}}({{.}}){{/list}}", "{\"list\":[\"a\",\"<b>\",3,1.5,"
-	    "true,false,null]}", "(a)(&lt;b&gt;)(3)(1.5)(true)()()");
+	eq("{{#list}}({{.}}){{/list}}",
+	    "{\"list\":[\"a\",\"<b>\",3,1.5,"
+	    "true,false,null]}",
+	    "(a)(&lt;b&gt;)(3)(1.5)(true)()()");
 }
 
 static void
@@ -348,10 +347,13 @@ test_inverted(void **state)
 	eq("{{^n}}zero{{/n}}", "{\"n\":3}", "");
 	eq("{{^n}}zero{{/n}}", "{\"n\":0.0}", "zero");
 	eq("{{#items}}<li>{{.}}</li>{{/items}}{{^items}}<p>No items</p>"
-	    "{{/items}}", "{\"items\":[]}", "<p>No items</p>");
+	   "{{/items}}",
+	    "{\"items\":[]}", "<p>No items</p>");
 	/* The inverted body keeps the context it was in. */
-	eq("{{#o}}{{^x}}{{v}}{{/x}}{{/o}}", "{\"o\":{\"v\":\"in\"},"
-	    "\"v\":\"out\"}", "in");
+	eq("{{#o}}{{^x}}{{v}}{{/x}}{{/o}}",
+	    "{\"o\":{\"v\":\"in\"},"
+	    "\"v\":\"out\"}",
+	    "in");
 }
 
 static void
@@ -365,8 +367,7 @@ test_context_lookup(void **state)
 	/* Inner names shadow outer ones, even when null. */
 	eq("{{#o}}[{{n}}]{{/o}}", "{\"n\":\"outer\",\"o\":{\"n\":\"inner\"}}",
 	    "[inner]");
-	eq("{{#o}}[{{n}}]{{/o}}", "{\"n\":\"outer\",\"o\":{\"n\":null}}",
-	    "[]");
+	eq("{{#o}}[{{n}}]{{/o}}", "{\"n\":\"outer\",\"o\":{\"n\":null}}", "[]");
 	/* A dotted name resolves its first segment outward ... */
 	eq("{{#items}}{{user.name}}{{/items}}",
 	    "{\"user\":{\"name\":\"U\"},\"items\":[1,2]}", "UU");
@@ -379,15 +380,16 @@ test_context_lookup(void **state)
 	/* A section named after an outer array inside an element. */
 	eq("{{#rows}}{{#cols}}{{r}}{{c}} {{/cols}}{{/rows}}",
 	    "{\"cols\":[{\"c\":\"a\"},{\"c\":\"b\"}],\"rows\":[{\"r\":1},"
-	    "{\"r\":2}]}", "1a 1b 2a 2b ");
+	    "{\"r\":2}]}",
+	    "1a 1b 2a 2b ");
 }
 
 static void
 test_deep_stack(void **state)
 {
-	struct dbuf	 src, ctx;
-	char		*out;
-	int		 i;
+	struct dbuf src, ctx;
+	char	   *out;
+	int	    i;
 
 	(void)state;
 	dbuf_init(&src);
@@ -417,8 +419,8 @@ test_deep_stack(void **state)
 static void
 test_section_too_deep(void **state)
 {
-	struct dbuf	 src;
-	int		 i;
+	struct dbuf src;
+	int	    i;
 
 	(void)state;
 	dbuf_init(&src);
@@ -442,26 +444,33 @@ test_comment(void **state)
 static void
 test_partial(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
-	json_t		*j;
+	struct tpl_set *set;
+	struct dbuf	b;
+	json_t	       *j;
 
 	(void)state;
-	set = tpl_load_string("page", "<h1>{{title}}</h1>{{#items}}"
-	    "{{> item}}{{/items}}{{>footer}}", err, sizeof(err));
+	set = tpl_load_string("page",
+	    "<h1>{{title}}</h1>{{#items}}"
+	    "{{> item}}{{/items}}{{>footer}}",
+	    err, sizeof(err));
 	assert_non_null(set);
-	assert_true(tpl_add_string(set, "item", "<li>{{name}} of {{title}}"
-	    "</li>", err, sizeof(err)));
-	assert_true(tpl_add_string(set, "footer", "<footer>{{t:hello}}"
-	    "</footer>", err, sizeof(err)));
+	assert_true(tpl_add_string(set, "item",
+	    "<li>{{name}} of {{title}}"
+	    "</li>",
+	    err, sizeof(err)));
+	assert_true(tpl_add_string(set, "footer",
+	    "<footer>{{t:hello}}"
+	    "</footer>",
+	    err, sizeof(err)));
 	assert_true(tpl_exists(set, "page"));
 	assert_true(tpl_exists(set, "item"));
 	assert_false(tpl_exists(set, "nope"));
 	j = js("{\"title\":\"T&\",\"items\":[{\"name\":\"<a>\"},"
-	    "{\"name\":\"b\"}]}");
+	       "{\"name\":\"b\"}]}");
 	dbuf_init(&b);
 	assert_true(tpl_render(set, "page", j, cat, &b));
-	assert_string_equal(b.data, "<h1>T&amp;</h1><li>&lt;a&gt; of T&amp;"
+	assert_string_equal(b.data,
+	    "<h1>T&amp;</h1><li>&lt;a&gt; of T&amp;"
 	    "</li><li>b of T&amp;</li><footer>Hello</footer>");
 	dbuf_free(&b);
 	/* Partials are templates in their own right. */
@@ -475,8 +484,8 @@ test_partial(void **state)
 static void
 test_partial_added_later(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
+	struct tpl_set *set;
+	struct dbuf	b;
 
 	(void)state;
 	set = tpl_load_string("a", "[{{>b}}]", err, sizeof(err));
@@ -495,7 +504,7 @@ test_partial_added_later(void **state)
 static void
 test_partial_unknown(void **state)
 {
-	char	*out;
+	char *out;
 
 	(void)state;
 	assert_false(run("before{{> missing}}after", "{}", &out));
@@ -509,19 +518,22 @@ test_partial_unknown(void **state)
 static void
 test_partial_recursive(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
-	json_t		*j;
+	struct tpl_set *set;
+	struct dbuf	b;
+	json_t	       *j;
 
 	(void)state;
-	set = tpl_load_string("tree", "<ul>{{#kids}}<li>{{name}}{{>tree}}"
-	    "</li>{{/kids}}</ul>", err, sizeof(err));
+	set = tpl_load_string("tree",
+	    "<ul>{{#kids}}<li>{{name}}{{>tree}}"
+	    "</li>{{/kids}}</ul>",
+	    err, sizeof(err));
 	assert_non_null(set);
 	j = js("{\"kids\":[{\"name\":\"a\",\"kids\":[{\"name\":\"b\","
-	    "\"kids\":[]}]},{\"name\":\"c\",\"kids\":[]}]}");
+	       "\"kids\":[]}]},{\"name\":\"c\",\"kids\":[]}]}");
 	dbuf_init(&b);
 	assert_true(tpl_render(set, "tree", j, cat, &b));
-	assert_string_equal(b.data, "<ul><li>a<ul><li>b<ul></ul></li></ul>"
+	assert_string_equal(b.data,
+	    "<ul><li>a<ul><li>b<ul></ul></li></ul>"
 	    "</li><li>c<ul></ul></li></ul>");
 	dbuf_free(&b);
 	json_decref(j);
@@ -531,10 +543,10 @@ test_partial_recursive(void **state)
 static void
 test_partial_depth(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
-	char		 name[16], src[32];
-	int		 i;
+	struct tpl_set *set;
+	struct dbuf	b;
+	char		name[16], src[32];
+	int		i;
 
 	(void)state;
 	/* p0 includes p1 ... p16 includes p17: 17 levels of partials. */
@@ -588,9 +600,9 @@ test_message(void **state)
 static void
 test_message_missing(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
-	char		*out;
+	struct tpl_set *set;
+	struct dbuf	b;
+	char	       *out;
 
 	(void)state;
 	assert_false(run("a{{t:no.such.key}}b", NULL, &out));
@@ -612,8 +624,8 @@ test_message_missing(void **state)
 static void
 test_tpl_message(void **state)
 {
-	struct dbuf	 b;
-	json_t		*j;
+	struct dbuf b;
+	json_t	   *j;
 
 	(void)state;
 	j = js("{\"name\":\"<A&B>\"}");
@@ -645,7 +657,7 @@ test_tpl_message(void **state)
 static void
 test_tpl_message_missing(void **state)
 {
-	struct dbuf	 b;
+	struct dbuf b;
 
 	(void)state;
 	dbuf_init(&b);
@@ -664,17 +676,19 @@ test_tpl_message_missing(void **state)
 static void
 test_message_keys(void **state)
 {
-	struct tpl_set	*set;
+	struct tpl_set *set;
 
 	(void)state;
-	set = tpl_load_string("a", "{{t:z.last}}{{t:b.mid}}{{t:z.last}}",
-	    err, sizeof(err));
+	set = tpl_load_string("a", "{{t:z.last}}{{t:b.mid}}{{t:z.last}}", err,
+	    sizeof(err));
 	assert_non_null(set);
 	assert_string_equal(tpl_message_key_at(set, 0), "b.mid");
 	assert_string_equal(tpl_message_key_at(set, 1), "z.last");
 	assert_null(tpl_message_key_at(set, 2));
-	assert_true(tpl_add_string(set, "b", "{{#x}}{{t:a.first}}{{/x}}"
-	    "{{t:b.mid}}", err, sizeof(err)));
+	assert_true(tpl_add_string(set, "b",
+	    "{{#x}}{{t:a.first}}{{/x}}"
+	    "{{t:b.mid}}",
+	    err, sizeof(err)));
 	assert_string_equal(tpl_message_key_at(set, 0), "a.first");
 	assert_string_equal(tpl_message_key_at(set, 1), "b.mid");
 	assert_string_equal(tpl_message_key_at(set, 2), "z.last");
@@ -737,7 +751,7 @@ test_errors_names(void **state)
 static void
 test_error_buffer(void **state)
 {
-	char	 small[8];
+	char small[8];
 
 	(void)state;
 	assert_null(tpl_load_string("t", "{{", NULL, 0));
@@ -750,8 +764,8 @@ test_error_buffer(void **state)
 static void
 test_set_api(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
+	struct tpl_set *set;
+	struct dbuf	b;
 
 	(void)state;
 	set = tpl_load_string("a", "A", err, sizeof(err));
@@ -776,8 +790,8 @@ test_set_api(void **state)
 static void
 test_render_appends(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
+	struct tpl_set *set;
+	struct dbuf	b;
 
 	(void)state;
 	set = tpl_load_string("a", "[{{.}}]", err, sizeof(err));
@@ -794,10 +808,10 @@ test_render_appends(void **state)
 static void
 test_load_dir(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
-	char		 dir[] = "/tmp/drive-tpl-dir-XXXXXX", path[600];
-	json_t		*j;
+	struct tpl_set *set;
+	struct dbuf	b;
+	char		dir[] = "/tmp/drive-tpl-dir-XXXXXX", path[600];
+	json_t	       *j;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -830,8 +844,10 @@ test_load_dir(void **state)
 
 	writefile(dir, "zbad.html", "line1\nline2 {{#open}}\n");
 	assert_null(tpl_load_dir(dir, err, sizeof(err)));
-	snprintf(path, sizeof(path), "%s/zbad.html:2: unclosed section "
-	    "{{#open}}", dir);
+	snprintf(path, sizeof(path),
+	    "%s/zbad.html:2: unclosed section "
+	    "{{#open}}",
+	    dir);
 	assert_string_equal(err, path);
 
 	snprintf(path, sizeof(path), "%s/zbad.html", dir);
@@ -871,16 +887,16 @@ static const char hostile[] =
 static void
 test_hostile_prefixes(void **state)
 {
-	struct tpl_set	*set;
-	struct dbuf	 b;
-	json_t		*j;
-	char		*src;
-	size_t		 i, loaded;
+	struct tpl_set *set;
+	struct dbuf	b;
+	json_t	       *j;
+	char	       *src;
+	size_t		i, loaded;
 
 	(void)state;
 	j = js("{\"title\":\"<T>\",\"items\":[{\"cls\":\"\\\"x\",\"body_html\":"
-	    "\"<b>\",\"name\":\"n\",\"done\":false},{\"done\":true}],\"a\":"
-	    "{\"b\":{\"c\":1}}}");
+	       "\"<b>\",\"name\":\"n\",\"done\":false},{\"done\":true}],\"a\":"
+	       "{\"b\":{\"c\":1}}}");
 	loaded = 0;
 	for (i = 0; i < sizeof(hostile); i++) {
 		src = malloc(i + 1);
@@ -892,8 +908,8 @@ test_hostile_prefixes(void **state)
 			assert_int_equal(strncmp(err, "t:", 2), 0);
 		} else {
 			loaded++;
-			assert_true(tpl_add_string(set, "row", "<{{cls}}>",
-			    err, sizeof(err)));
+			assert_true(tpl_add_string(set, "row", "<{{cls}}>", err,
+			    sizeof(err)));
 			dbuf_init(&b);
 			(void)tpl_render(set, "t", j, cat, &b);
 			(void)tpl_render(set, "t", NULL, NULL, &b);
@@ -911,14 +927,14 @@ test_hostile_prefixes(void **state)
 static void
 test_hostile_random(void **state)
 {
-	static const char	*bits[] = { "{{", "}}", "{", "}", "#", "^",
-	    "/", ">", "!", "t:", "a", ".", "_html", " ", "\n", "x", "&",
-	    "{{#a}}", "{{/a}}", "{{{", "}}}", "\xff" };
-	struct tpl_set		*set;
-	struct dbuf		 src, out;
-	json_t			*j;
-	uint32_t		 x = 88172645u;
-	size_t			 round, i, n;
+	static const char *bits[] = { "{{", "}}", "{", "}", "#", "^", "/", ">",
+		"!", "t:", "a", ".", "_html", " ", "\n", "x", "&", "{{#a}}",
+		"{{/a}}", "{{{", "}}}", "\xff" };
+	struct tpl_set	  *set;
+	struct dbuf	   src, out;
+	json_t		  *j;
+	uint32_t	   x = 88172645u;
+	size_t		   round, i, n;
 
 	(void)state;
 	j = js("{\"a\":[{\"a\":1},true],\"x\":\"<\",\"x_html\":\"<\"}");
@@ -932,8 +948,8 @@ test_hostile_random(void **state)
 			x ^= x << 13;
 			x ^= x >> 17;
 			x ^= x << 5;
-			dbuf_appendstr(&src, bits[x % (sizeof(bits) /
-			    sizeof(bits[0]))]);
+			dbuf_appendstr(&src,
+			    bits[x % (sizeof(bits) / sizeof(bits[0]))]);
 		}
 		set = tpl_load_string("t", src.data != NULL ? src.data : "",
 		    err, sizeof(err));

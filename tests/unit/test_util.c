@@ -13,15 +13,15 @@
 
 #include "drive.h"
 
-#define S(x)	(x), sizeof(x) - 1
+#define S(x) (x), sizeof(x) - 1
 
-static char	*esc(const char *, size_t);
-static int	 refvalid(const unsigned char *, size_t);
+static char *esc(const char *, size_t);
+static int   refvalid(const unsigned char *, size_t);
 
 static char *
 esc(const char *s, size_t len)
 {
-	struct dbuf	 b;
+	struct dbuf b;
 
 	dbuf_init(&b);
 	html_escape(&b, s, len);
@@ -31,8 +31,8 @@ esc(const char *s, size_t len)
 static void
 test_dbuf_empty(void **state)
 {
-	struct dbuf	 b;
-	char		*s;
+	struct dbuf b;
+	char	   *s;
 
 	(void)state;
 	dbuf_init(&b);
@@ -51,8 +51,8 @@ test_dbuf_empty(void **state)
 static void
 test_dbuf_append(void **state)
 {
-	struct dbuf	 b;
-	char		*s;
+	struct dbuf b;
+	char	   *s;
 
 	(void)state;
 	dbuf_init(&b);
@@ -71,8 +71,8 @@ test_dbuf_append(void **state)
 static void
 test_dbuf_appendf(void **state)
 {
-	struct dbuf	 b;
-	char		 big[1001];
+	struct dbuf b;
+	char	    big[1001];
 
 	(void)state;
 	memset(big, 'x', 1000);
@@ -96,8 +96,8 @@ test_dbuf_appendf(void **state)
 static void
 test_dbuf_grow(void **state)
 {
-	struct dbuf	 b;
-	size_t		 i;
+	struct dbuf b;
+	size_t	    i;
 
 	(void)state;
 	dbuf_init(&b);
@@ -114,7 +114,7 @@ test_dbuf_grow(void **state)
 static void
 test_escape_each(void **state)
 {
-	char	*s;
+	char *s;
 
 	(void)state;
 	s = esc(S("&"));
@@ -137,7 +137,7 @@ test_escape_each(void **state)
 static void
 test_escape_mixed(void **state)
 {
-	char	*s;
+	char *s;
 
 	(void)state;
 	s = esc(S("<script>alert('x&y')</script>"));
@@ -145,8 +145,7 @@ test_escape_mixed(void **state)
 	    "&lt;script&gt;alert(&#39;x&amp;y&#39;)&lt;/script&gt;");
 	free(s);
 	s = esc(S("\" onmouseover='evil()' x=\""));
-	assert_string_equal(s,
-	    "&quot; onmouseover=&#39;evil()&#39; x=&quot;");
+	assert_string_equal(s, "&quot; onmouseover=&#39;evil()&#39; x=&quot;");
 	free(s);
 	s = esc(S("&amp;"));
 	assert_string_equal(s, "&amp;amp;");
@@ -156,7 +155,7 @@ test_escape_mixed(void **state)
 static void
 test_escape_plain(void **state)
 {
-	char	*s;
+	char *s;
 
 	(void)state;
 	s = esc(S(""));
@@ -165,8 +164,11 @@ test_escape_plain(void **state)
 	s = esc(S("plain text / = ` ; 100%"));
 	assert_string_equal(s, "plain text / = ` ; 100%");
 	free(s);
-	s = esc(S("Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac"));
-	assert_string_equal(s, "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac");
+	s = esc(S("Gr\xc3\xbc\xc3\x9f"
+		  "e \xe2\x82\xac"));
+	assert_string_equal(s,
+	    "Gr\xc3\xbc\xc3\x9f"
+	    "e \xe2\x82\xac");
 	free(s);
 	s = esc(S("a\0<"));
 	assert_memory_equal(s, "a\0&lt;", 7);
@@ -176,7 +178,7 @@ test_escape_plain(void **state)
 static void
 test_escape_appends(void **state)
 {
-	struct dbuf	 b;
+	struct dbuf b;
 
 	(void)state;
 	dbuf_init(&b);
@@ -203,9 +205,9 @@ test_utf8_valid_ok(void **state)
 	assert_true(utf8_valid(S("\xed\x9f\xbf")));	/* U+D7FF */
 	assert_true(utf8_valid(S("\xee\x80\x80")));	/* U+E000 */
 	assert_true(utf8_valid(S("\xef\xbf\xbf")));	/* U+FFFF */
-	assert_true(utf8_valid(S("\xf0\x90\x80\x80")));	/* U+10000 */
-	assert_true(utf8_valid(S("\xf0\x9f\x98\x80")));	/* emoji */
-	assert_true(utf8_valid(S("\xf4\x8f\xbf\xbf")));	/* U+10FFFF */
+	assert_true(utf8_valid(S("\xf0\x90\x80\x80"))); /* U+10000 */
+	assert_true(utf8_valid(S("\xf0\x9f\x98\x80"))); /* emoji */
+	assert_true(utf8_valid(S("\xf4\x8f\xbf\xbf"))); /* U+10FFFF */
 }
 
 static void
@@ -225,10 +227,10 @@ static void
 test_utf8_surrogates(void **state)
 {
 	(void)state;
-	assert_false(utf8_valid(S("\xed\xa0\x80")));	/* U+D800 */
-	assert_false(utf8_valid(S("\xed\xad\xbf")));	/* U+DB7F */
-	assert_false(utf8_valid(S("\xed\xb0\x80")));	/* U+DC00 */
-	assert_false(utf8_valid(S("\xed\xbf\xbf")));	/* U+DFFF */
+	assert_false(utf8_valid(S("\xed\xa0\x80"))); /* U+D800 */
+	assert_false(utf8_valid(S("\xed\xad\xbf"))); /* U+DB7F */
+	assert_false(utf8_valid(S("\xed\xb0\x80"))); /* U+DC00 */
+	assert_false(utf8_valid(S("\xed\xbf\xbf"))); /* U+DFFF */
 	assert_false(utf8_valid(S("\xed\xa0\xbd\xed\xb8\x80")));
 }
 
@@ -236,7 +238,7 @@ static void
 test_utf8_too_big(void **state)
 {
 	(void)state;
-	assert_false(utf8_valid(S("\xf4\x90\x80\x80")));	/* U+110000 */
+	assert_false(utf8_valid(S("\xf4\x90\x80\x80"))); /* U+110000 */
 	assert_false(utf8_valid(S("\xf5\x80\x80\x80")));
 	assert_false(utf8_valid(S("\xf7\xbf\xbf\xbf")));
 	assert_false(utf8_valid(S("\xf8\x88\x80\x80\x80")));
@@ -266,7 +268,8 @@ test_utf8_bad_continuation(void **state)
 	(void)state;
 	assert_false(utf8_valid(S("\x80")));
 	assert_false(utf8_valid(S("\xbf")));
-	assert_false(utf8_valid(S("a\x80" "b")));
+	assert_false(utf8_valid(S("a\x80"
+				  "b")));
 	assert_false(utf8_valid(S("\xc3\x28")));
 	assert_false(utf8_valid(S("\xc3\xc3")));
 	assert_false(utf8_valid(S("\xe2\x28\xa1")));
@@ -315,7 +318,8 @@ test_line_acceptable(void **state)
 	(void)state;
 	assert_true(line_acceptable(S("")));
 	assert_true(line_acceptable(S("A title: <b> & \"x\"")));
-	assert_true(line_acceptable(S("Gr\xc3\xbc\xc3\x9f" "e")));
+	assert_true(line_acceptable(S("Gr\xc3\xbc\xc3\x9f"
+				      "e")));
 	assert_false(line_acceptable(S("a\nb")));
 	assert_false(line_acceptable(S("a\tb")));
 	assert_false(line_acceptable(S("a\rb")));
@@ -329,8 +333,8 @@ test_line_acceptable(void **state)
 static void
 test_hex_encode(void **state)
 {
-	unsigned char	 in[] = { 0x00, 0x01, 0x7f, 0x80, 0xab, 0xff };
-	char		 out[2 * sizeof(in) + 1];
+	unsigned char in[] = { 0x00, 0x01, 0x7f, 0x80, 0xab, 0xff };
+	char	      out[2 * sizeof(in) + 1];
 
 	(void)state;
 	hex_encode(in, sizeof(in), out);
@@ -342,7 +346,7 @@ test_hex_encode(void **state)
 static void
 test_hex_decode(void **state)
 {
-	unsigned char	 out[4];
+	unsigned char out[4];
 
 	(void)state;
 	assert_true(hex_decode(S("deadbeef"), out, 4));
@@ -357,7 +361,7 @@ test_hex_decode(void **state)
 static void
 test_hex_decode_bad(void **state)
 {
-	unsigned char	 out[4];
+	unsigned char out[4];
 
 	(void)state;
 	assert_false(hex_decode(S("deadbee"), out, 4));
@@ -375,9 +379,9 @@ test_hex_decode_bad(void **state)
 static void
 test_hex_roundtrip(void **state)
 {
-	unsigned char	 in[256], back[256];
-	char		 hex[513];
-	size_t		 i;
+	unsigned char in[256], back[256];
+	char	      hex[513];
+	size_t	      i;
 
 	(void)state;
 	for (i = 0; i < sizeof(in); i++)
@@ -391,13 +395,12 @@ test_hex_roundtrip(void **state)
 static void
 test_url_encode(void **state)
 {
-	struct dbuf	b;
+	struct dbuf b;
 
 	(void)state;
 	dbuf_init(&b);
 	url_encode(&b, "camt.053 Zahlung/über&x=1_-");
-	assert_string_equal(b.data,
-	    "camt.053%20Zahlung%2F%C3%BCber%26x%3D1_-");
+	assert_string_equal(b.data, "camt.053%20Zahlung%2F%C3%BCber%26x%3D1_-");
 	url_encode(&b, NULL);
 	url_encode(&b, "+%");
 	assert_string_equal(b.data + strlen(b.data) - 6, "%2B%25");
@@ -407,8 +410,8 @@ test_url_encode(void **state)
 static void
 test_xalloc(void **state)
 {
-	char	*p, *z;
-	size_t	 i;
+	char  *p, *z;
+	size_t i;
 
 	(void)state;
 	p = xstrdup("abc");
@@ -428,8 +431,8 @@ test_xalloc(void **state)
 static int
 refvalid(const unsigned char *s, size_t len)
 {
-	size_t		 i, n, k;
-	uint32_t	 cp, min;
+	size_t	 i, n, k;
+	uint32_t cp, min;
 
 	for (i = 0; i < len; i += n) {
 		if (s[i] < 0x80) {
@@ -467,11 +470,11 @@ refvalid(const unsigned char *s, size_t len)
 static void
 test_utf8_exhaustive(void **state)
 {
-	static const unsigned char	 set[] = { 0x00, 0x0a, 0x41, 0x7f,
-	    0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
-	    0xe0, 0xed, 0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff };
-	unsigned char			 s[4];
-	size_t				 i, len, n = sizeof(set), total, idx, v;
+	static const unsigned char set[] = { 0x00, 0x0a, 0x41, 0x7f, 0x80, 0x8f,
+		0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed,
+		0xee, 0xef, 0xf0, 0xf4, 0xf5, 0xff };
+	unsigned char		   s[4];
+	size_t			   i, len, n = sizeof(set), total, idx, v;
 
 	(void)state;
 	for (len = 1; len <= 4; len++) {
