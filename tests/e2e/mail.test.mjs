@@ -304,7 +304,7 @@ test('(a, c) a response reaches the author and each voter, in their language; no
   assert.equal(a.parsed.to.value[0].name, author.name);
   const e = only(mails, voterEn.email);
   assert.equal(e.parsed.subject, `An idea you support changed status: ${title}`);
-  assert.match(e.parsed.html, /<strong>Planned<\/strong>/);
+  assert.match(e.parsed.html, /<span style="[^"]*">Planned<\/span>/, 'the status as its badge');
   const d = only(mails, voterDe.email);
   assert.equal(d.parsed.subject, `Eine von Ihnen unterstützte Idee hat einen neuen Status: ${title}`);
   assert.match(d.raw, /^Subject: =\?UTF-8\?B\?/m, 'RFC 2047 subject');
@@ -312,7 +312,7 @@ test('(a, c) a response reaches the author and each voter, in their language; no
   assert.equal(d.parsed.to.value[0].name, voterDe.name);
   assert.match(d.parsed.text, /Guten Tag Jürgen/);
   assert.match(d.parsed.text, /Neuer Status: Geplant \(bisher: Neu\)/);
-  assert.match(d.parsed.html, /<strong>Geplant<\/strong>/);
+  assert.match(d.parsed.html, /<span style="[^"]*">Geplant<\/span>/, 'the status as its badge');
   assert.match(d.parsed.html, /lang="de"/);
 });
 
