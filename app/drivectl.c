@@ -209,6 +209,54 @@ exec_ok(PGconn *conn, const char *sql)
 	return (ok);
 }
 
+/* A parameterised query's result, or NULL (said on stderr). */
+static PGresult *
+query_ok(PGconn *conn, const char *sql, int n, const char **params,
+    ExecStatusType want)
+{
+	PGresult *res;
+
+	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != want) {
+		fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+		PQclear(res);
+		return (NULL);
+	}
+	return (res);
+}
+
+/*
+ * Runs the SQL of one migration file and the statement that records it
+ * (record, with its two parameters) in one transaction; 0 and nothing
+ * applied when either fails.
+ */
+static int
+apply_file(PGconn *conn, const char *label, const char *sql, const char *record,
+    const char **params)
+{
+	PGresult *res;
+
+	if (!exec_ok(conn, "BEGIN") || !exec_ok(conn, sql)) {
+		fprintf(stderr,
+		    "drivectl: %s failed; nothing of it was "
+		    "applied\n",
+		    label);
+		(void)exec_ok(conn, "ROLLBACK");
+		return (0);
+	}
+	if ((res = query_ok(conn, record, 2, params, PGRES_COMMAND_OK)) ==
+	    NULL) {
+		(void)exec_ok(conn, "ROLLBACK");
+		return (0);
+	}
+	PQclear(res);
+	if (!exec_ok(conn, "COMMIT")) {
+		(void)exec_ok(conn, "ROLLBACK");
+		return (0);
+	}
+	return (1);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -298,13 +346,10 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 		hex_encode(md, mdlen, hash);
 		params[0] = names[i];
 		params[1] = hash;
-		res = PQexecParams(conn,
-		    "SELECT sha256 = $2 FROM "
-		    "schema_repeatable WHERE name = $1",
-		    2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
-			PQclear(res);
+		res = query_ok(conn,
+		    "SELECT sha256 = $2 FROM schema_repeatable WHERE name = $1",
+		    2, params, PGRES_TUPLES_OK);
+		if (res == NULL) {
 			free(sql);
 			applied = -1;
 			break;
@@ -315,31 +360,17 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 			free(sql);
 			continue;
 		}
-		if (!exec_ok(conn, "BEGIN") || !exec_ok(conn, sql)) {
-			fprintf(stderr,
-			    "drivectl: repeatable/%s failed; nothing "
-			    "of it was applied\n",
-			    names[i]);
-			(void)exec_ok(conn, "ROLLBACK");
+		(void)snprintf(path, sizeof(path), "repeatable/%s", names[i]);
+		if (!apply_file(conn, path, sql,
+			"INSERT INTO schema_repeatable (name, sha256) VALUES ($1, $2)"
+			" ON CONFLICT (name) DO UPDATE SET sha256 = EXCLUDED.sha256,"
+			" applied_at = now()",
+			params)) {
 			free(sql);
 			applied = -1;
 			break;
 		}
 		free(sql);
-		res = PQexecParams(conn,
-		    "INSERT INTO schema_repeatable (name, "
-		    "sha256) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "
-		    "sha256 = EXCLUDED.sha256, applied_at = now()",
-		    2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK ||
-		    !exec_ok(conn, "COMMIT")) {
-			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
-			PQclear(res);
-			(void)exec_ok(conn, "ROLLBACK");
-			applied = -1;
-			break;
-		}
-		PQclear(res);
 		printf("drivectl: applied repeatable/%s%s\n", names[i],
 		    same ? " (again, after the numbered migrations)" : "");
 		applied++;
@@ -355,14 +386,12 @@ apply_repeatable(PGconn *conn, const char *dir, int all)
 		dbuf_append(&list, "", 1);
 		sql = dbuf_release(&list);
 		params[0] = sql;
-		res = PQexecParams(conn,
+		res = query_ok(conn,
 		    "DELETE FROM schema_repeatable WHERE "
 		    "name <> ALL (string_to_array($1, E'\\n'))",
-		    1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
+		    1, params, PGRES_COMMAND_OK);
+		if (res == NULL)
 			applied = -1;
-		}
 		PQclear(res);
 		free(sql);
 	}
@@ -433,13 +462,10 @@ cmd_migrate(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		(void)snprintf(version, sizeof(version), "%d", atoi(names[i]));
 		params[0] = version;
-		res = PQexecParams(conn,
-		    "SELECT 1 FROM schema_migrations "
-		    "WHERE version = $1::integer",
-		    1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
-			PQclear(res);
+		res = query_ok(conn,
+		    "SELECT 1 FROM schema_migrations WHERE version = $1::integer",
+		    1, params, PGRES_TUPLES_OK);
+		if (res == NULL) {
 			rc = 1;
 			goto done;
 		}
@@ -456,31 +482,16 @@ cmd_migrate(int argc, char **argv)
 			rc = 1;
 			goto done;
 		}
-		if (!exec_ok(conn, "BEGIN") || !exec_ok(conn, sql)) {
-			fprintf(stderr,
-			    "drivectl: %s failed; nothing of it "
-			    "was applied\n",
-			    names[i]);
-			(void)exec_ok(conn, "ROLLBACK");
+		params[1] = names[i];
+		if (!apply_file(conn, names[i], sql,
+			"INSERT INTO schema_migrations (version, name)"
+			" VALUES ($1::integer, $2)",
+			params)) {
 			free(sql);
 			rc = 1;
 			goto done;
 		}
 		free(sql);
-		params[1] = names[i];
-		res = PQexecParams(conn,
-		    "INSERT INTO schema_migrations "
-		    "(version, name) VALUES ($1::integer, $2)",
-		    2, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK ||
-		    !exec_ok(conn, "COMMIT")) {
-			fprintf(stderr, "drivectl: %s", PQerrorMessage(conn));
-			PQclear(res);
-			(void)exec_ok(conn, "ROLLBACK");
-			rc = 1;
-			goto done;
-		}
-		PQclear(res);
 		printf("drivectl: applied %s\n", names[i]);
 		applied++;
 	}

@@ -108,16 +108,15 @@ drive_dispatch(struct http_request *req)
 	if ((r = http_state_get(req)) != NULL)
 		return (engine_run(req, r));
 
+	/* The first route of the path that takes the method answers. */
 	want = method_bit(req->method);
-	hit = NULL;
-	methods = 0;
-	for (rt = drive_routes; rt->path != NULL; rt++) {
-		if (!route_match(rt->path, req->path, NULL, NULL))
-			continue;
-		methods |= rt->methods;
-		if ((rt->methods & want) && hit == NULL)
-			hit = rt;
+	for (hit = drive_routes; hit->path != NULL; hit++) {
+		if ((hit->methods & want) &&
+		    route_match(hit->path, req->path, NULL, NULL))
+			break;
 	}
+	if (hit->path == NULL)
+		hit = NULL;
 	if (hit != NULL && hit->raw != NULL)
 		return (hit->raw(req));
 
@@ -127,7 +126,13 @@ drive_dispatch(struct http_request *req)
 		r->h = hit->handler;
 		r->form_steps = hit->form != NULL ? hit->form : r->h->form;
 	} else {
+		/* Another method would have been taken: a 405. */
 		r->h = &not_found;
+		methods = 0;
+		for (rt = drive_routes; rt->path != NULL; rt++) {
+			if (route_match(rt->path, req->path, NULL, NULL))
+				methods |= rt->methods;
+		}
 		if (methods != 0)
 			allow_text(methods, r->allow, sizeof(r->allow));
 	}
