@@ -102,16 +102,15 @@ static int
 change_query(struct http_request *req, struct dreq *r)
 {
 	struct area_in *in = r->in;
-	char		id[32], uid[32];
+	char		id[32];
 
 	/* A forged form or a wrong API call, never a field one types. */
 	if (in->action == NULL)
 		return (out_error(req, r, 422, "invalid", "action",
 		    "err.bad_request"));
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	db_query(r, &q_area_change, 7, in->id != 0 ? id : "", in->action,
-	    in->slug, in->name_en, in->name_de, uid, r->address);
+	    in->slug, in->name_en, in->name_de, r->sess.uid, r->address);
 	return (STEP_NEXT);
 }
 

@@ -152,7 +152,7 @@ login_decide(struct http_request *req, struct dreq *r)
 		agent = "";
 	db_query(r, &q_session_create, 5, uid, hash, csrf, r->address, agent);
 	session_begin(req, r, token, csrf);
-	r->sess.user_id = in->user_id;
+	session_user(r, in->user_id);
 	r->sess.role = in->role;
 	r->sess.name = in->name;
 	in->name = NULL;

@@ -83,11 +83,10 @@ static int
 create_query(struct http_request *req, struct dreq *r)
 {
 	struct comment_in *in = r->in;
-	char		   id[32], uid[32];
+	char		   id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_comment_create, 3, id, uid, in->body);
+	db_query(r, &q_comment_create, 3, id, r->sess.uid, in->body);
 	return (STEP_NEXT);
 }
 
@@ -125,11 +124,10 @@ static int
 change_query(struct http_request *req, struct dreq *r)
 {
 	struct comment_in *in = r->in;
-	char		   id[32], uid[32];
+	char		   id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_comment_change, 3, id, uid, in->body);
+	db_query(r, &q_comment_change, 3, id, r->sess.uid, in->body);
 	return (STEP_NEXT);
 }
 
@@ -158,11 +156,10 @@ change_json(struct http_request *req, struct dreq *r)
 static int
 edit_query(struct http_request *req, struct dreq *r)
 {
-	char id[32], uid[32];
+	char id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)path_id(r, "id"));
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_comment_one, 2, id, uid);
+	db_query(r, &q_comment_one, 2, id, r->sess.uid);
 	return (STEP_NEXT);
 }
 

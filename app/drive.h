@@ -321,6 +321,7 @@ char *mime_md_html(const char *);
 struct session {
 	int64_t id; /* 0 when anonymous */
 	int64_t user_id;
+	char	uid[24]; /* user_id as text, a query parameter */
 	int	role;
 	char   *name;
 	char	csrf[TOKEN_HEX + 1];
@@ -534,6 +535,7 @@ void	    password_init(void);
 int  session_step_lookup(struct http_request *, struct dreq *);
 int  session_step_loaded(struct http_request *, struct dreq *);
 int  session_check(struct http_request *, struct dreq *);
+void session_user(struct dreq *, int64_t);
 void session_begin(struct http_request *, struct dreq *, char *, char *);
 void session_clear_cookie(struct http_request *, struct dreq *);
 void secret_free(char *);

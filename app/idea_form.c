@@ -139,11 +139,10 @@ new_render(struct http_request *req, struct dreq *r)
 static int
 edit_query(struct http_request *req, struct dreq *r)
 {
-	char id[32], uid[32];
+	char id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)path_id(r, "id"));
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_idea_own, 2, id, uid);
+	db_query(r, &q_idea_own, 2, id, r->sess.uid);
 	return (STEP_NEXT);
 }
 
@@ -190,10 +189,9 @@ static int
 create_query(struct http_request *req, struct dreq *r)
 {
 	struct idea_in *in = r->in;
-	char		uid[32];
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_idea_create, 4, uid, in->area, in->title, in->body);
+	db_query(r, &q_idea_create, 4, r->sess.uid, in->area, in->title,
+	    in->body);
 	return (STEP_NEXT);
 }
 
@@ -255,11 +253,10 @@ similar_offer(struct http_request *req, struct dreq *r)
 static int
 idea_reload(struct http_request *req, struct dreq *r, int64_t idea)
 {
-	char uid[32], id[32];
+	char id[32];
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	(void)snprintf(id, sizeof(id), "%lld", (long long)idea);
-	db_query(r, &q_idea_one, 3, uid, r->lang, id);
+	db_query(r, &q_idea_one, 3, r->sess.uid, r->lang, id);
 	return (STEP_NEXT);
 }
 
@@ -284,11 +281,11 @@ static int
 change_query(struct http_request *req, struct dreq *r)
 {
 	struct idea_in *in = r->in;
-	char		uid[32], id[32];
+	char		id[32];
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	db_query(r, &q_idea_edit, 5, id, uid, in->title, in->body, in->area);
+	db_query(r, &q_idea_edit, 5, id, r->sess.uid, in->title, in->body,
+	    in->area);
 	return (STEP_NEXT);
 }
 

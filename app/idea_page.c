@@ -12,15 +12,14 @@ static const struct db_query q_idea_one = { "idea_one", IDEA_ONE_SQL };
 static int
 idea_step_query(struct http_request *req, struct dreq *r)
 {
-	char	uid[32], id[32];
+	char	id[32];
 	int64_t idea;
 
 	if ((idea = path_id(r, "id")) <= 0)
 		return (step_refuse(req, r, 404, "not_found", NULL,
 		    "err.idea_not_found"));
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	(void)snprintf(id, sizeof(id), "%lld", (long long)idea);
-	db_query(r, &q_idea_one, 3, uid, r->lang, id);
+	db_query(r, &q_idea_one, 3, r->sess.uid, r->lang, id);
 	return (STEP_NEXT);
 }
 

@@ -239,23 +239,21 @@ list_query(struct http_request *req, struct dreq *r)
 {
 	struct list_in	      *in = r->in;
 	const struct db_query *q;
-	char		       uid[32];
 
 	if (!area_options(r, in->area, "filter.all_areas") && *in->area != '\0')
 		return (step_refuse(req, r, 400, "invalid", "area",
 		    "err.area_unknown"));
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	if (*in->status == '\0' && *in->area == '\0' && *in->q == '\0') {
 		if (strcmp(in->sort, "new") == 0)
-			db_query(r, &q_ideas_new_all, 3, uid, r->lang,
+			db_query(r, &q_ideas_new_all, 3, r->sess.uid, r->lang,
 			    in->has_cursor ? in->cb : "9223372036854775807");
 		else
 			db_query(r,
 			    strcmp(in->sort, "trending") == 0 ?
 				&q_ideas_trending_all :
 				&q_ideas_top_all,
-			    4, uid, r->lang,
+			    4, r->sess.uid, r->lang,
 			    in->has_cursor ? in->ca : "2147483647",
 			    in->has_cursor ? in->cb : "9223372036854775807");
 		return (STEP_NEXT);
@@ -269,7 +267,7 @@ list_query(struct http_request *req, struct dreq *r)
 		    strcmp(in->sort, "trending") == 0 ?
 						   &q_ideas_trending_search :
 						   &q_ideas_top_search;
-	db_query(r, q, 7, uid, r->lang, in->status, in->area, in->q,
+	db_query(r, q, 7, r->sess.uid, r->lang, in->status, in->area, in->q,
 	    in->has_cursor ? in->ca : NULL, in->has_cursor ? in->cb : NULL);
 	return (STEP_NEXT);
 }

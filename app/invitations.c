@@ -263,7 +263,7 @@ redeem_session(struct http_request *req, struct dreq *r)
 
 	if (db_rows(r) != 1)
 		return (redeem_refused(req, r));
-	r->sess.user_id = row_int(r, 0, "user_id");
+	session_user(r, row_int(r, 0, "user_id"));
 	r->sess.name = kore_strdup(row_text(r, 0, "name"));
 	r->sess.role = role_parse(row_text(r, 0, "role"));
 	session_begin(req, r, in->token, in->csrf);
@@ -635,13 +635,13 @@ static int
 reissue_query(struct http_request *req, struct dreq *r)
 {
 	struct reissue_in *in = r->in;
-	char		   id[32], uid[32], hash[TOKEN_HEX + 1];
+	char		   id[32], hash[TOKEN_HEX + 1];
 
 	token_new(in->token);
 	(void)token_hash(in->token, hash);
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_invitation_reissue, 4, id, hash, uid, r->address);
+	db_query(r, &q_invitation_reissue, 4, id, hash, r->sess.uid,
+	    r->address);
 	return (STEP_NEXT);
 }
 

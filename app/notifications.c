@@ -28,10 +28,8 @@ static const struct db_query q_notifications_read = {
 static int
 list_query(struct http_request *req, struct dreq *r)
 {
-	char uid[32];
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_notifications, 1, uid);
+	db_query(r, &q_notifications, 1, r->sess.uid);
 	return (STEP_NEXT);
 }
 
@@ -130,10 +128,8 @@ list_render(struct http_request *req, struct dreq *r)
 static int
 read_query(struct http_request *req, struct dreq *r)
 {
-	char uid[32];
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_notifications_read, 1, uid);
+	db_query(r, &q_notifications_read, 1, r->sess.uid);
 	return (STEP_NEXT);
 }
 

@@ -171,11 +171,10 @@ static int
 rename_query(struct http_request *req, struct dreq *r)
 {
 	struct org_in *in = r->in;
-	char	       id[32], uid[32];
+	char	       id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_org_rename, 4, id, in->name, uid, r->address);
+	db_query(r, &q_org_rename, 4, id, in->name, r->sess.uid, r->address);
 	return (STEP_NEXT);
 }
 

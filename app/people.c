@@ -219,11 +219,11 @@ static int
 user_set_query(struct http_request *req, struct dreq *r)
 {
 	struct user_in *in = r->in;
-	char		id[32], uid[32];
+	char		id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_user_set, 5, id, uid, in->role, in->active, r->address);
+	db_query(r, &q_user_set, 5, id, r->sess.uid, in->role, in->active,
+	    r->address);
 	return (STEP_NEXT);
 }
 
@@ -231,11 +231,10 @@ static int
 user_erase_query(struct http_request *req, struct dreq *r)
 {
 	struct user_in *in = r->in;
-	char		id[32], uid[32];
+	char		id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_user_erase, 3, id, uid, r->address);
+	db_query(r, &q_user_erase, 3, id, r->sess.uid, r->address);
 	return (STEP_NEXT);
 }
 

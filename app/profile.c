@@ -66,11 +66,10 @@ profile_input(struct dreq *r, void *arg)
 static int
 profile_query(struct http_request *req, struct dreq *r)
 {
-	char uid[32], sid[32];
+	char sid[32];
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
 	(void)snprintf(sid, sizeof(sid), "%lld", (long long)r->sess.id);
-	db_query(r, &q_profile, 2, uid, sid);
+	db_query(r, &q_profile, 2, r->sess.uid, sid);
 	return (STEP_NEXT);
 }
 
@@ -205,10 +204,8 @@ static int
 profile_save_query(struct http_request *req, struct dreq *r)
 {
 	struct profile_in *in = r->in;
-	char		   uid[32];
 
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_profile_save, 4, uid, in->name, in->lang,
+	db_query(r, &q_profile_save, 4, r->sess.uid, in->name, in->lang,
 	    in->mail ? "true" : "false");
 	return (STEP_NEXT);
 }

@@ -174,6 +174,7 @@ dreq_new(struct http_request *req)
 	    strcmp(req->path, "/healthz") == 0;
 	r->lang = "en";
 	r->ctx = json_object();
+	session_user(r, 0);
 	return (r);
 }
 

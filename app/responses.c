@@ -109,12 +109,11 @@ static int
 response_query(struct http_request *req, struct dreq *r)
 {
 	struct response_in *in = r->in;
-	char		    id[32], uid[32];
+	char		    id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_response_create, 5, id, uid, in->status, in->body,
-	    r->address);
+	db_query(r, &q_response_create, 5, id, r->sess.uid, in->status,
+	    in->body, r->address);
 	return (STEP_NEXT);
 }
 
@@ -187,12 +186,11 @@ static int
 merge_query(struct http_request *req, struct dreq *r)
 {
 	struct merge_in *in = r->in;
-	char		 id[32], into[32], uid[32];
+	char		 id[32], into[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
 	(void)snprintf(into, sizeof(into), "%lld", (long long)in->into);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_idea_merge, 4, id, into, uid, r->address);
+	db_query(r, &q_idea_merge, 4, id, into, r->sess.uid, r->address);
 	return (STEP_NEXT);
 }
 
@@ -329,11 +327,10 @@ static int
 hide_query(struct http_request *req, struct dreq *r)
 {
 	struct comment_hide_in *in = r->in;
-	char			id[32], uid[32];
+	char			id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->comment);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, &q_comment_hide, 3, id, uid, r->address);
+	db_query(r, &q_comment_hide, 3, id, r->sess.uid, r->address);
 	return (STEP_NEXT);
 }
 

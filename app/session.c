@@ -86,7 +86,7 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 	}
 
 	r->sess.id = row_int(r, 0, "session_id");
-	r->sess.user_id = row_int(r, 0, "user_id");
+	session_user(r, row_int(r, 0, "user_id"));
 	r->sess.name = kore_strdup(row_text(r, 0, "display_name"));
 	r->sess.role = role_parse(row_text(r, 0, "role"));
 	lang = row_text(r, 0, "lang");
@@ -154,4 +154,12 @@ secret_free(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	kore_free(s);
+}
+
+/* Who is signed in: the id, and the same as text for queries. */
+void
+session_user(struct dreq *r, int64_t id)
+{
+	r->sess.user_id = id;
+	(void)snprintf(r->sess.uid, sizeof(r->sess.uid), "%lld", (long long)id);
 }

@@ -63,11 +63,11 @@ static int
 vote_query(struct http_request *req, struct dreq *r)
 {
 	struct vote_in *in = r->in;
-	char		id[32], uid[32];
+	char		id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
-	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->sess.user_id);
-	db_query(r, in->cast ? &q_vote_cast : &q_vote_withdraw, 2, id, uid);
+	db_query(r, in->cast ? &q_vote_cast : &q_vote_withdraw, 2, id,
+	    r->sess.uid);
 	return (STEP_NEXT);
 }
 
