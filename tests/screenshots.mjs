@@ -4,7 +4,7 @@
 // (375 px), English and German; the PNGs go to DRIVE_SCREENSHOTS
 // (default var/screenshots) and their names are printed.
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/browser.mjs';
 import { BASE, ROOT, Client, sql, sqlValue } from './lib/drive.mjs';
 
 const OUT = process.env.DRIVE_SCREENSHOTS || `${ROOT}/var/screenshots`;
@@ -41,11 +41,7 @@ function fileName(role, path, lang, width) {
   return `${OUT}/${role}-${slug}-${lang}-${width}.png`;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launchChromium();
 let shots = 0;
 try {
   // The anonymous pages first.

@@ -12,12 +12,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import AxeBuilder from '@axe-core/playwright';
 import { BASE, PASSWORD, person, sql, sqlValue, unique } from '../lib/drive.mjs';
 
-const SHOTS = process.env.DRIVE_TEST_SCREENSHOTS ||
-  `${process.env.DRIVE_TEST_WORK}/screenshots`;
 const WIDE = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const TEST_TIMEOUT = 120_000;
@@ -187,12 +185,7 @@ async function seed() {
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--disable-quic'],
-  });
+  browser = await launchChromium();
   await seed();
 });
 

@@ -11,22 +11,17 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import AxeBuilder from '@axe-core/playwright';
 import { simpleParser } from 'mailparser';
 import { person, sql, sqlValue, unique, ROOT } from '../lib/drive.mjs';
 
-const SHOTS = process.env.DRIVE_TEST_SCREENSHOTS || `${process.env.DRIVE_TEST_WORK}/screenshots`;
 const dir = mkdtempSync(join(tmpdir(), 'drive-mail-eml-'));
 let browser;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -5,20 +5,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import AxeBuilder from '@axe-core/playwright';
 import { BASE, person } from '../lib/drive.mjs';
 
-const SHOTS = process.env.DRIVE_TEST_SCREENSHOTS || `${process.env.DRIVE_TEST_WORK}/screenshots`;
 let browser;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => { await browser?.close(); });

@@ -6,18 +6,13 @@
 // on another origin instead of failing somewhere in DNS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../lib/browser.mjs';
 import { BASE, person, PASSWORD } from '../lib/drive.mjs';
 
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--disable-quic', '--host-resolver-rules=MAP * 127.0.0.1'],
-  });
+  browser = await launchChromium(['--host-resolver-rules=MAP * 127.0.0.1']);
 });
 
 after(async () => {
