@@ -400,6 +400,38 @@ prelude_input(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/*
+ * To the sign-in page, which brings the person back to the page they
+ * asked for (a GET of a local path; a form sent after the session ended
+ * starts over from the list).
+ */
+static int
+sign_in_first(struct http_request *req, struct dreq *r)
+{
+	struct dbuf b;
+	char	   *target, *location;
+	int	    rc;
+
+	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD)
+		return (out_redirect(req, r, "/login"));
+	dbuf_init(&b);
+	dbuf_appendstr(&b, req->path);
+	if (req->query_string != NULL && *req->query_string != '\0')
+		dbuf_appendf(&b, "?%s", req->query_string);
+	target = dbuf_release(&b);
+	dbuf_init(&b);
+	dbuf_appendstr(&b, "/login");
+	if (strcmp(target, "/") != 0 && local_path(target, NULL) != NULL) {
+		dbuf_appendstr(&b, "?next=");
+		url_encode(&b, target);
+	}
+	location = dbuf_release(&b);
+	rc = out_redirect(req, r, local_path(location, "/login"));
+	free(location);
+	free(target);
+	return (rc);
+}
+
 /* The one place that says who may: anonymous, wrong role, CSRF. */
 static int
 prelude_authorize(struct http_request *req, struct dreq *r)
@@ -411,7 +443,7 @@ prelude_authorize(struct http_request *req, struct dreq *r)
 			out_error(req, r, 401, "unauthenticated", NULL,
 			    "err.unauthenticated");
 		} else {
-			out_redirect(req, r, "/login");
+			sign_in_first(req, r);
 		}
 		return (STEP_DONE);
 	}

@@ -47,3 +47,28 @@ test('a tampered next after signing in stays on the site', { timeout: 60_000 }, 
     await context.close();
   }
 });
+
+// Issue 14, item 1: a link from an e-mail opened after the session ended
+// leads through the sign-in page back to that idea, with JavaScript and
+// without.
+test('a link opened signed out brings the person back after signing in', { timeout: 60_000 }, async () => {
+  const who = await person('client');
+  const idea = (await who.api('POST', '/api/v1/ideas',
+    { title: 'Return path after sign-in', body: 'From an e-mail link.', area: 'fx' })).json;
+  for (const javaScriptEnabled of [true, false]) {
+    const context = await browser.newContext({ locale: 'en-US', javaScriptEnabled });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${BASE}/ideas/${idea.id}`);
+    assert.equal(new URL(page.url()).pathname, '/login', 'signed out: the sign-in page first');
+    await page.getByLabel('E-mail address', { exact: true }).fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await Promise.all([
+      page.waitForURL(`${BASE}/ideas/${idea.id}`),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    assert.equal(await page.locator('h1').textContent(), 'Return path after sign-in',
+      `javaScript ${javaScriptEnabled}`);
+    await context.close();
+  }
+});

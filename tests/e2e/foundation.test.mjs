@@ -29,10 +29,10 @@ test('anonymous: the API answers 401 with the envelope, pages redirect to /login
     const r = await anon.api(m, p, m === 'POST' ? {} : undefined);
     assertEnvelope(r, 401, 'unauthenticated');
   }
-  for (const p of ['/', '/admin/invitations']) {
+  for (const [p, to] of [['/', '/login'], ['/admin/invitations', '/login?next=%2Fadmin%2Finvitations']]) {
     const r = await anon.page(p);
     assert.equal(r.status, 303, p);
-    assert.equal(r.headers.get('location'), '/login');
+    assert.equal(r.headers.get('location'), to);
   }
   // What an anonymous person may open.
   assert.equal((await anon.page('/login')).status, 200);
@@ -167,6 +167,30 @@ test('the login page signs in with a form and keeps the e-mail on failure', asyn
   const out = await c.form('/logout', { csrf_token: formCsrf(home.text) });
   assert.equal(out.status, 303);
   assert.equal((await c.page('/')).status, 303);
+});
+
+test('a link opened signed out comes back after signing in (a local path only)', async () => {
+  const c = new Client();
+  const r = await c.page('/ideas/849?sort=new');
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/login?next=%2Fideas%2F849%3Fsort%3Dnew');
+  const page = await c.page(r.headers.get('location'));
+  assert.equal(page.status, 200);
+  assert.ok(page.text.includes('name="next" value="/ideas/849?sort=new"'), 'the form carries the way back');
+  const ok = await c.form('/login', { csrf_token: formCsrf(page.text), email: client.email, password: PASSWORD,
+    next: '/ideas/849?sort=new' });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), '/ideas/849?sort=new');
+  // Signed in, /login?next= goes straight there; never to another host.
+  assert.equal((await c.page('/login?next=%2Fnotifications')).headers.get('location'), '/notifications');
+  assert.equal((await c.page('/login?next=%2F%2Fevil.example%2F')).headers.get('location'), '/');
+  // A form sent after the session ended starts over at /login, no way back.
+  const anon = new Client();
+  const post = await anon.form('/ideas/849/vote', { action: 'cast' });
+  assert.equal(post.headers.get('location'), '/login');
+  // A path that is not plain (a control character) is not carried.
+  const odd = await anon.page('/ideas/849?q=%0a');
+  assert.equal(odd.headers.get('location'), '/login');
 });
 
 test('sessions end after 30 minutes idle and 12 hours in all', async () => {
