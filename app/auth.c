@@ -63,8 +63,8 @@ login_show(struct http_request *req, struct dreq *r)
 {
 	(void)in_query(r);
 	if (r->sess.id != 0)
-		return (out_redirect(req, r, local_path(in_text(r, "next"),
-		    "/")));
+		return (out_redirect(req, r,
+		    local_path(in_text(r, "next"), "/")));
 	if (req->query_string != NULL &&
 	    strstr(req->query_string, "changed=1") != NULL)
 		ctx_set_msg(r, r->ctx, "notice", "notice.password_changed",
