@@ -179,6 +179,9 @@ profile_render(struct http_request *req, struct dreq *r)
 	}
 	if ((lang = json_string_value(json_object_get(values, "lang"))) == NULL)
 		lang = row_text(r, 0, "lang");
+	/* None saved: the language this page is in, so a save keeps it. */
+	if (*lang == '\0' && r->lang != NULL)
+		lang = r->lang;
 
 	langs = json_array();
 	json_array_append_new(langs,

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import AxeBuilder from '@axe-core/playwright';
-import { BASE, person } from '../lib/drive.mjs';
+import { BASE, person, sqlValue } from '../lib/drive.mjs';
 
 let browser;
 
@@ -50,4 +50,29 @@ for (const width of [1280, 375]) {
     await page.screenshot({ path: `${SHOTS}/en-profile-password-errors-${width}-page.png`, fullPage: true });
     await ctx.close();
   });
+}
+
+// Issue 14, item 2: a German reader who never chose a language saves the
+// profile (a new display name) and stays German, with JavaScript and
+// without.
+for (const javaScriptEnabled of [true, false]) {
+  test(`saving the profile keeps the language the page is read in (JavaScript ${javaScriptEnabled})`,
+    { timeout: 60_000 }, async () => {
+      const p = await person('client');
+      assert.equal(sqlValue(`SELECT lang IS NULL FROM users WHERE id = ${p.id}`), 't', 'no language saved yet');
+      const ctx = await browser.newContext({ locale: 'de-DE', javaScriptEnabled, viewport: { width: 375, height: 800 } });
+      await ctx.addCookies([{ name: 'drive_session', value: p.cookies.get('drive_session'), url: BASE }]);
+      const page = await ctx.newPage();
+      await page.goto(`${BASE}/profile`);
+      assert.equal(await page.getAttribute('html', 'lang'), 'de');
+      assert.equal(await page.locator('#p-lang').inputValue(), 'de', 'German preselected');
+      await page.fill('#p-name', 'Ana Neu');
+      await Promise.all([page.waitForNavigation(),
+        page.click('form[action="/profile"] button[type="submit"]')]);
+      assert.equal(await page.getAttribute('html', 'lang'), 'de', 'still German after saving');
+      assert.equal(sqlValue(`SELECT lang FROM users WHERE id = ${p.id}`), 'de');
+      assert.equal(sqlValue(`SELECT display_name FROM users WHERE id = ${p.id}`), 'Ana Neu');
+      if (javaScriptEnabled) await page.screenshot({ path: `${SHOTS}/de-profile-saved-375.png`, fullPage: true });
+      await ctx.close();
+    });
 }
