@@ -326,6 +326,44 @@ list_json(struct http_request *req, struct dreq *r)
 		more ? cursor : NULL)));
 }
 
+/* The label of the option chosen in one of the filter's selects, or NULL. */
+static const char *
+chosen_label(json_t *options)
+{
+	json_t *o;
+	size_t	i;
+
+	json_array_foreach (options, i, o) {
+		if (json_is_true(json_object_get(o, "selected")) &&
+		    *json_string_value(json_object_get(o, "value")) != '\0')
+			return (json_string_value(json_object_get(o, "label")));
+	}
+	return (NULL);
+}
+
+/*
+ * What the folded filter form says on a phone while it is closed: the
+ * search words and the chosen status and area ("filters.active").
+ */
+static void
+list_active_filters(struct dreq *r, const struct list_in *in)
+{
+	json_t	   *filters, *active;
+	const char *label;
+
+	filters = json_object_get(r->ctx, "filters");
+	active = json_array();
+	if (*in->q != '\0')
+		json_array_append_new(active,
+		    json_pack("{s:s, s:b}", "text", in->q, "quoted", 1));
+	if ((label = chosen_label(json_object_get(r->ctx, "statuses"))) != NULL)
+		json_array_append_new(active, json_pack("{s:s}", "text", label));
+	if ((label = chosen_label(json_object_get(r->ctx, "areas"))) != NULL)
+		json_array_append_new(active, json_pack("{s:s}", "text", label));
+	json_object_set_new(filters, "any", json_boolean(json_array_size(active)));
+	json_object_set_new(filters, "active", active);
+}
+
 static int
 list_render(struct http_request *req, struct dreq *r)
 {
@@ -360,6 +398,7 @@ list_render(struct http_request *req, struct dreq *r)
 	json_object_set_new(r->ctx, "sorts", sorts);
 	json_object_set_new(r->ctx, "statuses",
 	    status_options(r, in->status, "filter.all_statuses", 1));
+	list_active_filters(r, in);
 
 	if (more) {
 		dbuf_init(&b);

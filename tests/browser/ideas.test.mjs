@@ -478,11 +478,12 @@ test('without JavaScript: propose through "did you mean", search, vote and comme
     try {
       // Carol signs in through the form.
       await c.goto(`${BASE}/ideas/new`);
-      assert.equal(path(c), '/login', 'signed out, the form leads to /login');
+      assert.equal(path(c), '/login?next=%2Fideas%2Fnew', 'signed out, the form leads to /login and back');
       await c.getByLabel(L.email, { exact: true }).fill(carol.email);
       await c.getByLabel(L.password, { exact: true }).fill(PASSWORD);
       let r = await submit(c, c.getByRole('button', { name: L.signIn, exact: true }));
       assert.equal(r.post, 303, 'POST /login');
+      assert.equal(path(c), '/ideas/new', 'signed in, back at the form');
 
       let res = await c.goto(`${BASE}/ideas/new`);
       assert.equal(res.status(), 200);
@@ -598,6 +599,56 @@ test('without JavaScript: a vote on the second page of the list returns to the s
       await p.context().close();
     }
   });
+
+// Issue 14, item 7: on a phone the filter form folds away under one line
+// (a details element: no JavaScript needed), so the ideas come first; the
+// line names the search and filters in force.  Wide screens show the form.
+for (const js of [true, false]) {
+  test(`on a phone the filters fold away, JavaScript ${js ? 'on' : 'off'}`, { timeout: TEST_TIMEOUT }, async () => {
+    const L = EN;
+    const page = await newPage({ who: viewer, js, viewport: PHONE });
+    try {
+      await page.goto(`${BASE}/`);
+      const fold = page.locator('details.fold > summary');
+      const box = page.getByLabel(L.search, { exact: true });
+      assert.ok(await fold.isVisible(), 'the folded line is shown');
+      assert.equal(await text(fold), 'Search and filter ideas');
+      assert.ok(!(await box.isVisible()), 'the search box is folded away');
+      const tops = await page.locator('ol.ideas > li').evaluateAll((els) =>
+        els.slice(0, 3).map((e) => e.getBoundingClientRect().bottom));
+      assert.ok(tops[2] < PHONE.height, `three ideas on the first screen: ${tops}`);
+      if (js) await page.screenshot({ path: `${SHOTS}/en-ideas-folded-390.png` });
+
+      await fold.click();
+      assert.ok(await box.isVisible(), 'opened, the form is there');
+      await box.fill('camt.053');
+      await page.getByLabel('Status', { exact: true }).selectOption('under_review');
+      assert.equal(await submitGet(page, page.getByRole('button', { name: L.apply })), 200);
+      assert.equal(new URL(page.url()).searchParams.get('q'), 'camt.053');
+      assert.ok(!(await box.isVisible()), 'the results come first again');
+      assert.equal(await text(fold), 'Search and filter ideas In force: “camt.053” Under review',
+        'the line says what is in force');
+      assert.ok(await page.locator('ol.ideas > li').first().isVisible());
+      if (js) {
+        await page.screenshot({ path: `${SHOTS}/en-ideas-folded-search-390.png` });
+        const axe = await new AxeBuilder({ page }).analyze();
+        assert.deepEqual(axe.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+          .map((v) => `${v.id}: ${v.help}`), [], 'axe on the folded phone list');
+      }
+    } finally {
+      await page.context().close();
+    }
+    const wide = await newPage({ who: viewer, js });
+    try {
+      await wide.goto(`${BASE}/?q=camt.053`);
+      assert.ok(!(await wide.locator('details.fold > summary').isVisible()), 'no fold on a wide screen');
+      assert.ok(await wide.getByLabel(L.search, { exact: true }).isVisible(), 'the form is open');
+      assert.equal(await wide.getByLabel(L.search, { exact: true }).inputValue(), 'camt.053');
+    } finally {
+      await wide.context().close();
+    }
+  });
+}
 
 // ---- 3. axe-core ----
 
