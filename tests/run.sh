@@ -108,7 +108,7 @@ start_stack() {
 # Each harness in build/fuzz/ for FUZZ_SECONDS (tests/fuzz/run.sh), after
 # replaying its committed corpus; one test a harness.
 run_fuzz() {
-	local line
+	local line p=0 f=0
 	if ! make --no-print-directory fuzz-build >"$WORK/fuzz-build.log" 2>&1; then
 		tail -20 "$WORK/fuzz-build.log"
 		echo "tests: fuzz: the harnesses did not build"
@@ -117,11 +117,13 @@ run_fuzz() {
 	while IFS= read -r line; do
 		echo "$line"
 		case "$line" in
-		"fuzz: "*": ok "*) PASSED=$((PASSED + 1)) ;;
-		"fuzz: "*": FAILED"*) FAILED=$((FAILED + 1)) ;;
+		"fuzz: "*": ok "*) p=$((p + 1)) ;;
+		"fuzz: "*": FAILED"*) f=$((f + 1)) ;;
 		esac
 	done < <(FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_OUT="$WORK/fuzz" \
 	    tests/fuzz/run.sh)
+	PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+	echo "tests: fuzz: $p passed, $f failed"
 }
 
 # The ASan + UBSan module in Kore's configuration.  Kore is not
