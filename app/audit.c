@@ -153,7 +153,7 @@ audit_csv(struct http_request *req, struct dreq *r)
 	char	   *iso;
 	int	    i;
 
-	dbuf_init(&b);
+	csv_start(&b);
 	csv_cell(&b, "id", 0);
 	csv_cell(&b, "at", 0);
 	csv_cell(&b, "actor", 0);

@@ -180,6 +180,17 @@ relative_key(int64_t delta, char *key, size_t keylen, int64_t *n)
 }
 
 /*
+ * A CSV file begins with UTF-8's byte-order mark, so that Excel reads it
+ * as UTF-8 (umlauts and all) rather than in the Windows code page.
+ */
+void
+csv_start(struct dbuf *b)
+{
+	dbuf_init(b);
+	dbuf_append(b, "\xEF\xBB\xBF", 3);
+}
+
+/*
  * One CSV cell (RFC 4180: always quoted, quotes doubled), then a comma
  * or, for the last cell, CRLF.  A cell that a spreadsheet would take for
  * a formula (= + - @, tab, CR) gets a leading apostrophe.

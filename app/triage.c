@@ -52,7 +52,8 @@ static const struct db_query q_roadmap = {
 
 static const struct db_query q_export = {
 	"export",
-	"SELECT i.title, a.name_en AS area, i.status, i.vote_count,"
+	"SELECT i.id, $1::text || '/ideas/' || i.id AS link,"
+	" i.title, a.name_en AS area, i.status, i.vote_count,"
 	" i.organization_count,"
 	" to_char(i.created_at AT TIME ZONE 'UTC',"
 	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created,"
@@ -279,7 +280,7 @@ roadmap_render(struct http_request *req, struct dreq *r)
 static int
 export_query(struct http_request *req, struct dreq *r)
 {
-	db_query(r, &q_export, 0);
+	db_query(r, &q_export, 1, drive_base_url);
 	return (STEP_NEXT);
 }
 
@@ -290,7 +291,9 @@ export_csv(struct http_request *req, struct dreq *r)
 		const char *head;
 		const char *column;
 	} cols[] = {
+		{ "id", "id" },
 		{ "title", "title" },
+		{ "link", "link" },
 		{ "area", "area" },
 		{ "status", "status" },
 		{ "votes", "vote_count" },
@@ -305,7 +308,7 @@ export_csv(struct http_request *req, struct dreq *r)
 	size_t	     c;
 	int	     i;
 
-	dbuf_init(&b);
+	csv_start(&b);
 	for (c = 0; c < ncols; c++)
 		csv_cell(&b, cols[c].head, c == ncols - 1);
 	for (i = 0; i < db_rows(r); i++) {

@@ -307,7 +307,9 @@ test('the audit page lists entries with filters and exports CSV', async () => {
   assert.equal((await admin.page('/admin/audit?from=2026-13-45')).status, 400);
   const csv = await admin.fetch('/admin/audit.csv?action=invitation');
   assert.equal(csv.status, 200);
-  const text = await csv.text();
+  const bytes = Buffer.from(await csv.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a byte-order mark for Excel');
+  const text = bytes.subarray(3).toString('utf8');
   assert.match(text.split('\r\n')[0], /^"id","at","actor","action"/);
   assert.ok(text.includes('invitation.create'));
   assert.ok(!text.includes('session.sign_in"'), 'filtered by action');

@@ -245,12 +245,20 @@ test('triage: unanswered ideas oldest first with the figures; staff only', async
 test('export: RFC 4180 CSV, formulas neutralised; staff only', async () => {
   await propose(a1, '=HYPERLINK("http://x","y")');
   await propose(a1, 'Comma, "quotes" and more');
+  const umlaut = await propose(a1, 'Grüße an die Überweisung');
   const r = await pm.fetch('/export/ideas.csv');
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type'), /^text\/csv/);
-  const csv = await r.text();
+  // UTF-8's byte-order mark first, so that Excel reads the umlauts.
+  const bytes = Buffer.from(await r.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const csv = bytes.subarray(3).toString('utf8');
   const lines = csv.split('\r\n');
-  assert.equal(lines[0], '"title","area","status","votes","organisations","created","first response","last status change"');
+  assert.equal(lines[0], '"id","title","link","area","status","votes","organisations","created","first response","last status change"');
+  // Each idea by its number and a link to its page.
+  const base = process.env.DRIVE_BASE_URL;
+  assert.ok(lines.some((l) => l.startsWith(`"${umlaut.id}","Grüße an die Überweisung","${base}/ideas/${umlaut.id}",`)),
+    'id, title and link of the idea');
   assert.ok(csv.includes('"\'=HYPERLINK(""http://x"",""y"")"'));
   assert.ok(csv.includes('"Comma, ""quotes"" and more"'));
   assert.ok(!csv.includes(orgA), 'no organisation names');

@@ -382,6 +382,28 @@ test_status(void **state)
 	assert_false(status_frozen("new"));
 }
 
+/* A CSV file: the byte-order mark, quoted cells, formulas neutralised. */
+static void
+test_csv(void **state)
+{
+	struct dbuf b;
+	const char  want[] = "\xEF\xBB\xBF\"id\",\"title\"\r\n"
+			     "\"7\",\"Gr\xC3\xBC\xC3\x9F\x65 \"\"x\"\", y\"\r\n"
+			     "\"8\",\"'=SUM(A1)\"\r\n";
+
+	(void)state;
+	csv_start(&b);
+	csv_cell(&b, "id", 0);
+	csv_cell(&b, "title", 1);
+	csv_cell(&b, "7", 0);
+	csv_cell(&b, "Gr\xC3\xBC\xC3\x9F\x65 \"x\", y", 1);
+	csv_cell(&b, "8", 0);
+	csv_cell(&b, "=SUM(A1)", 1);
+	assert_int_equal(b.len, sizeof(want) - 1);
+	assert_memory_equal(b.data, want, b.len);
+	dbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -398,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_relative_key),
 		cmocka_unit_test(test_relative_key_extremes),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_csv),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
