@@ -23,6 +23,29 @@ idea_step_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/*
+ * The bank's latest answer, shown under the title ("latest"): the newest
+ * response with a text (a merge has none; its notice is shown anyway).
+ * The full history stays below when there is more than that one entry.
+ */
+static void
+idea_latest_answer(struct dreq *r, json_t *idea)
+{
+	json_t *history, *e;
+	size_t	n;
+
+	history = json_object_get(idea, "responses");
+	n = json_array_size(history);
+	json_object_set_new(r->ctx, "more_history", json_boolean(n > 1));
+	while (n-- > 0) {
+		e = json_array_get(history, n);
+		if (!json_is_true(json_object_get(e, "merge"))) {
+			json_object_set(idea, "latest", e);
+			return;
+		}
+	}
+}
+
 static int
 idea_step_render(struct http_request *req, struct dreq *r)
 {
@@ -49,6 +72,7 @@ idea_step_render(struct http_request *req, struct dreq *r)
 	}
 	json_object_set(r->ctx, "comments", json_object_get(o, "comments"));
 	json_object_set(r->ctx, "history", json_object_get(o, "responses"));
+	idea_latest_answer(r, o);
 	json_object_set(r->ctx, "back", json_object_get(o, "url"));
 	json_object_set_new(r->ctx, "idea", o);
 	return (render_page(req, r,

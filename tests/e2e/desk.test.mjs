@@ -55,6 +55,29 @@ test('an official response sets the status, is kept, and tells voters and author
   // The idea page shows the history.
   const page = await b1.page(`/ideas/${idea.id}`);
   assert.ok(page.text.includes('Planned for Q3.'));
+  // The latest answer comes under the title, before the description; the
+  // full history, oldest first, further down.
+  const answer = page.text.match(/<section class="answer"[\s\S]*?<\/section>/);
+  assert.ok(answer, 'the answer section');
+  assert.match(answer[0], /The bank(&#39;|&#x27;|')s answer/);
+  assert.match(answer[0], /badge s-in_progress/);
+  assert.match(answer[0], /Being built\./);
+  assert.ok(!answer[0].includes('Planned for Q3.'), 'only the latest answer at the top');
+  assert.ok(page.text.indexOf('<section class="answer"') < page.text.indexOf('class="prose idea-body"'),
+    'the answer before the description');
+  const history = page.text.match(/<section class="history"[\s\S]*?<\/section>/);
+  assert.ok(history, 'the full history below');
+  assert.ok(history[0].indexOf('We are <strong>looking') < history[0].indexOf('Planned for Q3.') &&
+    history[0].indexOf('Planned for Q3.') < history[0].indexOf('Being built.'), 'oldest first');
+  assert.ok(page.text.indexOf('class="prose idea-body"') < page.text.indexOf('<section class="history"'));
+  // Unanswered: the top says so, no history section.
+  const fresh = await propose(a1);
+  const none = await b1.page(`/ideas/${fresh.id}`);
+  assert.match(none.text, /<section class="answer no-answer"[\s\S]*?No official response yet\./);
+  assert.ok(!none.text.includes('<section class="history"'));
+  // German.
+  const de = await b1.fetch(`/ideas/${idea.id}`, { headers: { 'accept-language': 'de' } });
+  assert.match(await de.text(), /Antwort der Bank[\s\S]*Being built\./);
 });
 
 test('responses: only staff; invalid status or text is 422 and changes nothing', async () => {
