@@ -333,7 +333,7 @@ chosen_label(json_t *options)
 	json_t *o;
 	size_t	i;
 
-	json_array_foreach (options, i, o) {
+	json_array_foreach(options, i, o) {
 		if (json_is_true(json_object_get(o, "selected")) &&
 		    *json_string_value(json_object_get(o, "value")) != '\0')
 			return (json_string_value(json_object_get(o, "label")));
@@ -357,10 +357,13 @@ list_active_filters(struct dreq *r, const struct list_in *in)
 		json_array_append_new(active,
 		    json_pack("{s:s, s:b}", "text", in->q, "quoted", 1));
 	if ((label = chosen_label(json_object_get(r->ctx, "statuses"))) != NULL)
-		json_array_append_new(active, json_pack("{s:s}", "text", label));
+		json_array_append_new(active,
+		    json_pack("{s:s}", "text", label));
 	if ((label = chosen_label(json_object_get(r->ctx, "areas"))) != NULL)
-		json_array_append_new(active, json_pack("{s:s}", "text", label));
-	json_object_set_new(filters, "any", json_boolean(json_array_size(active)));
+		json_array_append_new(active,
+		    json_pack("{s:s}", "text", label));
+	json_object_set_new(filters, "any",
+	    json_boolean(json_array_size(active)));
 	json_object_set_new(filters, "active", active);
 }
 
