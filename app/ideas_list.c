@@ -19,7 +19,8 @@
  *
  * The unfiltered lists, the start page most people see, are prepared:
  * the cursor is a plain row comparison (the first page starts above any
- * real key).  The filtered ones ("$3 = '' OR ..." for status and area)
+ * real key).  The filtered ones ("$3 = '' OR ..." for status, area and
+ * whose ideas: the person's own, voted for or commented on, $8)
  * need a plan for the values at hand and are planned on each call.  The
  * search matches every word of q as a prefix ("statement" finds
  * "statements"), in titles and bodies (search_query() in SQL).
@@ -33,7 +34,12 @@
 #define PICK_FILTERS \
 	" AND ($3 = '' OR i.status = $3)" \
 	" AND ($4 = '' OR i.area_id = (SELECT x.id FROM areas x" \
-	"  WHERE x.slug = $4))"
+	"  WHERE x.slug = $4))" \
+	" AND ($8 = '' OR ($8 = 'mine' AND i.author_id = $1::bigint)" \
+	"  OR ($8 = 'voted' AND EXISTS (SELECT 1 FROM votes v" \
+	"   WHERE v.idea_id = i.id AND v.user_id = $1::bigint))" \
+	"  OR ($8 = 'commented' AND EXISTS (SELECT 1 FROM comments c" \
+	"   WHERE c.idea_id = i.id AND c.author_id = $1::bigint)))"
 #define PICK_ALL " FROM ideas i WHERE $5 = ''" PICK_FILTERS
 #define PICK_SEARCH \
 	" FROM ideas i JOIN idea_search s ON s.idea_id = i.id" \
@@ -118,10 +124,14 @@ static const struct db_query q_ideas_similar = {
 	IDEAS_SIMILAR_SQL,
 };
 
+/* Whose ideas the list may be limited to ("show"), after "" (all). */
+static const char * const list_shows[] = { "mine", "voted", "commented", NULL };
+
 /* The list's query string; bad_field is the first value refused. */
 struct list_in {
 	const char *sort;   /* "top", "new" or "trending" */
 	const char *status; /* one of idea_statuses, or "" */
+	const char *show;   /* "mine", "voted", "commented" or "" */
 	char	    area[48];
 	char	    q[208];
 	char	    ca[16], cb[24]; /* the cursor: key, id */
@@ -169,7 +179,7 @@ list_input(struct dreq *r, void *arg)
 	struct list_in		*in = arg;
 	struct form		 qs;
 	const struct form_field *f;
-	const char		*sort, *status, *area, *q, *cur;
+	const char		*sort, *status, *area, *q, *cur, *show;
 	int			 i;
 
 	memset(&qs, 0, sizeof(qs));
@@ -184,6 +194,7 @@ list_input(struct dreq *r, void *arg)
 	area = qs_value(&qs, in, "area");
 	q = qs_value(&qs, in, "q");
 	cur = qs_value(&qs, in, "cursor");
+	show = qs_value(&qs, in, "show");
 	f = form_get(&qs, "welcome");
 	in->welcome = f != NULL && *f->value != '\0';
 
@@ -202,6 +213,13 @@ list_input(struct dreq *r, void *arg)
 	}
 	if (*status != '\0' && *in->status == '\0')
 		list_bad(in, "status", "err.status_invalid");
+	in->show = "";
+	for (i = 0; *show != '\0' && list_shows[i] != NULL; i++) {
+		if (strcmp(show, list_shows[i]) == 0)
+			in->show = list_shows[i];
+	}
+	if (*show != '\0' && *in->show == '\0')
+		list_bad(in, "show", "err.show_invalid");
 	if (strlen(q) > 200)
 		list_bad(in, "q", "err.text_invalid");
 	else
@@ -244,7 +262,8 @@ list_query(struct http_request *req, struct dreq *r)
 		return (step_refuse(req, r, 400, "invalid", "area",
 		    "err.area_unknown"));
 
-	if (*in->status == '\0' && *in->area == '\0' && *in->q == '\0') {
+	if (*in->status == '\0' && *in->area == '\0' && *in->q == '\0' &&
+	    *in->show == '\0') {
 		if (strcmp(in->sort, "new") == 0)
 			db_query(r, &q_ideas_new_all, 3, r->sess.uid, r->lang,
 			    in->has_cursor ? in->cb : "9223372036854775807");
@@ -267,8 +286,9 @@ list_query(struct http_request *req, struct dreq *r)
 		    strcmp(in->sort, "trending") == 0 ?
 						   &q_ideas_trending_search :
 						   &q_ideas_top_search;
-	db_query(r, q, 7, r->sess.uid, r->lang, in->status, in->area, in->q,
-	    in->has_cursor ? in->ca : NULL, in->has_cursor ? in->cb : NULL);
+	db_query(r, q, 8, r->sess.uid, r->lang, in->status, in->area, in->q,
+	    in->has_cursor ? in->ca : NULL, in->has_cursor ? in->cb : NULL,
+	    in->show);
 	return (STEP_NEXT);
 }
 
@@ -298,12 +318,12 @@ static void
 list_url(struct dbuf *b, struct list_in *in, const char *sort,
     const char *cursor)
 {
-	const char *names[] = { "status", "area", "q" };
-	const char *vals[] = { in->status, in->area, in->q };
+	const char *names[] = { "status", "area", "show", "q" };
+	const char *vals[] = { in->status, in->area, in->show, in->q };
 	size_t	    i;
 
 	dbuf_appendf(b, "/?sort=%s", sort);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (*vals[i] == '\0')
 			continue;
 		dbuf_appendf(b, "&%s=", names[i]);
@@ -341,9 +361,32 @@ chosen_label(json_t *options)
 	return (NULL);
 }
 
+/* The choice of whose ideas: all, the person's own, voted, commented. */
+static void
+list_show_options(struct dreq *r, const struct list_in *in)
+{
+	json_t *shows, *o;
+	char	key[32];
+	int	i;
+
+	shows = json_array();
+	o = json_pack("{s:s, s:b}", "value", "", "selected", *in->show == '\0');
+	ctx_set_msg(r, o, "label", "show.all", NULL);
+	json_array_append_new(shows, o);
+	for (i = 0; list_shows[i] != NULL; i++) {
+		o = json_pack("{s:s, s:b}", "value", list_shows[i], "selected",
+		    strcmp(in->show, list_shows[i]) == 0);
+		(void)snprintf(key, sizeof(key), "show.%s", list_shows[i]);
+		ctx_set_msg(r, o, "label", key, NULL);
+		json_array_append_new(shows, o);
+	}
+	json_object_set_new(r->ctx, "shows", shows);
+}
+
 /*
  * What the folded filter form says on a phone while it is closed: the
- * search words and the chosen status and area ("filters.active").
+ * search words and the chosen status, area and whose ideas
+ * ("filters.active").
  */
 static void
 list_active_filters(struct dreq *r, const struct list_in *in)
@@ -360,6 +403,9 @@ list_active_filters(struct dreq *r, const struct list_in *in)
 		json_array_append_new(active,
 		    json_pack("{s:s}", "text", label));
 	if ((label = chosen_label(json_object_get(r->ctx, "areas"))) != NULL)
+		json_array_append_new(active,
+		    json_pack("{s:s}", "text", label));
+	if ((label = chosen_label(json_object_get(r->ctx, "shows"))) != NULL)
 		json_array_append_new(active,
 		    json_pack("{s:s}", "text", label));
 	json_object_set_new(filters, "any",
@@ -382,10 +428,9 @@ list_render(struct http_request *req, struct dreq *r)
 	    json_boolean(json_array_size(ideas) > 0));
 	json_object_set_new(r->ctx, "ideas", ideas);
 	json_object_set_new(r->ctx, "filters",
-	    json_pack("{s:s, s:s, s:s, "
-		      "s:s}",
-		"sort", in->sort, "status", in->status, "area", in->area, "q",
-		in->q));
+	    json_pack("{s:s, s:s, s:s, s:s, s:s}", "sort", in->sort, "status",
+		in->status, "area", in->area, "show", in->show, "q", in->q));
+	list_show_options(r, in);
 
 	sorts = json_array();
 	for (i = 0; i < 3; i++) {

@@ -1,6 +1,8 @@
 -- Ideas: proposed and edited by their authors.
 
--- Proposes an idea.  DR422 'area': unknown or retired area.
+-- Proposes an idea, with its author's vote (as peers count it: the
+-- author wants it), which the author may withdraw like any vote.
+-- DR422 'area': unknown or retired area.
 CREATE OR REPLACE FUNCTION idea_create(p_author bigint, p_area text,
     p_title text, p_body text)
 RETURNS bigint LANGUAGE plpgsql AS $$
@@ -14,6 +16,7 @@ BEGIN
 	END IF;
 	INSERT INTO ideas (author_id, area_id, title, body)
 	VALUES (p_author, a, p_title, p_body) RETURNING id INTO new_id;
+	PERFORM vote_cast(new_id, p_author);
 	RETURN new_id;
 END
 $$;

@@ -70,7 +70,7 @@ test('an admin invites a client, deactivates them, and their next click lands on
 
   // The client's next click: the sign-in page.
   await Promise.all([cp.waitForLoadState(), cp.click('a[href="/roadmap"]')]);
-  assert.match(cp.url(), /\/login$/);
+  assert.match(cp.url(), /\/login\?next=%2Froadmap$/, 'the sign-in page, which leads back to the roadmap');
   assert.ok(await cp.locator('h1').first().isVisible());
 
   // The other admin pages, as the admin sees them.

@@ -162,7 +162,8 @@ test('merging: votes move one per person; the duplicate points to the original',
   const original = await propose(b1, unique('Original idea'));
   const dup = await propose(a1, unique('Duplicate idea'));
   const c1 = await person('client');
-  // dup: a2, b1, c1 (b1 also votes for the original); original: b1, pm.
+  // dup: a1 (its author), a2, b1, c1 (b1 also votes for the original);
+  // original: b1 (its author), pm.
   for (const p of [a2, b1, c1]) await p.api('POST', `/api/v1/ideas/${dup.id}/vote`);
   for (const p of [b1, pm]) await p.api('POST', `/api/v1/ideas/${original.id}/vote`);
   await c1.api('POST', `/api/v1/ideas/${dup.id}/comments`, { body: 'Same as the other one?' });
@@ -170,10 +171,10 @@ test('merging: votes move one per person; the duplicate points to the original',
 
   const r = await pm.api('POST', `/api/v1/ideas/${dup.id}/merge`, { into: original.id });
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.json.votes_moved, 2, 'a2 and c1; b1 voted for both and counts once');
-  assert.equal(r.json.into_vote_count, 4);
-  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${original.id}`), '4');
-  assert.equal(sqlValue(`SELECT count(*) FROM votes WHERE idea_id = ${original.id}`), '4');
+  assert.equal(r.json.votes_moved, 3, 'a1, a2 and c1; b1 voted for both and counts once');
+  assert.equal(r.json.into_vote_count, 5);
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${original.id}`), '5');
+  assert.equal(sqlValue(`SELECT count(*) FROM votes WHERE idea_id = ${original.id}`), '5');
   assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${dup.id}`), '0');
   assert.equal(sqlValue(`SELECT organization_count FROM ideas WHERE id = ${original.id}`),
     sqlValue(`SELECT count(DISTINCT u.organization_id) FROM votes v JOIN users u ON u.id = v.user_id WHERE v.idea_id = ${original.id}`));
@@ -215,7 +216,8 @@ test('voters with organisations: staff only', async () => {
   await pm.api('POST', `/api/v1/ideas/${idea.id}/vote`);
   const r = await pm.api('GET', `/api/v1/ideas/${idea.id}/voters`);
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json.voters.map((v) => [v.name, v.organization]), [[a1.name, orgA], [pm.name, null]]);
+  assert.deepEqual(r.json.voters.map((v) => [v.name, v.organization]),
+    [[b1.name, b1.organization], [a1.name, orgA], [pm.name, null]], 'the author first, by their own vote');
   assert.equal((await a1.api('GET', `/api/v1/ideas/${idea.id}/voters`)).status, 403);
   assert.equal((await a1.page(`/ideas/${idea.id}/voters`)).status, 403);
 });

@@ -21,6 +21,15 @@ async function propose(c = alice, fields = {}) {
   return r.json;
 }
 
+// The vote tests count other people's votes: the author's own vote,
+// which every idea starts with, is withdrawn first.
+async function proposeUnvoted(c = alice, fields = {}) {
+  const idea = await propose(c, fields);
+  const r = await c.api('DELETE', `/api/v1/ideas/${idea.id}/vote`);
+  assert.deepEqual(r.json, { vote_count: 0, voted: false });
+  return idea;
+}
+
 test('areas: the five product areas, in the person\'s language', async () => {
   const r = await alice.api('GET', '/api/v1/areas');
   assert.equal(r.status, 200);
@@ -38,11 +47,20 @@ test('proposing: 201 with the idea as the API describes it', async () => {
   assert.equal(idea.status, 'new');
   assert.equal(idea.area, 'cash-management');
   assert.deepEqual(idea.author, { name: alice.name, bank: false });
-  assert.equal(idea.vote_count, 0);
-  assert.equal(idea.voted, false);
+  // The author's own vote counts from the start, like anybody's.
+  assert.equal(idea.vote_count, 1);
+  assert.equal(idea.voted, true);
   assert.match(idea.body_html, /<strong>intraday<\/strong>/);
   assert.match(idea.created_at, /Z$/);
   assert.equal(ideaCounts().ideas, before.ideas + 1);
+  assert.equal(ideaCounts().votes, before.votes + 1);
+  assert.equal(sqlValue(`SELECT vote_count || ' ' || recent_vote_count || ' ' || organization_count
+    FROM ideas WHERE id = ${idea.id}`), '1 1 1', 'counted as any vote, for the author\'s organisation');
+  assert.equal(sqlValue(`SELECT user_id FROM votes WHERE idea_id = ${idea.id}`), String(alice.id));
+  // Withdrawable like any vote.
+  const w = await alice.api('DELETE', `/api/v1/ideas/${idea.id}/vote`);
+  assert.deepEqual(w.json, { vote_count: 0, voted: false });
+  assert.equal(sqlValue(`SELECT organization_count FROM ideas WHERE id = ${idea.id}`), '0');
 });
 
 test('proposing with bad input: 422 naming the field, nothing stored', async () => {
@@ -82,7 +100,7 @@ test('the idea: Markdown rendered in safe mode', async () => {
 });
 
 test('votes: cast and withdraw idempotently; the count is the table\'s', async () => {
-  const idea = await propose();
+  const idea = await proposeUnvoted();
   let r = await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
   assert.deepEqual(r.json, { vote_count: 1, voted: true });
   r = await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
@@ -109,7 +127,7 @@ test('votes: cast and withdraw idempotently; the count is the table\'s', async (
 });
 
 test('30 people voting at once: exactly 30', async () => {
-  const idea = await propose();
+  const idea = await proposeUnvoted();
   const people = await Promise.all(Array.from({ length: 30 }, () => person('client')));
   const results = await Promise.all(people.map((p) => p.api('POST', `/api/v1/ideas/${idea.id}/vote`)));
   assert.ok(results.every((r) => r.status === 200));
@@ -125,7 +143,7 @@ test('30 people voting at once: exactly 30', async () => {
 });
 
 test('one person voting 20 times at once: exactly 1', async () => {
-  const idea = await propose();
+  const idea = await proposeUnvoted();
   const results = await Promise.all(Array.from({ length: 20 }, () => carol.api('POST', `/api/v1/ideas/${idea.id}/vote`)));
   assert.ok(results.every((r) => r.status === 200 && r.json.voted === true));
   assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${idea.id}`), '1');
@@ -134,7 +152,7 @@ test('one person voting 20 times at once: exactly 1', async () => {
 
 test('votes are frozen while released, declined or duplicate: 409, nothing changes', async () => {
   for (const status of ['released', 'declined', 'duplicate']) {
-    const idea = await propose();
+    const idea = await proposeUnvoted();
     await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
     sql(`UPDATE ideas SET status = '${status}' WHERE id = ${idea.id}`);
     const before = ideaCounts();
@@ -151,7 +169,7 @@ test('votes are frozen while released, declined or duplicate: 409, nothing chang
 });
 
 test('organisations behind the votes: for staff only', async () => {
-  const idea = await propose(carol);
+  const idea = await proposeUnvoted(carol);
   await alice.api('POST', `/api/v1/ideas/${idea.id}/vote`);
   await bob.api('POST', `/api/v1/ideas/${idea.id}/vote`);
   let r = await pm.api('GET', `/api/v1/ideas/${idea.id}`);
@@ -305,6 +323,53 @@ test('the list: top, new, trending; filters; search; cursor paging', async () =>
   }
 });
 
+// Issue 14, item 4: "my ideas", "ideas I voted for", "ideas I commented
+// on", in the API and on the page; another person's list is theirs.
+test('the list: the ideas one proposed, voted for or commented on', async () => {
+  const dave = await person('client');
+  const tag = unique('mine').replace('-', '');
+  const own = await propose(dave, { title: `Own idea ${tag}` });
+  const voted = await propose(carol, { title: `Voted idea ${tag}` });
+  const commented = await propose(carol, { title: `Commented idea ${tag}` });
+  const other = await propose(carol, { title: `Other idea ${tag}` });
+  await dave.api('POST', `/api/v1/ideas/${voted.id}/vote`);
+  await dave.api('POST', `/api/v1/ideas/${commented.id}/comments`, { body: 'Same here.' });
+  const ids = async (c, qs) => {
+    const r = await c.api('GET', `/api/v1/ideas?${qs}`);
+    assert.equal(r.status, 200, `${qs}: ${r.text}`);
+    return r.json.ideas.map((i) => i.id);
+  };
+  assert.deepEqual(await ids(dave, 'show=mine'), [own.id]);
+  assert.deepEqual(await ids(dave, 'show=voted&sort=new'), [voted.id, own.id], 'with the own vote');
+  assert.deepEqual(await ids(dave, 'show=commented'), [commented.id]);
+  // Withdrawn, the own vote no longer lists the idea under "voted".
+  await dave.api('DELETE', `/api/v1/ideas/${own.id}/vote`);
+  assert.deepEqual(await ids(dave, 'show=voted'), [voted.id]);
+  // With the other filters and the search, and on the next pages.
+  assert.deepEqual(await ids(dave, `show=voted&q=${tag}&area=cash-management&status=new`), [voted.id]);
+  assert.deepEqual(await ids(dave, 'show=voted&area=fx'), []);
+  // Carol's "mine" are hers.
+  const carols = await ids(carol, `show=mine&q=${tag}&sort=new`);
+  assert.deepEqual(carols, [other.id, commented.id, voted.id]);
+  // The page: the select, the choice kept in the sort links, the empty state.
+  const page = await dave.page('/?show=commented');
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<option value="commented" selected>Ideas I commented on<\/option>/);
+  assert.ok(page.text.includes(`Commented idea ${tag}`));
+  assert.ok(!page.text.includes(`Other idea ${tag}`));
+  assert.match(page.text, /href="\/\?sort=new&amp;show=commented"/);
+  const empty = await (await person('client')).page('/?show=mine');
+  assert.match(empty.text, /No idea matches these filters\./);
+  // German.
+  const de = await dave.fetch('/?show=voted', { headers: { 'accept-language': 'de' } });
+  assert.match(await de.text(), /<option value="voted" selected>Ideen mit meiner Stimme<\/option>/);
+  // Anything else is refused, naming the field.
+  const bad = await dave.api('GET', '/api/v1/ideas?show=everyone');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.field, 'show');
+  assert.equal((await dave.page('/?show=everyone')).status, 400);
+});
+
 test('pages: the list, an idea and the new-idea form render; forms work without JavaScript', async () => {
   const list = await alice.page('/');
   assert.equal(list.status, 200);
@@ -332,7 +397,7 @@ test('pages: the list, an idea and the new-idea form render; forms work without 
   r = await bob.form(`${url}/vote`, { csrf_token: formCsrf(page.text), action: 'cast', back: url });
   assert.equal(r.status, 303);
   assert.equal(r.headers.get('location'), url);
-  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${id}`), '1');
+  assert.equal(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${id}`), '2', 'alice\'s own vote and bob\'s');
   // Comment by form; a bad one keeps the text and names the field.
   r = await bob.form(`${url}/comments`, { csrf_token: formCsrf(page.text), body: 'A comment\nwith two lines' });
   assert.equal(r.status, 303);
@@ -412,5 +477,5 @@ test('proposing and editing: every wrong field is named at once', async () => {
   r = await bob.form(`/ideas/${idea.id}/edit`, { csrf_token: formCsrf((await bob.page('/')).text), title: 'no' });
   assert.equal(r.status, 403);
   assert.equal(sqlValue(`SELECT title FROM ideas WHERE id = ${idea.id}`), idea.title);
-  assert.deepEqual(ideaCounts(), { ...before, ideas: before.ideas + 1 });
+  assert.deepEqual(ideaCounts(), { ...before, ideas: before.ideas + 1, votes: before.votes + 1 });
 });
