@@ -664,7 +664,7 @@ extern const struct handler triage_page, roadmap_page, roadmap_api,
 
 /* notifications.c */
 extern const struct handler notifications_page, notifications_api,
-    notifications_read_page;
+    notifications_read_page, notification_open_page;
 
 /* health.c */
 extern const struct handler health_api;

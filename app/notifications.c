@@ -1,7 +1,9 @@
 /*
  * Notifications in the portal: written by the database in the same
- * transaction as what they tell of (a comment on one's idea, later a
- * status change); listed newest first.
+ * transaction as what they tell of (a comment on one's idea, a status
+ * change, a merge); listed newest first.  Opening one
+ * (/notifications/:id) marks it read and leads to what it tells of: the
+ * comment on its idea's page, the idea, or for a merge the original.
  */
 
 #include "drive.h"
@@ -11,12 +13,24 @@ static const struct db_query q_notifications = {
 	"SELECT n.id, n.kind, i.id AS idea_id, i.title AS idea_title,"
 	" u.display_name AS actor, u.role <> 'client' AS actor_bank,"
 	" extract(epoch FROM n.created_at)::bigint AS created,"
-	" n.read_at IS NOT NULL AS read, i.status,"
+	" n.read_at IS NOT NULL AS read, i.status, n.comment_id,"
 	" i.duplicate_of AS into_id, o.title AS into_title"
 	" FROM notifications n LEFT JOIN ideas i ON i.id = n.idea_id"
 	" LEFT JOIN ideas o ON o.id = i.duplicate_of AND n.kind = 'merged'"
 	" LEFT JOIN users u ON u.id = n.actor_id"
 	" WHERE n.user_id = $1::bigint ORDER BY n.id DESC LIMIT 100",
+};
+
+/* Marks one read, and what it leads to (a hidden comment: its idea). */
+static const struct db_query q_notification_open = {
+	"notification_open",
+	"UPDATE notifications n SET read_at = coalesce(n.read_at, now())"
+	" FROM ideas i WHERE n.id = $2::bigint AND n.user_id = $1::bigint"
+	" AND i.id = n.idea_id"
+	" RETURNING CASE WHEN n.kind = 'merged' AND i.duplicate_of IS NOT NULL"
+	"  THEN i.duplicate_of ELSE i.id END AS idea_id,"
+	" (SELECT c.id FROM comments c WHERE c.id = n.comment_id"
+	"  AND c.hidden_at IS NULL) AS comment_id",
 };
 
 static const struct db_query q_notifications_read = {
@@ -58,6 +72,10 @@ list_json(struct http_request *req, struct dreq *r)
 			    json_pack("{s:I, s:s}", "id",
 				(json_int_t)row_int(r, i, "into_id"), "title",
 				row_text(r, i, "into_title")));
+		if (!row_null(r, i, "comment_id"))
+			json_object_set_new(n, "comment",
+			    json_pack("{s:I}", "id",
+				(json_int_t)row_int(r, i, "comment_id")));
 		if (!row_null(r, i, "actor"))
 			json_object_set_new(n, "actor",
 			    author_json(row_text(r, i, "actor"),
@@ -103,11 +121,9 @@ list_render(struct http_request *req, struct dreq *r)
 		    !row_bool(r, i, "read"));
 		ctx_set_msg(r, n, "text", key, vars);
 		json_decref(vars);
-		/* A merged idea's notification leads to where it went. */
-		(void)snprintf(url, sizeof(url), "/ideas/%s",
-		    !row_null(r, i, "into_title") ?
-			text_or_empty(r, i, "into_id") :
-			text_or_empty(r, i, "idea_id"));
+		/* Opened, it is read and leads on (notification_go). */
+		(void)snprintf(url, sizeof(url), "/notifications/%lld",
+		    (long long)row_int(r, i, "id"));
 		json_object_set_new(n, "url", json_string(url));
 		out_time(r, n, "created_at", "created_ago",
 		    row_int(r, i, "created"));
@@ -121,6 +137,42 @@ list_render(struct http_request *req, struct dreq *r)
 		ctx_set_msg(r, r->ctx, "notice", "notice.all_read", NULL);
 	return (render_page(req, r, 200, "notifications", "title.notifications",
 	    "notifications"));
+}
+
+/* ---- opening one ---- */
+
+static int
+notification_open(struct http_request *req, struct dreq *r)
+{
+	char	id[32];
+	int64_t n;
+
+	if ((n = path_id(r, "id")) <= 0)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	(void)snprintf(id, sizeof(id), "%lld", (long long)n);
+	db_query(r, &q_notification_open, 2, r->sess.uid, id);
+	return (STEP_NEXT);
+}
+
+/* To the idea, at the comment when there is one to see. */
+static int
+notification_go(struct http_request *req, struct dreq *r)
+{
+	char url[96];
+
+	/* Another person's, or one whose idea is gone: not found. */
+	if (db_rows(r) != 1)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	if (row_null(r, 0, "comment_id"))
+		(void)snprintf(url, sizeof(url), "/ideas/%lld",
+		    (long long)row_int(r, 0, "idea_id"));
+	else
+		(void)snprintf(url, sizeof(url), "/ideas/%lld#comment-%lld",
+		    (long long)row_int(r, 0, "idea_id"),
+		    (long long)row_int(r, 0, "comment_id"));
+	return (out_redirect(req, r, url));
 }
 
 /* ---- mark all read ---- */
@@ -142,6 +194,8 @@ read_redirect(struct http_request *req, struct dreq *r)
 static const step_fn list_page_steps[] = { list_query, list_render, NULL };
 static const step_fn list_api_steps[] = { list_query, list_json, NULL };
 static const step_fn read_steps[] = { read_query, read_redirect, NULL };
+static const step_fn open_steps[] = { notification_open, notification_go,
+	NULL };
 
 const struct handler notifications_page = {
 	.role = ROLE_CLIENT,
@@ -156,4 +210,9 @@ const struct handler notifications_api = {
 const struct handler notifications_read_page = {
 	.role = ROLE_CLIENT,
 	.steps = read_steps,
+};
+
+const struct handler notification_open_page = {
+	.role = ROLE_CLIENT,
+	.steps = open_steps,
 };

@@ -73,6 +73,7 @@ const struct route drive_routes[] = {
 	ROUTE("/export/ideas.csv", M_GET, export_ideas_page),
 	ROUTE("/notifications", M_GET, notifications_page),
 	ROUTE("/notifications/read", M_POST, notifications_read_page),
+	ROUTE("/notifications/:id", M_GET, notification_open_page),
 	ROUTE("/profile", M_GET, profile_page),
 	ROUTE("/profile", M_POST, profile_save_page),
 	ROUTE_FORM("/profile/password", M_POST, password_page,

@@ -303,6 +303,49 @@ test('notifications: unread count in the navigation, mark all read', async () =>
   assert.equal(sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${reader.id} AND read_at IS NULL`), '0');
 });
 
+// Issue 14, item 6: opening a notification marks it read and leads to
+// what it tells of (a comment: that comment); its words are sentences.
+test('notifications: opening one marks it read and leads to the comment; sentences', async () => {
+  const reader = await person('client');
+  const idea = await propose(reader);
+  const c = await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Opened from the list' });
+  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'planned', body: 'Planned.' });
+  const ids = sql(`SELECT id, kind FROM notifications WHERE user_id = ${reader.id} ORDER BY id`);
+  assert.deepEqual(ids.map((x) => x[1]), ['comment', 'status']);
+  const [commentNote, statusNote] = ids.map((x) => Number(x[0]));
+  const page = await reader.page('/notifications');
+  assert.ok(page.text.includes(`href="/notifications/${commentNote}"`));
+  assert.ok(page.text.includes(`${b1.name} commented on your idea “${idea.title}”.`));
+  assert.ok(page.text.includes(`The bank set the status of “${idea.title}” to Planned.`));
+  const de = await (await reader.fetch('/notifications', { headers: { 'accept-language': 'de' } })).text();
+  assert.ok(de.includes(`Die Bank hat den Status von „${idea.title}“ auf Geplant gesetzt.`));
+  const unread = () => sqlValue(`SELECT count(*) FROM notifications WHERE user_id = ${reader.id} AND read_at IS NULL`);
+  assert.equal(unread(), '2');
+  let r = await reader.page(`/notifications/${commentNote}`);
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/ideas/${idea.id}#comment-${c.json.id}`);
+  assert.equal(unread(), '1', 'that one is read');
+  r = await reader.page(`/notifications/${statusNote}`);
+  assert.equal(r.headers.get('location'), `/ideas/${idea.id}`);
+  assert.equal(unread(), '0');
+  // Opening it again keeps when it was first read.
+  const at = sqlValue(`SELECT read_at FROM notifications WHERE id = ${commentNote}`);
+  await reader.page(`/notifications/${commentNote}`);
+  assert.equal(sqlValue(`SELECT read_at FROM notifications WHERE id = ${commentNote}`), at);
+  // A hidden comment: to the idea only.
+  await pm.api('POST', `/api/v1/comments/${c.json.id}/hide`);
+  r = await reader.page(`/notifications/${commentNote}`);
+  assert.equal(r.headers.get('location'), `/ideas/${idea.id}`);
+  // Somebody else's notification, or none: 404, nothing marked.
+  sql(`UPDATE notifications SET read_at = NULL WHERE id = ${commentNote}`);
+  assert.equal((await b1.page(`/notifications/${commentNote}`)).status, 404);
+  assert.equal((await reader.page('/notifications/999999999')).status, 404);
+  assert.equal(unread(), '1');
+  // The API names the comment.
+  const api = await reader.api('GET', '/api/v1/notifications');
+  assert.deepEqual(api.json.notifications.find((n) => n.id === commentNote).comment, { id: c.json.id });
+});
+
 test('profile: e-mail off stops mails, not notifications; language', async () => {
   const quiet = await person('client');
   const idea = await propose(quiet);

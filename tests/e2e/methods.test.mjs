@@ -54,6 +54,7 @@ const ROUTES = {
   '/export/ideas.csv': { path: '/export/ideas.csv', allow: 'GET HEAD', get: 200 },
   '/notifications': { path: '/notifications', allow: 'GET HEAD', get: 200 },
   '/notifications/read': { path: '/notifications/read', allow: 'POST' },
+  '/notifications/:id': { path: '/notifications/999999999', allow: 'GET HEAD', get: 404 },
   '/profile': { path: '/profile', allow: 'GET HEAD POST', get: 200 },
   '/profile/password': { path: '/profile/password', allow: 'POST' },
   '/profile/sessions/end': { path: '/profile/sessions/end', allow: 'POST' },
