@@ -1,8 +1,10 @@
 /*
  * The audit log (admin): the newest entries first, filtered by actor,
- * action prefix and dates, a hundred a page; the same as CSV, whole.
- * A filter that cannot be what was meant is refused (400), never
- * searched for as something else.
+ * action (one, or a group of them such as "session") and dates, a
+ * hundred a page; the same as CSV, whole.  The page names each action in
+ * words and tells its details as a sentence; the CSV keeps the codes and
+ * the JSON.  A filter that cannot be what was meant is refused (400),
+ * never searched for as something else.
  */
 
 #include "drive.h"
@@ -25,12 +27,53 @@ static const struct db_query q_audit = {
 	" host(a.address) AS address, a.details::text AS details"
 	" FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
 	" WHERE ($1 = '' OR strpos(lower(u.display_name), lower($1)) > 0)"
-	" AND ($2 = '' OR starts_with(a.action, $2))"
+	" AND ($2 = '' OR a.action = $2 OR starts_with(a.action, $2 || '.'))"
 	" AND (nullif($3, '') IS NULL OR a.at >= nullif($3, '')::date)"
 	" AND (nullif($4, '') IS NULL OR a.at < nullif($4, '')::date + 1)"
 	" AND ($5::bigint IS NULL OR a.id < $5::bigint)"
 	" ORDER BY a.id DESC LIMIT $6::integer",
 };
+
+/*
+ * The actions the database records (sql/repeatable/), by group; the
+ * filter takes one of them or a group.  Each has its words in the
+ * catalogs (audit.act.<action>, audit.group.<group>) and, when its
+ * details say more, a sentence (audit.say.<action>).
+ */
+static const char * const audit_groups[][7] = {
+	{ "session", "session.sign_in", "session.sign_in_failed",
+	    "session.sign_out", NULL },
+	{ "invitation", "invitation.create", "invitation.redeem",
+	    "invitation.revoke", NULL },
+	{ "user", "user.role", "user.deactivate", "user.reactivate",
+	    "user.erase", "user.password", "user.password_failed" },
+	{ "token", "token.create", "token.revoke", NULL },
+	{ "idea", "idea.response", "idea.merge", NULL },
+	{ "comment", "comment.hide", NULL },
+	{ "organization", "organization.rename", NULL },
+	{ "area", "area.create", "area.rename", "area.retire", "area.restore",
+	    "area.delete" },
+};
+#define AUDIT_GROUPS	 (sizeof(audit_groups) / sizeof(audit_groups[0]))
+#define AUDIT_GROUP_SIZE (sizeof(audit_groups[0]) / sizeof(char *))
+
+/* "" (all), a group or one action: the filter's accepted values. */
+static int
+action_known(const char *v)
+{
+	size_t g, i;
+
+	if (*v == '\0')
+		return (1);
+	for (g = 0; g < AUDIT_GROUPS; g++) {
+		for (i = 0; i < AUDIT_GROUP_SIZE && audit_groups[g][i] != NULL;
+		     i++) {
+			if (strcmp(v, audit_groups[g][i]) == 0)
+				return (1);
+		}
+	}
+	return (0);
+}
 
 /* YYYY-MM-DD, a real date; "" is no filter. */
 static int
@@ -107,6 +150,8 @@ filters_input(struct dreq *r, struct audit_in *in)
 		refused(in, "to", "err.date_invalid");
 	if (!cursor_valid(in->before))
 		refused(in, "before", "err.cursor_invalid");
+	if (!action_known(in->action))
+		refused(in, "action", "err.action_unknown");
 }
 
 static void
@@ -203,6 +248,78 @@ audit_url(struct dbuf *b, struct audit_in *in, const char *base,
 		dbuf_appendf(b, "&before=%s", before);
 }
 
+/* The action filter's choices: all, then each group and its actions. */
+static json_t *
+action_options(struct dreq *r, const char *chosen)
+{
+	json_t *groups, *g, *list, *o;
+	char	key[64];
+	size_t	i, k;
+
+	groups = json_array();
+	for (i = 0; i < AUDIT_GROUPS; i++) {
+		g = json_object();
+		(void)snprintf(key, sizeof(key), "audit.group.%s",
+		    audit_groups[i][0]);
+		ctx_set_msg(r, g, "label", key, NULL);
+		list = json_array();
+		for (k = 0; k < AUDIT_GROUP_SIZE && audit_groups[i][k] != NULL;
+		     k++) {
+			o = json_pack("{s:s, s:b}", "value", audit_groups[i][k],
+			    "selected",
+			    strcmp(chosen, audit_groups[i][k]) == 0);
+			(void)snprintf(key, sizeof(key),
+			    k == 0 ? "audit.all_of_group" : "audit.act.%s",
+			    audit_groups[i][k]);
+			ctx_set_msg(r, o, "label", key, k == 0 ? g : NULL);
+			json_array_append_new(list, o);
+		}
+		json_object_set_new(g, "actions", list);
+		json_array_append_new(groups, g);
+	}
+	return (groups);
+}
+
+/*
+ * An entry's action in words, and its details as a sentence when the
+ * catalogs have one for it (the details' fields are its variables; a
+ * role or status also in words).  Unknown details stay as they are.
+ */
+static void
+entry_words(struct dreq *r, json_t *e, const char *action, const char *json)
+{
+	json_t			 *vars;
+	json_error_t		  jerr;
+	const char		 *v;
+	char			  key[64], label[64];
+	size_t			  i;
+	static const char * const worded[] = { "from", "to", "role" };
+
+	(void)snprintf(key, sizeof(key), "audit.act.%s", action);
+	if (i18n_get(drive_catalogs[0], key) != NULL)
+		ctx_set_msg(r, e, "action_label", key, NULL);
+	(void)snprintf(key, sizeof(key), "audit.say.%s", action);
+	if (i18n_get(drive_catalogs[0], key) == NULL ||
+	    (vars = json_loads(json != NULL ? json : "{}", 0, &jerr)) == NULL ||
+	    !json_is_object(vars))
+		return;
+	for (i = 0; i < sizeof(worded) / sizeof(worded[0]); i++) {
+		if ((v = json_string_value(json_object_get(vars, worded[i]))) ==
+		    NULL)
+			continue;
+		(void)snprintf(label, sizeof(label), "%s.%s",
+		    strcmp(action, "idea.response") == 0 ? "status" : "role",
+		    v);
+		if (i18n_get(drive_catalogs[0], label) != NULL) {
+			(void)snprintf(key, sizeof(key), "%s_label", worded[i]);
+			ctx_set_msg(r, vars, key, label, NULL);
+		}
+	}
+	(void)snprintf(key, sizeof(key), "audit.say.%s", action);
+	ctx_set_msg(r, e, "sentence", key, vars);
+	json_decref(vars);
+}
+
 static int
 audit_render(struct http_request *req, struct dreq *r)
 {
@@ -223,15 +340,21 @@ audit_render(struct http_request *req, struct dreq *r)
 		    (json_int_t)row_int(r, i, "id"), "at", iso, "at_label", iso,
 		    "action", row_text(r, i, "action"), "target",
 		    blank(row_text(r, i, "target")), "details",
-		    row_text(r, i, "details"), "address",
-		    blank(row_text(r, i, "address")));
+		    strcmp(row_text(r, i, "details"), "{}") == 0 ?
+			"" :
+			row_text(r, i, "details"),
+		    "address", blank(row_text(r, i, "address")));
 		kore_free(iso);
 		if (!row_null(r, i, "actor"))
 			json_object_set_new(e, "actor_name",
 			    json_string(row_text(r, i, "actor")));
+		entry_words(r, e, row_text(r, i, "action"),
+		    row_text(r, i, "details"));
 		json_array_append_new(list, e);
 	}
 	json_object_set_new(r->ctx, "entries", list);
+	json_object_set_new(r->ctx, "action_groups",
+	    action_options(r, in->action));
 	json_object_set_new(r->ctx, "filters",
 	    json_pack("{s:s, s:s, s:s, "
 		      "s:s}",
