@@ -673,3 +673,167 @@ status_frozen(const char *s)
 	return (strcmp(s, "released") == 0 || strcmp(s, "declined") == 0 ||
 	    strcmp(s, "duplicate") == 0);
 }
+
+/*
+ * Search words shown where they matched.  A word of the search matches
+ * the start of a word of the text (as search_query() in SQL matches
+ * prefixes), in any case: ASCII and the accented Latin capitals
+ * (U+00C0-U+00DE) fold.  Words are runs of ASCII letters and digits and
+ * of non-ASCII characters.
+ */
+#define SEARCH_WORDS_MAX 16
+
+struct search_words {
+	char   buf[256];
+	char  *w[SEARCH_WORDS_MAX];
+	size_t n;
+};
+
+static int
+word_byte(unsigned char c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80);
+}
+
+/* Lower case in place: ASCII, and C3 80-9E (not U+00D7) to C3 A0-BE. */
+static void
+fold(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] - 'A' + 'a');
+		else if ((unsigned char)s[i] == 0xC3 && i + 1 < len &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9E &&
+		    (unsigned char)s[i + 1] != 0x97)
+			s[++i] += 0x20;
+	}
+}
+
+static void
+words_split(struct search_words *sw, const char *q)
+{
+	char *p, *save = NULL;
+
+	sw->n = 0;
+	(void)snprintf(sw->buf, sizeof(sw->buf), "%s", q != NULL ? q : "");
+	fold(sw->buf, strlen(sw->buf));
+	for (p = strtok_r(sw->buf, " \t\r\n\f\v", &save);
+	     p != NULL && sw->n < SEARCH_WORDS_MAX;
+	     p = strtok_r(NULL, " \t\r\n\f\v", &save))
+		sw->w[sw->n++] = p;
+}
+
+/* The length of the longest search word that text+i starts with, or 0. */
+static size_t
+match_at(const struct search_words *sw, const char *text, size_t len, size_t i)
+{
+	char   low[256];
+	size_t k, wl, best = 0;
+
+	for (k = 0; k < sw->n; k++) {
+		wl = strlen(sw->w[k]);
+		if (wl == 0 || wl > len - i || wl > sizeof(low))
+			continue;
+		memcpy(low, text + i, wl);
+		fold(low, wl);
+		if (memcmp(low, sw->w[k], wl) == 0 && wl > best)
+			best = wl;
+	}
+	return (best);
+}
+
+/* The start of the first word of text matching, or len. */
+static size_t
+first_match(const struct search_words *sw, const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((i == 0 || !word_byte((unsigned char)text[i - 1])) &&
+		    word_byte((unsigned char)text[i]) &&
+		    match_at(sw, text, len, i) > 0)
+			return (i);
+	}
+	return (len);
+}
+
+/* HTML of text[0, len) with each matching word start in <mark>. */
+static int
+mark_words(struct dbuf *out, const struct search_words *sw, const char *text,
+    size_t len)
+{
+	size_t i, run = 0, m;
+	int    marked = 0;
+
+	for (i = 0; i < len; i++) {
+		if ((i > 0 && word_byte((unsigned char)text[i - 1])) ||
+		    !word_byte((unsigned char)text[i]) ||
+		    (m = match_at(sw, text, len, i)) == 0)
+			continue;
+		/* A multi-byte character is never cut by the match. */
+		while (i + m < len &&
+		    ((unsigned char)text[i + m] & 0xC0) == 0x80)
+			m++;
+		html_escape(out, text + run, i - run);
+		dbuf_appendstr(out, "<mark>");
+		html_escape(out, text + i, m);
+		dbuf_appendstr(out, "</mark>");
+		marked = 1;
+		i += m - 1;
+		run = i + 1;
+	}
+	html_escape(out, text + run, len - run);
+	return (marked);
+}
+
+int
+search_mark(struct dbuf *out, const char *text, const char *q)
+{
+	struct search_words sw;
+
+	words_split(&sw, q);
+	return (mark_words(out, &sw, text, strlen(text)));
+}
+
+/*
+ * An excerpt of body around its first matching word, about `width`
+ * bytes, cut at spaces and never inside a UTF-8 character, with "…" where
+ * it was cut, marked as search_mark() does.  0 (nothing written) when no
+ * word of body matches.
+ */
+int
+search_excerpt(struct dbuf *out, const char *body, const char *q, size_t width)
+{
+	struct search_words sw;
+	size_t		    len, at, from, to;
+
+	words_split(&sw, q);
+	len = strlen(body);
+	if (sw.n == 0 || (at = first_match(&sw, body, len)) == len)
+		return (0);
+	from = at > width / 3 ? at - width / 3 : 0;
+	to = from + width < len ? from + width : len;
+	while (from > 0 && from < at && body[from - 1] != ' ' &&
+	    body[from - 1] != '\n')
+		from++;
+	while (to < len && to > at && body[to] != ' ' && body[to] != '\n')
+		to--;
+	/* At a character's first byte (from only ever moves back). */
+	while (from > 0 && ((unsigned char)body[from] & 0xC0) == 0x80)
+		from--;
+	while (to < len && to > from &&
+	    ((unsigned char)body[to] & 0xC0) == 0x80)
+		to--;
+	if (to < from)
+		to = from;
+	if (from > 0)
+		dbuf_appendstr(out, "\xE2\x80\xA6");
+	(void)mark_words(out, &sw, body + from, to - from);
+	if (to < len)
+		dbuf_appendstr(out, "\xE2\x80\xA6");
+	return (1);
+}

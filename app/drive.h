@@ -131,6 +131,8 @@ int	    cursor_parse(const char *, char *, size_t, char *, size_t);
 int	    token_hash(const char *, char *);
 int	    csrf_equal(const char *, const char *);
 void	    relative_key(int64_t, char *, size_t, int64_t *);
+int	    search_mark(struct dbuf *, const char *, const char *);
+int	    search_excerpt(struct dbuf *, const char *, const char *, size_t);
 void	    csv_start(struct dbuf *);
 void	    csv_cell(struct dbuf *, const char *, int);
 extern const char * const idea_statuses[];

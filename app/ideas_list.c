@@ -49,6 +49,17 @@
 	" AND ($6::integer IS NULL OR (i.vote_count, i.id) <" \
 	"  ($6::integer, $7::bigint))" \
 	" ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"
+/*
+ * A search's best matches first: PostgreSQL's rank of the words, where a
+ * title's (weight A) count above a body's (B), as an integer key for the
+ * cursor.
+ */
+#define SEARCH_RANK "(ts_rank(s.words, search_query($5)) * 1000000)::integer"
+#define PICK_RELEVANCE(from) \
+	"SELECT i.id, " SEARCH_RANK " AS k" from \
+	" AND ($6::integer IS NULL OR (" SEARCH_RANK ", i.id) <" \
+	"  ($6::integer, $7::bigint))" \
+	" ORDER BY k DESC, i.id DESC LIMIT 21"
 #define PICK_NEW(from) \
 	"SELECT i.id, 0 AS k" from \
 	" AND ($6::integer IS NULL OR i.id < $7::bigint)" \
@@ -92,6 +103,11 @@ static const struct db_query q_ideas_new_search = {
 	IDEA_PAGE(PICK_NEW(PICK_SEARCH)),
 	1,
 };
+static const struct db_query q_ideas_relevance_search = {
+	"ideas_relevance_search",
+	IDEA_PAGE(PICK_RELEVANCE(PICK_SEARCH)),
+	1,
+};
 static const struct db_query q_ideas_trending_search = {
 	"ideas_trending_search",
 	IDEA_PAGE(PICK_TRENDING(PICK_SEARCH)),
@@ -129,7 +145,7 @@ static const char * const list_shows[] = { "mine", "voted", "commented", NULL };
 
 /* The list's query string; bad_field is the first value refused. */
 struct list_in {
-	const char *sort;   /* "top", "new" or "trending" */
+	const char *sort;   /* "top", "new", "trending" or "relevance" */
 	const char *status; /* one of idea_statuses, or "" */
 	const char *show;   /* "mine", "voted", "commented" or "" */
 	char	    area[48];
@@ -201,11 +217,18 @@ list_input(struct dreq *r, void *arg)
 	in->sort = *sort == '\0' || strcmp(sort, "top") == 0 ? "top" :
 	    strcmp(sort, "new") == 0			     ? "new" :
 	    strcmp(sort, "trending") == 0		     ? "trending" :
+	    strcmp(sort, "relevance") == 0		     ? "relevance" :
 							       NULL;
 	if (in->sort == NULL) {
 		in->sort = "top";
 		list_bad(in, "sort", "err.sort_invalid");
 	}
+	/* A search ranks by relevance unless a sort is asked for; without
+	 * words there is nothing to rank by (the top ideas, then). */
+	if (*q != '\0' && *sort == '\0')
+		in->sort = "relevance";
+	else if (*q == '\0' && strcmp(in->sort, "relevance") == 0)
+		in->sort = "top";
 	in->status = "";
 	for (i = 0; *status != '\0' && idea_statuses[i] != NULL; i++) {
 		if (strcmp(status, idea_statuses[i]) == 0)
@@ -285,6 +308,8 @@ list_query(struct http_request *req, struct dreq *r)
 		q = strcmp(in->sort, "new") == 0 ? &q_ideas_new_search :
 		    strcmp(in->sort, "trending") == 0 ?
 						   &q_ideas_trending_search :
+		    strcmp(in->sort, "relevance") == 0 ?
+						   &q_ideas_relevance_search :
 						   &q_ideas_top_search;
 	db_query(r, q, 8, r->sess.uid, r->lang, in->status, in->area, in->q,
 	    in->has_cursor ? in->ca : NULL, in->has_cursor ? in->cb : NULL,
@@ -344,6 +369,39 @@ list_json(struct http_request *req, struct dreq *r)
 	return (out_json(req, r, 200,
 	    json_pack("{s:o, s:s?}", "ideas", ideas, "next_cursor",
 		more ? cursor : NULL)));
+}
+
+/*
+ * A search's words where they matched: the title with them marked
+ * ("title_html"), and from the description the passage around the first
+ * ("excerpt_html").
+ */
+static void
+list_matches(struct dreq *r, const struct list_in *in, json_t *ideas)
+{
+	struct dbuf b;
+	json_t	   *o;
+	size_t	    i;
+
+	if (*in->q == '\0')
+		return;
+	json_array_foreach(ideas, i, o) {
+		dbuf_init(&b);
+		if (search_mark(&b, row_text(r, (int)i, "title"), in->q)) {
+			dbuf_append(&b, "", 1);
+			json_object_set_new(o, "title_html",
+			    json_string(b.data));
+		}
+		dbuf_free(&b);
+		dbuf_init(&b);
+		if (search_excerpt(&b, row_text(r, (int)i, "body"), in->q,
+			160)) {
+			dbuf_append(&b, "", 1);
+			json_object_set_new(o, "excerpt_html",
+			    json_string(b.data));
+		}
+		dbuf_free(&b);
+	}
 }
 
 /* The label of the option chosen in one of the filter's selects, or NULL. */
@@ -420,10 +478,11 @@ list_render(struct http_request *req, struct dreq *r)
 	json_t	       *ideas, *sorts, *o;
 	struct dbuf	b;
 	char		cursor[48], key[32];
-	const char     *sortv[] = { "top", "new", "trending" };
+	const char     *sortv[] = { "relevance", "top", "new", "trending" };
 	int		i, more;
 
 	more = list_ideas(r, &ideas, cursor, sizeof(cursor));
+	list_matches(r, in, ideas);
 	json_object_set_new(r->ctx, "has_ideas",
 	    json_boolean(json_array_size(ideas) > 0));
 	json_object_set_new(r->ctx, "ideas", ideas);
@@ -431,9 +490,14 @@ list_render(struct http_request *req, struct dreq *r)
 	    json_pack("{s:s, s:s, s:s, s:s, s:s}", "sort", in->sort, "status",
 		in->status, "area", in->area, "show", in->show, "q", in->q));
 	list_show_options(r, in);
+	/* A new search from the form ranks by relevance, unless another
+	 * order than the default was chosen. */
+	json_object_set_new(json_object_get(r->ctx, "filters"), "keep_sort",
+	    json_boolean(strcmp(in->sort, "top") != 0));
 
 	sorts = json_array();
-	for (i = 0; i < 3; i++) {
+	/* "Best match" only for a search. */
+	for (i = *in->q != '\0' ? 0 : 1; i < 4; i++) {
 		dbuf_init(&b);
 		list_url(&b, in, sortv[i], NULL);
 		o = json_pack("{s:s, s:s, s:b}", "value", sortv[i], "url",

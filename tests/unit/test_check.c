@@ -404,6 +404,64 @@ test_csv(void **state)
 	dbuf_free(&b);
 }
 
+/* Search words marked where they match: word starts, any case. */
+static void
+test_search_mark(void **state)
+{
+	struct dbuf b;
+
+	(void)state;
+	dbuf_init(&b);
+	assert_int_equal(search_mark(&b, "Camt.053 intraday <reports>",
+			     "CAMT.053 report"),
+	    1);
+	dbuf_append(&b, "", 1);
+	assert_string_equal(b.data,
+	    "<mark>Camt.053</mark> intraday &lt;<mark>report</mark>s&gt;");
+	dbuf_free(&b);
+
+	/* Only at word starts; umlauts fold; a character is never cut. */
+	dbuf_init(&b);
+	assert_int_equal(search_mark(&b,
+			     "Preis \xC3\x9C"
+			     "berweisung",
+			     "\xC3\xBC"),
+	    1);
+	dbuf_append(&b, "", 1);
+	assert_string_equal(b.data, "Preis <mark>\xC3\x9C</mark>berweisung");
+	dbuf_free(&b);
+
+	dbuf_init(&b);
+	assert_int_equal(search_mark(&b, "reiseport", "port"), 0);
+	assert_int_equal(search_mark(&b, "x", ""), 0);
+	assert_int_equal(search_mark(&b, "x", NULL), 0);
+	dbuf_free(&b);
+}
+
+static void
+test_search_excerpt(void **state)
+{
+	struct dbuf b;
+	const char *body = "We reconcile every morning by hand from three "
+			   "portals, and the intraday statements come late "
+			   "so our treasury waits until noon for the figures.";
+
+	(void)state;
+	dbuf_init(&b);
+	assert_int_equal(search_excerpt(&b, body, "intraday", 60), 1);
+	dbuf_append(&b, "", 1);
+	assert_non_null(strstr(b.data, "<mark>intraday</mark>"));
+	assert_memory_equal(b.data, "\xE2\x80\xA6", 3);
+	assert_true(b.len < 60 + 30);
+	dbuf_free(&b);
+
+	dbuf_init(&b);
+	assert_int_equal(search_excerpt(&b, body, "camt", 60), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(search_excerpt(&b, "", "x", 60), 0);
+	dbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -421,6 +479,8 @@ main(void)
 		cmocka_unit_test(test_relative_key_extremes),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_search_mark),
+		cmocka_unit_test(test_search_excerpt),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
