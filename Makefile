@@ -14,7 +14,7 @@ PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c \
 KORE_SRC = app/main.c app/request.c app/routes.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas_list.c app/idea_page.c app/idea_form.c app/present.c app/votes.c app/comments.c \
-	   app/notifications.c app/responses.c app/triage.c app/profile.c \
+	   app/notifications.c app/responses.c app/merge.c app/triage.c app/profile.c \
 	   app/people.c app/organisations.c app/areas.c app/audit.c app/account.c app/static.c
 MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
 

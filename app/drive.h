@@ -649,8 +649,8 @@ extern const struct handler comment_create_page, comment_create_api,
 
 /* responses.c */
 extern const struct handler response_create_page, response_create_api,
-    idea_merge_page, idea_merge_api, idea_voters_page, idea_voters_api,
-    comment_hide_page, comment_hide_api;
+    idea_merge_page, idea_merge_api, idea_merge_find_page, idea_voters_page,
+    idea_voters_api, comment_hide_page, comment_hide_api;
 
 /* profile.c: the page, also shown after the forms of account.c */
 extern const step_fn	    profile_page_steps[];

@@ -1,10 +1,10 @@
 /*
  * The bank's answers: official responses with the status they set (one
  * transaction with the status change and the notifications, in
- * response_create()), merging duplicates, the voters of an idea with
- * their organisations, and hiding a comment.  Product managers and
- * admins only.  A refused response or merge shows the idea page again
- * (its steps: routes.c), with the error next to the field.
+ * response_create()), the voters of an idea with their organisations,
+ * and hiding a comment (merging: merge.c).  Product managers and admins
+ * only.  A refused response shows the idea page again (its steps:
+ * routes.c), with the error next to the field.
  */
 
 #include "drive.h"
@@ -13,12 +13,6 @@ struct response_in {
 	int64_t	    idea;
 	const char *status;
 	const char *body;
-};
-
-struct merge_in {
-	int64_t idea;  /* the duplicate */
-	int64_t into;  /* the original */
-	int64_t moved; /* votes moved, once merged */
 };
 
 struct comment_hide_in {
@@ -31,17 +25,6 @@ static const struct db_query q_response_create = {
 	" extract(epoch FROM now())::bigint AS created"
 	" FROM response_create($1::bigint, $2::bigint, $3, $4,"
 	" nullif($5, '')::inet)",
-};
-
-static const struct db_query q_idea_merge = {
-	"idea_merge",
-	"SELECT idea_merge($1::bigint, $2::bigint, $3::bigint,"
-	" nullif($4, '')::inet) AS moved",
-};
-
-static const struct db_query q_merged_count = {
-	"merged_count",
-	"SELECT vote_count, organization_count FROM ideas WHERE id = $1::bigint",
 };
 
 static const struct db_query q_voters = {
@@ -66,13 +49,6 @@ static const struct refusal response_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
 	{ "DR409", 409, "merged", NULL, "err.merged_no_status" },
 	{ "DR422", 422, "invalid", "status", "err.response_status" },
-	{ NULL },
-};
-
-static const struct refusal merge_refusals[] = {
-	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
-	{ "DR409", 409, "merged", NULL, "err.merged_already" },
-	{ "DR422", 422, "invalid", "into", "err.merge_into" },
 	{ NULL },
 };
 
@@ -144,91 +120,6 @@ response_json(struct http_request *req, struct dreq *r)
 	kore_free(html);
 	out_time(r, o, "created_at", NULL, row_int(r, 0, "created"));
 	return (out_json(req, r, 201, o));
-}
-
-/* ---- merging ---- */
-
-/* The page's form sends the original's number as text. */
-static void
-merge_page_input(struct dreq *r, void *arg)
-{
-	struct merge_in *in = arg;
-	const char	*into;
-	char		*end;
-
-	in->idea = path_id(r, "id");
-	if ((into = in_text(r, "into")) != NULL) {
-		errno = 0;
-		in->into = strtoll(into, &end, 10);
-		if (errno != 0 || end == into || *end != '\0')
-			in->into = 0;
-	}
-	if (in->into <= 0)
-		field_error(r, "into", "err.merge_into");
-}
-
-/* The API sends it as a JSON number. */
-static void
-merge_api_input(struct dreq *r, void *arg)
-{
-	struct merge_in *in = arg;
-	json_t		*v;
-
-	in->idea = path_id(r, "id");
-	v = json_object_get(r->json, "into");
-	if (json_is_integer(v))
-		in->into = json_integer_value(v);
-	if (in->into <= 0)
-		field_error(r, "into", "err.merge_into");
-}
-
-static int
-merge_query(struct http_request *req, struct dreq *r)
-{
-	struct merge_in *in = r->in;
-	char		 id[32], into[32];
-
-	(void)snprintf(id, sizeof(id), "%lld", (long long)in->idea);
-	(void)snprintf(into, sizeof(into), "%lld", (long long)in->into);
-	db_query(r, &q_idea_merge, 4, id, into, r->sess.uid, r->address);
-	return (STEP_NEXT);
-}
-
-/* To the original, where the votes went. */
-static int
-merge_redirect(struct http_request *req, struct dreq *r)
-{
-	struct merge_in *in = r->in;
-	char		 url[64];
-
-	(void)snprintf(url, sizeof(url), "/ideas/%lld", (long long)in->into);
-	return (out_redirect(req, r, url));
-}
-
-/* The original's counts after the merge, for the API's answer. */
-static int
-merge_count_query(struct http_request *req, struct dreq *r)
-{
-	struct merge_in *in = r->in;
-	char		 into[32];
-
-	in->moved = row_int(r, 0, "moved");
-	(void)snprintf(into, sizeof(into), "%lld", (long long)in->into);
-	db_query(r, &q_merged_count, 1, into);
-	return (STEP_NEXT);
-}
-
-static int
-merge_json(struct http_request *req, struct dreq *r)
-{
-	struct merge_in *in = r->in;
-
-	return (out_json(req, r, 200,
-	    json_pack("{s:I, s:s, s:I, s:i, s:i}", "id", (json_int_t)in->idea,
-		"status", "duplicate", "votes_moved", (json_int_t)in->moved,
-		"into_vote_count", (int)row_int(r, 0, "vote_count"),
-		"into_organization_count",
-		(int)row_int(r, 0, "organization_count"))));
 }
 
 /* ---- voters ---- */
@@ -359,9 +250,6 @@ static const step_fn response_page_steps[] = { response_query,
 	response_redirect, NULL };
 static const step_fn response_api_steps[] = { response_query, response_json,
 	NULL };
-static const step_fn merge_page_steps[] = { merge_query, merge_redirect, NULL };
-static const step_fn merge_api_steps[] = { merge_query, merge_count_query,
-	merge_json, NULL };
 static const step_fn voters_page_steps[] = { voters_query, voters_found,
 	voters_render, NULL };
 static const step_fn voters_api_steps[] = { voters_query, voters_found,
@@ -385,23 +273,6 @@ const struct handler response_create_api = {
 	.input_size = sizeof(struct response_in),
 	.steps = response_api_steps,
 	.refusals = response_refusals,
-};
-
-/* A refused merge shows the idea page again (its form: routes.c). */
-const struct handler idea_merge_page = {
-	.role = ROLE_PM,
-	.input = merge_page_input,
-	.input_size = sizeof(struct merge_in),
-	.steps = merge_page_steps,
-	.refusals = merge_refusals,
-};
-
-const struct handler idea_merge_api = {
-	.role = ROLE_PM,
-	.input = merge_api_input,
-	.input_size = sizeof(struct merge_in),
-	.steps = merge_api_steps,
-	.refusals = merge_refusals,
 };
 
 const struct handler idea_voters_page = {

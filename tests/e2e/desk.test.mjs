@@ -131,23 +131,72 @@ test('responses: every wrong field at once, on the API and on the idea page with
   assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${idea.id}`), 'new');
 });
 
-test('merging from the idea page: a refused number is shown next to its field, as typed', async () => {
-  const x = await propose(a1);
-  const page = await pm.page(`/ideas/${x.id}`);
-  const csrf = formCsrf(page.text);
+// Issue 14, items 9 and 18: merging on pages finds the original by its
+// title (no number to type), shows both ideas and merges only once that
+// is confirmed; a refused choice is shown on the form, nothing changes.
+test('merging from pages: find the original, see both, confirm; refusals on the form', async () => {
+  const tag = unique('mrg').replace('-', '');
+  const original = await propose(a1, `Payment factory dashboard ${tag}`);
+  const dup = await propose(b1, `Payment factory dashboards ${tag}`);
+  const other = await propose(a1);
   const before = desk();
-  for (const into of ['abc', String(x.id), '']) {
-    const f = await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into });
-    assert.equal(f.status, 422, into);
-    assert.match(f.text, /id="merge-into-error"/);
-    assert.ok(f.text.includes(`value="${into}"`), into);
+
+  // The idea page leads to the finding page: similar titles first.
+  const ideaPage = await pm.page(`/ideas/${dup.id}`);
+  assert.ok(ideaPage.text.includes(`action="/ideas/${dup.id}/merge"`));
+  let f = await pm.page(`/ideas/${dup.id}/merge`);
+  assert.equal(f.status, 200);
+  assert.match(f.text, /Ideas with similar titles/);
+  assert.ok(f.text.includes(`name="into" value="${original.id}"`), 'the original is offered');
+  assert.ok(!f.text.includes(`name="into" value="${dup.id}"`), 'never itself');
+  // A search by words, by number, by #number.
+  for (const find of [`factory ${tag}`, String(original.id), `%23${original.id}`]) {
+    f = await pm.page(`/ideas/${dup.id}/merge?find=${encodeURIComponent(decodeURIComponent(find))}`);
+    assert.equal(f.status, 200, find);
+    assert.ok(f.text.includes(`name="into" value="${original.id}"`), find);
   }
-  assert.equal((await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into: '999999999' })).status, 404);
+  f = await pm.page(`/ideas/${dup.id}/merge?find=${unique('nothing')}zz`);
+  assert.match(f.text, /No other idea matches/);
+
+  // Choosing one: the confirmation, nothing merged yet.
+  const csrf = formCsrf(f.text);
+  let r = await pm.form(`/ideas/${dup.id}/merge`, { csrf_token: csrf, into: String(original.id) });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Merge these two ideas\?/);
+  assert.ok(r.text.includes(dup.title) && r.text.includes(original.title), 'both ideas shown');
+  assert.match(r.text, /name="confirm" value="1"/);
+  assert.deepEqual(desk(), before, 'nothing changed before confirming');
+  assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${dup.id}`), 'new');
+
+  // Refused choices: the finding page again, the error at the field,
+  // the search kept; nothing changes.
+  for (const [into, message] of [['abc', /Enter the number of another idea/], [String(dup.id), /Enter the number of another idea/],
+    ['999999999', /There is no idea with this number/], ['', /Enter the number of another idea/]]) {
+    r = await pm.form(`/ideas/${dup.id}/merge`, { csrf_token: csrf, into, find: 'kept words' });
+    assert.equal(r.status, 422, into);
+    assert.match(r.text, /id="merge-into-error"/, into);
+    assert.match(r.text, message, into);
+    assert.ok(r.text.includes('value="kept words"'), 'the search is kept');
+  }
   assert.deepEqual(desk(), before);
-  const y = await propose(a1);
-  const ok = await pm.form(`/ideas/${x.id}/merge`, { csrf_token: csrf, into: String(y.id) });
-  assert.equal(ok.status, 303);
-  assert.equal(ok.headers.get('location'), `/ideas/${y.id}`);
+  // German confirmation.
+  const de = await pm.fetch(`/ideas/${dup.id}/merge`, { method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+    body: `csrf_token=${csrf}&into=${original.id}` });
+  assert.match(await de.text(), /Diese beiden Ideen zusammenführen\?/);
+
+  // Confirmed: merged, to the original.
+  r = await pm.form(`/ideas/${dup.id}/merge`, { csrf_token: csrf, into: String(original.id), confirm: '1' });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/ideas/${original.id}`);
+  assert.equal(sqlValue(`SELECT status FROM ideas WHERE id = ${dup.id}`), 'duplicate');
+  // Merged already: the finding page says so; a second merge is refused.
+  f = await pm.page(`/ideas/${dup.id}/merge`);
+  assert.match(f.text, /This idea has been merged already/);
+  r = await pm.form(`/ideas/${dup.id}/merge`, { csrf_token: csrf, into: String(other.id) });
+  assert.equal(r.status, 422);
+  // Clients never see it.
+  assert.equal((await a1.page(`/ideas/${other.id}/merge`)).status, 403);
 });
 
 test('moving back: a released idea reopened unfreezes its votes', async () => {

@@ -47,7 +47,7 @@ const ROUTES = {
   '/comments/:id/delete': { path: `/comments/${C}/delete`, allow: 'POST' },
   '/comments/:id/hide': { path: `/comments/${C}/hide`, allow: 'POST' },
   '/ideas/:id/responses': { path: `/ideas/${I}/responses`, allow: 'POST' },
-  '/ideas/:id/merge': { path: `/ideas/${I}/merge`, allow: 'POST' },
+  '/ideas/:id/merge': { path: `/ideas/${I}/merge`, allow: 'GET HEAD POST', get: 200 },
   '/ideas/:id/voters': { path: `/ideas/${I}/voters`, allow: 'GET HEAD', get: 200 },
   '/triage': { path: '/triage', allow: 'GET HEAD', get: 200 },
   '/roadmap': { path: '/roadmap', allow: 'GET HEAD', get: 200 },
