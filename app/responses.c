@@ -17,6 +17,7 @@ struct response_in {
 
 struct comment_hide_in {
 	int64_t comment;
+	int	confirm; /* a page's POST hides only with confirm=1 */
 };
 
 static const struct db_query q_response_create = {
@@ -37,6 +38,16 @@ static const struct db_query q_voters = {
 	" LEFT JOIN users u ON u.id = v.user_id"
 	" LEFT JOIN organizations o ON o.id = u.organization_id"
 	" WHERE i.id = $1::bigint ORDER BY v.created_at, u.id",
+};
+
+/* The comment a hiding is asked for, shown before it is hidden. */
+static const struct db_query q_comment_show = {
+	"comment_show",
+	"SELECT c.id, c.body, c.hidden_at IS NOT NULL AS hidden, i.id AS idea_id,"
+	" i.title AS idea_title, u.display_name AS author,"
+	" extract(epoch FROM c.created_at)::bigint AS created"
+	" FROM comments c JOIN ideas i ON i.id = c.idea_id"
+	" JOIN users u ON u.id = c.author_id WHERE c.id = $1::bigint",
 };
 
 static const struct db_query q_comment_hide = {
@@ -210,10 +221,15 @@ static void
 hide_input(struct dreq *r, void *arg)
 {
 	struct comment_hide_in *in = arg;
+	const char	       *c;
 
 	in->comment = path_id(r, "id");
+	/* The API hides at once; a page's form after the confirmation. */
+	in->confirm = r->is_api ||
+	    ((c = in_text(r, "confirm")) != NULL && strcmp(c, "1") == 0);
 }
 
+/* Confirmed: hidden; else the comment, to confirm (hide_confirm). */
 static int
 hide_query(struct http_request *req, struct dreq *r)
 {
@@ -221,8 +237,40 @@ hide_query(struct http_request *req, struct dreq *r)
 	char			id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->comment);
-	db_query(r, &q_comment_hide, 3, id, r->sess.uid, r->address);
+	if (in->confirm)
+		db_query(r, &q_comment_hide, 3, id, r->sess.uid, r->address);
+	else
+		db_query(r, &q_comment_show, 1, id);
 	return (STEP_NEXT);
+}
+
+static int hide_redirect(struct http_request *, struct dreq *);
+
+/* The page that asks, without JavaScript, before a comment is hidden. */
+static int
+hide_confirm(struct http_request *req, struct dreq *r)
+{
+	struct comment_hide_in *in = r->in;
+	json_t		       *c;
+	char		       *html;
+
+	if (in->confirm)
+		return (STEP_NEXT);
+	if (db_rows(r) != 1)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	if (row_bool(r, 0, "hidden"))
+		return (hide_redirect(req, r));
+	html = md_html(row_text(r, 0, "body"));
+	c = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
+	    (json_int_t)in->comment, "body_html", html, "author",
+	    row_text(r, 0, "author"), "idea_id", row_text(r, 0, "idea_id"),
+	    "idea_title", row_text(r, 0, "idea_title"));
+	kore_free(html);
+	out_time(r, c, "created_at", "created_ago", row_int(r, 0, "created"));
+	json_object_set_new(r->ctx, "comment", c);
+	return (render_page(req, r, 200, "comment_hide", "title.comment_hide",
+	    "ideas"));
 }
 
 static int
@@ -254,7 +302,8 @@ static const step_fn voters_page_steps[] = { voters_query, voters_found,
 	voters_render, NULL };
 static const step_fn voters_api_steps[] = { voters_query, voters_found,
 	voters_json, NULL };
-static const step_fn hide_page_steps[] = { hide_query, hide_redirect, NULL };
+static const step_fn hide_page_steps[] = { hide_query, hide_confirm,
+	hide_redirect, NULL };
 static const step_fn hide_api_steps[] = { hide_query, hide_json, NULL };
 
 /* A refused response shows the idea page again (its form: routes.c). */

@@ -40,6 +40,14 @@
     if (!(f instanceof HTMLFormElement)) return;
     if (f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
       e.preventDefault();
+    } else if (f.dataset.confirm) {
+      /* Confirmed here: the server's own confirmation step (the page
+         that works without JavaScript) is not needed again. */
+      const c = document.createElement('input');
+      c.type = 'hidden';
+      c.name = 'confirm';
+      c.value = '1';
+      f.appendChild(c);
     } else if (f.classList.contains('vote-form') && window.fetch) {
       e.preventDefault();
       vote(f);

@@ -62,3 +62,34 @@ for (const lang of ['en', 'de']) {
     });
   }
 }
+
+// With JavaScript the browser's own confirm() asks, and drive.js adds
+// confirm=1, so the comment is hidden without a second page; without it,
+// the server's confirmation page asks.
+for (const js of [true, false]) {
+  test(`hiding a comment, JavaScript ${js ? 'on' : 'off'}: asked once, then hidden`, { timeout: 60_000 }, async () => {
+    const client = await person('client');
+    const pm = await person('pm');
+    const idea = (await client.api('POST', '/api/v1/ideas', { title: `Hide test ${unique('h')}`, body: 'x', area: 'fx' })).json;
+    const c = (await client.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Please hide me' })).json;
+    const ctx = await browser.newContext({ locale: 'en-US', javaScriptEnabled: js, viewport: { width: 375, height: 800 } });
+    await ctx.addCookies([{ name: 'drive_session', value: pm.cookies.get('drive_session'), url: BASE }]);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(10_000);
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.accept(); });
+    await page.goto(`${BASE}/ideas/${idea.id}`);
+    await Promise.all([page.waitForNavigation(), page.locator(`#comment-${c.id} form.comment-hide button`).click()]);
+    if (!js) {
+      assert.equal((await page.locator('h1').textContent()).trim(), 'Hide this comment?');
+      await page.screenshot({ path: `${SHOTS}/en-comment-hide-375.png`, fullPage: true });
+      assert.equal(sqlValue(`SELECT hidden_at IS NULL FROM comments WHERE id = ${c.id}`), 't');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Hide the comment' }).click()]);
+    } else {
+      assert.equal(dialogs, 1, 'the browser asked once');
+    }
+    assert.equal(new URL(page.url()).pathname, `/ideas/${idea.id}`);
+    assert.equal(sqlValue(`SELECT hidden_at IS NOT NULL FROM comments WHERE id = ${c.id}`), 't');
+    await ctx.close();
+  });
+}

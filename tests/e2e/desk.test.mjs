@@ -485,3 +485,36 @@ test('API tokens from the profile page: a refused name is kept; a new one is sho
   assert.equal(r.headers.get('location'), '/profile?revoked=1');
   assert.equal((await p.form(`/profile/tokens/${id}/revoke`, { csrf_token: csrf })).status, 404);
 });
+
+// Issue 14, item 18: hiding a comment from a page without JavaScript asks
+// first (the comment, what hiding does); only the confirmed form hides.
+// With JavaScript, the browser's confirm() adds confirm=1 (drive.js).
+test('hiding a comment by form: a confirmation page first, then hidden', async () => {
+  const idea = await propose(a1);
+  const c = await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Something **off-topic**' });
+  const page = await pm.page(`/ideas/${idea.id}`);
+  const csrf = formCsrf(page.text);
+  const auditBefore = count('audit_log');
+  let r = await pm.form(`/comments/${c.json.id}/hide`, { csrf_token: csrf });
+  assert.equal(r.status, 200);
+  assert.match(r.text, /Hide this comment\?/);
+  assert.ok(r.text.includes('Something <strong>off-topic</strong>'), 'the comment is shown');
+  assert.match(r.text, /name="confirm" value="1"/);
+  assert.equal(sqlValue(`SELECT hidden_at IS NULL FROM comments WHERE id = ${c.json.id}`), 't', 'not hidden yet');
+  assert.equal(count('audit_log'), auditBefore);
+  r = await pm.form(`/comments/${c.json.id}/hide`, { csrf_token: csrf, confirm: '1' });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/ideas/${idea.id}#comment-${c.json.id}`);
+  assert.equal(sqlValue(`SELECT hidden_at IS NOT NULL FROM comments WHERE id = ${c.json.id}`), 't');
+  assert.equal(count('audit_log'), auditBefore + 1);
+  // Asked again once hidden: back to it; unknown: 404; clients: 403.
+  r = await pm.form(`/comments/${c.json.id}/hide`, { csrf_token: csrf });
+  assert.equal(r.status, 303);
+  assert.equal((await pm.form('/comments/999999999/hide', { csrf_token: csrf })).status, 404);
+  assert.equal((await a1.form(`/comments/${c.json.id}/hide`, { csrf_token: formCsrf((await a1.page('/')).text) })).status, 403);
+  const c2 = await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Noch einer' });
+  const de = await pm.fetch(`/comments/${c2.json.id}/hide`, { method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+    body: `csrf_token=${csrf}` });
+  assert.match(await de.text(), /Diesen Kommentar ausblenden\?/);
+});
