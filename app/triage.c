@@ -70,17 +70,25 @@ static const struct db_query q_areas_all = {
 	" FROM areas ORDER BY position, id",
 };
 
+/*
+ * The roadmap: the first ROADMAP_LIMIT ideas of each column (the most
+ * votes first; released, the latest first), each row with its column's
+ * total, so that a column can say how many more the ideas list holds.
+ */
+#define ROADMAP_LIMIT "50"
+
 static const struct db_query q_roadmap = {
 	"roadmap",
 	"SELECT i.status, i.id, i.title, a.slug,"
 	" CASE WHEN $1 = 'de' THEN a.name_de ELSE a.name_en END AS area_label,"
-	" i.vote_count"
+	" i.vote_count, i.total"
 	" FROM (SELECT * FROM (SELECT i.*, row_number() OVER (PARTITION BY"
 	"  i.status ORDER BY CASE WHEN i.status = 'released' THEN"
 	"  extract(epoch FROM i.updated_at) ELSE i.vote_count END DESC,"
-	"  i.id DESC) AS n FROM ideas i"
+	"  i.id DESC) AS n, count(*) OVER (PARTITION BY i.status) AS total"
+	"  FROM ideas i"
 	"  WHERE i.status IN ('planned', 'in_progress', 'released')) x"
-	"  WHERE x.n <= 50) i JOIN areas a ON a.id = i.area_id"
+	"  WHERE x.n <= " ROADMAP_LIMIT ") i JOIN areas a ON a.id = i.area_id"
 	" ORDER BY i.status, i.n",
 };
 
@@ -427,43 +435,65 @@ roadmap_idea(struct dreq *r, int row)
 	    "vote_count", (int)row_int(r, row, "vote_count")));
 }
 
+/* The ideas of each column, and each column's total (0 when empty). */
+static void
+roadmap_groups(struct dreq *r, json_t **groups, int64_t *totals, int page)
+{
+	json_t *o;
+	char	url[64];
+	int	i, c;
+
+	for (c = 0; c < ROADMAP_COLUMNS; c++) {
+		groups[c] = json_array();
+		totals[c] = 0;
+	}
+	for (i = 0; i < db_rows(r); i++) {
+		if ((c = roadmap_column(r, i)) == -1)
+			continue;
+		totals[c] = row_int(r, i, "total");
+		o = roadmap_idea(r, i);
+		if (page) {
+			(void)snprintf(url, sizeof(url), "/ideas/%s",
+			    row_text(r, i, "id"));
+			json_object_set_new(o, "url", json_string(url));
+			json_object_set_new(o, "area_label",
+			    json_string(row_text(r, i, "area_label")));
+		}
+		json_array_append_new(groups[c], o);
+	}
+}
+
+/*
+ * As before, the three lists (at most ROADMAP_LIMIT ideas each); totals
+ * says how many ideas each status has in all.
+ */
 static int
 roadmap_json(struct http_request *req, struct dreq *r)
 {
 	json_t *groups[ROADMAP_COLUMNS];
-	int	i, c;
+	int64_t totals[ROADMAP_COLUMNS];
 
-	for (c = 0; c < ROADMAP_COLUMNS; c++)
-		groups[c] = json_array();
-	for (i = 0; i < db_rows(r); i++) {
-		if ((c = roadmap_column(r, i)) != -1)
-			json_array_append_new(groups[c], roadmap_idea(r, i));
-	}
+	roadmap_groups(r, groups, totals, 0);
 	return (out_json(req, r, 200,
-	    json_pack("{s:o, s:o, s:o}", "planned", groups[0], "in_progress",
-		groups[1], "released", groups[2])));
+	    json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "planned",
+		groups[0], "in_progress", groups[1], "released", groups[2],
+		"totals", "planned", (json_int_t)totals[0], "in_progress",
+		(json_int_t)totals[1], "released", (json_int_t)totals[2])));
 }
 
+/*
+ * A column that holds more than it shows ends in a link to the rest: the
+ * ideas list of its status, which pages.
+ */
 static int
 roadmap_render(struct http_request *req, struct dreq *r)
 {
-	json_t *groups[ROADMAP_COLUMNS], *columns, *col, *o;
-	char	url[64], key[48];
-	int	i, c;
+	json_t *groups[ROADMAP_COLUMNS], *columns, *col, *vars;
+	int64_t totals[ROADMAP_COLUMNS], more;
+	char	key[48], url[48];
+	int	c;
 
-	for (c = 0; c < ROADMAP_COLUMNS; c++)
-		groups[c] = json_array();
-	for (i = 0; i < db_rows(r); i++) {
-		if ((c = roadmap_column(r, i)) == -1)
-			continue;
-		o = roadmap_idea(r, i);
-		(void)snprintf(url, sizeof(url), "/ideas/%s",
-		    row_text(r, i, "id"));
-		json_object_set_new(o, "url", json_string(url));
-		json_object_set_new(o, "area_label",
-		    json_string(row_text(r, i, "area_label")));
-		json_array_append_new(groups[c], o);
-	}
+	roadmap_groups(r, groups, totals, 1);
 	columns = json_array();
 	for (c = 0; c < ROADMAP_COLUMNS; c++) {
 		col = json_pack("{s:s, s:o, s:b}", "status",
@@ -472,6 +502,17 @@ roadmap_render(struct http_request *req, struct dreq *r)
 		(void)snprintf(key, sizeof(key), "status.%s",
 		    roadmap_statuses[c]);
 		ctx_set_msg(r, col, "label", key, NULL);
+		more = totals[c] - (int64_t)json_array_size(groups[c]);
+		if (more > 0) {
+			(void)snprintf(url, sizeof(url), "/?status=%s",
+			    roadmap_statuses[c]);
+			json_object_set_new(col, "more_url", json_string(url));
+			(void)snprintf(key, sizeof(key), "roadmap.more_%s%s",
+			    roadmap_statuses[c], more == 1 ? "_one" : "");
+			vars = json_pack("{s:I}", "n", (json_int_t)more);
+			ctx_set_msg(r, col, "more_text", key, vars);
+			json_decref(vars);
+		}
 		json_array_append_new(columns, col);
 	}
 	json_object_set_new(r->ctx, "columns", columns);

@@ -432,6 +432,56 @@ test('triage: unknown sort, area or cursor is 400 and changes nothing', async ()
   assert.equal((await a1.page('/triage?sort=votes')).status, 403);
 });
 
+// Issue 14, item 11: a column of the roadmap holding more than its 50
+// says how many more and links to the ideas list of its status.
+test('roadmap: a column with more than 50 ideas links to the rest', async () => {
+  const tag = unique('rm');
+  const status = (s) => Number(sqlValue(`SELECT count(*) FROM ideas WHERE status = '${s}'`));
+  // 55 more in progress; planned made exactly 51.
+  sql(`SELECT idea_create(${a2.id}, 'fx', 'Roadmap in progress ${tag} ' || g, '') FROM generate_series(1, 55) g`);
+  sql(`UPDATE ideas SET status = 'in_progress', first_response_at = now() WHERE title LIKE 'Roadmap in progress ${tag} %'`);
+  const planned0 = status('planned');
+  assert.ok(planned0 <= 51, `planned: ${planned0}`);
+  if (planned0 < 51) {
+    sql(`SELECT idea_create(${a2.id}, 'fx', 'Roadmap planned ${tag} ' || g, '') FROM generate_series(1, ${51 - planned0}) g`);
+    sql(`UPDATE ideas SET status = 'planned', first_response_at = now() WHERE title LIKE 'Roadmap planned ${tag} %'`);
+  }
+  const inProgress = status('in_progress');
+  const released = status('released');
+  assert.ok(inProgress >= 55 && released <= 50);
+
+  // The API as before, with each column's total.
+  const r = await b1.api('GET', '/api/v1/roadmap');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.in_progress.length, 50);
+  assert.equal(r.json.planned.length, 50);
+  assert.equal(r.json.released.length, released);
+  assert.deepEqual(r.json.totals, { planned: 51, in_progress: inProgress, released });
+
+  const page = await b1.page('/roadmap');
+  assert.equal(page.status, 200);
+  const column = (s) => page.text.match(new RegExp(`<section class="rm-col rm-${s}"[\\s\\S]*?</section>`))[0];
+  assert.equal((column('in_progress').match(/<li class="rm-idea">/g) || []).length, 50);
+  assert.ok(column('in_progress').includes(
+    `<a class="btn btn-secondary rm-more" href="/?status=in_progress">${inProgress - 50} more ideas in progress</a>`));
+  assert.ok(column('planned').includes(
+    '<a class="btn btn-secondary rm-more" href="/?status=planned">1 more planned idea</a>'));
+  assert.ok(!column('released').includes('rm-more'), 'a column that shows all has no link');
+  // The link leads to the list of that status, which pages on.
+  const list = await b1.page('/?status=in_progress');
+  assert.equal(list.status, 200);
+  assert.match(list.text, /rel="next"/);
+  // In German.
+  sql(`UPDATE users SET lang = 'de' WHERE id = ${b1.id}`);
+  try {
+    const de = await b1.page('/roadmap');
+    assert.ok(de.text.includes(`>${inProgress - 50} weitere Ideen in Umsetzung</a>`));
+    assert.ok(de.text.includes('>1 weitere geplante Idee</a>'));
+  } finally {
+    sql(`UPDATE users SET lang = NULL WHERE id = ${b1.id}`);
+  }
+});
+
 test('export: RFC 4180 CSV, formulas neutralised; staff only', async () => {
   await propose(a1, '=HYPERLINK("http://x","y")');
   await propose(a1, 'Comma, "quotes" and more');
