@@ -114,6 +114,36 @@ cursor_parse(const char *cur, char *key, size_t keylen, char *id, size_t idlen)
 	return (1);
 }
 
+/*
+ * A wider cursor, "<key>.<id>" with a key of 1-18 digits that may start
+ * with '-' and an id of 1-18 digits: both fit a bigint (the triage list's
+ * keys are microseconds, or counts negated).  Copies both parts; 0 when
+ * malformed.
+ */
+int
+cursor_parse_wide(const char *cur, char *key, size_t keylen, char *id,
+    size_t idlen)
+{
+	const char *dot, *digits;
+	size_t	    la, lb, neg;
+
+	neg = *cur == '-';
+	digits = cur + neg;
+	if ((dot = strchr(digits, '.')) == NULL)
+		return (0);
+	la = (size_t)(dot - digits);
+	lb = strlen(dot + 1);
+	if (la < 1 || la > 18 || lb < 1 || lb > 18 || neg + la >= keylen ||
+	    lb >= idlen || strspn(digits, "0123456789") != la ||
+	    strspn(dot + 1, "0123456789") != lb)
+		return (0);
+	memcpy(key, cur, neg + la);
+	key[neg + la] = '\0';
+	memcpy(id, dot + 1, lb);
+	id[lb] = '\0';
+	return (1);
+}
+
 /* SHA-256 of a token given as 64 hex digits, as hex; 0 when not one. */
 int
 token_hash(const char *hex, char *out)

@@ -128,6 +128,7 @@ const char *name_refusal(const char *, int);
 int	    addr_canonical(const char *, char *, size_t);
 int	    addr_listed(const char *, const char *);
 int	    cursor_parse(const char *, char *, size_t, char *, size_t);
+int	    cursor_parse_wide(const char *, char *, size_t, char *, size_t);
 int	    token_hash(const char *, char *);
 int	    csrf_equal(const char *, const char *);
 void	    relative_key(int64_t, char *, size_t, int64_t *);

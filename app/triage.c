@@ -1,10 +1,28 @@
 /*
  * Listening made visible: the triage desk (ideas without an official
- * response, oldest first, with the median time to a first response), the
- * roadmap, and the export of all ideas as CSV for the product managers.
+ * response, a page at a time, the oldest or the most wanted first, with
+ * the median time to a first response), the roadmap, and the export of
+ * all ideas as CSV for the product managers.
  */
 
 #include "drive.h"
+
+/*
+ * The triage list, a page of TRIAGE_PAGE at a time, with the figures
+ * (which count every unanswered idea, whatever the filter).  $1 the area
+ * ("" all), $2 the language, $3 the sort, $4 and $5 the cursor (key, id;
+ * NULL on the first page), $6 where the page starts: "" first, "after"
+ * or "before" the cursor.
+ *
+ * Each sort is one ascending key k with the id as tie-break: the time of
+ * creation in microseconds (the oldest first), or the votes or the
+ * organisations negated (the most first).  The cursor is the (k, id) of
+ * the last row shown (next page) or the first (previous page); counting
+ * the rows on either side of it in the same snapshot gives the place the
+ * page starts at, so that "showing 51-100" is exact even when ideas were
+ * answered since, and a previous page is always a full one.
+ */
+#define TRIAGE_PAGE "50"
 
 static const struct db_query q_triage = {
 	"triage",
@@ -16,37 +34,61 @@ static const struct db_query q_triage = {
 	"  (SELECT count(*) FROM ideas WHERE first_response_at IS NULL"
 	"   AND created_at < now() - interval '14 days') AS old,"
 	"  (SELECT count(*) FROM ideas WHERE first_response_at IS NULL) AS open"
-	") SELECT s.median::text AS median, s.old, s.open, i.id, i.title,"
+	"), pool AS ("
+	"  SELECT i.id, CASE $3 WHEN 'votes' THEN -i.vote_count::bigint"
+	"   WHEN 'organizations' THEN -i.organization_count::bigint"
+	"   ELSE (extract(epoch FROM i.created_at) * 1000000)::bigint"
+	"   END AS k FROM ideas i WHERE i.first_response_at IS NULL"
+	"  AND ($1 = '' OR i.area_id = (SELECT x.id FROM areas x"
+	"   WHERE x.slug = $1))"
+	"), place AS ("
+	"  SELECT count(*) AS total, CASE $6"
+	"   WHEN 'after' THEN count(*) FILTER (WHERE (p.k, p.id) <="
+	"    ($4::bigint, $5::bigint))"
+	"   WHEN 'before' THEN greatest(count(*) FILTER (WHERE (p.k, p.id) <"
+	"    ($4::bigint, $5::bigint)) - " TRIAGE_PAGE ", 0)"
+	"   ELSE 0 END AS skip FROM pool p"
+	") SELECT s.median::text AS median, s.old, s.open, pl.total, pl.skip,"
+	" pg.k, i.id, i.title,"
 	" CASE WHEN $2 = 'de' THEN a.name_de ELSE a.name_en END AS area_label,"
 	" i.status, extract(epoch FROM i.created_at)::bigint AS created,"
 	" (extract(epoch FROM now() - i.created_at) / 86400)::integer"
 	" AS age_days, i.vote_count, i.organization_count"
-	" FROM stats s LEFT JOIN ("
-	"  SELECT i.* FROM ideas i JOIN areas a2 ON a2.id = i.area_id"
-	"  WHERE i.first_response_at IS NULL AND ($1 = '' OR a2.slug = $1)"
-	"  ORDER BY i.created_at, i.id LIMIT 200"
-	" ) i ON true LEFT JOIN areas a ON a.id = i.area_id"
-	" ORDER BY i.created_at, i.id",
+	" FROM stats s CROSS JOIN place pl LEFT JOIN ("
+	"  SELECT p.id, p.k FROM pool p ORDER BY p.k, p.id"
+	"  OFFSET (SELECT skip FROM place) LIMIT " TRIAGE_PAGE
+	" ) pg ON true LEFT JOIN ideas i ON i.id = pg.id"
+	" LEFT JOIN areas a ON a.id = i.area_id"
+	" ORDER BY pg.k, pg.id",
 };
 
+/* Every area, retired ones too: their ideas may still wait. */
 static const struct db_query q_areas_all = {
 	"areas_all",
 	"SELECT slug,"
-	" CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS label"
+	" CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name"
 	" FROM areas ORDER BY position, id",
 };
+
+/*
+ * The roadmap: the first ROADMAP_LIMIT ideas of each column (the most
+ * votes first; released, the latest first), each row with its column's
+ * total, so that a column can say how many more the ideas list holds.
+ */
+#define ROADMAP_LIMIT "50"
 
 static const struct db_query q_roadmap = {
 	"roadmap",
 	"SELECT i.status, i.id, i.title, a.slug,"
 	" CASE WHEN $1 = 'de' THEN a.name_de ELSE a.name_en END AS area_label,"
-	" i.vote_count"
+	" i.vote_count, i.total"
 	" FROM (SELECT * FROM (SELECT i.*, row_number() OVER (PARTITION BY"
 	"  i.status ORDER BY CASE WHEN i.status = 'released' THEN"
 	"  extract(epoch FROM i.updated_at) ELSE i.vote_count END DESC,"
-	"  i.id DESC) AS n FROM ideas i"
+	"  i.id DESC) AS n, count(*) OVER (PARTITION BY i.status) AS total"
+	"  FROM ideas i"
 	"  WHERE i.status IN ('planned', 'in_progress', 'released')) x"
-	"  WHERE x.n <= 50) i JOIN areas a ON a.id = i.area_id"
+	"  WHERE x.n <= " ROADMAP_LIMIT ") i JOIN areas a ON a.id = i.area_id"
 	" ORDER BY i.status, i.n",
 };
 
@@ -67,53 +109,107 @@ static const struct db_query q_export = {
 
 /* ---- triage ---- */
 
+/* The sorts of the list, the default first. */
+static const char * const triage_sorts[] = { "age", "votes", "organizations",
+	NULL };
+
 /*
- * The area filter of the query string ("" for all).  Text that is not
- * one line (a NUL would cut it) is a bad request (400), as before.
+ * The query string: sort, area, and a cursor ("cursor", the next page,
+ * or "before", the previous one).  bad_field is the first value refused
+ * (400), as the ideas list refuses.
  */
 struct triage_in {
-	const char *area; /* in the decoded query string */
-	int	    bad;
+	const char *sort; /* one of triage_sorts */
+	char	    area[48];
+	char	    ck[24], cid[24]; /* the cursor: key, id */
+	const char *dir;	     /* "", "after" or "before" */
+	const char *bad_field;
+	const char *bad_key;
 };
 
 static void
-qs_free(void *arg)
+triage_bad(struct triage_in *in, const char *field, const char *key)
 {
-	struct form *qs = arg;
+	if (in->bad_field == NULL && in->bad_key == NULL) {
+		in->bad_field = field;
+		in->bad_key = key;
+	}
+}
 
-	form_free(qs);
-	kore_free(qs);
+/* A query value, "" when absent; one that is not one line is refused. */
+static const char *
+triage_value(const struct form *qs, struct triage_in *in, const char *name)
+{
+	const struct form_field *f;
+
+	if ((f = form_get(qs, name)) == NULL)
+		return ("");
+	if (!line_acceptable(f->value, f->len))
+		triage_bad(in, name, "err.text_invalid");
+	return (f->value);
 }
 
 static void
 triage_input(struct dreq *r, void *arg)
 {
-	struct triage_in	*in = arg;
-	struct form		*qs;
-	const struct form_field *f;
-	const char		*q = r->req->query_string;
+	struct triage_in *in = arg;
+	struct form	  qs;
+	const char	 *sort, *area, *after, *before;
+	int		  i;
 
-	in->area = "";
-	qs = kore_calloc(1, sizeof(*qs));
-	r->data = qs;
-	r->data_free = qs_free;
-	if (q == NULL || !form_decode(q, strlen(q), qs) ||
-	    (f = form_get(qs, "area")) == NULL)
+	in->sort = triage_sorts[0];
+	in->dir = "";
+	memset(&qs, 0, sizeof(qs));
+	if (r->req->query_string != NULL &&
+	    !form_decode(r->req->query_string, strlen(r->req->query_string),
+		&qs)) {
+		triage_bad(in, NULL, "err.bad_request");
 		return;
-	if (line_acceptable(f->value, f->len))
-		in->area = f->value;
+	}
+	sort = triage_value(&qs, in, "sort");
+	area = triage_value(&qs, in, "area");
+	after = triage_value(&qs, in, "cursor");
+	before = triage_value(&qs, in, "before");
+
+	for (i = 0; *sort != '\0' && triage_sorts[i] != NULL; i++) {
+		if (strcmp(sort, triage_sorts[i]) == 0)
+			in->sort = triage_sorts[i];
+	}
+	if (*sort != '\0' && strcmp(sort, in->sort) != 0)
+		triage_bad(in, "sort", "err.triage_sort");
+	/* No area is this long: the list says it does not know it. */
+	if (strlen(area) >= sizeof(in->area))
+		triage_bad(in, "area", "err.area_unknown");
 	else
-		in->bad = 1;
+		(void)kore_strlcpy(in->area, area, sizeof(in->area));
+	if (*after != '\0') {
+		if (cursor_parse_wide(after, in->ck, sizeof(in->ck), in->cid,
+			sizeof(in->cid)))
+			in->dir = "after";
+		else
+			triage_bad(in, "cursor", "err.cursor_invalid");
+	}
+	if (*before != '\0') {
+		/* One way at a time. */
+		if (*after == '\0' &&
+		    cursor_parse_wide(before, in->ck, sizeof(in->ck), in->cid,
+			sizeof(in->cid)))
+			in->dir = "before";
+		else
+			triage_bad(in, "before", "err.cursor_invalid");
+	}
+	form_free(&qs);
 }
 
+/* The areas first: the filter offers them, and checks area. */
 static int
 triage_areas(struct http_request *req, struct dreq *r)
 {
 	struct triage_in *in = r->in;
 
-	if (in->bad)
-		return (step_refuse(req, r, 400, "invalid", "area",
-		    "err.text_invalid"));
+	if (in->bad_field != NULL || in->bad_key != NULL)
+		return (step_refuse(req, r, 400, "invalid", in->bad_field,
+		    in->bad_key));
 	db_query(r, &q_areas_all, 1, r->lang);
 	return (STEP_NEXT);
 }
@@ -122,33 +218,142 @@ static int
 triage_query(struct http_request *req, struct dreq *r)
 {
 	struct triage_in *in = r->in;
-	json_t		 *areas;
-	int		  i;
+	int		  cursor = *in->dir != '\0';
 
-	areas = json_array();
-	json_array_append_new(areas,
-	    json_pack("{s:s, s:b}", "value", "", "selected",
-		*in->area == '\0'));
-	ctx_set_msg(r, json_array_get(areas, 0), "label", "filter.all_areas",
-	    NULL);
-	for (i = 0; i < db_rows(r); i++)
-		json_array_append_new(areas,
-		    json_pack("{s:s, s:s, s:b}", "value",
-			row_text(r, i, "slug"), "label",
-			row_text(r, i, "label"), "selected",
-			strcmp(in->area, row_text(r, i, "slug")) == 0));
-	json_object_set_new(r->ctx, "areas", areas);
-	db_query(r, &q_triage, 2, in->area, r->lang);
+	if (!area_options(r, in->area, "filter.all_areas") && *in->area != '\0')
+		return (step_refuse(req, r, 400, "invalid", "area",
+		    "err.area_unknown"));
+	db_query(r, &q_triage, 6, in->area, r->lang, in->sort,
+	    cursor ? in->ck : NULL, cursor ? in->cid : NULL, in->dir);
 	return (STEP_NEXT);
+}
+
+/*
+ * "/triage?sort=…&area=…" and a cursor: name "cursor" (after) or
+ * "before" with the (k, id) of row; name NULL for none.
+ */
+static void
+triage_url(struct dbuf *b, struct dreq *r, const struct triage_in *in,
+    const char *sort, const char *name, int row)
+{
+	dbuf_appendf(b, "/triage?sort=%s", sort);
+	if (*in->area != '\0') {
+		dbuf_appendstr(b, "&area=");
+		url_encode(b, in->area);
+	}
+	if (name != NULL)
+		dbuf_appendf(b, "&%s=%s.%s", name, row_text(r, row, "k"),
+		    row_text(r, row, "id"));
+}
+
+/* The sorts as links (tabs), each keeping the area, back to page one. */
+static void
+triage_sort_tabs(struct dreq *r, const struct triage_in *in)
+{
+	json_t	   *sorts, *o;
+	struct dbuf b;
+	char	    key[48];
+	int	    i;
+
+	sorts = json_array();
+	for (i = 0; triage_sorts[i] != NULL; i++) {
+		dbuf_init(&b);
+		triage_url(&b, r, in, triage_sorts[i], NULL, 0);
+		o = json_pack("{s:s, s:s, s:b}", "value", triage_sorts[i],
+		    "url", b.data, "selected",
+		    strcmp(triage_sorts[i], in->sort) == 0);
+		dbuf_free(&b);
+		(void)snprintf(key, sizeof(key), "triage.sort_%s",
+		    triage_sorts[i]);
+		ctx_set_msg(r, o, "label", key, NULL);
+		json_array_append_new(sorts, o);
+	}
+	json_object_set_new(r->ctx, "sorts", sorts);
+	json_object_set_new(r->ctx, "sort",
+	    json_pack("{s:s, s:b, s:b, s:b}", "value", in->sort, "age",
+		strcmp(in->sort, "age") == 0, "votes",
+		strcmp(in->sort, "votes") == 0, "organizations",
+		strcmp(in->sort, "organizations") == 0));
+}
+
+/* The label of the area chosen in the filter, or NULL for all. */
+static const char *
+triage_area_label(struct dreq *r)
+{
+	json_t *areas, *o;
+	size_t	i;
+
+	areas = json_object_get(r->ctx, "areas");
+	json_array_foreach(areas, i, o) {
+		if (json_is_true(json_object_get(o, "selected")) &&
+		    *json_string_value(json_object_get(o, "value")) != '\0')
+			return (json_string_value(json_object_get(o, "label")));
+	}
+	return (NULL);
+}
+
+/*
+ * Where the page is: "N unanswered ideas, showing 51-100" (or all of
+ * them, or the one), in the area when one is chosen; the links to the
+ * previous and the next page.  skip rows come before the page's n.
+ */
+static void
+triage_paging(struct dreq *r, const struct triage_in *in, int64_t total,
+    int64_t skip, int n, int first)
+{
+	json_t	   *vars, *pages;
+	struct dbuf b;
+	const char *area, *key;
+	json_int_t  from, to;
+
+	area = triage_area_label(r);
+	from = (json_int_t)skip + 1;
+	to = (json_int_t)skip + n;
+	vars = json_pack("{s:I, s:I, s:I, s:s}", "total", (json_int_t)total,
+	    "from", from, "to", to, "area", area != NULL ? area : "");
+	if (total == 1 && n == 1)
+		key = area != NULL ? "triage.count_one_area" :
+				     "triage.count_one";
+	else if (skip == 0 && n == total)
+		key = area != NULL ? "triage.count_all_area" :
+				     "triage.count_all";
+	else
+		key = area != NULL ? "triage.count_page_area" :
+				     "triage.count_page";
+	if (total > 0 && n > 0)
+		ctx_set_msg(r, r->ctx, "count_text", key, vars);
+	json_decref(vars);
+	json_object_set_new(r->ctx, "page_empty",
+	    json_boolean(total > 0 && n == 0));
+
+	pages = json_object();
+	if (skip > 0) {
+		/* Before the first row; past the end, the first page. */
+		dbuf_init(&b);
+		triage_url(&b, r, in, in->sort, n > 0 ? "before" : NULL, first);
+		json_object_set_new(pages, n > 0 ? "prev_url" : "first_url",
+		    json_string(b.data));
+		dbuf_free(&b);
+	}
+	if (n > 0 && skip + n < total) {
+		dbuf_init(&b);
+		triage_url(&b, r, in, in->sort, "cursor", first + n - 1);
+		json_object_set_new(pages, "next_url", json_string(b.data));
+		dbuf_free(&b);
+	}
+	json_object_set_new(pages, "any",
+	    json_boolean(json_object_size(pages)));
+	json_object_set_new(r->ctx, "pages", pages);
 }
 
 static int
 triage_render(struct http_request *req, struct dreq *r)
 {
-	json_t	   *stats, *list, *o;
-	const char *status;
-	char	    url[64], key[48], median[32], *dot;
-	int	    i;
+	struct triage_in *in = r->in;
+	json_t		 *stats, *list, *o;
+	const char	 *status;
+	char		  url[64], key[48], median[32], *dot;
+	int		  i, first = -1;
 
 	stats = json_pack("{s:I, s:I}", "unanswered_old",
 	    (json_int_t)row_int(r, 0, "old"), "unanswered",
@@ -165,6 +370,8 @@ triage_render(struct http_request *req, struct dreq *r)
 	for (i = 0; i < db_rows(r); i++) {
 		if (row_null(r, i, "id"))
 			continue; /* no idea: the figures alone */
+		if (first == -1)
+			first = i;
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
 		    row_text(r, i, "id"));
 		status = row_text(r, i, "status");
@@ -181,6 +388,11 @@ triage_render(struct http_request *req, struct dreq *r)
 		json_array_append_new(list, o);
 	}
 	json_object_set_new(r->ctx, "stats", stats);
+	json_object_set_new(r->ctx, "filters",
+	    json_pack("{s:s, s:s}", "sort", in->sort, "area", in->area));
+	triage_sort_tabs(r, in);
+	triage_paging(r, in, row_int(r, 0, "total"), row_int(r, 0, "skip"),
+	    (int)json_array_size(list), first);
 	json_object_set_new(r->ctx, "has_ideas",
 	    json_boolean(json_array_size(list) > 0));
 	json_object_set_new(r->ctx, "ideas", list);
@@ -223,43 +435,65 @@ roadmap_idea(struct dreq *r, int row)
 	    "vote_count", (int)row_int(r, row, "vote_count")));
 }
 
+/* The ideas of each column, and each column's total (0 when empty). */
+static void
+roadmap_groups(struct dreq *r, json_t **groups, int64_t *totals, int page)
+{
+	json_t *o;
+	char	url[64];
+	int	i, c;
+
+	for (c = 0; c < ROADMAP_COLUMNS; c++) {
+		groups[c] = json_array();
+		totals[c] = 0;
+	}
+	for (i = 0; i < db_rows(r); i++) {
+		if ((c = roadmap_column(r, i)) == -1)
+			continue;
+		totals[c] = row_int(r, i, "total");
+		o = roadmap_idea(r, i);
+		if (page) {
+			(void)snprintf(url, sizeof(url), "/ideas/%s",
+			    row_text(r, i, "id"));
+			json_object_set_new(o, "url", json_string(url));
+			json_object_set_new(o, "area_label",
+			    json_string(row_text(r, i, "area_label")));
+		}
+		json_array_append_new(groups[c], o);
+	}
+}
+
+/*
+ * As before, the three lists (at most ROADMAP_LIMIT ideas each); totals
+ * says how many ideas each status has in all.
+ */
 static int
 roadmap_json(struct http_request *req, struct dreq *r)
 {
 	json_t *groups[ROADMAP_COLUMNS];
-	int	i, c;
+	int64_t totals[ROADMAP_COLUMNS];
 
-	for (c = 0; c < ROADMAP_COLUMNS; c++)
-		groups[c] = json_array();
-	for (i = 0; i < db_rows(r); i++) {
-		if ((c = roadmap_column(r, i)) != -1)
-			json_array_append_new(groups[c], roadmap_idea(r, i));
-	}
+	roadmap_groups(r, groups, totals, 0);
 	return (out_json(req, r, 200,
-	    json_pack("{s:o, s:o, s:o}", "planned", groups[0], "in_progress",
-		groups[1], "released", groups[2])));
+	    json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "planned",
+		groups[0], "in_progress", groups[1], "released", groups[2],
+		"totals", "planned", (json_int_t)totals[0], "in_progress",
+		(json_int_t)totals[1], "released", (json_int_t)totals[2])));
 }
 
+/*
+ * A column that holds more than it shows ends in a link to the rest: the
+ * ideas list of its status, which pages.
+ */
 static int
 roadmap_render(struct http_request *req, struct dreq *r)
 {
-	json_t *groups[ROADMAP_COLUMNS], *columns, *col, *o;
-	char	url[64], key[48];
-	int	i, c;
+	json_t *groups[ROADMAP_COLUMNS], *columns, *col, *vars;
+	int64_t totals[ROADMAP_COLUMNS], more;
+	char	key[48], url[48];
+	int	c;
 
-	for (c = 0; c < ROADMAP_COLUMNS; c++)
-		groups[c] = json_array();
-	for (i = 0; i < db_rows(r); i++) {
-		if ((c = roadmap_column(r, i)) == -1)
-			continue;
-		o = roadmap_idea(r, i);
-		(void)snprintf(url, sizeof(url), "/ideas/%s",
-		    row_text(r, i, "id"));
-		json_object_set_new(o, "url", json_string(url));
-		json_object_set_new(o, "area_label",
-		    json_string(row_text(r, i, "area_label")));
-		json_array_append_new(groups[c], o);
-	}
+	roadmap_groups(r, groups, totals, 1);
 	columns = json_array();
 	for (c = 0; c < ROADMAP_COLUMNS; c++) {
 		col = json_pack("{s:s, s:o, s:b}", "status",
@@ -268,6 +502,17 @@ roadmap_render(struct http_request *req, struct dreq *r)
 		(void)snprintf(key, sizeof(key), "status.%s",
 		    roadmap_statuses[c]);
 		ctx_set_msg(r, col, "label", key, NULL);
+		more = totals[c] - (int64_t)json_array_size(groups[c]);
+		if (more > 0) {
+			(void)snprintf(url, sizeof(url), "/?status=%s",
+			    roadmap_statuses[c]);
+			json_object_set_new(col, "more_url", json_string(url));
+			(void)snprintf(key, sizeof(key), "roadmap.more_%s%s",
+			    roadmap_statuses[c], more == 1 ? "_one" : "");
+			vars = json_pack("{s:I}", "n", (json_int_t)more);
+			ctx_set_msg(r, col, "more_text", key, vars);
+			json_decref(vars);
+		}
 		json_array_append_new(columns, col);
 	}
 	json_object_set_new(r->ctx, "columns", columns);

@@ -316,6 +316,229 @@ test('triage: unanswered ideas oldest first with the figures; staff only', async
   assert.equal((await a1.page('/triage')).status, 403);
 });
 
+// The rows of the triage table in order: [id, title].
+function triageRows(html) {
+  return [...html.matchAll(/<td class="cell-wrap t-title"[^>]*><a href="\/ideas\/(\d+)">([^<]*)<\/a>/g)]
+    .map((m) => [Number(m[1]), m[2]]);
+}
+
+// The link of a pager's rel ("next" or "prev"), unescaped, or null.
+function pagerLink(html, rel) {
+  const m = html.match(new RegExp(`<a class="btn btn-secondary" href="([^"]*)" rel="${rel}">`));
+  return m ? m[1].replace(/&amp;/g, '&') : null;
+}
+
+// The line that says where the page is.
+function triageCount(html) {
+  const m = html.match(/<p class="t-count" id="queue-count">([^<]*)<\/p>/);
+  return m ? m[1] : null;
+}
+
+// Issue 14, item 10: the triage list pages (50 at a time, saying where it
+// is), sorts by age, votes or organisations, filters by area, and refuses
+// values it does not know.
+test('triage: pages of 50 with where they are, next and previous, three sorts, the area filter', async () => {
+  const slug = unique('triage').slice(0, 20);
+  const made = await admin.api('POST', '/api/v1/areas', { slug, name_en: 'Liquidity Desk', name_de: 'Liquiditätsdesk' });
+  assert.equal(made.status, 201, made.text);
+  // 120 unanswered ideas in the area: the g-th is g days younger than the
+  // first; votes a permutation of 0..119, organisations 0..6 with ties.
+  const tag = unique('tp');
+  sql(`SELECT idea_create(${a1.id}, '${slug}', 'Triage paging ${tag} ' || lpad(g::text, 3, '0'), '')
+       FROM generate_series(1, 120) g ORDER BY g`);
+  sql(`UPDATE ideas SET created_at = now() - (interval '1 day' * (300 - n)),
+       vote_count = (n * 37) % 120, organization_count = n % 7
+       FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM ideas
+       WHERE title LIKE 'Triage paging ${tag} %') x WHERE ideas.id = x.id`);
+  // Retired at once, so that the other tests see the five areas; a
+  // retired area's ideas still wait, and the filter still offers it.
+  assert.equal((await admin.api('PATCH', `/api/v1/areas/${made.json.id}`, { action: 'retire' })).status, 200);
+  const ideas = sql(`SELECT id, vote_count, organization_count FROM ideas
+    WHERE title LIKE 'Triage paging ${tag} %' ORDER BY id`).map(([id, v, o]) => ({ id: Number(id), v: Number(v), o: Number(o) }));
+  assert.equal(ideas.length, 120);
+  const byAge = ideas.map((i) => i.id);
+  const byVotes = [...ideas].sort((x, y) => y.v - x.v || x.id - y.id).map((i) => i.id);
+  const byOrgs = [...ideas].sort((x, y) => y.o - x.o || x.id - y.id).map((i) => i.id);
+  // One idea in another area, which the filter leaves out.
+  const elsewhere = await propose(a1, unique('Triage elsewhere'));
+
+  // Oldest first by default: 1-50, then 51-100, then 101-120.
+  let page = await pm.page(`/triage?area=${slug}`);
+  assert.equal(page.status, 200);
+  assert.equal(triageCount(page.text), '120 unanswered ideas in Liquidity Desk, showing 1–50');
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), byAge.slice(0, 50));
+  assert.ok(!page.text.includes(elsewhere.title), 'the filter keeps to its area');
+  assert.equal(pagerLink(page.text, 'prev'), null, 'no page before the first');
+  assert.match(page.text, /<option value="[^"]*" selected>Liquidity Desk<\/option>/);
+  assert.match(page.text, /<th scope="col" class="num" aria-sort="ascending">Age \(days\)<\/th>/);
+  const next1 = pagerLink(page.text, 'next');
+  assert.match(next1, new RegExp(`^/triage\\?sort=age&area=${slug}&cursor=\\d+\\.${byAge[49]}$`));
+
+  page = await pm.page(next1);
+  assert.equal(triageCount(page.text), '120 unanswered ideas in Liquidity Desk, showing 51–100');
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), byAge.slice(50, 100));
+  const prev2 = pagerLink(page.text, 'prev');
+  assert.match(prev2, new RegExp(`^/triage\\?sort=age&area=${slug}&before=\\d+\\.${byAge[50]}$`));
+  const next2 = pagerLink(page.text, 'next');
+
+  page = await pm.page(next2);
+  assert.equal(triageCount(page.text), '120 unanswered ideas in Liquidity Desk, showing 101–120');
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), byAge.slice(100));
+  assert.equal(pagerLink(page.text, 'next'), null, 'the last page');
+  page = await pm.page(pagerLink(page.text, 'prev'));
+  assert.equal(triageCount(page.text), '120 unanswered ideas in Liquidity Desk, showing 51–100');
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), byAge.slice(50, 100));
+
+  // An idea of the first page answered meanwhile: back from the second
+  // page is a full first page, and the count says 119.
+  const answered = await pm.api('POST', `/api/v1/ideas/${byAge[9]}/responses`, { status: 'under_review', body: 'Looking.' });
+  assert.equal(answered.status, 201, answered.text);
+  page = await pm.page(prev2);
+  assert.equal(triageCount(page.text), '119 unanswered ideas in Liquidity Desk, showing 1–50');
+  const left = byAge.filter((id) => id !== byAge[9]);
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), left.slice(0, 50));
+  assert.equal(pagerLink(page.text, 'prev'), null);
+  // Onwards from a page shown before the answer: nothing skipped.
+  page = await pm.page(next1);
+  assert.equal(triageCount(page.text), '119 unanswered ideas in Liquidity Desk, showing 50–99');
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), left.slice(49, 99));
+
+  // Most votes first, then most organisations (ties: the older first).
+  page = await pm.page(`/triage?sort=votes&area=${slug}`);
+  assert.equal(page.status, 200);
+  const votes = byVotes.filter((id) => id !== byAge[9]);
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), votes.slice(0, 50));
+  assert.match(page.text, /<a href="\/triage\?sort=votes&amp;area=[^"]*" aria-current="page">Most votes<\/a>/);
+  assert.match(page.text, /aria-sort="descending">Votes<\/th>/);
+  assert.match(page.text, /<input type="hidden" name="sort" value="votes">/, 'the area filter keeps the sort');
+  page = await pm.page(pagerLink(page.text, 'next'));
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), votes.slice(50, 100));
+  assert.match(pagerLink(page.text, 'next'), /^\/triage\?sort=votes&/);
+  const orgs = byOrgs.filter((id) => id !== byAge[9]);
+  page = await pm.page(`/triage?sort=organizations&area=${slug}`);
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), orgs.slice(0, 50));
+  page = await pm.page(pagerLink(page.text, 'next'));
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), orgs.slice(50, 100));
+  page = await pm.page(pagerLink(page.text, 'next'));
+  assert.deepEqual(triageRows(page.text).map(([id]) => id), orgs.slice(100));
+  assert.equal(triageCount(page.text), '119 unanswered ideas in Liquidity Desk, showing 101–119');
+
+  // Without a filter: every unanswered idea counted, the oldest first.
+  const all = Number(sqlValue('SELECT count(*) FROM ideas WHERE first_response_at IS NULL'));
+  page = await pm.page('/triage');
+  assert.equal(triageCount(page.text), `${all} unanswered ideas, showing 1–50`);
+  assert.equal(triageRows(page.text).length, 50);
+  // In German.
+  sql(`UPDATE users SET lang = 'de' WHERE id = ${pm.id}`);
+  try {
+    page = await pm.page(`/triage?area=${slug}&sort=votes`);
+    assert.equal(triageCount(page.text), '119 unbeantwortete Ideen im Bereich Liquiditätsdesk, angezeigt werden 1–50');
+    assert.ok(page.text.includes('>Nächste Seite</a>'));
+  } finally {
+    sql(`UPDATE users SET lang = NULL WHERE id = ${pm.id}`);
+  }
+  // An area with a single idea, and one with none.
+  const one = unique('triage').slice(0, 20);
+  const single = await admin.api('POST', '/api/v1/areas', { slug: one, name_en: 'Single Desk', name_de: 'Einzeldesk' });
+  assert.equal(single.status, 201);
+  try {
+    page = await pm.page(`/triage?area=${one}`);
+    assert.equal(page.status, 200);
+    assert.equal(triageCount(page.text), null);
+    assert.ok(page.text.includes('No idea in this product area is waiting for a response.'));
+    sql(`SELECT idea_create(${a1.id}, '${one}', 'Triage single ${tag}', '')`);
+  } finally {
+    assert.equal((await admin.api('PATCH', `/api/v1/areas/${single.json.id}`, { action: 'retire' })).status, 200);
+  }
+  page = await pm.page(`/triage?area=${one}`);
+  assert.equal(triageCount(page.text), '1 unanswered idea in Single Desk');
+  assert.equal(pagerLink(page.text, 'next'), null);
+});
+
+test('triage: unknown sort, area or cursor is 400 and changes nothing', async () => {
+  const before = desk();
+  for (const [qs, message] of [
+    ['sort=newest', 'Choose one of the sort orders: age, votes or organizations.'],
+    ['sort=top', 'Choose one of the sort orders: age, votes or organizations.'],
+    ['sort=votes%00', 'Please'],
+    ['area=atlantis', 'This product area does not exist.'],
+    [`area=${'x'.repeat(60)}`, 'This product area does not exist.'],
+    ['cursor=abc', 'This page link is no longer valid.'],
+    ['cursor=1.', 'This page link is no longer valid.'],
+    ['cursor=.5', 'This page link is no longer valid.'],
+    ['cursor=-.5', 'This page link is no longer valid.'],
+    ['cursor=1.2.3', 'This page link is no longer valid.'],
+    ['cursor=1e3.4', 'This page link is no longer valid.'],
+    [`cursor=${'9'.repeat(19)}.1`, 'This page link is no longer valid.'],
+    ['before=x.1', 'This page link is no longer valid.'],
+    ['cursor=5.1&before=5.1', 'This page link is no longer valid.'],
+  ]) {
+    const r = await pm.page(`/triage?${qs}`);
+    assert.equal(r.status, 400, qs);
+    if (message !== 'Please') assert.ok(r.text.includes(message), `${qs}: ${message}`);
+  }
+  assert.deepEqual(desk(), before, 'nothing written');
+  // Well-formed values are taken, also a cursor past the end.
+  for (const qs of ['sort=age', 'sort=organizations&area=fx', 'cursor=-3.1', 'before=1.1',
+    `cursor=${'9'.repeat(18)}.${'9'.repeat(18)}`]) {
+    assert.equal((await pm.page(`/triage?${qs}`)).status, 200, qs);
+  }
+  const past = await pm.page(`/triage?cursor=${'9'.repeat(18)}.1`);
+  assert.ok(past.text.includes('No more ideas without a response after this point.'));
+  assert.match(past.text, /<a class="btn btn-secondary" href="\/triage\?sort=age">First page<\/a>/);
+  assert.equal((await a1.page('/triage?sort=votes')).status, 403);
+});
+
+// Issue 14, item 11: a column of the roadmap holding more than its 50
+// says how many more and links to the ideas list of its status.
+test('roadmap: a column with more than 50 ideas links to the rest', async () => {
+  const tag = unique('rm');
+  const status = (s) => Number(sqlValue(`SELECT count(*) FROM ideas WHERE status = '${s}'`));
+  // 55 more in progress; planned made exactly 51.
+  sql(`SELECT idea_create(${a2.id}, 'fx', 'Roadmap in progress ${tag} ' || g, '') FROM generate_series(1, 55) g`);
+  sql(`UPDATE ideas SET status = 'in_progress', first_response_at = now() WHERE title LIKE 'Roadmap in progress ${tag} %'`);
+  const planned0 = status('planned');
+  assert.ok(planned0 <= 51, `planned: ${planned0}`);
+  if (planned0 < 51) {
+    sql(`SELECT idea_create(${a2.id}, 'fx', 'Roadmap planned ${tag} ' || g, '') FROM generate_series(1, ${51 - planned0}) g`);
+    sql(`UPDATE ideas SET status = 'planned', first_response_at = now() WHERE title LIKE 'Roadmap planned ${tag} %'`);
+  }
+  const inProgress = status('in_progress');
+  const released = status('released');
+  assert.ok(inProgress >= 55 && released <= 50);
+
+  // The API as before, with each column's total.
+  const r = await b1.api('GET', '/api/v1/roadmap');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.in_progress.length, 50);
+  assert.equal(r.json.planned.length, 50);
+  assert.equal(r.json.released.length, released);
+  assert.deepEqual(r.json.totals, { planned: 51, in_progress: inProgress, released });
+
+  const page = await b1.page('/roadmap');
+  assert.equal(page.status, 200);
+  const column = (s) => page.text.match(new RegExp(`<section class="rm-col rm-${s}"[\\s\\S]*?</section>`))[0];
+  assert.equal((column('in_progress').match(/<li class="rm-idea">/g) || []).length, 50);
+  assert.ok(column('in_progress').includes(
+    `<a class="btn btn-secondary rm-more" href="/?status=in_progress">${inProgress - 50} more ideas in progress</a>`));
+  assert.ok(column('planned').includes(
+    '<a class="btn btn-secondary rm-more" href="/?status=planned">1 more planned idea</a>'));
+  assert.ok(!column('released').includes('rm-more'), 'a column that shows all has no link');
+  // The link leads to the list of that status, which pages on.
+  const list = await b1.page('/?status=in_progress');
+  assert.equal(list.status, 200);
+  assert.match(list.text, /rel="next"/);
+  // In German.
+  sql(`UPDATE users SET lang = 'de' WHERE id = ${b1.id}`);
+  try {
+    const de = await b1.page('/roadmap');
+    assert.ok(de.text.includes(`>${inProgress - 50} weitere Ideen in Umsetzung</a>`));
+    assert.ok(de.text.includes('>1 weitere geplante Idee</a>'));
+  } finally {
+    sql(`UPDATE users SET lang = NULL WHERE id = ${b1.id}`);
+  }
+});
+
 test('export: RFC 4180 CSV, formulas neutralised; staff only', async () => {
   await propose(a1, '=HYPERLINK("http://x","y")');
   await propose(a1, 'Comma, "quotes" and more');

@@ -1,7 +1,8 @@
 /*
- * List cursors ("<key>.<id>", app/check.c: cursor_parse) and the unit
- * of a relative time (relative_key) for any 64-bit delta: the first 8
- * bytes are the delta, the rest the cursor.
+ * List cursors ("<key>.<id>", app/check.c: cursor_parse, and the wider
+ * cursor_parse_wide of the triage list) and the unit of a relative time
+ * (relative_key) for any 64-bit delta: the first 8 bytes are the delta,
+ * the rest the cursor.
  */
 
 #include "fuzz.h"
@@ -9,7 +10,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	 key[16], id[24], rkey[32], *cur;
+	char	 key[16], id[24], wkey[24], rkey[32], *cur;
 	int64_t	 delta, n;
 	uint64_t u;
 	size_t	 i;
@@ -38,6 +39,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    strspn(id, "0123456789") != strlen(id))
 			FUZZ_FAIL("cursor \"%s\" accepted as %s.%s", cur, key,
 			    id);
+	}
+	if (cursor_parse_wide(cur, wkey, sizeof(wkey), id, sizeof(id))) {
+		i = wkey[0] == '-';
+		if (strlen(wkey + i) < 1 || strlen(wkey + i) > 18 ||
+		    strlen(id) < 1 || strlen(id) > 18 ||
+		    strspn(wkey + i, "0123456789") != strlen(wkey + i) ||
+		    strspn(id, "0123456789") != strlen(id))
+			FUZZ_FAIL("wide cursor \"%s\" accepted as %s.%s", cur,
+			    wkey, id);
 	}
 	free(cur);
 	return (0);

@@ -125,6 +125,40 @@ test_cursor_parse(void **state)
 }
 
 static void
+test_cursor_parse_wide(void **state)
+{
+	char a[24], b[24];
+
+	(void)state;
+	assert_true(cursor_parse_wide("1700000000123456.345", a, sizeof(a), b,
+	    sizeof(b)));
+	assert_string_equal(a, "1700000000123456");
+	assert_string_equal(b, "345");
+	assert_true(cursor_parse_wide("-12.7", a, sizeof(a), b, sizeof(b)));
+	assert_string_equal(a, "-12");
+	assert_string_equal(b, "7");
+	assert_true(cursor_parse_wide("999999999999999999.999999999999999999",
+	    a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("-", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("-.5", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("--1.5", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("1.-5", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("+1.5", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide(".5", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("5.", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("1.2.3", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("1e3.5", a, sizeof(a), b, sizeof(b)));
+	assert_false(cursor_parse_wide("1234567890123456789.5", a, sizeof(a), b,
+	    sizeof(b)));
+	assert_false(cursor_parse_wide("1.1234567890123456789", a, sizeof(a), b,
+	    sizeof(b)));
+	/* What does not fit the caller's buffers is refused. */
+	assert_false(cursor_parse_wide("-123456789.5", a, 10, b, sizeof(b)));
+	assert_false(cursor_parse_wide("1.123456789", a, sizeof(a), b, 9));
+}
+
+static void
 test_token_hash(void **state)
 {
 	char out[65];
@@ -473,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_name_refusal),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_cursor_parse),
+		cmocka_unit_test(test_cursor_parse_wide),
 		cmocka_unit_test(test_token_hash),
 		cmocka_unit_test(test_csrf_equal),
 		cmocka_unit_test(test_relative_key),
