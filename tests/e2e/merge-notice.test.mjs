@@ -33,7 +33,10 @@ test('a merge notification names the original, in the API and on the page', asyn
     assert.equal(page.status, 200);
     const item = page.text.split('<li').find((li) => li.includes(dup.title));
     assert.ok(item, 'the page lists the merge');
-    assert.ok(item.includes(`href="/ideas/${original.id}"`), 'links to the original');
+    // Opened, it leads to the original (and is read).
+    assert.ok(item.includes(`href="/notifications/${n.id}"`), 'links through the notification');
+    const go = await c.page(`/notifications/${n.id}`);
+    assert.equal(go.headers.get('location'), `/ideas/${original.id}`, 'to the original');
     const escaped = original.title.replace(/&/g, '&amp;').replace(/"/g, '&quot;')
       .replace(/</g, '&lt;').replace(/>/g, '&gt;');
     assert.ok(item.includes(escaped), `names the original: ${item}`);
