@@ -33,6 +33,8 @@ int   hex_value(int);
 
 /* Appends s as a query string value: %XX for all but [A-Za-z0-9._-]. */
 void url_encode(struct dbuf *, const char *);
+/* The same, but a space as '+' (as forms send it). */
+void query_encode(struct dbuf *, const char *);
 
 /* Appends s escaping & < > " ' as entities. */
 void html_escape(struct dbuf *, const char *, size_t);

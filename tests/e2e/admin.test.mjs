@@ -372,7 +372,11 @@ test('people and organisations: every wrong field at once; a refused rename keep
   assert.equal(ok.status, 303);
   assert.equal(ok.headers.get('location'), `/admin/organizations/${org}?saved=1`);
   // The pages of people: one route each for role, active and erasure.
-  const role = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: formCsrf(page.text), role: 'pm' });
+  // Making a client a pm widens what they see: asked first, then confirmed.
+  const ask = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: formCsrf(page.text), role: 'pm' });
+  assert.equal(ask.status, 200);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'client');
+  const role = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: formCsrf(page.text), role: 'pm', confirm: '1' });
   assert.equal(role.status, 303);
   assert.equal(role.headers.get('location'), '/admin/users?saved=1');
   assert.equal((await admin.form(`/admin/users/${c.id}/active`, { csrf_token: formCsrf(page.text), active: 'maybe' })).status, 422);
@@ -402,4 +406,112 @@ test('signing in names both wrong fields at once, and keeps the address typed', 
   assert.match(wrong.text, /id="login-error"/);
   assert.ok(wrong.text.includes('value="nobody@example.test"'));
   assert.equal(count('sessions'), before);
+});
+
+// The <select> of a person's role on /admin/users: [value, selected] each.
+function roleOptions(html, id) {
+  const m = html.match(new RegExp(`<select id="u-${id}-role"[^>]*>([\\s\\S]*?)</select>`));
+  assert.ok(m, `the role select of ${id}`);
+  return [...m[1].matchAll(/<option value="([a-z]+)"( selected)?>/g)].map((o) => [o[1], Boolean(o[2])]);
+}
+
+// A person's role and organisation, and their audit entries of user.role.
+function roleState(id) {
+  return {
+    user: sql(`SELECT role, coalesce(organization_id::text, '-') FROM users WHERE id = ${id}`)[0],
+    entries: sqlValue(`SELECT count(*) FROM audit_log WHERE action = 'user.role' AND target = 'user:${id}'`),
+    audit: count('audit_log'),
+  };
+}
+
+test('the role select preselects the current role; widening a role asks first, without JavaScript', async () => {
+  const c = await person('client');
+  const orgOf = sqlValue(`SELECT organization_id FROM users WHERE id = ${c.id}`);
+  let list = await admin.page(`/admin/users?q=${encodeURIComponent(c.email)}`);
+  assert.equal(list.status, 200);
+  // A client's own role first and chosen, then the bank's two (never pm preselected).
+  assert.deepEqual(roleOptions(list.text, c.id), [['client', true], ['pm', false], ['admin', false]]);
+  assert.match(list.text, /<option value="client" selected>Client \(current\)<\/option>/);
+  const csrf = formCsrf(list.text);
+
+  // Without confirm=1: a page that asks, and nothing changes (nor is audited).
+  const before = roleState(c.id);
+  const ask = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm', q: c.email });
+  assert.equal(ask.status, 200);
+  assert.ok(ask.text.includes(`Make ${c.name} a product manager?`), 'the question names the person and the role');
+  assert.ok(ask.text.includes('Product managers see every voter&#39;s organisation and answer ideas for the bank.'));
+  assert.ok(ask.text.includes(`leaves ${c.organization}`), 'says the client leaves the organisation');
+  const form = ask.text.match(/<form method="post" action="\/admin\/users\/(\d+)\/role">([\s\S]*?)<\/form>/);
+  assert.ok(form, 'a form to confirm');
+  assert.equal(form[1], String(c.id));
+  assert.match(form[2], /<input type="hidden" name="role" value="pm">/);
+  assert.match(form[2], /<input type="hidden" name="confirm" value="1">/);
+  assert.match(form[2], new RegExp(`<input type="hidden" name="csrf_token" value="${csrf}">`));
+  assert.ok(form[2].includes(`<input type="hidden" name="q" value="${c.email}">`), 'the search goes along');
+  assert.ok(form[2].includes(`<a href="/admin/users?q=${c.email.replace(/[^A-Za-z0-9._-]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)}">Cancel</a>`), 'cancel goes back to the list');
+  assert.deepEqual(roleState(c.id), before);
+  // confirm=0 or anything but 1 asks again.
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'admin', confirm: 'yes' })).status, 200);
+  assert.deepEqual(roleState(c.id), before);
+
+  // With confirm=1: changed, audited once, back to the list as it was.
+  const ok = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm', confirm: '1', q: 'two words' });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), '/admin/users?saved=1&q=two+words');
+  const after = roleState(c.id);
+  assert.deepEqual(after.user, ['pm', '-']);
+  assert.equal(Number(after.entries), Number(before.entries) + 1);
+  assert.equal(after.audit, before.audit + 1, 'one audit entry, none for the question');
+  const entry = JSON.parse(sqlValue(`SELECT details::text FROM audit_log WHERE action = 'user.role' AND target = 'user:${c.id}' ORDER BY id DESC LIMIT 1`));
+  assert.deepEqual(entry, { from: 'client', to: 'pm', organization_id: Number(orgOf) });
+  assert.equal(sqlValue(`SELECT actor_id FROM audit_log WHERE action = 'user.role' AND target = 'user:${c.id}' ORDER BY id DESC LIMIT 1`), String(admin.id));
+
+  // Now a pm: pm chosen, no client offered (nobody is made a client here).
+  list = await admin.page(`/admin/users?q=${encodeURIComponent(c.email)}`);
+  assert.deepEqual(roleOptions(list.text, c.id), [['pm', true], ['admin', false]]);
+  // pm -> admin widens too: asked (in German when the page is German).
+  const de = await admin.fetch(`/admin/users/${c.id}/role`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+    body: new URLSearchParams({ csrf_token: csrf, role: 'admin' }).toString(),
+  });
+  assert.equal(de.status, 200);
+  const deText = await de.text();
+  assert.ok(deText.includes(`${c.name} zum Administrator machen?`), 'German question');
+  assert.ok(deText.includes('Prüfprotokoll'));
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'pm');
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'admin', confirm: '1' })).status, 303);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'admin');
+  list = await admin.page(`/admin/users?q=${encodeURIComponent(c.email)}`);
+  assert.deepEqual(roleOptions(list.text, c.id), [['pm', false], ['admin', true]]);
+
+  // Narrowing (admin -> pm) goes straight through, audited once.
+  const n0 = roleState(c.id);
+  const narrow = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm' });
+  assert.equal(narrow.status, 303);
+  assert.equal(narrow.headers.get('location'), '/admin/users?saved=1');
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'pm');
+  assert.equal(Number(roleState(c.id).entries), Number(n0.entries) + 1);
+  assert.deepEqual(JSON.parse(sqlValue(`SELECT details::text FROM audit_log WHERE action = 'user.role' AND target = 'user:${c.id}' ORDER BY id DESC LIMIT 1`)),
+    { from: 'admin', to: 'pm', organization_id: null });
+  // The same role again changes nothing and writes nothing.
+  const same = roleState(c.id);
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm' })).status, 303);
+  assert.deepEqual(roleState(c.id), same);
+  // Nobody is made a client here (pm -> client): refused, as before.
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'client', confirm: '1' })).status, 422);
+  assert.deepEqual(roleState(c.id), same);
+  // A search a redirect cannot carry (beyond ASCII) is dropped, not followed elsewhere.
+  const u = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm', q: 'Müller' });
+  assert.equal(u.headers.get('location'), '/admin/users?saved=1');
+  // Unknown person: 404 before anything is asked.
+  assert.equal((await admin.form('/admin/users/999999999/role', { csrf_token: csrf, role: 'admin' })).status, 404);
+  // Without a CSRF token: refused, unchanged.
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { role: 'admin', confirm: '1' })).status, 403);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'pm');
+
+  // The API stays explicit: one PATCH widens at once.
+  const d = await person('client');
+  assert.equal((await admin.api('PATCH', `/api/v1/users/${d.id}`, { role: 'admin' })).status, 200);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${d.id}`), 'admin');
 });
