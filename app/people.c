@@ -130,15 +130,15 @@ users_json(struct http_request *req, struct dreq *r)
 }
 
 /*
- * The roles a person's select offers, their current one selected (and
- * marked as such): a client's own and the two of the bank, for staff
- * only the bank's (nobody is made a client here, user_set() refuses it).
+ * The roles a person's select offers, their current one selected: a
+ * client's own and the two of the bank, for staff only the bank's
+ * (nobody is made a client here, user_set() refuses it).
  */
 static json_t *
 role_options(struct dreq *r, const char *role)
 {
 	static const char *roles[] = { "client", "pm", "admin" };
-	json_t		  *list, *o, *vars;
+	json_t		  *list, *o;
 	int		   k, current;
 
 	list = json_array();
@@ -149,12 +149,6 @@ role_options(struct dreq *r, const char *role)
 		o = json_pack("{s:s, s:b}", "value", roles[k], "selected",
 		    current);
 		ctx_set_msg(r, o, "label", role_label_key(roles[k]), NULL);
-		if (current) {
-			vars = json_pack("{s:O}", "label",
-			    json_object_get(o, "label"));
-			ctx_set_msg(r, o, "label", "users.role_current", vars);
-			json_decref(vars);
-		}
 		json_array_append_new(list, o);
 	}
 	return (list);
