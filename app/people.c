@@ -1,8 +1,8 @@
 /*
- * People (admin): the list with a search, a role change, deactivation
- * and reactivation, and erasure under a pseudonym.  Each change is one
- * SQL function that also writes its audit entry and refuses a change of
- * oneself (DR409).
+ * People (admin): the list with a search, ADMIN_PAGE_SIZE a page, a role
+ * change, deactivation and reactivation, and erasure under a pseudonym.
+ * Each change is one SQL function that also writes its audit entry and
+ * refuses a change of oneself (DR409).
  *
  * A role change on the page that widens what the person sees (a client
  * made a pm or an admin, a pm made an admin) is asked about first: the
@@ -14,7 +14,8 @@
 #include "drive.h"
 
 struct users_in {
-	const char *q; /* "" for everyone; NULL: refused */
+	const char *q;	  /* "" for everyone; NULL: refused */
+	int	    page; /* the page's, 1..; 0: refused */
 };
 
 struct user_in {
@@ -22,7 +23,8 @@ struct user_in {
 	const char *role;	 /* NULL: unchanged */
 	const char *active;	 /* "true", "false", NULL: unchanged */
 	int	    confirm;	 /* the page's confirm=1: widen the role */
-	char	    back_q[208]; /* the list's search, to return to */
+	char	    back_q[208]; /* the list's search and page, to return to */
+	int	    back_page;
 };
 
 static const struct db_query q_users = {
@@ -34,6 +36,28 @@ static const struct db_query q_users = {
 	" WHERE $1 = '' OR strpos(lower(u.display_name), lower($1)) > 0"
 	" OR strpos(lower(u.email), lower($1)) > 0"
 	" ORDER BY u.created_at DESC, u.id DESC LIMIT 500",
+};
+
+/*
+ * The page's list: ADMIN_PAGE_SIZE people ($3) from $2 on, the newest
+ * first, and how many match ($1 the search).  The count comes in a row
+ * of its own when the page has nobody (past its end, or no match).
+ */
+static const struct db_query q_users_page = {
+	"admin_users_page",
+	"WITH m AS (SELECT u.id, u.created_at FROM users u"
+	"  WHERE $1 = '' OR strpos(lower(u.display_name), lower($1)) > 0"
+	"  OR strpos(lower(u.email), lower($1)) > 0),"
+	" p AS (SELECT id, created_at FROM m"
+	"  ORDER BY created_at DESC, id DESC"
+	"  LIMIT $3::integer OFFSET $2::bigint)"
+	" SELECT t.total, u.id, u.display_name AS name, u.email, u.role,"
+	" o.name AS organization, u.active,"
+	" extract(epoch FROM u.last_sign_in_at)::bigint AS last_sign_in"
+	" FROM (SELECT count(*) AS total FROM m) t"
+	" LEFT JOIN (p JOIN users u ON u.id = p.id"
+	"  LEFT JOIN organizations o ON o.id = u.organization_id) ON true"
+	" ORDER BY p.created_at DESC, p.id DESC",
 };
 
 static const struct db_query q_user_one = {
@@ -81,18 +105,45 @@ users_input(struct dreq *r, void *arg)
 	else if (rc == -1 || strlen(in->q) >= 200 ||
 	    !line_acceptable(in->q, strlen(in->q)))
 		in->q = NULL;
+	in->page = 1;
+}
+
+/* The page also takes page=N (absent or empty: the first). */
+static void
+users_page_input(struct dreq *r, void *arg)
+{
+	struct users_in *in = arg;
+	const char	*v;
+	int		 rc;
+
+	users_input(r, in);
+	if ((rc = in_field(r, "page", &v)) == -1)
+		in->page = 0;
+	else if (rc == 1 && *v != '\0')
+		in->page = page_parse(v);
 }
 
 static int
 users_query(struct http_request *req, struct dreq *r)
 {
 	struct users_in *in = r->in;
+	char		 offset[24], limit[8];
 
 	if (in->q == NULL)
 		return (step_refuse(req, r, 400, "invalid", "q",
 		    "err.text_invalid"));
+	if (in->page == 0)
+		return (step_refuse(req, r, 400, "invalid", "page",
+		    "err.page_invalid"));
 	json_object_set_new(r->ctx, "filters", json_pack("{s:s}", "q", in->q));
-	db_query(r, &q_users, 1, in->q);
+	if (r->is_api) {
+		db_query(r, &q_users, 1, in->q);
+		return (STEP_NEXT);
+	}
+	(void)snprintf(offset, sizeof(offset), "%lld",
+	    (long long)(in->page - 1) * ADMIN_PAGE_SIZE);
+	(void)snprintf(limit, sizeof(limit), "%d", ADMIN_PAGE_SIZE);
+	db_query(r, &q_users_page, 3, in->q, offset, limit);
 	return (STEP_NEXT);
 }
 
@@ -157,12 +208,18 @@ role_options(struct dreq *r, const char *role)
 static int
 users_render(struct http_request *req, struct dreq *r)
 {
-	json_t	   *list, *u;
-	const char *role;
-	int	    i;
+	struct users_in *in = r->in;
+	json_t		*list, *u;
+	struct dbuf	 b;
+	const char	*role;
+	int64_t		 total;
+	int		 i;
 
 	list = json_array();
+	total = db_rows(r) > 0 ? row_int(r, 0, "total") : 0;
 	for (i = 0; i < db_rows(r); i++) {
+		if (row_null(r, i, "id"))
+			continue;
 		u = user_json(r, i);
 		role = row_text(r, i, "role");
 		if (!row_null(r, i, "organization"))
@@ -174,6 +231,16 @@ users_render(struct http_request *req, struct dreq *r)
 		json_object_set_new(u, "roles", role_options(r, role));
 		json_array_append_new(list, u);
 	}
+	dbuf_init(&b);
+	dbuf_appendstr(&b, "/admin/users?");
+	if (*in->q != '\0') {
+		dbuf_appendstr(&b, "q=");
+		query_encode(&b, in->q);
+		dbuf_appendstr(&b, "&");
+	}
+	pager_json(r, b.data, in->page, total, (int)json_array_size(list),
+	    "users");
+	dbuf_free(&b);
 	json_object_set_new(r->ctx, "users", list);
 	json_object_set_new(r->ctx, "admin_nav",
 	    json_pack("{s:b}", "users", 1));
@@ -200,11 +267,12 @@ back_input(struct dreq *r, struct user_in *in)
 	if ((q = in_text(r, "q")) != NULL && strlen(q) < 200 &&
 	    line_acceptable(q, strlen(q)))
 		(void)kore_strlcpy(in->back_q, q, sizeof(in->back_q));
+	in->back_page = page_parse(in_text(r, "page"));
 }
 
 /*
- * "/admin/users?saved=1&q=…": the list, with a notice (or NULL).  A
- * search that a redirect may not carry (local_path() refuses what
+ * "/admin/users?saved=1&q=…&page=2": the list, with a notice (or NULL).
+ * A search that a redirect may not carry (local_path() refuses what
  * decodes to bytes beyond ASCII) is left out of one: the list then
  * shows all.  A link carries any.
  */
@@ -228,8 +296,11 @@ back_url(struct dbuf *b, const struct user_in *in, const char *notice,
 		if (redirect && local_path(b->data, NULL) == NULL) {
 			b->len = len;
 			b->data[len] = '\0';
-		}
+		} else
+			sep = '&';
 	}
+	if (in->back_page > 1)
+		dbuf_appendf(b, "%cpage=%d", sep, in->back_page);
 }
 
 static void
@@ -356,6 +427,9 @@ role_confirm_render(struct http_request *req, struct dreq *r)
 	json_object_set_new(r->ctx, "person", person);
 
 	change = json_pack("{s:s, s:s}", "role", to, "q", in->back_q);
+	if (in->back_page > 1)
+		json_object_set_new(change, "page",
+		    json_integer(in->back_page));
 	ctx_set_msg(r, change, "role_label", role_label_key(to), NULL);
 	ctx_set_msg(r, change, "heading",
 	    strcmp(to, "admin") == 0 ? "users.confirm_admin_heading" :
@@ -463,7 +537,7 @@ static const step_fn erase_api_steps[] = { user_erase_query, user_erase_json,
 
 const struct handler users_page = {
 	.role = ROLE_ADMIN,
-	.input = users_input,
+	.input = users_page_input,
 	.input_size = sizeof(struct users_in),
 	.steps = users_page_steps,
 };

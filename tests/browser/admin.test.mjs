@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import AxeBuilder from '@axe-core/playwright';
-import { BASE, person, unique, sqlValue, count } from '../lib/drive.mjs';
+import { BASE, person, unique, sql, sqlValue, count } from '../lib/drive.mjs';
 
 let browser;
 
@@ -148,9 +148,18 @@ test('without JavaScript, the role select shows the current role and widening it
 test('the people page and the role confirmation at 1280 and 375 px, in English and German', { timeout: 120_000 }, async () => {
   const admin = await person('admin');
   const c = await person('client');
+  // Enough people for a second page.
+  const tag = unique('shot').replace('-', '');
+  sql(`INSERT INTO users (email, display_name, role, password_hash)
+       SELECT '${tag}-' || g || '@example.test', 'Person ${tag} ' || g, 'pm', 'x'
+       FROM generate_series(1, 60) g`);
   for (const [lang, locale] of [['en', 'en-US'], ['de', 'de-DE']]) {
     for (const width of [1280, 375]) {
       const page = await signedIn(admin, { width, locale });
+      await page.goto(`${BASE}/admin/users?page=2`);
+      await axe(page, `/admin/users?page=2 ${lang} ${width}`);
+      await noSideways(page, `/admin/users?page=2 ${lang} ${width}`);
+      await page.screenshot({ path: `${SHOTS}/${lang}-admin-users-page2-${width}.png`, fullPage: true });
       await page.goto(`${BASE}/admin/users?q=${encodeURIComponent(c.email)}`);
       await axe(page, `/admin/users ${lang} ${width}`);
       await noSideways(page, `/admin/users ${lang} ${width}`);

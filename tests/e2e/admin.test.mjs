@@ -515,3 +515,87 @@ test('the role select preselects the current role; widening a role asks first, w
   assert.equal((await admin.api('PATCH', `/api/v1/users/${d.id}`, { role: 'admin' })).status, 200);
   assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${d.id}`), 'admin');
 });
+
+// The e-mail addresses a page of /admin/users lists, in order.
+function listedEmails(html) {
+  return [...html.matchAll(/<span class="person-email">([^<]*)<\/span>/g)].map((m) => m[1]);
+}
+
+test('/admin/users is paged, 50 a page, with the count, next and previous, the search kept', async () => {
+  const tag = unique('pager').replace('-', '');
+  // 123 people of one search (created at once: the id breaks the tie).
+  sql(`INSERT INTO users (email, display_name, role, password_hash)
+       SELECT '${tag}-' || g || '@example.test', 'Pager ${tag} ' || g, 'pm', 'x'
+       FROM generate_series(1, 123) g`);
+  const q = encodeURIComponent(tag);
+  const p1 = await admin.page(`/admin/users?q=${q}`);
+  assert.equal(p1.status, 200);
+  assert.ok(p1.text.includes('<p class="list-count">Showing 1–50 of 123 people</p>'), 'the count');
+  assert.ok(p1.text.includes('Page 1 of 3'));
+  assert.ok(p1.text.includes(`<a class="btn btn-secondary" href="/admin/users?q=${tag}&amp;page=2" rel="next">Next page</a>`));
+  assert.doesNotMatch(p1.text, /rel="prev"/);
+  const e1 = listedEmails(p1.text);
+  assert.equal(e1.length, 50);
+  assert.equal(e1[0], `${tag}-123@example.test`, 'the newest first');
+
+  const p2 = await admin.page(`/admin/users?q=${q}&page=2`);
+  assert.equal(p2.status, 200);
+  assert.ok(p2.text.includes('Showing 51–100 of 123 people'));
+  assert.ok(p2.text.includes(`href="/admin/users?q=${tag}" rel="prev">Previous page</a>`));
+  assert.ok(p2.text.includes(`href="/admin/users?q=${tag}&amp;page=3" rel="next"`));
+  // The forms of page 2 come back to page 2 of the search.
+  assert.ok(p2.text.includes(`<input type="hidden" name="q" value="${tag}"><input type="hidden" name="page" value="2">`));
+  const p3 = await admin.page(`/admin/users?q=${q}&page=3`);
+  assert.ok(p3.text.includes('Showing 101–123 of 123 people'));
+  assert.ok(p3.text.includes('Page 3 of 3'));
+  assert.doesNotMatch(p3.text, /rel="next"/);
+  const all = [...e1, ...listedEmails(p2.text), ...listedEmails(p3.text)];
+  assert.equal(all.length, 123);
+  assert.equal(new Set(all).size, 123, 'no one twice, no one left out');
+  assert.deepEqual(all, Array.from({ length: 123 }, (_, i) => `${tag}-${123 - i}@example.test`));
+
+  // A search of two words pages too (the name); an empty page= is the first.
+  const words = await admin.page(`/admin/users?q=${encodeURIComponent(`Pager ${tag}`)}&page=`);
+  assert.equal(words.status, 200);
+  assert.ok(words.text.includes('Showing 1–50 of 123 people'));
+  assert.ok(words.text.includes(`href="/admin/users?q=Pager+${tag}&amp;page=2" rel="next"`));
+  // A search of one page: just how many.
+  const one = await admin.page(`/admin/users?q=${encodeURIComponent(`${tag}-77@`)}`);
+  assert.ok(one.text.includes('<p class="list-count">1 person</p>'));
+  assert.doesNotMatch(one.text, /class="pager/);
+  // Past the end: says so, links back; nobody listed.
+  const past = await admin.page(`/admin/users?q=${q}&page=9`);
+  assert.equal(past.status, 200);
+  assert.ok(past.text.includes('123 people. This page is past the end of the list, which ends on page 3.'));
+  assert.ok(past.text.includes(`<a href="/admin/users?q=${tag}">Go to the first page</a>`));
+  assert.equal(listedEmails(past.text).length, 0);
+  // Everyone: the count is everyone's.
+  const total = Number(sqlValue('SELECT count(*) FROM users'));
+  const everyone = await admin.page('/admin/users');
+  assert.ok(everyone.text.includes(`Showing 1–50 of ${total} people`), `of ${total}`);
+  assert.equal(listedEmails(everyone.text).length, 50);
+  assert.ok(everyone.text.includes('href="/admin/users?page=2" rel="next"'));
+
+  // A page value that cannot be one: 400, naming it.
+  for (const bad of ['0', '-1', 'abc', '1.5', '01', '2x', '+2', '1000001', '99999999999999999999', 'a%00b']) {
+    const r = await admin.page(`/admin/users?q=${q}&page=${bad}`);
+    assert.equal(r.status, 400, `page=${bad}`);
+    assert.ok(r.text.includes('This page number is not valid'), `page=${bad} is named`);
+  }
+  assert.equal((await admin.page('/admin/users?q=a%00b&page=2')).status, 400);
+  // The API's list is as it was (not paged; its callers are explicit).
+  const api = await admin.api('GET', `/api/v1/users?q=${q}&page=abc`);
+  assert.equal(api.status, 200);
+  assert.equal(api.json.users.length, 123);
+
+  // Deactivating someone on page 2 returns to page 2 of the search.
+  const target = sqlValue(`SELECT id FROM users WHERE email = '${tag}-60@example.test'`);
+  const r = await admin.form(`/admin/users/${target}/active`, { csrf_token: formCsrf(p2.text), active: '0', q: tag, page: '2' });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/admin/users?saved=1&q=${tag}&page=2`);
+  // The role confirmation keeps them too.
+  const ask = await admin.form(`/admin/users/${target}/role`, { csrf_token: formCsrf(p2.text), role: 'admin', q: tag, page: '2' });
+  assert.equal(ask.status, 200);
+  assert.ok(ask.text.includes('<input type="hidden" name="page" value="2">'));
+  assert.ok(ask.text.includes(`<a href="/admin/users?q=${tag}&amp;page=2">Cancel</a>`));
+});
