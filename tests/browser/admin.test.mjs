@@ -176,3 +176,55 @@ test('the people page and the role confirmation at 1280 and 375 px, in English a
   }
   assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'client', 'asked, never changed');
 });
+
+test('without JavaScript, the invitations are searched and paged', { timeout: 90_000 }, async () => {
+  const admin = await person('admin');
+  const tag = unique('inv').replace('-', '');
+  for (let i = 1; i <= 55; i++) {
+    assert.equal((await admin.api('POST', '/api/v1/invitations', { email: `${tag}-${i}@example.test`, role: 'pm' })).status, 201);
+  }
+  const page = await signedIn(admin, { js: false });
+  await page.goto(`${BASE}/admin/invitations`);
+  await page.getByLabel('Search by e-mail address', { exact: true }).fill(tag);
+  await page.getByLabel('State', { exact: true }).selectOption('pending');
+  await follow(page, page.getByRole('button', { name: 'Find' }));
+  assert.equal(page.url(), `${BASE}/admin/invitations?q=${tag}&state=pending`);
+  assert.equal(await page.locator('.list-count').textContent(), 'Showing 1–50 of 55 invitations');
+  assert.equal(await page.locator('.inv-table tbody tr').count(), 50);
+  assert.equal(await page.locator('.pager-pos').textContent(), 'Page 1 of 2');
+  await follow(page, page.getByRole('link', { name: 'Next page' }));
+  assert.equal(page.url(), `${BASE}/admin/invitations?q=${tag}&state=pending&page=2`);
+  assert.equal(await page.locator('.list-count').textContent(), 'Showing 51–55 of 55 invitations');
+  assert.equal(await page.locator('.inv-table tbody tr').count(), 5);
+  assert.equal(await page.getByLabel('State', { exact: true }).inputValue(), 'pending');
+  // Revoking one there comes back to that page, one fewer pending.
+  await follow(page, page.locator('.inv-table tbody tr').first().getByRole('button', { name: /Revoke/ }));
+  assert.equal(page.url(), `${BASE}/admin/invitations?q=${tag}&state=pending&page=2`);
+  assert.equal(await page.locator('.list-count').textContent(), 'Showing 51–54 of 54 invitations');
+  await follow(page, page.getByRole('link', { name: 'Previous page' }));
+  assert.equal(page.url(), `${BASE}/admin/invitations?q=${tag}&state=pending`);
+  await page.context().close();
+});
+
+test('the invitations page at 1280 and 375 px, in English and German', { timeout: 120_000 }, async () => {
+  const admin = await person('admin');
+  const have = Number(sqlValue('SELECT count(*) FROM invitations'));
+  for (let i = have; i <= 60; i++) {
+    assert.equal((await admin.api('POST', '/api/v1/invitations', { email: `${unique('shot')}@example.test`, role: 'pm' })).status, 201);
+  }
+  for (const [lang, locale] of [['en', 'en-US'], ['de', 'de-DE']]) {
+    for (const width of [1280, 375]) {
+      const page = await signedIn(admin, { width, locale });
+      await page.goto(`${BASE}/admin/invitations`);
+      assert.match(await page.locator('.list-count').textContent(), lang === 'en' ? /^Showing 1–50 of \d+ invitations$/ : /^1–50 von \d+ Einladungen$/);
+      await axe(page, `/admin/invitations ${lang} ${width}`);
+      await noSideways(page, `/admin/invitations ${lang} ${width}`);
+      await page.screenshot({ path: `${SHOTS}/${lang}-admin-invitations-${width}.png`, fullPage: true });
+      await page.goto(`${BASE}/admin/invitations?state=pending&page=2`);
+      await axe(page, `/admin/invitations?page=2 ${lang} ${width}`);
+      await noSideways(page, `/admin/invitations?page=2 ${lang} ${width}`);
+      await page.screenshot({ path: `${SHOTS}/${lang}-admin-invitations-page2-${width}.png`, fullPage: true });
+      await page.context().close();
+    }
+  }
+});

@@ -599,3 +599,90 @@ test('/admin/users is paged, 50 a page, with the count, next and previous, the s
   assert.ok(ask.text.includes('<input type="hidden" name="page" value="2">'));
   assert.ok(ask.text.includes(`<a href="/admin/users?q=${tag}&amp;page=2">Cancel</a>`));
 });
+
+// The addresses a page of /admin/invitations lists, in order.
+function invitedEmails(html) {
+  return [...html.matchAll(/<td class="cell-wrap" data-label="E-mail address">([^<]*)<\/td>/g)].map((m) => m[1]);
+}
+
+test('/admin/invitations is paged, 50 a page, searched by address and state', async () => {
+  const tag = unique('invpage').replace('-', '');
+  const ids = [];
+  for (let i = 1; i <= 55; i++) {
+    const r = await admin.api('POST', '/api/v1/invitations', { email: `${tag}-${i}@example.test`, role: 'pm' });
+    assert.equal(r.status, 201);
+    ids.push(r.json.id);
+  }
+  // The newest five: three revoked, two expired; the other 50 pending.
+  for (const id of ids.slice(50, 53)) assert.equal((await admin.api('DELETE', `/api/v1/invitations/${id}`)).status, 200);
+  sql(`UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id IN (${ids[53]}, ${ids[54]})`);
+  const q = encodeURIComponent(tag);
+
+  const p1 = await admin.page(`/admin/invitations?q=${q}`);
+  assert.equal(p1.status, 200);
+  assert.ok(p1.text.includes('<p class="list-count">Showing 1–50 of 55 invitations</p>'));
+  assert.equal(invitedEmails(p1.text).length, 50);
+  assert.equal(invitedEmails(p1.text)[0], `${tag}-55@example.test`, 'the newest first');
+  assert.ok(p1.text.includes(`href="/admin/invitations?q=${tag}&amp;page=2" rel="next">Next page</a>`));
+  assert.ok(p1.text.includes(`<input id="inv-q" name="q" type="search" maxlength="199" autocomplete="off" spellcheck="false" autocapitalize="none" value="${tag}">`), 'the search box keeps it');
+  const p2 = await admin.page(`/admin/invitations?q=${q}&page=2`);
+  assert.ok(p2.text.includes('Showing 51–55 of 55 invitations'));
+  assert.deepEqual(invitedEmails(p2.text), [5, 4, 3, 2, 1].map((i) => `${tag}-${i}@example.test`));
+  assert.ok(p2.text.includes(`href="/admin/invitations?q=${tag}" rel="prev">Previous page</a>`));
+  assert.doesNotMatch(p2.text, /rel="next"/);
+
+  // By state, with the search.
+  const revoked = await admin.page(`/admin/invitations?q=${q}&state=revoked`);
+  assert.ok(revoked.text.includes('<p class="list-count">3 invitations</p>'));
+  assert.deepEqual(invitedEmails(revoked.text), [53, 52, 51].map((i) => `${tag}-${i}@example.test`));
+  assert.match(revoked.text, /<option value="revoked" selected>Revoked<\/option>/);
+  const expired = await admin.page(`/admin/invitations?q=${q}&state=expired`);
+  assert.ok(expired.text.includes('<p class="list-count">2 invitations</p>'));
+  const pending = await admin.page(`/admin/invitations?q=${q}&state=pending`);
+  assert.ok(pending.text.includes('<p class="list-count">50 invitations</p>'), 'one page: just how many');
+  assert.doesNotMatch(pending.text, /class="pager/);
+  const none = await admin.page(`/admin/invitations?q=${q}&state=redeemed`);
+  assert.ok(none.text.includes('No invitation matches.'));
+  assert.equal(invitedEmails(none.text).length, 0);
+  const one = await admin.page(`/admin/invitations?q=${encodeURIComponent(`${tag}-17@`)}`);
+  assert.ok(one.text.includes('<p class="list-count">1 invitation</p>'));
+  // Everyone's: the count is every invitation's.
+  const total = Number(sqlValue('SELECT count(*) FROM invitations'));
+  const all = await admin.page('/admin/invitations');
+  assert.ok(all.text.includes(`Showing 1–50 of ${total} invitations`), `of ${total}`);
+  assert.equal(invitedEmails(all.text).length, 50);
+  const stateAll = await admin.page(`/admin/invitations?state=pending&page=2`);
+  assert.equal(stateAll.status, 200);
+
+  // Values that cannot be meant: 400, naming them.
+  for (const [qs, text] of [['page=0', 'This page number is not valid'], ['page=x', 'This page number is not valid'],
+    ['page=-3', 'This page number is not valid'], ['state=open', 'Choose one of the states.'],
+    ['q=a%00b', 'The text contains characters that are not allowed']]) {
+    const r = await admin.page(`/admin/invitations?${qs}`);
+    assert.equal(r.status, 400, qs);
+    if (!qs.startsWith('q=')) assert.ok(r.text.includes(text), `${qs} is named`);
+  }
+  // Past the end.
+  const past = await admin.page(`/admin/invitations?q=${q}&page=5`);
+  assert.equal(past.status, 200);
+  assert.ok(past.text.includes('This page is past the end of the list, which ends on page 2.'));
+
+  // Revoking from page 2 of a search returns there.
+  const csrf = formCsrf(p2.text);
+  assert.ok(p2.text.includes(`<input type="hidden" name="q" value="${tag}"><input type="hidden" name="page" value="2"><button`));
+  assert.equal(sqlValue(`SELECT revoked_at IS NULL FROM invitations WHERE id = ${ids[0]}`), 't');
+  const rv = await admin.form(`/admin/invitations/${ids[0]}/revoke`, { csrf_token: csrf, q: tag, state: 'pending', page: '2' });
+  assert.equal(rv.status, 303);
+  assert.equal(rv.headers.get('location'), `/admin/invitations?q=${tag}&state=pending&page=2`);
+  assert.equal(sqlValue(`SELECT revoked_at IS NOT NULL FROM invitations WHERE id = ${ids[0]}`), 't');
+  // Issuing one shows the first page of all, the new one on top.
+  const email = `${tag}-new@example.test`;
+  const issued = await admin.form('/admin/invitations', { csrf_token: csrf, email, role: 'pm' });
+  assert.equal(issued.status, 201);
+  assert.equal(invitedEmails(issued.text)[0], email);
+  assert.ok(issued.text.includes(`Showing 1–50 of ${total + 1} invitations`));
+  // The API's list is as it was.
+  const api = await admin.api('GET', '/api/v1/invitations?page=x');
+  assert.equal(api.status, 200);
+  assert.ok(api.json.invitations.length > 50);
+});
