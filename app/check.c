@@ -144,6 +144,24 @@ cursor_parse_wide(const char *cur, char *key, size_t keylen, char *id,
 	return (1);
 }
 
+/*
+ * A list's page number as the admin lists hand them out: 1 to
+ * PAGE_NUMBER_MAX in digits, without a sign or a leading zero.  The
+ * number, or 0 when the text is not one.
+ */
+int
+page_parse(const char *s)
+{
+	size_t n;
+	long   v;
+
+	if (s == NULL || (n = strlen(s)) < 1 || n > 7 || s[0] == '0' ||
+	    strspn(s, "0123456789") != n)
+		return (0);
+	v = strtol(s, NULL, 10);
+	return (v <= PAGE_NUMBER_MAX ? (int)v : 0);
+}
+
 /* SHA-256 of a token given as 64 hex digits, as hex; 0 when not one. */
 int
 token_hash(const char *hex, char *out)

@@ -33,6 +33,8 @@ int   hex_value(int);
 
 /* Appends s as a query string value: %XX for all but [A-Za-z0-9._-]. */
 void url_encode(struct dbuf *, const char *);
+/* The same, but a space as '+' (as forms send it). */
+void query_encode(struct dbuf *, const char *);
 
 /* Appends s escaping & < > " ' as entities. */
 void html_escape(struct dbuf *, const char *, size_t);
@@ -121,7 +123,8 @@ void	    token_new(char *);
 const char *role_name(int);
 int	    role_parse(const char *);
 int	    email_valid(const char *);
-#define LOCAL_PATH_MAX 512
+#define LOCAL_PATH_MAX	512
+#define PAGE_NUMBER_MAX 1000000 /* page_parse(): an admin list's page */
 const char *local_path(const char *, const char *);
 /* NULL when the display name may be used, else the refusal's key. */
 const char *name_refusal(const char *, int);
@@ -129,6 +132,7 @@ int	    addr_canonical(const char *, char *, size_t);
 int	    addr_listed(const char *, const char *);
 int	    cursor_parse(const char *, char *, size_t, char *, size_t);
 int	    cursor_parse_wide(const char *, char *, size_t, char *, size_t);
+int	    page_parse(const char *);
 int	    token_hash(const char *, char *);
 int	    csrf_equal(const char *, const char *);
 void	    relative_key(int64_t, char *, size_t, int64_t *);
@@ -596,6 +600,15 @@ void secret_free(char *);
 #define AREAS_SQL \
 	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name" \
 	" FROM areas WHERE retired_at IS NULL ORDER BY position, id"
+/*
+ * The pages of an admin list (people, invitations): ADMIN_PAGE_SIZE rows
+ * a page, numbered from 1.  pager_json() sets ctx.pager: how many match
+ * ("Showing 1–50 of 301 people" from the messages prefix.count_one,
+ * prefix.count and prefix.showing), the position, and the links to the
+ * previous and next page; base is the list's address with its filters,
+ * ending in '?' or '&'.
+ */
+#define ADMIN_PAGE_SIZE 50
 char   *md_html(const char *);
 json_t *author_json(const char *, int);
 void	status_words(struct dreq *, json_t *, const char *, const char *);
@@ -603,6 +616,7 @@ json_t *status_options(struct dreq *, const char *, const char *, int);
 int	area_options(struct dreq *, const char *, const char *);
 json_t *idea_json(struct dreq *, int, int);
 json_t *idea_full_json(struct dreq *);
+void pager_json(struct dreq *, const char *, int, int64_t, int, const char *);
 
 /* ideas_list.c */
 extern const struct handler ideas_page, ideas_api, ideas_similar_api, areas_api;

@@ -4,6 +4,8 @@
  * a password.  Only the SHA-256 of the token is stored.  Opening the link
  * (GET) changes nothing, since mail scanners open links; only the form
  * redeems.  Used, expired, revoked and unknown tokens get one refusal.
+ * The admin's list is paged (ADMIN_PAGE_SIZE a page, newest first) and
+ * searched by address and state.
  */
 
 #include "drive.h"
@@ -25,7 +27,26 @@ struct issue_in {
 
 struct revoke_in {
 	int64_t id;
+	char	back_q[208]; /* the list as it was: search, state, page */
+	char	back_state[16];
+	int	back_page;
 };
+
+/*
+ * The list page's query string: an e-mail search, a state and the page.
+ * bad names the first value refused (400).
+ */
+struct list_in {
+	const char *q;
+	const char *state; /* one of list_states, or "" */
+	int	    page;
+	const char *bad;
+	const char *bad_key;
+};
+
+/* What a state filter may say, after "" (every state). */
+static const char * const list_states[] = { "pending", "redeemed", "expired",
+	"revoked", NULL };
 
 static const struct db_query q_invitation_peek = {
 	"invitation_peek",
@@ -56,12 +77,15 @@ static const struct db_query q_invitation_create = {
 	" $5::bigint, nullif($6, '')::inet)",
 };
 
+#define INVITATION_STATE \
+	" CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked'" \
+	"  WHEN i.redeemed_at IS NOT NULL THEN 'redeemed'" \
+	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END"
+
+/* The API's list: the newest 500. */
 static const struct db_query q_invitation_list = {
 	"invitation_list",
-	"SELECT i.id, i.email, i.role, o.name AS organization,"
-	" CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked'"
-	"  WHEN i.redeemed_at IS NOT NULL THEN 'redeemed'"
-	"  WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END"
+	"SELECT i.id, i.email, i.role, o.name AS organization," INVITATION_STATE
 	" AS state,"
 	" coalesce(u.display_name, 'drivectl') AS issued_by,"
 	" extract(epoch FROM i.created_at)::bigint AS created,"
@@ -70,6 +94,33 @@ static const struct db_query q_invitation_list = {
 	" LEFT JOIN organizations o ON o.id = i.organization_id"
 	" LEFT JOIN users u ON u.id = i.issued_by"
 	" ORDER BY i.created_at DESC, i.id DESC LIMIT 500",
+};
+
+/*
+ * The page's list: ADMIN_PAGE_SIZE invitations ($4) from $3 on, the
+ * newest first, whose address holds $1 and whose state is $2 ("" for
+ * any), and how many match.  The count comes in a row of its own when
+ * the page has none (past its end, or no match).
+ */
+static const struct db_query q_invitation_page = {
+	"invitation_page",
+	"WITH m AS (SELECT i.id, i.created_at," INVITATION_STATE " AS state"
+	"  FROM invitations i"
+	"  WHERE $1 = '' OR strpos(lower(i.email), lower($1)) > 0),"
+	" f AS (SELECT id, created_at, state FROM m"
+	"  WHERE $2 = '' OR state = $2),"
+	" p AS (SELECT id, created_at, state FROM f"
+	"  ORDER BY created_at DESC, id DESC"
+	"  LIMIT $4::integer OFFSET $3::bigint)"
+	" SELECT t.total, i.id, i.email, i.role, o.name AS organization,"
+	" p.state, coalesce(u.display_name, 'drivectl') AS issued_by,"
+	" extract(epoch FROM i.created_at)::bigint AS created,"
+	" extract(epoch FROM i.expires_at)::bigint AS expires"
+	" FROM (SELECT count(*) AS total FROM f) t"
+	" LEFT JOIN (p JOIN invitations i ON i.id = p.id"
+	"  LEFT JOIN organizations o ON o.id = i.organization_id"
+	"  LEFT JOIN users u ON u.id = i.issued_by) ON true"
+	" ORDER BY p.created_at DESC, p.id DESC",
 };
 
 static const struct db_query q_invitation_revoke = {
@@ -286,10 +337,94 @@ redeem_json(struct http_request *req, struct dreq *r)
 
 /* ---- the list (admin) ---- */
 
+/* The first page of every invitation: shown after issuing one anew. */
+static const struct list_in list_first = { "", "", 1, NULL, NULL };
+
+static void
+list_bad(struct list_in *in, const char *field, const char *key)
+{
+	if (in->bad == NULL) {
+		in->bad = field;
+		in->bad_key = key;
+	}
+}
+
+/* A state of list_states, "" for any; NULL when it is none of them. */
+static const char *
+list_state(const char *v)
+{
+	int i;
+
+	if (v == NULL || *v == '\0')
+		return ("");
+	for (i = 0; list_states[i] != NULL; i++) {
+		if (strcmp(v, list_states[i]) == 0)
+			return (list_states[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * The page's query string: q (part of an address; one line of fewer
+ * than 200 bytes), state, page (absent or empty: the first).  A value
+ * that cannot be meant is refused with 400 naming it.
+ */
+static void
+list_input(struct dreq *r, void *arg)
+{
+	struct list_in *in = arg;
+	const char     *v;
+	int		rc;
+
+	if (!in_query(r))
+		list_bad(in, NULL, "err.bad_request");
+	if ((rc = in_field(r, "q", &in->q)) == 0)
+		in->q = "";
+	else if (rc == -1 || strlen(in->q) >= 200 ||
+	    !line_acceptable(in->q, strlen(in->q))) {
+		in->q = "";
+		list_bad(in, "q", "err.text_invalid");
+	}
+	if ((rc = in_field(r, "state", &v)) == -1 ||
+	    (in->state = list_state(rc == 1 ? v : NULL)) == NULL) {
+		in->state = "";
+		list_bad(in, "state", "err.state_invalid");
+	}
+	in->page = 1;
+	if ((rc = in_field(r, "page", &v)) == -1 ||
+	    (rc == 1 && *v != '\0' && (in->page = page_parse(v)) == 0)) {
+		in->page = 1;
+		list_bad(in, "page", "err.page_invalid");
+	}
+}
+
+/*
+ * The list page's own query string; the pages that show the list after
+ * issuing (or refusing to issue) a link show its first page.
+ */
+static const struct list_in *
+list_of(struct dreq *r)
+{
+	return (r->h == &invitations_page ? r->in : &list_first);
+}
+
 static int
 list_query(struct http_request *req, struct dreq *r)
 {
-	db_query(r, &q_invitation_list, 0);
+	const struct list_in *in = list_of(r);
+	char		      offset[24], limit[8];
+
+	if (r->is_api) {
+		db_query(r, &q_invitation_list, 0);
+		return (STEP_NEXT);
+	}
+	if (in->bad != NULL || in->bad_key != NULL)
+		return (step_refuse(req, r, 400, "invalid", in->bad,
+		    in->bad_key));
+	(void)snprintf(offset, sizeof(offset), "%lld",
+	    (long long)(in->page - 1) * ADMIN_PAGE_SIZE);
+	(void)snprintf(limit, sizeof(limit), "%d", ADMIN_PAGE_SIZE);
+	db_query(r, &q_invitation_page, 4, in->q, in->state, offset, limit);
 	return (STEP_NEXT);
 }
 
@@ -324,6 +459,48 @@ list_json(struct http_request *req, struct dreq *r)
 	return (out_json(req, r, 200, json_pack("{s:o}", "invitations", list)));
 }
 
+/*
+ * The search form: what it says, the states to choose from, and the
+ * list's address with them for its pages.
+ */
+static void
+list_filters(struct dreq *r, const struct list_in *in, int64_t total, int shown)
+{
+	json_t	   *states, *o;
+	struct dbuf b;
+	char	    key[32];
+	int	    i;
+
+	json_object_set_new(r->ctx, "filters",
+	    json_pack("{s:s, s:s, s:b}", "q", in->q, "state", in->state, "any",
+		*in->q != '\0' || *in->state != '\0'));
+	states = json_array();
+	o = json_pack("{s:s, s:b}", "value", "", "selected",
+	    *in->state == '\0');
+	ctx_set_msg(r, o, "label", "inv.all_states", NULL);
+	json_array_append_new(states, o);
+	for (i = 0; list_states[i] != NULL; i++) {
+		o = json_pack("{s:s, s:b}", "value", list_states[i], "selected",
+		    strcmp(in->state, list_states[i]) == 0);
+		(void)snprintf(key, sizeof(key), "state.%s", list_states[i]);
+		ctx_set_msg(r, o, "label", key, NULL);
+		json_array_append_new(states, o);
+	}
+	json_object_set_new(r->ctx, "states", states);
+
+	dbuf_init(&b);
+	dbuf_appendstr(&b, "/admin/invitations?");
+	if (*in->q != '\0') {
+		dbuf_appendstr(&b, "q=");
+		query_encode(&b, in->q);
+		dbuf_appendstr(&b, "&");
+	}
+	if (*in->state != '\0')
+		dbuf_appendf(&b, "state=%s&", in->state);
+	pager_json(r, b.data, in->page, total, shown, "inv");
+	dbuf_free(&b);
+}
+
 /* The page: the form (again, with its errors), a new link, the list. */
 static int
 list_render(struct http_request *req, struct dreq *r)
@@ -332,11 +509,15 @@ list_render(struct http_request *req, struct dreq *r)
 	json_t		  *list, *row, *roles;
 	const char	  *state, *chosen;
 	char		   key[32];
+	int64_t		   total;
 	int		   i, n;
 
 	list = json_array();
 	n = db_rows(r);
+	total = n > 0 ? row_int(r, 0, "total") : 0;
 	for (i = 0; i < n; i++) {
+		if (row_null(r, i, "id"))
+			continue;
 		row = invitation_json(r, i);
 		state = row_text(r, i, "state");
 		ctx_set_msg(r, row, "role_label",
@@ -349,7 +530,8 @@ list_render(struct http_request *req, struct dreq *r)
 		    json_boolean(strcmp(state, "redeemed") != 0));
 		json_array_append_new(list, row);
 	}
-	json_object_set_new(r->ctx, "has_invitations", json_boolean(n > 0));
+	list_filters(r, list_of(r), total, (int)json_array_size(list));
+	json_object_set_new(r->ctx, "has_invitations", json_boolean(total > 0));
 	json_object_set_new(r->ctx, "invitations", list);
 	roles = json_array();
 	chosen = json_string_value(json_object_get(json_object_get(r->ctx,
@@ -472,12 +654,23 @@ issue_shown(struct http_request *req, struct dreq *r)
 
 /* ---- revoking (admin) ---- */
 
+/*
+ * The page's revoke form also says where the list was (search, state,
+ * page); a value that could not be the list's is dropped, not refused.
+ */
 static void
 revoke_input(struct dreq *r, void *arg)
 {
 	struct revoke_in *in = arg;
+	const char	 *v;
 
 	in->id = path_id(r, "id");
+	if ((v = in_text(r, "q")) != NULL && strlen(v) < 200 &&
+	    line_acceptable(v, strlen(v)))
+		(void)kore_strlcpy(in->back_q, v, sizeof(in->back_q));
+	if ((v = list_state(in_text(r, "state"))) != NULL)
+		(void)kore_strlcpy(in->back_state, v, sizeof(in->back_state));
+	in->back_page = page_parse(in_text(r, "page"));
 }
 
 static int
@@ -509,10 +702,39 @@ revoke_result(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/*
+ * Back to the list as it was.  A search that a redirect may not carry
+ * (local_path() refuses what decodes to bytes beyond ASCII) is left out.
+ */
 static int
 revoke_redirect(struct http_request *req, struct dreq *r)
 {
-	return (out_redirect(req, r, "/admin/invitations"));
+	struct revoke_in *in = r->in;
+	struct dbuf	  b;
+	char		  sep;
+	int		  rc;
+
+	dbuf_init(&b);
+	dbuf_appendstr(&b, "/admin/invitations");
+	sep = '?';
+	if (in->back_q[0] != '\0') {
+		dbuf_appendstr(&b, "?q=");
+		query_encode(&b, in->back_q);
+		if (local_path(b.data, NULL) == NULL) {
+			b.len = strlen("/admin/invitations");
+			b.data[b.len] = '\0';
+		} else
+			sep = '&';
+	}
+	if (in->back_state[0] != '\0') {
+		dbuf_appendf(&b, "%cstate=%s", sep, in->back_state);
+		sep = '&';
+	}
+	if (in->back_page > 1)
+		dbuf_appendf(&b, "%cpage=%d", sep, in->back_page);
+	rc = out_redirect(req, r, b.data);
+	dbuf_free(&b);
+	return (rc);
 }
 
 static int
@@ -566,6 +788,8 @@ const struct handler invite_redeem_api = {
 
 const struct handler invitations_page = {
 	.role = ROLE_ADMIN,
+	.input = list_input,
+	.input_size = sizeof(struct list_in),
 	.steps = list_page_steps,
 };
 

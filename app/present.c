@@ -1,8 +1,9 @@
 /*
  * Presentation shared by the feature files: Markdown as safe HTML, an
  * author, an idea from a row of IDEA_COLUMNS (drive.h) or the whole idea
- * from a row of IDEA_ONE_SQL, a status's words, and the options of the
- * area and status selects.  The output layer: no queries, no steps.
+ * from a row of IDEA_ONE_SQL, a status's words, the options of the area
+ * and status selects, and the pages of the admin lists.  The output
+ * layer: no queries, no steps.
  *
  * Confidentiality: an idea carries its author's display name and whether
  * the author is bank staff, never an organisation or an e-mail address.
@@ -295,4 +296,59 @@ responses_json(struct dreq *r, const char *agg)
 	}
 	json_decref(in);
 	return (list);
+}
+
+/* base and "page=N"; the first page is base without its '?' or '&'. */
+static json_t *
+page_url(const char *base, int page)
+{
+	struct dbuf b;
+	json_t	   *url;
+
+	dbuf_init(&b);
+	if (page > 1)
+		dbuf_appendf(&b, "%spage=%d", base, page);
+	else
+		dbuf_append(&b, base, strlen(base) - 1);
+	url = json_string(b.data);
+	dbuf_free(&b);
+	return (url);
+}
+
+/*
+ * The pager of an admin list: page asked for, total rows matching,
+ * shown on this page.  A page past the end shows none and says where
+ * the list ends, with the link back to its last page.
+ */
+void
+pager_json(struct dreq *r, const char *base, int page, int64_t total, int shown,
+    const char *prefix)
+{
+	json_t *p;
+	int64_t pages, first;
+	char	key[48];
+
+	pages = total > 0 ? (total + ADMIN_PAGE_SIZE - 1) / ADMIN_PAGE_SIZE : 1;
+	first = (int64_t)(page - 1) * ADMIN_PAGE_SIZE + 1;
+	p = json_pack("{s:i, s:I, s:I, s:I, s:I, s:i, s:b, s:b}", "page", page,
+	    "pages", (json_int_t)pages, "total", (json_int_t)total, "first",
+	    (json_int_t)first, "last", (json_int_t)(first + shown - 1), "shown",
+	    shown, "many", pages > 1, "past_end", total > 0 && shown == 0);
+	(void)snprintf(key, sizeof(key), "%s.%s", prefix,
+	    total == 1			 ? "count_one" :
+		pages == 1 || shown == 0 ? "count" :
+					   "showing");
+	ctx_set_msg(r, p, "count", key, p);
+	ctx_set_msg(r, p, "position", "pager.position", p);
+	if (total > 0 && shown == 0)
+		ctx_set_msg(r, p, "past_end_text", "pager.past_end", p);
+	if (page > 1) {
+		json_object_set_new(p, "back", json_true());
+		json_object_set_new(p, "prev_url",
+		    page_url(base, page - 1 < pages ? page - 1 : (int)pages));
+	}
+	if (page < pages)
+		json_object_set_new(p, "next_url", page_url(base, page + 1));
+	json_object_set_new(p, "first_url", page_url(base, 1));
+	json_object_set_new(r->ctx, "pager", p);
 }

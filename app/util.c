@@ -326,17 +326,38 @@ file_read(const char *path)
  * Appends s for a query string: letters, digits and "-._" as they are,
  * every other byte as %XX (so a space is %20, never '+').
  */
+static void
+url_encode_byte(struct dbuf *b, const char *p)
+{
+	if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+	    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_')
+		dbuf_append(b, p, 1);
+	else
+		dbuf_appendf(b, "%%%02X", (unsigned char)*p);
+}
+
 void
 url_encode(struct dbuf *b, const char *s)
 {
 	const char *p;
 
+	for (p = s; p != NULL && *p != '\0'; p++)
+		url_encode_byte(b, p);
+}
+
+/*
+ * The same as a form would send it: a space is '+', so that a search of
+ * several words stays a path that local_path() accepts.
+ */
+void
+query_encode(struct dbuf *b, const char *s)
+{
+	const char *p;
+
 	for (p = s; p != NULL && *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_')
-			dbuf_append(b, p, 1);
+		if (*p == ' ')
+			dbuf_append(b, "+", 1);
 		else
-			dbuf_appendf(b, "%%%02X", (unsigned char)*p);
+			url_encode_byte(b, p);
 	}
 }

@@ -372,7 +372,11 @@ test('people and organisations: every wrong field at once; a refused rename keep
   assert.equal(ok.status, 303);
   assert.equal(ok.headers.get('location'), `/admin/organizations/${org}?saved=1`);
   // The pages of people: one route each for role, active and erasure.
-  const role = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: formCsrf(page.text), role: 'pm' });
+  // Making a client a pm widens what they see: asked first, then confirmed.
+  const ask = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: formCsrf(page.text), role: 'pm' });
+  assert.equal(ask.status, 200);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'client');
+  const role = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: formCsrf(page.text), role: 'pm', confirm: '1' });
   assert.equal(role.status, 303);
   assert.equal(role.headers.get('location'), '/admin/users?saved=1');
   assert.equal((await admin.form(`/admin/users/${c.id}/active`, { csrf_token: formCsrf(page.text), active: 'maybe' })).status, 422);
@@ -402,4 +406,283 @@ test('signing in names both wrong fields at once, and keeps the address typed', 
   assert.match(wrong.text, /id="login-error"/);
   assert.ok(wrong.text.includes('value="nobody@example.test"'));
   assert.equal(count('sessions'), before);
+});
+
+// The <select> of a person's role on /admin/users: [value, selected] each.
+function roleOptions(html, id) {
+  const m = html.match(new RegExp(`<select id="u-${id}-role"[^>]*>([\\s\\S]*?)</select>`));
+  assert.ok(m, `the role select of ${id}`);
+  return [...m[1].matchAll(/<option value="([a-z]+)"( selected)?>/g)].map((o) => [o[1], Boolean(o[2])]);
+}
+
+// A person's role and organisation, and their audit entries of user.role.
+function roleState(id) {
+  return {
+    user: sql(`SELECT role, coalesce(organization_id::text, '-') FROM users WHERE id = ${id}`)[0],
+    entries: sqlValue(`SELECT count(*) FROM audit_log WHERE action = 'user.role' AND target = 'user:${id}'`),
+    audit: count('audit_log'),
+  };
+}
+
+test('the role select preselects the current role; widening a role asks first, without JavaScript', async () => {
+  const c = await person('client');
+  const orgOf = sqlValue(`SELECT organization_id FROM users WHERE id = ${c.id}`);
+  let list = await admin.page(`/admin/users?q=${encodeURIComponent(c.email)}`);
+  assert.equal(list.status, 200);
+  // A client's own role first and chosen, then the bank's two (never pm preselected).
+  assert.deepEqual(roleOptions(list.text, c.id), [['client', true], ['pm', false], ['admin', false]]);
+  assert.match(list.text, /<option value="client" selected>Client<\/option>/);
+  const csrf = formCsrf(list.text);
+
+  // Without confirm=1: a page that asks, and nothing changes (nor is audited).
+  const before = roleState(c.id);
+  const ask = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm', q: c.email });
+  assert.equal(ask.status, 200);
+  assert.ok(ask.text.includes(`Make ${c.name} a product manager?`), 'the question names the person and the role');
+  assert.ok(ask.text.includes('Product managers see every voter&#39;s organisation and answer ideas for the bank.'));
+  assert.ok(ask.text.includes(`leaves ${c.organization}`), 'says the client leaves the organisation');
+  const form = ask.text.match(/<form method="post" action="\/admin\/users\/(\d+)\/role">([\s\S]*?)<\/form>/);
+  assert.ok(form, 'a form to confirm');
+  assert.equal(form[1], String(c.id));
+  assert.match(form[2], /<input type="hidden" name="role" value="pm">/);
+  assert.match(form[2], /<input type="hidden" name="confirm" value="1">/);
+  assert.match(form[2], new RegExp(`<input type="hidden" name="csrf_token" value="${csrf}">`));
+  assert.ok(form[2].includes(`<input type="hidden" name="q" value="${c.email}">`), 'the search goes along');
+  assert.ok(form[2].includes(`<a href="/admin/users?q=${c.email.replace(/[^A-Za-z0-9._-]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)}">Cancel</a>`), 'cancel goes back to the list');
+  assert.deepEqual(roleState(c.id), before);
+  // confirm=0 or anything but 1 asks again.
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'admin', confirm: 'yes' })).status, 200);
+  assert.deepEqual(roleState(c.id), before);
+
+  // With confirm=1: changed, audited once, back to the list as it was.
+  const ok = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm', confirm: '1', q: 'two words' });
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get('location'), '/admin/users?saved=1&q=two+words');
+  const after = roleState(c.id);
+  assert.deepEqual(after.user, ['pm', '-']);
+  assert.equal(Number(after.entries), Number(before.entries) + 1);
+  assert.equal(after.audit, before.audit + 1, 'one audit entry, none for the question');
+  const entry = JSON.parse(sqlValue(`SELECT details::text FROM audit_log WHERE action = 'user.role' AND target = 'user:${c.id}' ORDER BY id DESC LIMIT 1`));
+  assert.deepEqual(entry, { from: 'client', to: 'pm', organization_id: Number(orgOf) });
+  assert.equal(sqlValue(`SELECT actor_id FROM audit_log WHERE action = 'user.role' AND target = 'user:${c.id}' ORDER BY id DESC LIMIT 1`), String(admin.id));
+
+  // Now a pm: pm chosen, no client offered (nobody is made a client here).
+  list = await admin.page(`/admin/users?q=${encodeURIComponent(c.email)}`);
+  assert.deepEqual(roleOptions(list.text, c.id), [['pm', true], ['admin', false]]);
+  // pm -> admin widens too: asked (in German when the page is German).
+  const de = await admin.fetch(`/admin/users/${c.id}/role`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+    body: new URLSearchParams({ csrf_token: csrf, role: 'admin' }).toString(),
+  });
+  assert.equal(de.status, 200);
+  const deText = await de.text();
+  assert.ok(deText.includes(`${c.name} zum Administrator machen?`), 'German question');
+  assert.ok(deText.includes('Prüfprotokoll'));
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'pm');
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'admin', confirm: '1' })).status, 303);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'admin');
+  list = await admin.page(`/admin/users?q=${encodeURIComponent(c.email)}`);
+  assert.deepEqual(roleOptions(list.text, c.id), [['pm', false], ['admin', true]]);
+
+  // Narrowing (admin -> pm) goes straight through, audited once.
+  const n0 = roleState(c.id);
+  const narrow = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm' });
+  assert.equal(narrow.status, 303);
+  assert.equal(narrow.headers.get('location'), '/admin/users?saved=1');
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'pm');
+  assert.equal(Number(roleState(c.id).entries), Number(n0.entries) + 1);
+  assert.deepEqual(JSON.parse(sqlValue(`SELECT details::text FROM audit_log WHERE action = 'user.role' AND target = 'user:${c.id}' ORDER BY id DESC LIMIT 1`)),
+    { from: 'admin', to: 'pm', organization_id: null });
+  // The same role again changes nothing and writes nothing.
+  const same = roleState(c.id);
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm' })).status, 303);
+  assert.deepEqual(roleState(c.id), same);
+  // Nobody is made a client here (pm -> client): refused, as before.
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'client', confirm: '1' })).status, 422);
+  assert.deepEqual(roleState(c.id), same);
+  // A search a redirect cannot carry (beyond ASCII) is dropped, not followed elsewhere.
+  const u = await admin.form(`/admin/users/${c.id}/role`, { csrf_token: csrf, role: 'pm', q: 'Müller' });
+  assert.equal(u.headers.get('location'), '/admin/users?saved=1');
+  // Unknown person: 404 before anything is asked.
+  assert.equal((await admin.form('/admin/users/999999999/role', { csrf_token: csrf, role: 'admin' })).status, 404);
+  // Without a CSRF token: refused, unchanged.
+  assert.equal((await admin.form(`/admin/users/${c.id}/role`, { role: 'admin', confirm: '1' })).status, 403);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${c.id}`), 'pm');
+
+  // The API stays explicit: one PATCH widens at once.
+  const d = await person('client');
+  assert.equal((await admin.api('PATCH', `/api/v1/users/${d.id}`, { role: 'admin' })).status, 200);
+  assert.equal(sqlValue(`SELECT role FROM users WHERE id = ${d.id}`), 'admin');
+});
+
+// The e-mail addresses a page of /admin/users lists, in order.
+function listedEmails(html) {
+  return [...html.matchAll(/<span class="person-email">([^<]*)<\/span>/g)].map((m) => m[1]);
+}
+
+test('/admin/users is paged, 50 a page, with the count, next and previous, the search kept', async () => {
+  const tag = unique('pager').replace('-', '');
+  // 123 people of one search (created at once: the id breaks the tie).
+  sql(`INSERT INTO users (email, display_name, role, password_hash)
+       SELECT '${tag}-' || g || '@example.test', 'Pager ${tag} ' || g, 'pm', 'x'
+       FROM generate_series(1, 123) g`);
+  const q = encodeURIComponent(tag);
+  const p1 = await admin.page(`/admin/users?q=${q}`);
+  assert.equal(p1.status, 200);
+  assert.ok(p1.text.includes('<p class="list-count">Showing 1–50 of 123 people</p>'), 'the count');
+  assert.ok(p1.text.includes('Page 1 of 3'));
+  assert.ok(p1.text.includes(`<a class="btn btn-secondary" href="/admin/users?q=${tag}&amp;page=2" rel="next">Next page</a>`));
+  assert.doesNotMatch(p1.text, /rel="prev"/);
+  const e1 = listedEmails(p1.text);
+  assert.equal(e1.length, 50);
+  assert.equal(e1[0], `${tag}-123@example.test`, 'the newest first');
+
+  const p2 = await admin.page(`/admin/users?q=${q}&page=2`);
+  assert.equal(p2.status, 200);
+  assert.ok(p2.text.includes('Showing 51–100 of 123 people'));
+  assert.ok(p2.text.includes(`href="/admin/users?q=${tag}" rel="prev">Previous page</a>`));
+  assert.ok(p2.text.includes(`href="/admin/users?q=${tag}&amp;page=3" rel="next"`));
+  // The forms of page 2 come back to page 2 of the search.
+  assert.ok(p2.text.includes(`<input type="hidden" name="q" value="${tag}"><input type="hidden" name="page" value="2">`));
+  const p3 = await admin.page(`/admin/users?q=${q}&page=3`);
+  assert.ok(p3.text.includes('Showing 101–123 of 123 people'));
+  assert.ok(p3.text.includes('Page 3 of 3'));
+  assert.doesNotMatch(p3.text, /rel="next"/);
+  const all = [...e1, ...listedEmails(p2.text), ...listedEmails(p3.text)];
+  assert.equal(all.length, 123);
+  assert.equal(new Set(all).size, 123, 'no one twice, no one left out');
+  assert.deepEqual(all, Array.from({ length: 123 }, (_, i) => `${tag}-${123 - i}@example.test`));
+
+  // A search of two words pages too (the name); an empty page= is the first.
+  const words = await admin.page(`/admin/users?q=${encodeURIComponent(`Pager ${tag}`)}&page=`);
+  assert.equal(words.status, 200);
+  assert.ok(words.text.includes('Showing 1–50 of 123 people'));
+  assert.ok(words.text.includes(`href="/admin/users?q=Pager+${tag}&amp;page=2" rel="next"`));
+  // A search of one page: just how many.
+  const one = await admin.page(`/admin/users?q=${encodeURIComponent(`${tag}-77@`)}`);
+  assert.ok(one.text.includes('<p class="list-count">1 person</p>'));
+  assert.doesNotMatch(one.text, /class="pager/);
+  // Past the end: says so, links back; nobody listed.
+  const past = await admin.page(`/admin/users?q=${q}&page=9`);
+  assert.equal(past.status, 200);
+  assert.ok(past.text.includes('123 people. This page is past the end of the list, which ends on page 3.'));
+  assert.ok(past.text.includes(`<a href="/admin/users?q=${tag}">Go to the first page</a>`));
+  assert.equal(listedEmails(past.text).length, 0);
+  // Everyone: the count is everyone's.
+  const total = Number(sqlValue('SELECT count(*) FROM users'));
+  const everyone = await admin.page('/admin/users');
+  assert.ok(everyone.text.includes(`Showing 1–50 of ${total} people`), `of ${total}`);
+  assert.equal(listedEmails(everyone.text).length, 50);
+  assert.ok(everyone.text.includes('href="/admin/users?page=2" rel="next"'));
+
+  // A page value that cannot be one: 400, naming it.
+  for (const bad of ['0', '-1', 'abc', '1.5', '01', '2x', '+2', '1000001', '99999999999999999999', 'a%00b']) {
+    const r = await admin.page(`/admin/users?q=${q}&page=${bad}`);
+    assert.equal(r.status, 400, `page=${bad}`);
+    assert.ok(r.text.includes('This page number is not valid'), `page=${bad} is named`);
+  }
+  assert.equal((await admin.page('/admin/users?q=a%00b&page=2')).status, 400);
+  // The API's list is as it was (not paged; its callers are explicit).
+  const api = await admin.api('GET', `/api/v1/users?q=${q}&page=abc`);
+  assert.equal(api.status, 200);
+  assert.equal(api.json.users.length, 123);
+
+  // Deactivating someone on page 2 returns to page 2 of the search.
+  const target = sqlValue(`SELECT id FROM users WHERE email = '${tag}-60@example.test'`);
+  const r = await admin.form(`/admin/users/${target}/active`, { csrf_token: formCsrf(p2.text), active: '0', q: tag, page: '2' });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/admin/users?saved=1&q=${tag}&page=2`);
+  // The role confirmation keeps them too.
+  const ask = await admin.form(`/admin/users/${target}/role`, { csrf_token: formCsrf(p2.text), role: 'admin', q: tag, page: '2' });
+  assert.equal(ask.status, 200);
+  assert.ok(ask.text.includes('<input type="hidden" name="page" value="2">'));
+  assert.ok(ask.text.includes(`<a href="/admin/users?q=${tag}&amp;page=2">Cancel</a>`));
+});
+
+// The addresses a page of /admin/invitations lists, in order.
+function invitedEmails(html) {
+  return [...html.matchAll(/<td class="cell-wrap" data-label="E-mail address">([^<]*)<\/td>/g)].map((m) => m[1]);
+}
+
+test('/admin/invitations is paged, 50 a page, searched by address and state', async () => {
+  const tag = unique('invpage').replace('-', '');
+  const ids = [];
+  for (let i = 1; i <= 55; i++) {
+    const r = await admin.api('POST', '/api/v1/invitations', { email: `${tag}-${i}@example.test`, role: 'pm' });
+    assert.equal(r.status, 201);
+    ids.push(r.json.id);
+  }
+  // The newest five: three revoked, two expired; the other 50 pending.
+  for (const id of ids.slice(50, 53)) assert.equal((await admin.api('DELETE', `/api/v1/invitations/${id}`)).status, 200);
+  sql(`UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE id IN (${ids[53]}, ${ids[54]})`);
+  const q = encodeURIComponent(tag);
+
+  const p1 = await admin.page(`/admin/invitations?q=${q}`);
+  assert.equal(p1.status, 200);
+  assert.ok(p1.text.includes('<p class="list-count">Showing 1–50 of 55 invitations</p>'));
+  assert.equal(invitedEmails(p1.text).length, 50);
+  assert.equal(invitedEmails(p1.text)[0], `${tag}-55@example.test`, 'the newest first');
+  assert.ok(p1.text.includes(`href="/admin/invitations?q=${tag}&amp;page=2" rel="next">Next page</a>`));
+  assert.ok(p1.text.includes(`<input id="inv-q" name="q" type="search" maxlength="199" autocomplete="off" spellcheck="false" autocapitalize="none" value="${tag}">`), 'the search box keeps it');
+  const p2 = await admin.page(`/admin/invitations?q=${q}&page=2`);
+  assert.ok(p2.text.includes('Showing 51–55 of 55 invitations'));
+  assert.deepEqual(invitedEmails(p2.text), [5, 4, 3, 2, 1].map((i) => `${tag}-${i}@example.test`));
+  assert.ok(p2.text.includes(`href="/admin/invitations?q=${tag}" rel="prev">Previous page</a>`));
+  assert.doesNotMatch(p2.text, /rel="next"/);
+
+  // By state, with the search.
+  const revoked = await admin.page(`/admin/invitations?q=${q}&state=revoked`);
+  assert.ok(revoked.text.includes('<p class="list-count">3 invitations</p>'));
+  assert.deepEqual(invitedEmails(revoked.text), [53, 52, 51].map((i) => `${tag}-${i}@example.test`));
+  assert.match(revoked.text, /<option value="revoked" selected>Revoked<\/option>/);
+  const expired = await admin.page(`/admin/invitations?q=${q}&state=expired`);
+  assert.ok(expired.text.includes('<p class="list-count">2 invitations</p>'));
+  const pending = await admin.page(`/admin/invitations?q=${q}&state=pending`);
+  assert.ok(pending.text.includes('<p class="list-count">50 invitations</p>'), 'one page: just how many');
+  assert.doesNotMatch(pending.text, /class="pager/);
+  const none = await admin.page(`/admin/invitations?q=${q}&state=redeemed`);
+  assert.ok(none.text.includes('No invitation matches.'));
+  assert.equal(invitedEmails(none.text).length, 0);
+  const one = await admin.page(`/admin/invitations?q=${encodeURIComponent(`${tag}-17@`)}`);
+  assert.ok(one.text.includes('<p class="list-count">1 invitation</p>'));
+  // Everyone's: the count is every invitation's.
+  const total = Number(sqlValue('SELECT count(*) FROM invitations'));
+  const all = await admin.page('/admin/invitations');
+  assert.ok(all.text.includes(`Showing 1–50 of ${total} invitations`), `of ${total}`);
+  assert.equal(invitedEmails(all.text).length, 50);
+  const stateAll = await admin.page(`/admin/invitations?state=pending&page=2`);
+  assert.equal(stateAll.status, 200);
+
+  // Values that cannot be meant: 400, naming them.
+  for (const [qs, text] of [['page=0', 'This page number is not valid'], ['page=x', 'This page number is not valid'],
+    ['page=-3', 'This page number is not valid'], ['state=open', 'Choose one of the states.'],
+    ['q=a%00b', 'The text contains characters that are not allowed']]) {
+    const r = await admin.page(`/admin/invitations?${qs}`);
+    assert.equal(r.status, 400, qs);
+    if (!qs.startsWith('q=')) assert.ok(r.text.includes(text), `${qs} is named`);
+  }
+  // Past the end.
+  const past = await admin.page(`/admin/invitations?q=${q}&page=5`);
+  assert.equal(past.status, 200);
+  assert.ok(past.text.includes('This page is past the end of the list, which ends on page 2.'));
+
+  // Revoking from page 2 of a search returns there.
+  const csrf = formCsrf(p2.text);
+  assert.ok(p2.text.includes(`<input type="hidden" name="q" value="${tag}"><input type="hidden" name="page" value="2"><button`));
+  assert.equal(sqlValue(`SELECT revoked_at IS NULL FROM invitations WHERE id = ${ids[0]}`), 't');
+  const rv = await admin.form(`/admin/invitations/${ids[0]}/revoke`, { csrf_token: csrf, q: tag, state: 'pending', page: '2' });
+  assert.equal(rv.status, 303);
+  assert.equal(rv.headers.get('location'), `/admin/invitations?q=${tag}&state=pending&page=2`);
+  assert.equal(sqlValue(`SELECT revoked_at IS NOT NULL FROM invitations WHERE id = ${ids[0]}`), 't');
+  // Issuing one shows the first page of all, the new one on top.
+  const email = `${tag}-new@example.test`;
+  const issued = await admin.form('/admin/invitations', { csrf_token: csrf, email, role: 'pm' });
+  assert.equal(issued.status, 201);
+  assert.equal(invitedEmails(issued.text)[0], email);
+  assert.ok(issued.text.includes(`Showing 1–50 of ${total + 1} invitations`));
+  // The API's list is as it was.
+  const api = await admin.api('GET', '/api/v1/invitations?page=x');
+  assert.equal(api.status, 200);
+  assert.ok(api.json.invitations.length > 50);
 });

@@ -1,8 +1,9 @@
 /*
  * List cursors ("<key>.<id>", app/check.c: cursor_parse, and the wider
- * cursor_parse_wide of the triage list) and the unit of a relative time
- * (relative_key) for any 64-bit delta: the first 8 bytes are the delta,
- * the rest the cursor.
+ * cursor_parse_wide of the triage list), the admin lists' page numbers
+ * (page_parse) and the unit of a relative time (relative_key) for any
+ * 64-bit delta: the first 8 bytes are the delta, the rest the cursor and
+ * the page.
  */
 
 #include "fuzz.h"
@@ -12,6 +13,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char	 key[16], id[24], wkey[24], rkey[32], *cur;
 	int64_t	 delta, n;
+	int	 page;
 	uint64_t u;
 	size_t	 i;
 
@@ -49,6 +51,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_FAIL("wide cursor \"%s\" accepted as %s.%s", cur,
 			    wkey, id);
 	}
+	page = page_parse(cur);
+	if (page != 0 &&
+	    (page < 1 || page > PAGE_NUMBER_MAX || cur[0] == '0' ||
+		strspn(cur, "0123456789") != strlen(cur) ||
+		strtol(cur, NULL, 10) != page))
+		FUZZ_FAIL("page \"%s\" accepted as %d", cur, page);
 	free(cur);
 	return (0);
 }

@@ -100,6 +100,24 @@ test_local_path_attacks(void **state)
 	assert_string_equal(local_path(long_path, "/"), "/");
 }
 
+/* Page numbers: 1-1000000 in plain digits, anything else is 0. */
+static void
+test_page_parse(void **state)
+{
+	static const char *bad[] = { NULL, "", "0", "00", "01", "-1", "+1",
+		"1.5", "1e3", " 1", "1 ", "abc", "2a", "1000001", "9999999",
+		"99999999999999999999", "0x10" };
+	size_t		   i;
+
+	(void)state;
+	assert_int_equal(page_parse("1"), 1);
+	assert_int_equal(page_parse("7"), 7);
+	assert_int_equal(page_parse("50"), 50);
+	assert_int_equal(page_parse("1000000"), PAGE_NUMBER_MAX);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(page_parse(bad[i]), 0);
+}
+
 static void
 test_cursor_parse(void **state)
 {
@@ -508,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_cursor_parse),
 		cmocka_unit_test(test_cursor_parse_wide),
+		cmocka_unit_test(test_page_parse),
 		cmocka_unit_test(test_token_hash),
 		cmocka_unit_test(test_csrf_equal),
 		cmocka_unit_test(test_relative_key),

@@ -407,6 +407,24 @@ test_url_encode(void **state)
 	dbuf_free(&b);
 }
 
+/* A space as '+', as forms send it; every other byte as url_encode(). */
+static void
+test_query_encode(void **state)
+{
+	struct dbuf b;
+
+	(void)state;
+	dbuf_init(&b);
+	query_encode(&b, "Ana T. + Co/ü");
+	assert_string_equal(b.data, "Ana+T.+%2B+Co%2F%C3%BC");
+	query_encode(&b, NULL);
+	assert_string_equal(b.data, "Ana+T.+%2B+Co%2F%C3%BC");
+	dbuf_free(&b);
+	/* What local_path() then makes of a redirect carrying it. */
+	assert_non_null(local_path("/admin/users?q=two+words", NULL));
+	assert_null(local_path("/admin/users?q=M%C3%BCller", NULL));
+}
+
 static void
 test_xalloc(void **state)
 {
@@ -495,6 +513,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dbuf_empty),
 		cmocka_unit_test(test_url_encode),
+		cmocka_unit_test(test_query_encode),
 		cmocka_unit_test(test_dbuf_append),
 		cmocka_unit_test(test_dbuf_appendf),
 		cmocka_unit_test(test_dbuf_grow),
