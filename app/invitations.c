@@ -21,7 +21,8 @@ struct redeem_in {
 struct issue_in {
 	const char *email;
 	int	    role;
-	const char *org;		  /* NULL for staff */
+	const char *org;     /* NULL for staff */
+	int	    new_org; /* the page's "create it": new_org=1 */
 	char	    token[TOKEN_HEX + 1]; /* shown once */
 };
 
@@ -121,6 +122,26 @@ static const struct db_query q_invitation_page = {
 	"  LEFT JOIN organizations o ON o.id = i.organization_id"
 	"  LEFT JOIN users u ON u.id = i.issued_by) ON true"
 	" ORDER BY p.created_at DESC, p.id DESC",
+};
+
+/* The organisations by name, for the invitation form to offer. */
+static const struct db_query q_org_names = {
+	"org_names",
+	"SELECT name FROM organizations ORDER BY lower(name) LIMIT 2000",
+};
+
+/*
+ * An organisation typed on the form: the one of that name (any case), or
+ * those with a name like it, which a new one would sit beside.
+ */
+static const struct db_query q_org_near = {
+	"org_near",
+	"SELECT name, lower(name) = lower($1) AS exact FROM organizations"
+	" WHERE lower(name) = lower($1) OR similarity(name, $1) >= 0.3"
+	" OR strpos(lower(name), lower($1)) > 0"
+	" OR strpos(lower($1), lower(name)) > 0"
+	" ORDER BY lower(name) = lower($1) DESC, similarity(name, $1) DESC"
+	" LIMIT 5",
 };
 
 static const struct db_query q_invitation_revoke = {
@@ -589,6 +610,70 @@ issue_input(struct dreq *r, void *arg)
 			field_error(r, "organization", "err.org_length");
 	} else if (in->role != ROLE_ANON && in->org != NULL)
 		field_error(r, "organization", "err.org_staff");
+	in->new_org = in_text(r, "new_org") != NULL &&
+	    strcmp(in_text(r, "new_org"), "1") == 0;
+}
+
+/* ---- the organisations the form offers, and a new one's near names ---- */
+
+static int
+org_names_query(struct http_request *req, struct dreq *r)
+{
+	db_query(r, &q_org_names, 0);
+	return (STEP_NEXT);
+}
+
+static int
+org_names_keep(struct http_request *req, struct dreq *r)
+{
+	json_t *names;
+	int	i;
+
+	names = json_array();
+	for (i = 0; i < db_rows(r); i++)
+		json_array_append_new(names,
+		    json_string(row_text(r, i, "name")));
+	json_object_set_new(r->ctx, "org_names", names);
+	return (STEP_NEXT);
+}
+
+/* A client's organisation, looked up before the invitation is issued. */
+static int
+org_near_query(struct http_request *req, struct dreq *r)
+{
+	struct issue_in *in = r->in;
+
+	if (in->role == ROLE_CLIENT)
+		db_query(r, &q_org_near, 1, in->org);
+	return (STEP_NEXT);
+}
+
+/*
+ * On a page a new organisation is created only when the form says so
+ * (new_org=1): an unknown name is refused at the field, naming the
+ * organisations with names like it, so that "Hanseatic Logistics" does
+ * not quietly sit beside "Hanseatic Logistics GmbH".
+ */
+static int
+org_near_check(struct http_request *req, struct dreq *r)
+{
+	struct issue_in *in = r->in;
+	json_t		*near;
+	int		 i;
+
+	if (in->role != ROLE_CLIENT || in->new_org ||
+	    (db_rows(r) > 0 && row_bool(r, 0, "exact")))
+		return (STEP_NEXT);
+	near = json_array();
+	for (i = 0; i < db_rows(r); i++)
+		json_array_append_new(near,
+		    json_string(row_text(r, i, "name")));
+	json_object_set_new(r->ctx, "org_near_any",
+	    json_boolean(json_array_size(near) > 0));
+	json_object_set_new(r->ctx, "org_near", near);
+	json_object_set_new(r->ctx, "org_is_new", json_true());
+	return (step_refuse(req, r, 422, "invalid", "organization",
+	    json_array_size(near) > 0 ? "err.org_near" : "err.org_new"));
 }
 
 static int
@@ -752,10 +837,12 @@ static const step_fn redeem_page_steps[] = { redeem_peek, redeem_check,
 	redeem_store, redeem_session, redeem_redirect, NULL };
 static const step_fn redeem_api_steps[] = { redeem_peek, redeem_check,
 	redeem_store, redeem_session, redeem_json, NULL };
-static const step_fn list_page_steps[] = { list_query, list_render, NULL };
-static const step_fn list_api_steps[] = { list_query, list_json, NULL };
-static const step_fn issue_page_steps[] = { issue_query, issue_shown,
+static const step_fn list_page_steps[] = { org_names_query, org_names_keep,
 	list_query, list_render, NULL };
+static const step_fn list_api_steps[] = { list_query, list_json, NULL };
+static const step_fn issue_page_steps[] = { org_near_query, org_near_check,
+	issue_query, issue_shown, org_names_query, org_names_keep, list_query,
+	list_render, NULL };
 static const step_fn issue_api_steps[] = { issue_query, issue_json, NULL };
 static const step_fn revoke_page_steps[] = { revoke_query, revoke_result,
 	revoke_redirect, NULL };

@@ -365,8 +365,13 @@ erase_input(struct dreq *r, void *arg)
 {
 	struct user_in *in = arg;
 
+	const char *c;
+
 	in->id = path_id(r, "id");
 	back_input(r, in);
+	/* The API erases at once; a page's form after the confirmation. */
+	in->confirm = r->is_api ||
+	    ((c = in_text(r, "confirm")) != NULL && strcmp(c, "1") == 0);
 }
 
 static int
@@ -381,6 +386,7 @@ user_set_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/* Confirmed: erased; else the person, to confirm (erase_confirm). */
 static int
 user_erase_query(struct http_request *req, struct dreq *r)
 {
@@ -388,8 +394,51 @@ user_erase_query(struct http_request *req, struct dreq *r)
 	char		id[32];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	db_query(r, &q_user_erase, 3, id, r->sess.uid, r->address);
+	if (in->confirm)
+		db_query(r, &q_user_erase, 3, id, r->sess.uid, r->address);
+	else
+		db_query(r, &q_user_one, 1, id);
 	return (STEP_NEXT);
+}
+
+/*
+ * The page that asks, without JavaScript, before a person's data is
+ * erased: who, what goes and what stays, the form again with confirm=1.
+ */
+static int
+erase_confirm(struct http_request *req, struct dreq *r)
+{
+	struct user_in *in = r->in;
+	json_t	       *person, *change;
+	struct dbuf	b;
+
+	if (in->confirm)
+		return (STEP_NEXT);
+	if (db_rows(r) != 1)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	/* Erased already: no e-mail address is left to show. */
+	person = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)in->id,
+	    "name", row_text(r, 0, "name"), "email", row_text(r, 0, "email"));
+	ctx_set_msg(r, person, "role_label",
+	    role_label_key(row_text(r, 0, "role")), NULL);
+	if (!row_null(r, 0, "organization"))
+		json_object_set_new(person, "organization",
+		    json_string(row_text(r, 0, "organization")));
+	json_object_set_new(r->ctx, "person", person);
+	change = json_pack("{s:s}", "q", in->back_q);
+	if (in->back_page > 1)
+		json_object_set_new(change, "page",
+		    json_integer(in->back_page));
+	dbuf_init(&b);
+	back_url(&b, in, NULL, 0);
+	json_object_set_new(change, "back_url", json_string(b.data));
+	dbuf_free(&b);
+	json_object_set_new(r->ctx, "change", change);
+	json_object_set_new(r->ctx, "admin_nav",
+	    json_pack("{s:b}", "users", 1));
+	return (render_page(req, r, 200, "admin_user_erase",
+	    "title.admin_user_erase", "admin"));
 }
 
 /* The person whose role the page would change, as they are now. */
@@ -530,7 +579,7 @@ static const step_fn role_page_steps[] = { role_lookup, role_decide,
 static const step_fn set_page_steps[] = { user_set_query, user_set_redirect,
 	NULL };
 static const step_fn set_api_steps[] = { user_set_query, user_set_json, NULL };
-static const step_fn erase_page_steps[] = { user_erase_query,
+static const step_fn erase_page_steps[] = { user_erase_query, erase_confirm,
 	user_erase_redirect, NULL };
 static const step_fn erase_api_steps[] = { user_erase_query, user_erase_json,
 	NULL };

@@ -69,6 +69,9 @@ test('an admin invites a client, deactivates them, and their next click lands on
   await ap.selectOption('#inv-role', 'client');
   await ap.fill('#inv-org', unique('Browser Org'));
   await Promise.all([ap.waitForLoadState(), ap.click('form[action="/admin/invitations"] button[type="submit"]')]);
+  // A new organisation: created once the admin ticks that it is new.
+  await ap.check('#inv-new-org');
+  await Promise.all([ap.waitForLoadState(), ap.click('form[action="/admin/invitations"] button[type="submit"]')]);
   const link = (await ap.locator('.secret code').textContent()).trim();
   assert.match(link, /\/invite\/[0-9a-f]{64}$/);
 

@@ -39,6 +39,7 @@ const LANGS = {
     email: 'E-mail address',
     role: 'Role',
     organization: 'Organisation',
+    newOrg: 'Create it as a new organisation',
     createInvitation: 'Create invitation',
     created: 'Invitation created',
     pending: 'Pending',
@@ -70,6 +71,7 @@ const LANGS = {
     email: 'E-Mail-Adresse',
     role: 'Rolle',
     organization: 'Organisation',
+    newOrg: 'Als neue Organisation anlegen',
     createInvitation: 'Einladung erstellen',
     created: 'Einladung erstellt',
     pending: 'Offen',
@@ -285,6 +287,12 @@ async function journey(lang, { js = true, audit = true }) {
     await admin.getByLabel(L.email, { exact: true }).fill(clientEmail);
     await admin.getByLabel(L.role, { exact: true }).selectOption('client');
     await admin.getByLabel(L.organization, { exact: true }).fill(org);
+    r = await submit(admin, admin.getByRole('button', { name: L.createInvitation }));
+    // A name no organisation has: created only when the admin says so.
+    assert.equal(r.post, 422, 'a new organisation is asked about first');
+    assert.equal(await admin.getByLabel(L.organization, { exact: true }).inputValue(), org);
+    await seen(admin, 'admin-invitation-new-org', true);
+    await admin.getByLabel(L.newOrg, { exact: true }).check();
     r = await submit(admin, admin.getByRole('button', { name: L.createInvitation }));
     assert.equal(r.post, 201, 'POST /admin/invitations shows the new link');
     assert.equal(await text(admin.locator('#created-heading')), L.created);

@@ -109,8 +109,11 @@ test('triage without JavaScript: next and previous page, sort by votes, filter b
   assert.equal(await text(page.locator('.t-count')), `${all} unanswered ideas, showing 1–50`);
   assert.equal(await page.locator('.triage-table tbody tr').count(), 50);
   await go(page, page.getByRole('link', { name: 'Next page' }));
-  assert.equal(await text(page.locator('.t-count')), `${all} unanswered ideas, showing 51–${all}`);
-  assert.equal(await page.getByRole('link', { name: 'Next page' }).count(), 0);
+  // The other browser tests' ideas may come first: the second page ends
+  // at 100 or at the last idea.
+  const end = Math.min(all, 100);
+  assert.equal(await text(page.locator('.t-count')), `${all} unanswered ideas, showing 51–${end}`);
+  assert.equal(await page.getByRole('link', { name: 'Next page' }).count(), all > 100 ? 1 : 0);
   await go(page, page.getByRole('link', { name: 'Previous page' }));
   assert.equal(await text(page.locator('.t-count')), `${all} unanswered ideas, showing 1–50`);
 

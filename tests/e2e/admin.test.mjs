@@ -385,7 +385,25 @@ test('people and organisations: every wrong field at once; a refused rename keep
   const list = await admin.page(`/admin/users?saved=1&q=${encodeURIComponent(c.email)}`);
   assert.equal(list.status, 200);
   assert.ok(list.text.includes(c.email));
-  assert.equal((await admin.form(`/admin/users/${c.id}/erase`, { csrf_token: formCsrf(page.text) })).headers.get('location'), '/admin/users?erased=1');
+  // Erasing asks first (issue 14, item 18): the page names the person and
+  // what goes; nothing is erased until confirm=1 is sent.
+  const auditBefore = count('audit_log');
+  const asked = await admin.form(`/admin/users/${c.id}/erase`, { csrf_token: formCsrf(page.text) });
+  assert.equal(asked.status, 200);
+  assert.ok(asked.text.includes(`Erase the personal data of ${c.name}?`));
+  assert.ok(asked.text.includes(c.email));
+  assert.match(asked.text, /name="confirm" value="1"/);
+  assert.equal(sqlValue(`SELECT email FROM users WHERE id = ${c.id}`), c.email, 'not erased yet');
+  assert.equal(count('audit_log'), auditBefore);
+  const de = await admin.fetch(`/admin/users/${c.id}/erase`, { method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+    body: `csrf_token=${formCsrf(page.text)}` });
+  assert.match(await de.text(), /Personenbezogene Daten von .* löschen\?/);
+  assert.equal((await admin.form('/admin/users/999999999/erase', { csrf_token: formCsrf(page.text) })).status, 404);
+  const erased = await admin.form(`/admin/users/${c.id}/erase`, { csrf_token: formCsrf(page.text), confirm: '1' });
+  assert.equal(erased.headers.get('location'), '/admin/users?erased=1');
+  assert.equal(sqlValue(`SELECT email FROM users WHERE id = ${c.id}`), `erased-${c.id}@invalid`);
+  assert.equal(count('audit_log'), auditBefore + 1);
 });
 
 test('signing in names both wrong fields at once, and keeps the address typed', async () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Client, person, drivectlInvite, sql, sqlValue, snapshot, unique, formCsrf,
-  PASSWORD, shell, ROOT,
+  PASSWORD, shell, ROOT, count,
 } from '../lib/drive.mjs';
 
 const admin = await person('admin');
@@ -248,7 +248,7 @@ test('the admin page issues, lists and revokes through forms', async () => {
   const csrf = formCsrf(page.text);
   const email = `${unique('page')}@example.test`;
   const org = unique('Page Org');
-  const r = await admin.form('/admin/invitations', { csrf_token: csrf, email, role: 'client', organization: org });
+  const r = await admin.form('/admin/invitations', { csrf_token: csrf, email, role: 'client', organization: org, new_org: '1' });
   assert.equal(r.status, 201);
   const m = r.text.match(/\/invite\/([0-9a-f]{64})/);
   assert.ok(m, 'the link is shown once');
@@ -317,4 +317,45 @@ test('redeeming names every wrong field at once; the page keeps the name, never 
   assert.ok(p.text.includes(inv.email), 'the invitation is shown again');
   assert.deepEqual(snapshot(), before);
   assert.equal((await new Client().accept(inv.token, 'Valid Name', PASSWORD)).status, 201);
+});
+
+// Issue 14, item 15: the form offers the organisations there are; a name
+// none has is created only when the admin says it is new, and names like
+// it are shown first ("Hanseatic Logistics" beside "... GmbH").
+test('the invitation form: existing organisations offered, a new one only explicitly', async () => {
+  const tag = unique('h').replace(/[^a-z0-9]/gi, '');
+  const existing = `Hanseatic Logistics GmbH ${tag}`;
+  drivectlInvite(`${unique('seed')}@example.test`, 'client', existing);
+  const page = await admin.page('/admin/invitations');
+  const csrf = formCsrf(page.text);
+  assert.ok(page.text.includes(`<option value="${existing}">`), 'offered in the datalist');
+  const orgs = count('organizations');
+  const invs = count('invitations');
+  const email = `${unique('near')}@example.test`;
+  let r = await admin.form('/admin/invitations', { csrf_token: csrf, email, role: 'client', organization: `Hanseatic Logistics ${tag}` });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="inv-org-error"[^>]*>.*No organisation has exactly this name/);
+  assert.ok(r.text.includes(`<li>${existing}</li>`), 'the similar name is shown');
+  assert.match(r.text, /name="new_org"/);
+  assert.ok(r.text.includes(`value="Hanseatic Logistics ${tag}"`), 'what was typed is kept');
+  assert.equal(count('organizations'), orgs, 'no organisation created');
+  assert.equal(count('invitations'), invs, 'no invitation issued');
+  // The existing one, in another case: no new organisation.
+  r = await admin.form('/admin/invitations', { csrf_token: csrf, email, role: 'client', organization: existing.toUpperCase() });
+  assert.equal(r.status, 201);
+  assert.equal(count('organizations'), orgs);
+  assert.equal(sqlValue(`SELECT o.name FROM invitations i JOIN organizations o ON o.id = i.organization_id WHERE i.email = '${email}'`), existing);
+  // A new one, said to be new: created.
+  r = await admin.form('/admin/invitations', { csrf_token: csrf, email: `${unique('new')}@example.test`, role: 'client', organization: `Hanseatic Logistics ${tag}`, new_org: '1' });
+  assert.equal(r.status, 201);
+  assert.equal(count('organizations'), orgs + 1);
+  // German.
+  const de = await admin.fetch('/admin/invitations', { method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+    body: `csrf_token=${csrf}&email=x${tag}%40example.test&role=client&organization=Brand+new+${tag}` });
+  assert.equal(de.status, 422);
+  assert.match(await de.text(), /Als neue Organisation anlegen/);
+  // The API keeps finding by name or creating (it says what it means).
+  const api = await admin.api('POST', '/api/v1/invitations', { email: `${unique('api')}@example.test`, role: 'client', organization: `Api Org ${tag}` });
+  assert.equal(api.status, 201, api.text);
 });
