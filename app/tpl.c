@@ -24,6 +24,13 @@
 #define SECTION_DEPTH_MAX 100
 #define STACK_LOCAL	  32
 #define TPL_SIZE_MAX	  (4 * 1024 * 1024)
+/*
+ * A render's budget: a page visits a few thousand nodes and writes some
+ * 50 KB; a template that includes itself inside a loop would visit
+ * items^16 nodes and never end.  Past either limit the render fails.
+ */
+#define RENDER_STEPS_MAX (256 * 1024)
+#define RENDER_OUT_MAX	 (4 * 1024 * 1024)
 
 enum {
 	N_TEXT,
@@ -105,7 +112,8 @@ struct rctx {
 	const struct i18n_cat *cat;
 	struct dbuf	      *out;
 	struct stack	       st;
-	int		       text; /* text/plain: nothing escaped */
+	int		       text;  /* text/plain: nothing escaped */
+	size_t		       steps; /* left of RENDER_STEPS_MAX */
 };
 
 static int  add(struct tpl_set *, const char *, const char *, const char *,
@@ -334,6 +342,7 @@ render_top(const struct tpl_set *set, const char *name, json_t *ctx,
 	r.cat = cat;
 	r.out = out;
 	r.text = text;
+	r.steps = RENDER_STEPS_MAX;
 	stackinit(&r.st);
 	if (ctx != NULL)
 		push(&r.st, ctx);
@@ -361,6 +370,7 @@ tpl_message(const struct i18n_cat *cat, const char *key, json_t *ctx,
 	r.cat = cat;
 	r.out = out;
 	r.text = !escape;
+	r.steps = RENDER_STEPS_MAX;
 	stackinit(&r.st);
 	if (ctx != NULL)
 		push(&r.st, ctx);
@@ -926,6 +936,9 @@ render(struct rctx *r, const struct tpl *t, size_t from, size_t to, int depth)
 	int			ok;
 
 	for (i = from; i < to; i++) {
+		if (r->steps == 0 || r->out->len > RENDER_OUT_MAX)
+			return (0);
+		r->steps--;
 		nd = &t->nodes[i];
 		switch (nd->type) {
 		case N_TEXT:

@@ -441,6 +441,35 @@ test_comment(void **state)
 	loadfail("{{!\n\n}}\n{{/x}}", "t:4: {{/x}} without an open section");
 }
 
+/*
+ * A template that includes itself inside a loop would render items^16
+ * times: the render's budget stops it, quickly, as a failure (found by
+ * tests/fuzz/fuzz_tpl: 38 s for 3.5 KB before the budget).
+ */
+static void
+test_render_budget(void **state)
+{
+	struct tpl_set *set;
+	struct dbuf	b;
+	json_t	       *j;
+
+	(void)state;
+	set = tpl_load_string("t", "x{{#list}}{{> t}}{{/list}}", err,
+	    sizeof(err));
+	assert_non_null(set);
+	j = js("{\"list\":[1,2,3,4,5,6,7,8]}");
+	dbuf_init(&b);
+	assert_false(tpl_render(set, "t", j, cat, &b));
+	dbuf_free(&b);
+	/* A page's worth of nodes is far below the budget. */
+	assert_true(tpl_add_string(set, "u", "{{#list}}<li>{{.}}</li>{{/list}}",
+	    err, sizeof(err)));
+	assert_true(tpl_render(set, "u", j, cat, &b));
+	dbuf_free(&b);
+	json_decref(j);
+	tpl_free(set);
+}
+
 static void
 test_partial(void **state)
 {
@@ -1008,6 +1037,7 @@ main(void)
 		cmocka_unit_test(test_load_dir),
 		cmocka_unit_test(test_hostile_prefixes),
 		cmocka_unit_test(test_hostile_random),
+		cmocka_unit_test(test_render_budget),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
