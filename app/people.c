@@ -402,21 +402,17 @@ user_erase_query(struct http_request *req, struct dreq *r)
 }
 
 /*
- * The page that asks, without JavaScript, before a person's data is
- * erased: who, what goes and what stays, the form again with confirm=1.
+ * What a confirmation page (a role widened, data erased) shows of the
+ * person as they are now ("person", from q_user_one's row) and how it
+ * returns to the list ("change": the search, the page, the back link).
+ * The "change" object, for the caller to add to.
  */
-static int
-erase_confirm(struct http_request *req, struct dreq *r)
+static json_t *
+confirm_ctx(struct dreq *r, struct user_in *in)
 {
-	struct user_in *in = r->in;
-	json_t	       *person, *change;
-	struct dbuf	b;
+	json_t	   *person, *change;
+	struct dbuf b;
 
-	if (in->confirm)
-		return (STEP_NEXT);
-	if (db_rows(r) != 1)
-		return (step_refuse(req, r, 404, "not_found", NULL,
-		    "err.not_found"));
 	/* Erased already: no e-mail address is left to show. */
 	person = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)in->id,
 	    "name", row_text(r, 0, "name"), "email", row_text(r, 0, "email"));
@@ -437,6 +433,24 @@ erase_confirm(struct http_request *req, struct dreq *r)
 	json_object_set_new(r->ctx, "change", change);
 	json_object_set_new(r->ctx, "admin_nav",
 	    json_pack("{s:b}", "users", 1));
+	return (change);
+}
+
+/*
+ * The page that asks, without JavaScript, before a person's data is
+ * erased: who, what goes and what stays, the form again with confirm=1.
+ */
+static int
+erase_confirm(struct http_request *req, struct dreq *r)
+{
+	struct user_in *in = r->in;
+
+	if (in->confirm)
+		return (STEP_NEXT);
+	if (db_rows(r) != 1)
+		return (step_refuse(req, r, 404, "not_found", NULL,
+		    "err.not_found"));
+	(void)confirm_ctx(r, in);
 	return (render_page(req, r, 200, "admin_user_erase",
 	    "title.admin_user_erase", "admin"));
 }
@@ -461,24 +475,12 @@ static int
 role_confirm_render(struct http_request *req, struct dreq *r)
 {
 	struct user_in *in = r->in;
-	json_t	       *person, *change;
-	struct dbuf	b;
+	json_t	       *change;
 	const char     *to;
 
 	to = in->role;
-	person = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)in->id, "name",
-	    row_text(r, 0, "name"), "email", row_text(r, 0, "email"));
-	ctx_set_msg(r, person, "role_label",
-	    role_label_key(row_text(r, 0, "role")), NULL);
-	if (!row_null(r, 0, "organization"))
-		json_object_set_new(person, "organization",
-		    json_string(row_text(r, 0, "organization")));
-	json_object_set_new(r->ctx, "person", person);
-
-	change = json_pack("{s:s, s:s}", "role", to, "q", in->back_q);
-	if (in->back_page > 1)
-		json_object_set_new(change, "page",
-		    json_integer(in->back_page));
+	change = confirm_ctx(r, in);
+	json_object_set_new(change, "role", json_string(to));
 	ctx_set_msg(r, change, "role_label", role_label_key(to), NULL);
 	ctx_set_msg(r, change, "heading",
 	    strcmp(to, "admin") == 0 ? "users.confirm_admin_heading" :
@@ -495,13 +497,6 @@ role_confirm_render(struct http_request *req, struct dreq *r)
 	if (!row_null(r, 0, "organization"))
 		ctx_set_msg(r, change, "leaves", "users.confirm_leaves",
 		    r->ctx);
-	dbuf_init(&b);
-	back_url(&b, in, NULL, 0);
-	json_object_set_new(change, "back_url", json_string(b.data));
-	dbuf_free(&b);
-	json_object_set_new(r->ctx, "change", change);
-	json_object_set_new(r->ctx, "admin_nav",
-	    json_pack("{s:b}", "users", 1));
 	return (render_page(req, r, 200, "admin_user_role",
 	    "title.admin_user_role", "admin"));
 }
