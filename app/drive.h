@@ -501,6 +501,7 @@ int	    row_null(struct dreq *, int, const char *);
 /* http_in.c */
 int	    in_parse(struct http_request *, struct dreq *);
 int	    in_reading(struct http_request *);
+int	    in_confirmed(struct dreq *);
 const char *in_text(struct dreq *, const char *);
 int	    in_field(struct dreq *, const char *, const char **);
 const char *in_cookie(struct http_request *, const char *);

@@ -33,6 +33,20 @@ in_parse(struct http_request *req, struct dreq *r)
 	return (in_body(req, r));
 }
 
+/*
+ * A destructive or widening change that pages confirm on a page of their
+ * own: the form sent again with confirm=1 (or, with JavaScript, after the
+ * browser's confirm(): drive.js adds it).  The API acts at once.
+ */
+int
+in_confirmed(struct dreq *r)
+{
+	const char *v;
+
+	return (r->is_api ||
+	    ((v = in_text(r, "confirm")) != NULL && strcmp(v, "1") == 0));
+}
+
 /* GET or HEAD: the request reads and changes nothing. */
 int
 in_reading(struct http_request *req)

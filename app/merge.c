@@ -89,8 +89,7 @@ merge_page_input(struct dreq *r, void *arg)
 	}
 	if (in->into <= 0)
 		field_error(r, "into", "err.merge_into");
-	in->confirm = in_text(r, "confirm") != NULL &&
-	    strcmp(in_text(r, "confirm"), "1") == 0;
+	in->confirm = in_confirmed(r);
 }
 
 /* The API sends it as a JSON number, and merges at once. */
@@ -106,7 +105,7 @@ merge_api_input(struct dreq *r, void *arg)
 		in->into = json_integer_value(v);
 	if (in->into <= 0)
 		field_error(r, "into", "err.merge_into");
-	in->confirm = 1;
+	in->confirm = in_confirmed(r);
 }
 
 /* ---- finding the original ---- */

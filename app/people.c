@@ -307,7 +307,6 @@ static void
 role_input(struct dreq *r, void *arg)
 {
 	struct user_in *in = arg;
-	const char     *v;
 
 	in->id = path_id(r, "id");
 	if (in_field(r, "role", &in->role) != 1 ||
@@ -315,8 +314,7 @@ role_input(struct dreq *r, void *arg)
 		in->role = NULL;
 		field_error(r, "role", "err.role_invalid");
 	}
-	v = in_text(r, "confirm");
-	in->confirm = v != NULL && strcmp(v, "1") == 0;
+	in->confirm = in_confirmed(r);
 	back_input(r, in);
 }
 
@@ -365,13 +363,9 @@ erase_input(struct dreq *r, void *arg)
 {
 	struct user_in *in = arg;
 
-	const char *c;
-
 	in->id = path_id(r, "id");
 	back_input(r, in);
-	/* The API erases at once; a page's form after the confirmation. */
-	in->confirm = r->is_api ||
-	    ((c = in_text(r, "confirm")) != NULL && strcmp(c, "1") == 0);
+	in->confirm = in_confirmed(r);
 }
 
 static int

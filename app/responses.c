@@ -221,12 +221,8 @@ static void
 hide_input(struct dreq *r, void *arg)
 {
 	struct comment_hide_in *in = arg;
-	const char	       *c;
-
 	in->comment = path_id(r, "id");
-	/* The API hides at once; a page's form after the confirmation. */
-	in->confirm = r->is_api ||
-	    ((c = in_text(r, "confirm")) != NULL && strcmp(c, "1") == 0);
+	in->confirm = in_confirmed(r);
 }
 
 /* Confirmed: hidden; else the comment, to confirm (hide_confirm). */
