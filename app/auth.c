@@ -23,12 +23,6 @@ static const struct db_query q_user_by_email = {
 	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)",
 };
 
-static const struct db_query q_session_create = {
-	"session_create",
-	"SELECT session_create($1::bigint, decode($2, 'hex'), $3,"
-	" nullif($4, '')::inet, $5)",
-};
-
 static const struct db_query q_sign_in_failed = {
 	"sign_in_failed",
 	"SELECT sign_in_failed(nullif($1, '0')::bigint, $2,"
@@ -135,9 +129,7 @@ static int
 login_decide(struct http_request *req, struct dreq *r)
 {
 	struct login_in *in = r->in;
-	char		 token[TOKEN_HEX + 1], hash[TOKEN_HEX + 1];
-	char		 csrf[TOKEN_HEX + 1], uid[32];
-	const char	*agent;
+	char		 uid[32];
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)in->user_id);
 	if (!r->pw.ok || !in->active || in->user_id == 0) {
@@ -147,16 +139,7 @@ login_decide(struct http_request *req, struct dreq *r)
 		return (STEP_NEXT);
 	}
 
-	token_new(token);
-	token_new(csrf);
-	(void)token_hash(token, hash);
-	if (!http_request_header(req, "user-agent", &agent))
-		agent = "";
-	db_query(r, &q_session_create, 5, uid, hash, csrf, r->address, agent);
-	session_begin(req, r, token, csrf);
-	session_user(r, in->user_id);
-	r->sess.role = in->role;
-	r->sess.name = in->name;
+	session_open(req, r, in->user_id, in->role, in->name);
 	in->name = NULL;
 	return (STEP_NEXT);
 }

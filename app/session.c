@@ -49,6 +49,12 @@ static const struct db_query q_token_lookup = {
 	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active",
 };
 
+static const struct db_query q_session_create = {
+	"session_create",
+	"SELECT session_create($1::bigint, decode($2, 'hex'), $3,"
+	" nullif($4, '')::inet, $5)",
+};
+
 int
 session_step_lookup(struct http_request *req, struct dreq *r)
 {
@@ -162,4 +168,32 @@ session_user(struct dreq *r, int64_t id)
 {
 	r->sess.user_id = id;
 	(void)snprintf(r->sess.uid, sizeof(r->sess.uid), "%lld", (long long)id);
+}
+
+/*
+ * Signs the person in once every step of signing in passed (password,
+ * second factor, or the bank's identity provider): the session's row
+ * (queued; the caller returns STEP_NEXT), its cookie, and who is signed
+ * in for the rest of the request.  name is taken over.
+ */
+void
+session_open(struct http_request *req, struct dreq *r, int64_t user_id,
+    int role, char *name)
+{
+	char	    token[TOKEN_HEX + 1], hash[TOKEN_HEX + 1];
+	char	    csrf[TOKEN_HEX + 1];
+	const char *agent;
+
+	token_new(token);
+	token_new(csrf);
+	(void)token_hash(token, hash);
+	if (!http_request_header(req, "user-agent", &agent))
+		agent = "";
+	session_user(r, user_id);
+	db_query(r, &q_session_create, 5, r->sess.uid, hash, csrf, r->address,
+	    agent);
+	session_begin(req, r, token, csrf);
+	r->sess.role = role;
+	kore_free(r->sess.name);
+	r->sess.name = name;
 }
