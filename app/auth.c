@@ -139,7 +139,7 @@ login_decide(struct http_request *req, struct dreq *r)
 		return (STEP_NEXT);
 	}
 
-	session_open(req, r, in->user_id, in->role, in->name);
+	session_open(req, r, in->user_id, in->role, in->name, NULL);
 	in->name = NULL;
 	return (STEP_NEXT);
 }

@@ -545,7 +545,8 @@ int  session_step_lookup(struct http_request *, struct dreq *);
 int  session_step_loaded(struct http_request *, struct dreq *);
 int  session_check(struct http_request *, struct dreq *);
 void session_user(struct dreq *, int64_t);
-void session_open(struct http_request *, struct dreq *, int64_t, int, char *);
+void session_open(struct http_request *, struct dreq *, int64_t, int, char *,
+    const char *);
 void session_begin(struct http_request *, struct dreq *, char *, char *);
 void session_clear_cookie(struct http_request *, struct dreq *);
 void secret_free(char *);

@@ -52,7 +52,7 @@ static const struct db_query q_token_lookup = {
 static const struct db_query q_session_create = {
 	"session_create",
 	"SELECT session_create($1::bigint, decode($2, 'hex'), $3,"
-	" nullif($4, '')::inet, $5)",
+	" nullif($4, '')::inet, $5, $6)",
 };
 
 int
@@ -174,11 +174,12 @@ session_user(struct dreq *r, int64_t id)
  * Signs the person in once every step of signing in passed (password,
  * second factor, or the bank's identity provider): the session's row
  * (queued; the caller returns STEP_NEXT), its cookie, and who is signed
- * in for the rest of the request.  name is taken over.
+ * in for the rest of the request.  name is taken over; factor is the
+ * second step passed ("totp", "recovery", "sso"; NULL: none).
  */
 void
 session_open(struct http_request *req, struct dreq *r, int64_t user_id,
-    int role, char *name)
+    int role, char *name, const char *factor)
 {
 	char	    token[TOKEN_HEX + 1], hash[TOKEN_HEX + 1];
 	char	    csrf[TOKEN_HEX + 1];
@@ -190,8 +191,8 @@ session_open(struct http_request *req, struct dreq *r, int64_t user_id,
 	if (!http_request_header(req, "user-agent", &agent))
 		agent = "";
 	session_user(r, user_id);
-	db_query(r, &q_session_create, 5, r->sess.uid, hash, csrf, r->address,
-	    agent);
+	db_query(r, &q_session_create, 6, r->sess.uid, hash, csrf, r->address,
+	    agent, factor != NULL ? factor : "");
 	session_begin(req, r, token, csrf);
 	r->sess.role = role;
 	kore_free(r->sess.name);

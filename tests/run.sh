@@ -87,6 +87,15 @@ start_stack() {
 	# The owner migrates; Kore and the tests' drivectl are the portal's role.
 	DRIVE_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT_T" drive_owner)" \
 	    build/drivectl migrate >/dev/null || return 1
+	# A second factor is required of pm and admin by default; the suites
+	# sign staff in by password, so the shared stack starts with the
+	# policy off.  tests/e2e/second_factor.test.mjs turns it on (and
+	# checks the migration's default) and back off.
+	psql -X -q "host=$WORK/pg port=$PGPORT_T dbname=drive user=postgres" \
+	    -c "UPDATE second_factor_policy SET required = false" >/dev/null ||
+	    return 1
+	# The key that encrypts second-factor secrets (never in the database).
+	export DRIVE_SECRET_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
 	# The tests stand in for nginx: each client names its own address in
 	# X-Forwarded-For, believed from 127.0.0.1 only (never 127.0.0.2).

@@ -2,16 +2,20 @@
 -- password changes, API tokens, and an admin's changes to a person
 -- (role, deactivation, erasure).
 
--- Starts a session after the password was verified.
+-- Starts a session once every step of signing in passed; p_factor says
+-- which second one ('totp', 'recovery', 'sso'; NULL: none).
 CREATE OR REPLACE FUNCTION session_create(p_user bigint, p_session_hash bytea,
-    p_csrf text, p_address inet, p_agent text)
+    p_csrf text, p_address inet, p_agent text, p_factor text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO sessions (token_hash, user_id, csrf_token, address,
-	    user_agent)
-	VALUES (p_session_hash, p_user, p_csrf, p_address, p_agent);
+	    user_agent, second_factor)
+	VALUES (p_session_hash, p_user, p_csrf, p_address, p_agent,
+	    nullif(p_factor, ''));
 	UPDATE users SET last_sign_in_at = now() WHERE id = p_user;
-	PERFORM audit(p_user, 'session.sign_in', 'user:' || p_user, p_address);
+	PERFORM audit(p_user, 'session.sign_in', 'user:' || p_user, p_address,
+	    CASE WHEN nullif(p_factor, '') IS NOT NULL
+	    THEN jsonb_build_object('factor', p_factor) ELSE '{}' END);
 END
 $$;
 
