@@ -10,13 +10,16 @@ CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 	   -Wsign-compare -Wshadow -Wno-unused-parameter \
 	   -Wno-missing-field-initializers
 PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c \
-	   app/chain.c app/input.c
+	   app/chain.c app/input.c app/factor.c
+# What the pure code links with (factor.c: liboath, libqrencode, OpenSSL).
+PURE_LIBS = -ljansson -lcmark -loath -lqrencode -lcrypto
 KORE_SRC = app/main.c app/request.c app/routes.c app/db.c app/http_in.c app/http_out.c app/session.c \
 	   app/password.c app/render.c app/auth.c app/invitations.c \
 	   app/health.c app/ideas_list.c app/idea_page.c app/idea_form.c app/present.c app/votes.c app/comments.c \
-	   app/notifications.c app/responses.c app/merge.c app/triage.c app/profile.c \
+	   app/notifications.c app/responses.c app/merge.c app/triage.c app/profile.c app/second_factor.c \
 	   app/people.c app/organisations.c app/areas.c app/audit.c app/account.c app/static.c
-MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -lssl -lcrypto
+MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -loath -lqrencode -lssl \
+	      -lcrypto
 
 BUILD	= build
 MODULE	= $(BUILD)/drive.so
@@ -48,12 +51,12 @@ $(DRIVECTL): app/drivectl.c app/util.c app/check.c app/chain.c app/drive.h
 $(MAILER): app/mail.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -DDRIVE_PURE -I/usr/include/postgresql -o $@ \
-	    app/mail.c $(PURE_SRC) -lpq -lcurl -lcmark -ljansson -lcrypto
+	    app/mail.c $(PURE_SRC) -lpq -lcurl $(PURE_LIBS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(CFLAGS) -DDRIVE_PURE -Iapp -o $@ $< $(PURE_SRC) \
-	    -ljansson -lcmark -lcmocka -lcrypto
+	    -lcmocka $(PURE_LIBS)
 
 # libFuzzer harnesses (tests/fuzz/), one a parser of untrusted input,
 # built with clang and ASan + UBSan; `make fuzz` runs each FUZZ_SECONDS.
@@ -64,7 +67,7 @@ FUZZERS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(PURE_SRC) app/drive.h
 	@mkdir -p $(BUILD)/fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) -ljansson -lcmark -lcrypto
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(PURE_SRC) $(PURE_LIBS)
 
 fuzz-build: $(FUZZERS)
 

@@ -40,19 +40,23 @@ static const struct db_query q_audit = {
  * catalogs (audit.act.<action>, audit.group.<group>) and, when its
  * details say more, a sentence (audit.say.<action>).
  */
-static const char * const audit_groups[][7] = {
+static const char * const audit_groups[][12] = {
 	{ "session", "session.sign_in", "session.sign_in_failed",
+	    "session.password_passed", "session.second_factor_failed",
 	    "session.sign_out", NULL },
 	{ "invitation", "invitation.create", "invitation.redeem",
 	    "invitation.revoke", NULL },
 	{ "user", "user.role", "user.deactivate", "user.reactivate",
-	    "user.erase", "user.password", "user.password_failed" },
+	    "user.erase", "user.password", "user.password_failed",
+	    "user.second_factor_enrolled", "user.second_factor_replaced",
+	    "user.recovery_code_used", "user.second_factor_reset", NULL },
 	{ "token", "token.create", "token.revoke", NULL },
 	{ "idea", "idea.response", "idea.merge", NULL },
 	{ "comment", "comment.hide", NULL },
 	{ "organization", "organization.rename", NULL },
 	{ "area", "area.create", "area.rename", "area.retire", "area.restore",
-	    "area.delete" },
+	    "area.delete", NULL },
+	{ "settings", "settings.second_factor_policy", NULL },
 };
 #define AUDIT_GROUPS	 (sizeof(audit_groups) / sizeof(audit_groups[0]))
 #define AUDIT_GROUP_SIZE (sizeof(audit_groups[0]) / sizeof(char *))

@@ -170,6 +170,32 @@ int audit_hash(const unsigned char *, size_t, const struct audit_entry *,
     unsigned char *);
 int audit_anchor_parse(const char *, struct audit_anchor *);
 
+/* factor.c: the second factor's codes, sealed secret and QR code. */
+#define FACTOR_KEY_LEN	    32 /* DRIVE_SECRET_KEY: 64 hex digits */
+#define FACTOR_SECRET_LEN   20 /* an authenticator's secret (RFC 4226) */
+#define FACTOR_TOTP_DIGITS  6
+#define FACTOR_TOTP_STEP    30
+#define FACTOR_RECOVERY_LEN 10 /* without the hyphen */
+#define FACTOR_RECOVERY_N   10 /* codes a person gets */
+#define FACTOR_TOTP	    1
+#define FACTOR_RECOVERY	    2
+int    factor_key_parse(const char *, unsigned char *);
+size_t factor_sealed_len(size_t);
+int    factor_seal(const unsigned char *, const unsigned char *, size_t,
+       unsigned char *);
+int    factor_open(const unsigned char *, const unsigned char *, size_t,
+       unsigned char *);
+int    factor_code_parse(const char *, char *, size_t);
+void   factor_recovery_new(char *);
+void   factor_recovery_hash(const unsigned char *, const char *, char *);
+int    factor_totp_check(const unsigned char *, size_t, const char *, int64_t,
+       int64_t *);
+int    factor_totp_code(const unsigned char *, size_t, int64_t, char *);
+char  *factor_base32(const unsigned char *, size_t, int);
+char  *factor_otpauth_uri(const unsigned char *, size_t, const char *,
+     const char *);
+char  *factor_qr_svg(const char *, const char *);
+
 /* i18n.c: message catalogs, one file a language: "key = text" lines. */
 #define I18N_LANG_MAX 2
 struct i18n_cat;
@@ -333,9 +359,10 @@ struct session {
 	int	role;
 	char   *name;
 	char	csrf[TOKEN_HEX + 1];
-	char	lang[3]; /* "" when the profile has none */
-	int	unread;	 /* notifications not read yet */
-	int	bearer;	 /* signed in by an API token */
+	char	lang[3];      /* "" when the profile has none */
+	int	unread;	      /* notifications not read yet */
+	int	needs_factor; /* the role requires one, the session has none */
+	int	bearer;	      /* signed in by an API token */
 };
 
 struct db_query {
@@ -389,6 +416,8 @@ struct handler {
 	const struct refusal *refusals;
 	const step_fn	     *form;
 	const char	     *form_prefix; /* of its page's names */
+	int		      enrolment;   /* open to a session that must first
+					  * set up a second factor */
 };
 
 /*
@@ -634,7 +663,18 @@ extern const struct handler idea_new_page, idea_create_page, idea_create_api,
 
 /* auth.c */
 extern const struct handler login_form_page, login_submit_page, login_api,
-    logout_page, logout_api, me_api;
+    logout_page, logout_api, me_api, login_code_form_page, login_code_page,
+    login_code_api;
+
+/* second_factor.c */
+int		     second_factor_init(const char *);
+const unsigned char *second_factor_key(void);
+int second_factor_open(const unsigned char *, size_t, unsigned char *, size_t,
+    size_t *);
+extern const struct handler second_factor_page, second_factor_start_page,
+    second_factor_enrol_page, second_factor_reset_form_page,
+    second_factor_reset_page, second_factor_reset_api, sign_in_policy_page,
+    sign_in_policy_save_page;
 
 /* invitations.c */
 extern const struct handler invite_page, invite_redeem_page, invite_redeem_api,

@@ -249,6 +249,8 @@ drive_init(int state)
 	}
 	kore_free(conn);
 
+	if (!second_factor_init(root))
+		return (KORE_RESULT_ERROR);
 	db_init();
 	password_init();
 	return (KORE_RESULT_OK);

@@ -53,7 +53,8 @@ static const struct db_query q_users_page = {
 	"  LIMIT $3::integer OFFSET $2::bigint)"
 	" SELECT t.total, u.id, u.display_name AS name, u.email, u.role,"
 	" o.name AS organization, u.active,"
-	" extract(epoch FROM u.last_sign_in_at)::bigint AS last_sign_in"
+	" extract(epoch FROM u.last_sign_in_at)::bigint AS last_sign_in,"
+	" u.totp_enrolled_at IS NOT NULL AS factor"
 	" FROM (SELECT count(*) AS total FROM m) t"
 	" LEFT JOIN (p JOIN users u ON u.id = p.id"
 	"  LEFT JOIN organizations o ON o.id = u.organization_id) ON true"
@@ -229,6 +230,8 @@ users_render(struct http_request *req, struct dreq *r)
 		json_object_set_new(u, "is_self",
 		    json_boolean(row_int(r, i, "id") == r->sess.user_id));
 		json_object_set_new(u, "roles", role_options(r, role));
+		json_object_set_new(u, "factor",
+		    json_boolean(row_bool(r, i, "factor")));
 		json_array_append_new(list, u);
 	}
 	dbuf_init(&b);
@@ -248,6 +251,8 @@ users_render(struct http_request *req, struct dreq *r)
 		ctx_set_msg(r, r->ctx, "notice", "notice.user_saved", NULL);
 	if (in_text(r, "erased") != NULL)
 		ctx_set_msg(r, r->ctx, "notice", "notice.user_erased", NULL);
+	if (in_text(r, "factor_reset") != NULL)
+		ctx_set_msg(r, r->ctx, "notice", "notice.factor_reset", NULL);
 	return (render_page(req, r, 200, "admin_users", "title.admin_users",
 	    "admin"));
 }

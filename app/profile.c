@@ -16,7 +16,8 @@ struct profile_in {
 static const struct db_query q_profile = {
 	"profile",
 	"SELECT u.display_name, coalesce(u.lang, '') AS lang,"
-	" u.email_notifications,"
+	" u.email_notifications, u.totp_enrolled_at IS NOT NULL AS factor,"
+	" second_factor_required(u.role) AS factor_required,"
 	" (SELECT coalesce(json_agg(json_build_object('id', s.id,"
 	"  'created', extract(epoch FROM s.created_at)::bigint,"
 	"  'seen', extract(epoch FROM s.last_seen_at)::bigint,"
@@ -193,6 +194,9 @@ profile_render(struct http_request *req, struct dreq *r)
 		strcmp(lang, "de") == 0));
 	ctx_set_msg(r, json_array_get(langs, 1), "label", "lang.de", NULL);
 	json_object_set_new(r->ctx, "langs", langs);
+	json_object_set_new(r->ctx, "factor",
+	    json_pack("{s:b, s:b}", "on", row_bool(r, 0, "factor"), "required",
+		row_bool(r, 0, "factor_required")));
 	sessions_into_ctx(r);
 	tokens_into_ctx(r);
 	notice_from_query(req, r);

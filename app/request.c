@@ -453,6 +453,20 @@ prelude_authorize(struct http_request *req, struct dreq *r)
 		return (STEP_DONE);
 	}
 
+	/*
+	 * The role requires a second factor and this session has none (an
+	 * invitation just redeemed, a password-only sign-in before one was
+	 * set up, a policy turned on since): setting one up comes first.
+	 */
+	if (r->need > ROLE_ANON && r->sess.needs_factor && !r->h->enrolment) {
+		if (r->is_api)
+			out_error(req, r, 403, "second_factor_required", NULL,
+			    "err.factor_required");
+		else
+			out_redirect(req, r, "/profile/second-factor");
+		return (STEP_DONE);
+	}
+
 	if (!session_check(req, r))
 		return (STEP_DONE);
 

@@ -18,7 +18,8 @@
 static const struct db_query q_session_lookup = {
 	"session_lookup",
 	"WITH s AS ("
-	"  SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at"
+	"  SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at,"
+	"  s.second_factor"
 	"  FROM sessions s WHERE s.token_hash = decode($1, 'hex')"
 	"  AND s.last_seen_at > now() - interval '" SESSION_IDLE "'"
 	"  AND s.created_at > now() - interval '12 hours'"
@@ -29,7 +30,9 @@ static const struct db_query q_session_lookup = {
 	") SELECT s.id AS session_id, u.id AS user_id, u.display_name,"
 	"  u.role, coalesce(u.lang, '') AS lang, s.csrf_token,"
 	"  (SELECT count(*) FROM notifications n"
-	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread"
+	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,"
+	"  s.second_factor IS NULL AND second_factor_required(u.role)"
+	"  AS needs_factor"
 	"  FROM s JOIN users u ON u.id = s.user_id"
 	"  WHERE u.active",
 };
@@ -45,7 +48,8 @@ static const struct db_query q_token_lookup = {
 	"  WHERE api_tokens.id = t.id AND (t.last_used_at IS NULL"
 	"  OR t.last_used_at < now() - interval '1 minute')"
 	") SELECT 0 AS session_id, u.id AS user_id, u.display_name, u.role,"
-	"  coalesce(u.lang, '') AS lang, '' AS csrf_token, 0 AS unread"
+	"  coalesce(u.lang, '') AS lang, '' AS csrf_token, 0 AS unread,"
+	"  false AS needs_factor"
 	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active",
 };
 
@@ -103,6 +107,7 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 	(void)kore_strlcpy(r->sess.csrf, row_text(r, 0, "csrf_token"),
 	    sizeof(r->sess.csrf));
 	r->sess.unread = (int)row_int(r, 0, "unread");
+	r->sess.needs_factor = row_bool(r, 0, "needs_factor");
 	return (STEP_NEXT);
 }
 

@@ -19,7 +19,7 @@ pg_bin() {
 PG_BIN="$(pg_bin)"
 DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
 libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
-libcmocka-dev gcc libc6-dev make curl python3"
+libcmocka-dev liboath-dev libqrencode-dev gcc libc6-dev make curl python3"
 # What the test suites need besides: a browser (Debian's, never a
 # downloaded one), Node.js for node:test, psql for counting rows, nginx
 # (tests/e2e/nginx.test.mjs runs its own in front of Kore; the package's
@@ -281,6 +281,14 @@ drive_run() {
 	(umask 077; printf '%s\n' "$DRIVE_DATABASE_URL" >"$var/database.url")
 	if [ -n "$owner_url" ]; then
 		(umask 077; printf '%s\n' "$owner_url" >"$var/owner.url")
+	fi
+	# The key that seals second-factor secrets, kept out of the database
+	# (README, "Second factor"): DRIVE_SECRET_KEY, else var/secret.key,
+	# made once here.
+	if [ -z "${DRIVE_SECRET_KEY:-}" ] && [ ! -s "$var/secret.key" ]; then
+		(umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' \
+		    >"$var/secret.key")
+		log "made var/secret.key (keep it with the backups, apart from the database)"
 	fi
 	export DRIVE_BASE_URL="${DRIVE_BASE_URL:-http://127.0.0.1:$port}"
 	DRIVE_OWNER_URL="$owner_url" "$DRIVE_ROOT/build/drivectl" migrate

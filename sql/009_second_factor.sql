@@ -60,3 +60,9 @@ ALTER TABLE sessions ADD COLUMN second_factor text
 
 -- session_create() gains the factor (sql/repeatable/accounts.sql).
 DROP FUNCTION IF EXISTS session_create(bigint, bytea, text, inet, text);
+
+-- The second step's failures are counted on their own (per account, as
+-- 'user:<id>', and per address).
+ALTER TABLE auth_failures DROP CONSTRAINT auth_failures_kind_check;
+ALTER TABLE auth_failures ADD CONSTRAINT auth_failures_kind_check
+	CHECK (kind IN ('sign_in', 'redeem', 'password', 'second_factor'));

@@ -191,13 +191,17 @@ BEGIN
 	DELETE FROM api_tokens WHERE user_id = p_user;
 	DELETE FROM notifications WHERE user_id = p_user;
 	DELETE FROM outbox WHERE user_id = p_user;
+	DELETE FROM recovery_codes WHERE user_id = p_user;
+	DELETE FROM sign_in_challenges WHERE user_id = p_user;
 	UPDATE invitations SET email = 'erased-' || p_user || '@invalid'
 	    WHERE redeemed_by = p_user OR lower(email) = lower(u.email);
 	DELETE FROM auth_failures WHERE scope = 'account'
 	    AND key = lower(u.email);
 	UPDATE users SET display_name = 'Former member',
 	    email = 'erased-' || p_user || '@invalid', password_hash = '!',
-	    active = false, lang = NULL, email_notifications = false
+	    active = false, lang = NULL, email_notifications = false,
+	    totp_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL,
+	    totp_pending = NULL, totp_pending_at = NULL
 	    WHERE id = p_user;
 	PERFORM audit(p_actor, 'user.erase', 'user:' || p_user, p_address);
 END

@@ -1,0 +1,306 @@
+/*
+ * The second factor's pure half: the codes a person types (an
+ * authenticator's six digits, checked with liboath, or a recovery code),
+ * the secret sealed with a key the database never sees (AES-256-GCM,
+ * OpenSSL), and what enrolment shows (the otpauth:// address as a QR
+ * code drawn as SVG by libqrencode, and the secret as text).
+ */
+
+#include <liboath/oath.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <qrencode.h>
+#include <string.h>
+
+#include "drive.h"
+
+#define GCM_NONCE 12
+#define GCM_TAG	  16
+
+/* Crockford's base32, lower case: no i, l, o or u to misread. */
+static const char recovery_alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+static int oath_ready;
+
+static void
+oath_once(void)
+{
+	if (!oath_ready) {
+		if (oath_init() != OATH_OK)
+			abort();
+		oath_ready = 1;
+	}
+}
+
+int
+factor_key_parse(const char *hex, unsigned char *key)
+{
+	if (hex == NULL || strlen(hex) != FACTOR_KEY_LEN * 2)
+		return (0);
+	return (hex_decode(hex, FACTOR_KEY_LEN * 2, key, FACTOR_KEY_LEN));
+}
+
+/* A key of its own for each use, derived from the one the operator keeps. */
+static void
+subkey(const unsigned char *key, const char *use, unsigned char *out)
+{
+	unsigned int len = FACTOR_KEY_LEN;
+
+	if (HMAC(EVP_sha256(), key, FACTOR_KEY_LEN, (const unsigned char *)use,
+		strlen(use), out, &len) == NULL)
+		abort();
+}
+
+size_t
+factor_sealed_len(size_t plain)
+{
+	return (GCM_NONCE + plain + GCM_TAG);
+}
+
+int
+factor_seal(const unsigned char *key, const unsigned char *plain, size_t len,
+    unsigned char *out)
+{
+	EVP_CIPHER_CTX *c;
+	unsigned char	k[FACTOR_KEY_LEN];
+	int		n, ok = 0;
+
+	if ((c = EVP_CIPHER_CTX_new()) == NULL)
+		return (0);
+	subkey(key, "drive second factor secret", k);
+	if (RAND_bytes(out, GCM_NONCE) == 1 &&
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, k, out) == 1 &&
+	    EVP_EncryptUpdate(c, out + GCM_NONCE, &n, plain, (int)len) == 1 &&
+	    (size_t)n == len &&
+	    EVP_EncryptFinal_ex(c, out + GCM_NONCE + n, &n) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, GCM_TAG,
+		out + GCM_NONCE + len) == 1)
+		ok = 1;
+	EVP_CIPHER_CTX_free(c);
+	explicit_bzero(k, sizeof(k));
+	return (ok);
+}
+
+/* The plain secret into out (inlen - 28 bytes); 0 when forged or torn. */
+int
+factor_open(const unsigned char *key, const unsigned char *in, size_t inlen,
+    unsigned char *out)
+{
+	EVP_CIPHER_CTX *c;
+	unsigned char	k[FACTOR_KEY_LEN], tag[GCM_TAG];
+	size_t		len;
+	int		n, ok = 0;
+
+	if (inlen < GCM_NONCE + GCM_TAG + 1 || inlen > 1024)
+		return (0);
+	len = inlen - GCM_NONCE - GCM_TAG;
+	memcpy(tag, in + GCM_NONCE + len, GCM_TAG);
+	if ((c = EVP_CIPHER_CTX_new()) == NULL)
+		return (0);
+	subkey(key, "drive second factor secret", k);
+	if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, k, in) == 1 &&
+	    EVP_DecryptUpdate(c, out, &n, in + GCM_NONCE, (int)len) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, GCM_TAG, tag) == 1 &&
+	    EVP_DecryptFinal_ex(c, out + n, &n) == 1)
+		ok = 1;
+	EVP_CIPHER_CTX_free(c);
+	explicit_bzero(k, sizeof(k));
+	if (!ok)
+		explicit_bzero(out, len);
+	return (ok);
+}
+
+/*
+ * What was typed: six digits (spaces allowed, as apps show "123 456"),
+ * FACTOR_TOTP; or a recovery code (ten letters and digits, hyphens and
+ * spaces allowed, any case, i/l read as 1 and o as 0), FACTOR_RECOVERY,
+ * normalised into out (at least 11 bytes); else 0.
+ */
+int
+factor_code_parse(const char *in, char *out, size_t outlen)
+{
+	size_t	    n = 0, digits = 0;
+	const char *p;
+	int	    c;
+
+	if (in == NULL || outlen < FACTOR_RECOVERY_LEN + 1)
+		return (0);
+	for (p = in; *p != '\0'; p++) {
+		c = (unsigned char)*p;
+		if (c == ' ' || c == '-')
+			continue;
+		if (p - in > 64 || n >= FACTOR_RECOVERY_LEN)
+			return (0);
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (c == 'i' || c == 'l')
+			c = '1';
+		else if (c == 'o')
+			c = '0';
+		if (strchr(recovery_alphabet, c) == NULL || c == '\0')
+			return (0);
+		if (c >= '0' && c <= '9')
+			digits++;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	if (n == FACTOR_TOTP_DIGITS && digits == n)
+		return (FACTOR_TOTP);
+	if (n == FACTOR_RECOVERY_LEN)
+		return (FACTOR_RECOVERY);
+	out[0] = '\0';
+	return (0);
+}
+
+/* A new recovery code as shown: "xxxxx-xxxxx" (12 bytes with the NUL). */
+void
+factor_recovery_new(char *out)
+{
+	unsigned char b[FACTOR_RECOVERY_LEN];
+	size_t	      i, o = 0;
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		abort();
+	for (i = 0; i < FACTOR_RECOVERY_LEN; i++) {
+		if (i == FACTOR_RECOVERY_LEN / 2)
+			out[o++] = '-';
+		out[o++] = recovery_alphabet[b[i] & 31];
+	}
+	out[o] = '\0';
+	explicit_bzero(b, sizeof(b));
+}
+
+/* HMAC-SHA256 of a normalised recovery code, as hex (65 bytes). */
+void
+factor_recovery_hash(const unsigned char *key, const char *code, char *hex)
+{
+	unsigned char k[FACTOR_KEY_LEN], mac[32];
+	unsigned int  len = sizeof(mac);
+
+	subkey(key, "drive recovery code", k);
+	if (HMAC(EVP_sha256(), k, sizeof(k), (const unsigned char *)code,
+		strlen(code), mac, &len) == NULL)
+		abort();
+	hex_encode(mac, sizeof(mac), hex);
+	explicit_bzero(k, sizeof(k));
+}
+
+/*
+ * Checks six digits against the secret at time now, one 30-second step
+ * either way; on a match *step is the step the code belongs to (the
+ * caller refuses it when a code of that step or a later one was used).
+ */
+int
+factor_totp_check(const unsigned char *secret, size_t len, const char *code,
+    int64_t now, int64_t *step)
+{
+	int pos = 0, rc;
+
+	oath_once();
+	if (code == NULL || strlen(code) != FACTOR_TOTP_DIGITS)
+		return (0);
+	rc = oath_totp_validate2((const char *)secret, len, (time_t)now,
+	    FACTOR_TOTP_STEP, 0, 1, &pos, code);
+	if (rc < 0)
+		return (0);
+	*step = now / FACTOR_TOTP_STEP + pos;
+	return (1);
+}
+
+/* The code of a step (for the unit tests' cross-checks). */
+int
+factor_totp_code(const unsigned char *secret, size_t len, int64_t now,
+    char *out)
+{
+	oath_once();
+	return (oath_totp_generate((const char *)secret, len, (time_t)now,
+		    FACTOR_TOTP_STEP, 0, FACTOR_TOTP_DIGITS, out) == OATH_OK);
+}
+
+/* The secret in base32, grouped in fours when grouped != 0 (malloc'ed). */
+char *
+factor_base32(const unsigned char *secret, size_t len, int grouped)
+{
+	struct dbuf b;
+	char	   *raw = NULL;
+	size_t	    rawlen = 0, i;
+
+	oath_once();
+	if (oath_base32_encode((const char *)secret, len, &raw, &rawlen) !=
+	    OATH_OK)
+		abort();
+	dbuf_init(&b);
+	for (i = 0; i < rawlen && raw[i] != '='; i++) {
+		if (grouped && i > 0 && i % 4 == 0)
+			dbuf_append(&b, " ", 1);
+		dbuf_append(&b, &raw[i], 1);
+	}
+	explicit_bzero(raw, rawlen);
+	free(raw);
+	return (dbuf_release(&b));
+}
+
+/*
+ * The address an authenticator app reads (Key URI Format):
+ * otpauth://totp/Issuer:account?secret=...&issuer=Issuer&period=30.
+ */
+char *
+factor_otpauth_uri(const unsigned char *secret, size_t len, const char *issuer,
+    const char *account)
+{
+	struct dbuf b;
+	char	   *s32;
+
+	s32 = factor_base32(secret, len, 0);
+	dbuf_init(&b);
+	dbuf_appendstr(&b, "otpauth://totp/");
+	url_encode(&b, issuer);
+	dbuf_appendstr(&b, ":");
+	url_encode(&b, account);
+	dbuf_appendf(&b, "?secret=%s&issuer=", s32);
+	url_encode(&b, issuer);
+	dbuf_appendf(&b, "&algorithm=SHA1&digits=%d&period=%d",
+	    FACTOR_TOTP_DIGITS, FACTOR_TOTP_STEP);
+	explicit_bzero(s32, strlen(s32));
+	free(s32);
+	return (dbuf_release(&b));
+}
+
+/*
+ * text as a QR code in SVG: one path of unit squares with a quiet zone
+ * of four modules, black on white whatever the page's colours.  NULL
+ * when the text does not fit a QR code.
+ */
+char *
+factor_qr_svg(const char *text, const char *label)
+{
+	QRcode	   *qr;
+	struct dbuf b;
+	int	    x, y, w;
+
+	if ((qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1)) ==
+	    NULL)
+		return (NULL);
+	w = qr->width;
+	dbuf_init(&b);
+	dbuf_appendf(&b,
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"qr\""
+	    " viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"",
+	    w + 8, w + 8);
+	html_escape(&b, label, strlen(label));
+	dbuf_appendf(&b,
+	    "\" shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\""
+	    " fill=\"#fff\"/><path fill=\"#000\" d=\"",
+	    w + 8, w + 8);
+	for (y = 0; y < w; y++) {
+		for (x = 0; x < w; x++) {
+			if (qr->data[y * w + x] & 1)
+				dbuf_appendf(&b, "M%d %dh1v1h-1z", x + 4,
+				    y + 4);
+		}
+	}
+	dbuf_appendstr(&b, "\"/></svg>");
+	QRcode_free(qr);
+	return (dbuf_release(&b));
+}
