@@ -124,22 +124,25 @@ factor_code_parse(const char *in, char *out, size_t outlen)
 	const char *p;
 	int	    c;
 
-	if (in == NULL || outlen < FACTOR_RECOVERY_LEN + 1)
+	if (outlen < FACTOR_RECOVERY_LEN + 1)
+		return (0);
+	out[0] = '\0';
+	if (in == NULL)
 		return (0);
 	for (p = in; *p != '\0'; p++) {
 		c = (unsigned char)*p;
 		if (c == ' ' || c == '-')
 			continue;
 		if (p - in > 64 || n >= FACTOR_RECOVERY_LEN)
-			return (0);
+			goto refused;
 		if (c >= 'A' && c <= 'Z')
 			c += 'a' - 'A';
 		if (c == 'i' || c == 'l')
 			c = '1';
 		else if (c == 'o')
 			c = '0';
-		if (strchr(recovery_alphabet, c) == NULL || c == '\0')
-			return (0);
+		if (strchr(recovery_alphabet, c) == NULL)
+			goto refused;
 		if (c >= '0' && c <= '9')
 			digits++;
 		out[n++] = (char)c;
@@ -149,6 +152,7 @@ factor_code_parse(const char *in, char *out, size_t outlen)
 		return (FACTOR_TOTP);
 	if (n == FACTOR_RECOVERY_LEN)
 		return (FACTOR_RECOVERY);
+refused:
 	out[0] = '\0';
 	return (0);
 }
