@@ -31,7 +31,8 @@ static const struct db_query q_session_lookup = {
 	"  u.role, coalesce(u.lang, '') AS lang, s.csrf_token,"
 	"  (SELECT count(*) FROM notifications n"
 	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,"
-	"  s.second_factor IS NULL AND second_factor_required(u.role)"
+	"  s.second_factor IS NULL AND coalesce((SELECT p.required"
+	"  FROM second_factor_policy p WHERE p.role = u.role), false)"
 	"  AS needs_factor"
 	"  FROM s JOIN users u ON u.id = s.user_id"
 	"  WHERE u.active",

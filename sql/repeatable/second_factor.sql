@@ -4,11 +4,15 @@
 -- read; what must not race (a code used twice, a recovery code used
 -- twice, a confirmed enrolment) is decided here, in one statement each.
 
--- Whether a person of this role must have a second factor.
+-- Whether a person of this role must have a second factor.  (PL/pgSQL:
+-- an SQL function's body is checked when it is made, and a database of
+-- before migration 009 gets this file too.)
 CREATE OR REPLACE FUNCTION second_factor_required(p_role text)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-	SELECT coalesce((SELECT required FROM second_factor_policy
-	    WHERE role = p_role), false)
+RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN coalesce((SELECT required FROM second_factor_policy
+	    WHERE role = p_role), false);
+END
 $$;
 
 -- After the password: the challenge the second step answers (five

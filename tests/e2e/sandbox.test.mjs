@@ -17,6 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, openSync, closeSync,
   readdirSync, existsSync } from 'node:fs';
 import net from 'node:net';
+import otplib from 'otplib';
 import http from 'node:http';
 import { Client, drivectlInvite, unique, sql, sqlValue, PASSWORD, ROOT }
   from '../lib/drive.mjs';
@@ -305,6 +306,30 @@ test('seccomp_tracing: a walk of every route, sign-ins, mail pages, static files
   assert.ok(r.status < 500, `password: ${r.status}`);
   r = await other.form('/notifications/read', { csrf_token: await csrfOf(other, '/notifications') });
   assert.ok(r.status < 400, `notifications: ${r.status}`);
+
+  // Two-step sign-in: a secret sealed (OpenSSL), its QR code drawn
+  // (libqrencode), codes checked (liboath), the challenge and the code.
+  const two = await personAt(k.base, 'client');
+  r = await two.form('/profile/second-factor/start', { csrf_token: await csrfOf(two, '/profile') });
+  assert.equal(r.status, 303);
+  r = await two.page('/profile/second-factor');
+  const key = r.text.match(/<code aria-describedby="secret-hint">([A-Z2-7 ]+)<\/code>/)[1].replace(/ /g, '');
+  const { authenticator } = otplib;
+  const codeAt = (off) => authenticator.clone({ epoch: Date.now() + off * 1000 }).generate(key);
+  // Never within three seconds of a 30-second step's end (codes are made
+  // here and checked there a moment later).
+  const steady = async () => {
+    const into = (Date.now() / 1000) % 30;
+    if (into > 27) await new Promise((res) => setTimeout(res, (30.3 - into) * 1000));
+  };
+  await steady();
+  r = await two.form('/profile/second-factor', { csrf_token: await csrfOf(two, '/profile'), code: codeAt(-30) });
+  assert.equal(r.status, 200, 'enrolled');
+  await steady();
+  const second = new At(k.base);
+  const ch = await second.api('POST', '/api/v1/session', { email: two.email, password: PASSWORD });
+  assert.equal(ch.status, 401);
+  await expect(second.api('POST', '/api/v1/session/code', { challenge: ch.json.error.challenge, code: codeAt(30) }), 200);
 
   // Every route of the configuration, as each role and anonymous.
   const ids = {
