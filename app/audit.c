@@ -40,7 +40,7 @@ static const struct db_query q_audit = {
  * catalogs (audit.act.<action>, audit.group.<group>) and, when its
  * details say more, a sentence (audit.say.<action>).
  */
-static const char * const audit_groups[][12] = {
+static const char * const audit_groups[][13] = {
 	{ "session", "session.sign_in", "session.sign_in_failed",
 	    "session.password_passed", "session.second_factor_failed",
 	    "session.sign_out", NULL },
@@ -49,7 +49,8 @@ static const char * const audit_groups[][12] = {
 	{ "user", "user.role", "user.deactivate", "user.reactivate",
 	    "user.erase", "user.password", "user.password_failed",
 	    "user.second_factor_enrolled", "user.second_factor_replaced",
-	    "user.recovery_code_used", "user.second_factor_reset", NULL },
+	    "user.second_factor_removed", "user.recovery_code_used",
+	    "user.second_factor_reset", NULL },
 	{ "token", "token.create", "token.revoke", NULL },
 	{ "idea", "idea.response", "idea.merge", NULL },
 	{ "comment", "comment.hide", NULL },

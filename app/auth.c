@@ -4,8 +4,8 @@
  * last, the answer, differs.  A person with a second factor passes two
  * steps: the password makes a challenge (a cookie for the page, a token
  * in the API's answer), and a code from their authenticator app or a
- * recovery code answers it (/login/code, /api/v1/session/code); only
- * then is a session made.
+ * recovery code answers it (/login/code, /api/v1/session/second-factor);
+ * only then is a session made.
  */
 
 #include "drive.h"
@@ -252,23 +252,17 @@ login_json(struct http_request *req, struct dreq *r)
 {
 	struct login_in *in = r->in;
 
-	json_t *err;
-	char   *msg;
-
 	if (in->failed)
 		return (out_error(req, r, 401, "invalid_credentials", NULL,
 		    "err.login_failed"));
 	if (in->totp) {
-		/* 401 until the code: the challenge is what the next call
-		 * sends along with it. */
-		msg = out_msg(r, "err.code_needed", NULL);
-		err = json_pack("{s:s, s:s, s:s}", "code",
-		    "second_factor_required", "message", msg, "challenge",
-		    in->challenge);
-		kore_free(msg);
+		/* No session yet: the challenge goes in a cookie, as for a
+		 * page, and the code to /api/v1/session/second-factor. */
+		out_cookie(req, r, CHALLENGE_COOKIE, in->challenge,
+		    CHALLENGE_SECONDS);
 		explicit_bzero(in->challenge, sizeof(in->challenge));
-		return (out_json(req, r, 401,
-		    json_pack("{s:o}", "error", err)));
+		return (out_json(req, r, 200,
+		    json_pack("{s:b}", "second_factor_required", 1)));
 	}
 	return (me_json(req, r));
 }
@@ -336,8 +330,7 @@ code_input(struct dreq *r, void *arg)
 	in_wipe(r, "code");
 	if (in->kind == 0)
 		field_error(r, "code", "err.code_format");
-	token = r->is_api ? in_text(r, "challenge") :
-			    in_cookie(r->req, CHALLENGE_COOKIE);
+	token = in_cookie(r->req, CHALLENGE_COOKIE);
 	if (token == NULL || !token_hash(token, in->challenge_hash))
 		in->challenge_hash[0] = '\0';
 }
@@ -346,10 +339,10 @@ code_input(struct dreq *r, void *arg)
 static int
 code_expired(struct http_request *req, struct dreq *r)
 {
+	out_cookie(req, r, CHALLENGE_COOKIE, "", 0);
 	if (r->is_api)
 		return (out_error(req, r, 401, "challenge_expired", NULL,
 		    "err.code_expired"));
-	out_cookie(req, r, CHALLENGE_COOKIE, "", 0);
 	ctx_set_msg(r, r->ctx, "error", "err.code_expired", NULL);
 	return (login_page(req, r));
 }
@@ -421,8 +414,7 @@ code_decide(struct http_request *req, struct dreq *r)
 
 	outcome = row_text(r, 0, "outcome");
 	if (strcmp(outcome, "totp") == 0 || strcmp(outcome, "recovery") == 0) {
-		if (!r->is_api)
-			out_cookie(req, r, CHALLENGE_COOKIE, "", 0);
+		out_cookie(req, r, CHALLENGE_COOKIE, "", 0);
 		session_open(req, r, in->user_id, in->role, r->data,
 		    strcmp(outcome, "totp") == 0 ? "totp" : "recovery");
 		r->data = NULL;

@@ -672,7 +672,9 @@ const unsigned char *second_factor_key(void);
 int second_factor_open(const unsigned char *, size_t, unsigned char *, size_t,
     size_t *);
 extern const struct handler second_factor_page, second_factor_start_page,
-    second_factor_enrol_page, second_factor_reset_form_page,
+    second_factor_enrol_page, second_factor_start_api,
+    second_factor_confirm_api, second_factor_remove_page,
+    second_factor_remove_api, second_factor_reset_form_page,
     second_factor_reset_page, second_factor_reset_api, sign_in_policy_page,
     sign_in_policy_save_page;
 

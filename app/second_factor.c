@@ -51,6 +51,18 @@ static const struct db_query q_enrol = {
 	" $3::bigint, $4::text[], $5::bigint, nullif($6, '')::inet) AS ok",
 };
 
+static const struct db_query q_own_secret = {
+	"second_factor_own",
+	"SELECT encode(totp_secret, 'hex') AS secret FROM users"
+	" WHERE id = $1::bigint",
+};
+
+static const struct db_query q_remove = {
+	"second_factor_remove",
+	"SELECT second_factor_remove($1::bigint, nullif($2, '')::bigint,"
+	" nullif($3, '')::inet) AS outcome",
+};
+
 static const struct db_query q_reset_who = {
 	"second_factor_reset_who",
 	"SELECT u.id, u.display_name AS name, u.email, u.role,"
@@ -207,6 +219,9 @@ enrolment_page(struct http_request *req, struct dreq *r)
 	    json_boolean(row_bool(r, 0, "required")));
 	json_object_set_new(r->ctx, "gated",
 	    json_boolean(r->sess.needs_factor));
+	(void)in_query(r);
+	if (in_text(r, "removed") != NULL)
+		ctx_set_msg(r, r->ctx, "notice", "notice.factor_removed", NULL);
 	if (row_bool(r, 0, "fresh") &&
 	    open_hex(row_text(r, 0, "pending"), secret, sizeof(secret), &len)) {
 		enrolment_ctx(r, secret, len);
@@ -236,6 +251,35 @@ enrolment_start(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/* The API's enrolment: the secret as text, as an address and drawn. */
+static int
+start_json(struct http_request *req, struct dreq *r)
+{
+	unsigned char secret[64];
+	size_t	      len;
+	char	     *uri, *svg, *text, *label;
+	json_t	     *o;
+
+	if (db_rows(r) != 1 || !row_bool(r, 0, "fresh") ||
+	    !open_hex(row_text(r, 0, "pending"), secret, sizeof(secret), &len))
+		return (out_error(req, r, 500, "internal", NULL,
+		    "err.internal"));
+	uri = factor_otpauth_uri(secret, len, ISSUER, row_text(r, 0, "email"));
+	label = out_msg(r, "factor.qr_label", NULL);
+	svg = factor_qr_svg(uri, label);
+	text = factor_base32(secret, len, 0);
+	explicit_bzero(secret, sizeof(secret));
+	o = json_pack("{s:s, s:s, s:s?}", "secret", text, "otpauth_uri", uri,
+	    "qr_svg", svg);
+	explicit_bzero(uri, strlen(uri));
+	explicit_bzero(text, strlen(text));
+	free(uri);
+	free(svg);
+	free(text);
+	kore_free(label);
+	return (out_json(req, r, 201, o));
+}
+
 static int
 to_enrolment(struct http_request *req, struct dreq *r)
 {
@@ -249,6 +293,27 @@ enrol_input(struct dreq *r, void *arg)
 
 	if (factor_code_parse(in_text(r, "code"), in->code, sizeof(in->code)) !=
 	    FACTOR_TOTP)
+		field_error(r, "code", "err.code_format");
+	in_wipe(r, "code");
+}
+
+/*
+ * Turning it off: the code in the form, or for the API's DELETE in the
+ * X-Second-Factor-Code header, since Kore 4.1.0 reads no body on a
+ * DELETE (README, "Two-step sign-in").
+ */
+static void
+remove_input(struct dreq *r, void *arg)
+{
+	struct enrol_in *in = arg;
+	const char	*code = NULL;
+
+	if (r->req->method == HTTP_METHOD_DELETE)
+		(void)http_request_header(r->req, "x-second-factor-code",
+		    &code);
+	else
+		code = in_text(r, "code");
+	if (factor_code_parse(code, in->code, sizeof(in->code)) != FACTOR_TOTP)
 		field_error(r, "code", "err.code_format");
 	in_wipe(r, "code");
 }
@@ -317,9 +382,70 @@ enrol_done(struct http_request *req, struct dreq *r)
 		return (step_refuse(req, r, 409, "no_enrolment", "code",
 		    "err.enrolment_gone"));
 	r->sess.needs_factor = 0;
+	if (r->is_api)
+		return (out_json(req, r, 200,
+		    json_pack("{s:O}", "recovery_codes", r->data)));
 	json_object_set(r->ctx, "codes", r->data);
 	return (render_page(req, r, 200, "second_factor_codes",
 	    "title.second_factor_codes", "profile"));
+}
+
+/* ---- turning it off ---- */
+
+static int
+remove_query(struct http_request *req, struct dreq *r)
+{
+	db_query(r, &q_own_secret, 1, r->sess.uid);
+	return (STEP_NEXT);
+}
+
+/* A code of the factor itself says it is the person, not a stolen session. */
+static int
+remove_check(struct http_request *req, struct dreq *r)
+{
+	struct enrol_in *in = r->in;
+	unsigned char	 secret[64];
+	char		 step_text[32] = "";
+	size_t		 len;
+	int64_t		 step;
+
+	if (db_rows(r) == 1 &&
+	    open_hex(row_text(r, 0, "secret"), secret, sizeof(secret), &len)) {
+		if (factor_totp_check(secret, len, in->code,
+			(int64_t)time(NULL), &step))
+			(void)snprintf(step_text, sizeof(step_text), "%lld",
+			    (long long)step);
+		explicit_bzero(secret, sizeof(secret));
+	} else {
+		return (step_refuse(req, r, 409, "no_second_factor", NULL,
+		    "err.factor_none"));
+	}
+	explicit_bzero(in->code, sizeof(in->code));
+	if (step_text[0] == '\0')
+		return (step_refuse(req, r, 401, "invalid_code", "code",
+		    "err.code_wrong"));
+	db_query(r, &q_remove, 3, r->sess.uid, step_text, r->address);
+	return (STEP_NEXT);
+}
+
+static int
+remove_done(struct http_request *req, struct dreq *r)
+{
+	const char *outcome = row_text(r, 0, "outcome");
+
+	if (strcmp(outcome, "required") == 0)
+		return (step_refuse(req, r, 409, "second_factor_required", NULL,
+		    "err.factor_keep"));
+	if (strcmp(outcome, "none") == 0)
+		return (step_refuse(req, r, 409, "no_second_factor", NULL,
+		    "err.factor_none"));
+	if (strcmp(outcome, "replay") == 0)
+		return (step_refuse(req, r, 401, "invalid_code", "code",
+		    "err.code_used"));
+	if (r->is_api)
+		return (out_json(req, r, 200,
+		    json_pack("{s:b}", "removed", 1)));
+	return (out_redirect(req, r, "/profile/second-factor?removed=1"));
 }
 
 /* ---- an admin's reset ---- */
@@ -457,6 +583,10 @@ static const step_fn enrolment_steps[] = { enrolment_query, enrolment_page,
 static const step_fn start_steps[] = { enrolment_start, to_enrolment, NULL };
 static const step_fn enrol_steps[] = { enrolment_query, enrol_check, enrol_done,
 	NULL };
+static const step_fn start_api_steps[] = { enrolment_start, enrolment_query,
+	start_json, NULL };
+static const step_fn remove_steps[] = { remove_query, remove_check, remove_done,
+	NULL };
 static const step_fn reset_page_steps[] = { reset_who, reset_page, NULL };
 static const step_fn reset_steps[] = { reset_store, reset_redirect, NULL };
 static const step_fn reset_api_steps[] = { reset_store, reset_json, NULL };
@@ -483,6 +613,36 @@ const struct handler second_factor_enrol_page = {
 	.input_size = sizeof(struct enrol_in),
 	.steps = enrol_steps,
 	.form = enrolment_steps,
+};
+
+const struct handler second_factor_start_api = {
+	.role = ROLE_CLIENT,
+	.enrolment = 1,
+	.steps = start_api_steps,
+};
+
+const struct handler second_factor_confirm_api = {
+	.role = ROLE_CLIENT,
+	.enrolment = 1,
+	.input = enrol_input,
+	.input_size = sizeof(struct enrol_in),
+	.steps = enrol_steps,
+};
+
+const struct handler second_factor_remove_page = {
+	.role = ROLE_CLIENT,
+	.input = remove_input,
+	.input_size = sizeof(struct enrol_in),
+	.steps = remove_steps,
+	.form = enrolment_steps,
+	.form_prefix = "remove_",
+};
+
+const struct handler second_factor_remove_api = {
+	.role = ROLE_CLIENT,
+	.input = remove_input,
+	.input_size = sizeof(struct enrol_in),
+	.steps = remove_steps,
 };
 
 const struct handler second_factor_reset_form_page = {

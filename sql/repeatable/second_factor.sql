@@ -165,3 +165,35 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- One turns one's own second factor off, with a code of it (p_step, as
+-- for signing in: a used step is refused), unless one's role requires
+-- it.  Returns 'removed', 'replay', 'required' or 'none'.
+CREATE OR REPLACE FUNCTION second_factor_remove(p_user bigint, p_step bigint,
+    p_address inet)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	u users;
+BEGIN
+	SELECT * INTO u FROM users WHERE id = p_user FOR UPDATE;
+	IF NOT FOUND OR u.totp_enrolled_at IS NULL THEN
+		RETURN 'none';
+	END IF;
+	IF second_factor_required(u.role) THEN
+		RETURN 'required';
+	END IF;
+	IF u.totp_last_step IS NOT NULL AND u.totp_last_step >= p_step THEN
+		PERFORM audit(p_user, 'session.second_factor_failed',
+		    'user:' || p_user, p_address,
+		    jsonb_build_object('reason', 'replay'));
+		RETURN 'replay';
+	END IF;
+	UPDATE users SET totp_secret = NULL, totp_enrolled_at = NULL,
+	    totp_last_step = NULL, totp_pending = NULL, totp_pending_at = NULL
+	    WHERE id = p_user;
+	DELETE FROM recovery_codes WHERE user_id = p_user;
+	PERFORM audit(p_user, 'user.second_factor_removed', 'user:' || p_user,
+	    p_address);
+	RETURN 'removed';
+END
+$$;

@@ -328,8 +328,8 @@ test('seccomp_tracing: a walk of every route, sign-ins, mail pages, static files
   await steady();
   const second = new At(k.base);
   const ch = await second.api('POST', '/api/v1/session', { email: two.email, password: PASSWORD });
-  assert.equal(ch.status, 401);
-  await expect(second.api('POST', '/api/v1/session/code', { challenge: ch.json.error.challenge, code: codeAt(30) }), 200);
+  assert.equal(ch.json.second_factor_required, true);
+  await expect(second.api('POST', '/api/v1/session/second-factor', { code: codeAt(30) }), 200);
 
   // Every route of the configuration, as each role and anonymous.
   const ids = {

@@ -57,17 +57,21 @@ async function enrol(c, offset = 0) {
   return { secret, codes };
 }
 
-// The password step through the API: the challenge.
+// The password step through the API (PRODUCT.md): 200
+// {second_factor_required: true}, the challenge in a cookie, no session.
 async function passwordStep(c, email) {
   const r = await c.api('POST', '/api/v1/session', { email, password: PASSWORD });
-  assert.equal(r.status, 401, r.text);
-  assert.equal(r.json.error.code, 'second_factor_required');
-  recordSecret('challenge', r.json.error.challenge);
-  return r.json.error.challenge;
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { second_factor_required: true });
+  assert.ok(c.cookies.has('drive_challenge'));
+  assert.ok(!c.cookies.has('drive_session'));
+  recordSecret('challenge', c.cookies.get('drive_challenge'));
+  return c.cookies.get('drive_challenge');
 }
 
 async function codeStep(c, challenge, code) {
-  const r = await c.api('POST', '/api/v1/session/code', { challenge, code });
+  if (challenge) c.cookies.set('drive_challenge', challenge);
+  const r = await c.api('POST', '/api/v1/session/second-factor', { code });
   if (r.status === 200) c.csrf = r.json.csrf_token;
   return r;
 }
@@ -157,6 +161,10 @@ test('sign-in page: the password makes no session, the code does; a wrong code i
   r = await b.page('/login/code?next=%2Fprofile');
   assert.equal(r.status, 200);
   assert.match(r.text, /autocomplete="one-time-code"/);
+  // Without a challenge the code page sends one back to the password.
+  const none = await new Client().page('/login/code');
+  assert.equal(none.status, 303);
+  assert.equal(none.headers.get('location'), '/login');
 
   await steady();
   const wrong = codeAt(secret, 90);
@@ -188,7 +196,7 @@ test('sign-in page: the password makes no session, the code does; a wrong code i
   assert.match(await r.text(), /Noch ein Schritt/);
 });
 
-test('API: 401 with a challenge, then the code; a code is never accepted twice', async () => {
+test('API: the password answers second_factor_required, then the code; a code is never accepted twice', async () => {
   const c = await person('client');
   const { secret } = await enrol(c);
   const a = new Client();
@@ -219,7 +227,7 @@ test('API: 401 with a challenge, then the code; a code is never accepted twice',
   r = await codeStep(b, 'ab'.repeat(32), codeAt(secret, 30));
   assert.equal(r.status, 401);
   assert.equal(r.json.error.code, 'challenge_expired');
-  r = await codeStep(b, undefined, '123456');
+  r = await codeStep(new Client(), undefined, '123456');
   assert.equal(r.json.error.code, 'challenge_expired');
   r = await codeStep(b, ch2, '12 34');
   assert.equal(r.status, 422);
@@ -368,6 +376,15 @@ test('policy: a role that requires a second factor is led to set one up first, i
   r = await p2.page('/');
   assert.equal(r.headers.get('location'), '/profile/second-factor');
 
+  // So is a product manager who has just accepted their invitation.
+  const fresh = await person('pm');
+  r = await fresh.api('GET', '/api/v1/me');
+  assert.equal(r.status, 200, 'who they are, and signing out, still answer');
+  r = await fresh.api('GET', '/api/v1/roadmap');
+  assert.equal(r.json.error.code, 'second_factor_required');
+  r = await fresh.page('/');
+  assert.equal(r.headers.get('location'), '/profile/second-factor');
+
   const { secret } = await enrol(pm);
   r = await pm.page('/triage');
   assert.equal(r.status, 200);
@@ -385,4 +402,87 @@ test('policy: a role that requires a second factor is led to set one up first, i
   assert.match(await r.text(), /Anmelderichtlinie/);
   r = await admin.form('/admin/sign-in', { csrf_token: admin.csrf });
   assert.equal(sqlValue("SELECT bool_or(required) FROM second_factor_policy"), 'f');
+});
+
+test('API enrolment: the secret, its address and QR code; confirmed by a code; turned off with a code unless the role requires it', async () => {
+  const c = await person('client');
+  let r = await c.api('POST', '/api/v1/me/second-factor');
+  assert.equal(r.status, 201, r.text);
+  const { secret, otpauth_uri: uri, qr_svg: svg } = r.json;
+  recordSecret('totp_secret', secret);
+  assert.match(secret, /^[A-Z2-7]{32}$/);
+  assert.equal(uri, `otpauth://totp/Drive:${encodeURIComponent(c.email)}?secret=${secret}&issuer=Drive&algorithm=SHA1&digits=6&period=30`);
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="qr"/);
+
+  r = await c.api('POST', '/api/v1/me/second-factor/confirm', { code: 'nope' });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'code');
+  await steady();
+  r = await c.api('POST', '/api/v1/me/second-factor/confirm', { code: codeAt(secret, 90) });
+  assert.equal(r.status, 422);
+  assert.equal(sqlValue(`SELECT totp_enrolled_at IS NULL FROM users WHERE id = ${c.id}`), 't');
+  await steady();
+  const used = codeAt(secret);
+  r = await c.api('POST', '/api/v1/me/second-factor/confirm', { code: used });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.recovery_codes.length, 10);
+  r.json.recovery_codes.forEach((k) => recordSecret('recovery_code', k));
+
+  // Off: a wrong code, the code just used, then a good one.
+  // Kore 4.1.0 reads no body on a DELETE: the code is a header.
+  const off = (code) => c.api('DELETE', '/api/v1/me/second-factor', undefined,
+    { 'x-second-factor-code': code });
+  r = await c.api('DELETE', '/api/v1/me/second-factor');
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'code');
+  r = await off(codeAt(secret, 90));
+  assert.equal(r.status, 401);
+  r = await off(used);
+  assert.equal(r.status, 401);
+  assert.match(r.json.error.message, /used already/);
+  assert.equal(sqlValue(`SELECT totp_enrolled_at IS NOT NULL FROM users WHERE id = ${c.id}`), 't');
+  await steady();
+  r = await off(codeAt(secret, 30));
+  assert.equal(r.status, 200, r.text);
+  assert.equal(sqlValue(`SELECT totp_secret IS NULL AND totp_enrolled_at IS NULL FROM users WHERE id = ${c.id}`), 't');
+  assert.equal(Number(sqlValue(`SELECT count(*) FROM recovery_codes WHERE user_id = ${c.id}`)), 0);
+  assert.equal(sqlValue(`SELECT count(*) FROM audit_log WHERE action = 'user.second_factor_removed' AND target = 'user:${c.id}'`), '1');
+  r = await off('123456');
+  assert.equal(r.status, 409);
+
+  // A role that requires it cannot turn it off.
+  const pm = await person('pm');
+  r = await pm.api('POST', '/api/v1/me/second-factor');
+  const key = r.json.secret;
+  recordSecret('totp_secret', key);
+  await steady();
+  r = await pm.api('POST', '/api/v1/me/second-factor/confirm', { code: codeAt(key) });
+  assert.equal(r.status, 200);
+  sql("UPDATE second_factor_policy SET required = true WHERE role = 'pm'");
+  try {
+    await steady();
+    r = await pm.api('DELETE', '/api/v1/me/second-factor', undefined,
+      { 'x-second-factor-code': codeAt(key, 30) });
+    assert.equal(r.status, 409);
+    assert.equal(r.json.error.code, 'second_factor_required');
+    assert.equal(sqlValue(`SELECT totp_enrolled_at IS NOT NULL FROM users WHERE id = ${pm.id}`), 't');
+  } finally {
+    sql("UPDATE second_factor_policy SET required = false WHERE role = 'pm'");
+  }
+});
+
+test('the page turns it off with a code, and says so', async () => {
+  const c = await person('client');
+  const { secret } = await enrol(c);
+  let r = await c.page('/profile/second-factor');
+  assert.match(r.text, /action="\/profile\/second-factor\/remove"/);
+  r = await c.form('/profile/second-factor/remove', { csrf_token: c.csrf, code: '99' });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /id="remove-code-error"/);
+  await steady();
+  r = await c.form('/profile/second-factor/remove', { csrf_token: c.csrf, code: codeAt(secret, 30) });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/profile/second-factor?removed=1');
+  r = await c.page(r.headers.get('location'));
+  assert.match(r.text, /Two-step sign-in is off\. Your password alone/);
 });
