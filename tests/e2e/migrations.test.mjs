@@ -71,6 +71,10 @@ test('a new database: the numbered migrations, then every repeatable file, each 
     FROM pg_proc WHERE proname = 'audit'`), 'drive_owner true true');
   assert.equal(ownerValue(`SELECT string_agg(tgname, ' ' ORDER BY tgname) FROM pg_trigger
     WHERE NOT tgisinternal`), 'audit_log_append_only audit_log_chain audit_log_no_truncate idea_search_sync');
+  // A new portal requires a second factor of pm and admin, not of clients
+  // (tests/run.sh turns it off on the shared stack).
+  assert.equal(ownerValue(`SELECT string_agg(role || '=' || required, ' ' ORDER BY role)
+    FROM second_factor_policy`), 'admin=true client=false pm=true');
 });
 
 test('an unchanged run applies nothing', () => {
