@@ -328,7 +328,8 @@ drive_demo() {
 	    -f "$DRIVE_ROOT/sql/demo.sql" || { [ $was_up = 1 ] || pg_down "$pgdata"; return 1; }
 	[ $was_up = 1 ] || pg_down "$pgdata"
 	log "demo data loaded: \`make run\`, then sign in as client001@example.test," \
-	    "pm1@example.test or admin1@example.test with \"drive demo password\""
+	    "pm1@example.test or admin1@example.test with \"drive demo password\"" \
+	    "(staff first set up two-step sign-in, as /admin/sign-in requires)"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

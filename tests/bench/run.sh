@@ -139,6 +139,8 @@ DRIVE_OWNER_URL="$(pg_url "$WORK/pg" "$PGPORT" drive_owner)"
 export DRIVE_OWNER_URL
 export DRIVE_BASE_URL="$KBASE"
 export DRIVE_ROOT="$ROOT"
+# The second factor's sealing key (a throwaway one for the bench).
+export DRIVE_SECRET_KEY="${DRIVE_SECRET_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 build/drivectl migrate >/dev/null
 # conf/drive.conf as it is, with the access log (DRIVE_ACCESS_LOG=on).
 DRIVE_ACCESS_LOG=on kore_conf "$KPORT" "$WORK/kore.conf" "$WORK/access.log"
