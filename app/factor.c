@@ -7,6 +7,7 @@
  */
 
 #include <liboath/oath.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -194,21 +195,37 @@ factor_recovery_hash(const unsigned char *key, const char *code, char *hex)
  * Checks six digits against the secret at time now, one 30-second step
  * either way; on a match *step is the step the code belongs to (the
  * caller refuses it when a code of that step or a later one was used).
+ * liboath computes each step's code (RFC 6238); they are compared here,
+ * all three and in constant time, where liboath's own validation would
+ * stop at the first differing digit.
  */
 int
 factor_totp_check(const unsigned char *secret, size_t len, const char *code,
     int64_t now, int64_t *step)
 {
-	int pos = 0, rc;
+	char	want[FACTOR_TOTP_DIGITS + 1];
+	int64_t base, found = -1;
+	int	off;
 
 	oath_once();
-	if (code == NULL || strlen(code) != FACTOR_TOTP_DIGITS)
+	if (code == NULL || strlen(code) != FACTOR_TOTP_DIGITS || now < 0)
 		return (0);
-	rc = oath_totp_validate2((const char *)secret, len, (time_t)now,
-	    FACTOR_TOTP_STEP, 0, 1, &pos, code);
-	if (rc < 0)
+	base = now / FACTOR_TOTP_STEP;
+	for (off = -1; off <= 1; off++) {
+		if (base + off < 0 ||
+		    oath_totp_generate((const char *)secret, len,
+			(time_t)((base + off) * FACTOR_TOTP_STEP),
+			FACTOR_TOTP_STEP, 0, FACTOR_TOTP_DIGITS,
+			want) != OATH_OK)
+			continue;
+		/* The latest step that matches: a replay can only be later. */
+		if (CRYPTO_memcmp(want, code, FACTOR_TOTP_DIGITS) == 0)
+			found = base + off;
+	}
+	explicit_bzero(want, sizeof(want));
+	if (found < 0)
 		return (0);
-	*step = now / FACTOR_TOTP_STEP + pos;
+	*step = found;
 	return (1);
 }
 
