@@ -332,10 +332,10 @@ enrol_check(struct http_request *req, struct dreq *r)
 	json_t		*shown;
 	const char	*pending;
 	char		 code[FACTOR_RECOVERY_LEN + 2], norm[16];
-	char		 hash[TOKEN_HEX + 1], step_text[32], sid[32], *arr;
-	size_t		 len;
-	int64_t		 step;
-	int		 i, ok;
+	char	hash[TOKEN_HEX + 1], step_text[32], sid[32], *arr, *pend;
+	size_t	len;
+	int64_t step;
+	int	i, ok;
 
 	pending = row_text(r, 0, "pending");
 	if (db_rows(r) != 1 || !row_bool(r, 0, "fresh") ||
@@ -368,8 +368,11 @@ enrol_check(struct http_request *req, struct dreq *r)
 	r->data_free = (void (*)(void *))json_decref;
 	(void)snprintf(step_text, sizeof(step_text), "%lld", (long long)step);
 	(void)snprintf(sid, sizeof(sid), "%lld", (long long)r->sess.id);
-	db_query(r, &q_enrol, 6, r->sess.uid, pending, step_text, arr, sid,
+	/* db_query() frees the result pending points into: a copy. */
+	pend = kore_strdup(pending);
+	db_query(r, &q_enrol, 6, r->sess.uid, pend, step_text, arr, sid,
 	    r->address);
+	kore_free(pend);
 	free(arr);
 	return (STEP_NEXT);
 }
