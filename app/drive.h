@@ -454,6 +454,9 @@ struct dreq {
 	struct kore_task task;
 	int		 task_active;
 	struct pw_job	 pw;
+	void (*job_fn)(void *); /* runs on the task thread */
+	void *job_arg;
+	void (*job_free)(void *); /* on the event loop, when done */
 
 	json_t *ctx;  /* template context */
 	void   *data; /* the handler's own state */
@@ -477,6 +480,9 @@ int64_t	    path_id(struct dreq *, const char *);
 const char *path_text(struct dreq *, const char *, char *, size_t);
 void	    pw_start(struct http_request *, struct dreq *, int, const char *,
 	   const char *);
+typedef void (*task_fn)(void *);
+void	    task_start(struct http_request *, struct dreq *, task_fn, void *,
+	   void (*)(void *));
 
 /* routes.c: every route, once. */
 extern const struct route drive_routes[];
