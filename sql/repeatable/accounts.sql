@@ -197,7 +197,8 @@ BEGIN
 	    AND key = lower(u.email);
 	UPDATE users SET display_name = 'Former member',
 	    email = 'erased-' || p_user || '@invalid', password_hash = '!',
-	    active = false, lang = NULL, email_notifications = false
+	    active = false, lang = NULL, email_notifications = false,
+	    oidc_sub = NULL, oidc_linked_at = NULL
 	    WHERE id = p_user;
 	PERFORM audit(p_actor, 'user.erase', 'user:' || p_user, p_address);
 END
