@@ -13,12 +13,15 @@ struct login_in {
 	int	    role;
 	char	   *name; /* the session's once signed in */
 	int	    failed;
+	int	    sso_linked; /* signs in through the bank's IdP */
+	int	    sso_only;	/* refused: the password is not for it */
 };
 
 static const struct db_query q_user_by_email = {
 	"user_by_email",
 	"SELECT u.id, u.password_hash, u.active, u.display_name AS name,"
-	" u.role, auth_retry_after('sign_in', lower($1),"
+	" u.role, u.oidc_sub IS NOT NULL AS sso_linked,"
+	" auth_retry_after('sign_in', lower($1),"
 	" host(nullif($2, '')::inet)) AS retry_after"
 	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)",
 };
@@ -27,6 +30,13 @@ static const struct db_query q_sign_in_failed = {
 	"sign_in_failed",
 	"SELECT sign_in_failed(nullif($1, '0')::bigint, $2,"
 	" nullif($3, '')::inet)",
+};
+
+/* A correct password for an account linked to the IdP (see below). */
+static const struct db_query q_sign_in_sso_only = {
+	"sign_in_sso_only",
+	"SELECT sso_refused('password_linked', $1::bigint, NULL,"
+	" nullif($2, '')::inet)",
 };
 
 static const struct db_query q_session_end = {
@@ -47,6 +57,7 @@ login_page(struct http_request *req, struct dreq *r)
 
 	if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 		json_object_set_new(r->ctx, "next", json_string(next));
+	oidc_login_ctx(r, next);
 	return (render_page(req, r,
 	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "login",
 	    "title.login", NULL));
@@ -115,6 +126,7 @@ login_verify(struct http_request *req, struct dreq *r)
 		in->active = row_bool(r, 0, "active");
 		in->name = kore_strdup(row_text(r, 0, "name"));
 		in->role = role_parse(row_text(r, 0, "role"));
+		in->sso_linked = row_bool(r, 0, "sso_linked");
 		hash = row_text(r, 0, "password_hash");
 	} else {
 		hash = password_dummy_hash();
@@ -138,6 +150,17 @@ login_decide(struct http_request *req, struct dreq *r)
 		db_query(r, &q_sign_in_failed, 3, uid, in->email, r->address);
 		return (STEP_NEXT);
 	}
+	/*
+	 * Once an account signed in through the bank's IdP, the IdP alone
+	 * decides: leaving the bank ends access.  Said only after the right
+	 * password, so that it tells a stranger nothing.
+	 */
+	if (in->sso_linked && oidc_configured()) {
+		in->sso_only = 1;
+		login_free_name(in);
+		db_query(r, &q_sign_in_sso_only, 2, uid, r->address);
+		return (STEP_NEXT);
+	}
 
 	session_open(req, r, in->user_id, in->role, in->name, NULL);
 	in->name = NULL;
@@ -150,12 +173,15 @@ login_redirect(struct http_request *req, struct dreq *r)
 	struct login_in *in = r->in;
 	const char	*next;
 
-	if (in->failed) {
-		ctx_set_msg(r, r->ctx, "error", "err.login_failed", NULL);
+	if (in->failed || in->sso_only) {
+		ctx_set_msg(r, r->ctx, "error",
+		    in->sso_only ? "err.login_sso" : "err.login_failed", NULL);
 		ctx_set_value(r, "email", in->email);
 		if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 			json_object_set_new(r->ctx, "next", json_string(next));
-		return (render_page(req, r, 401, "login", "title.login", NULL));
+		oidc_login_ctx(r, next);
+		return (render_page(req, r, in->sso_only ? 403 : 401, "login",
+		    "title.login", NULL));
 	}
 	return (out_redirect(req, r, local_path(in_text(r, "next"), "/")));
 }
@@ -177,6 +203,9 @@ login_json(struct http_request *req, struct dreq *r)
 	if (in->failed)
 		return (out_error(req, r, 401, "invalid_credentials", NULL,
 		    "err.login_failed"));
+	if (in->sso_only)
+		return (out_error(req, r, 403, "sso_required", NULL,
+		    "err.login_sso"));
 	return (me_json(req, r));
 }
 
