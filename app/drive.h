@@ -485,8 +485,8 @@ const char *path_text(struct dreq *, const char *, char *, size_t);
 void	    pw_start(struct http_request *, struct dreq *, int, const char *,
 	   const char *);
 typedef void (*task_fn)(void *);
-void	    task_start(struct http_request *, struct dreq *, task_fn, void *,
-	   void (*)(void *));
+void task_start(struct http_request *, struct dreq *, task_fn, void *,
+    void (*)(void *));
 
 /* routes.c: every route, once. */
 extern const struct route drive_routes[];
@@ -643,9 +643,9 @@ extern const struct handler idea_new_page, idea_create_page, idea_create_api,
     idea_edit_page, idea_change_page, idea_change_api;
 
 /* oidc.c: single sign-on for the bank's staff (OpenID Connect). */
-int	oidc_init(void);
-int	oidc_configured(void);
-void	oidc_login_ctx(struct dreq *, const char *);
+int			    oidc_init(void);
+int			    oidc_configured(void);
+void			    oidc_login_ctx(struct dreq *, const char *);
 extern const struct handler sso_start_page, sso_callback_page,
     sso_backchannel_logout;
 

@@ -26,15 +26,15 @@
 
 #include "drive.h"
 
-#define OIDC_FETCH_MAX	   (512 * 1024) /* an IdP document, at most */
-#define OIDC_TOKEN_MAX	   16384	/* an ID or logout token */
-#define OIDC_CONNECT_SECS  5
-#define OIDC_TIMEOUT_SECS  10
-#define OIDC_CACHE_SECS	   3600 /* discovery and JWKS, per worker */
-#define OIDC_LEEWAY	   60	/* seconds of clock skew allowed */
-#define OIDC_IAT_MAX_AGE   3600 /* a token issued longer ago is refused */
-#define OIDC_REQUEST_SECS  600	/* the cookie of a sign-in under way */
-#define OIDC_BCL_EVENT	   "http://schemas.openid.net/event/backchannel-logout"
+#define OIDC_FETCH_MAX	  (512 * 1024) /* an IdP document, at most */
+#define OIDC_TOKEN_MAX	  16384	       /* an ID or logout token */
+#define OIDC_CONNECT_SECS 5
+#define OIDC_TIMEOUT_SECS 10
+#define OIDC_CACHE_SECS	  3600 /* discovery and JWKS, per worker */
+#define OIDC_LEEWAY	  60   /* seconds of clock skew allowed */
+#define OIDC_IAT_MAX_AGE  3600 /* a token issued longer ago is refused */
+#define OIDC_REQUEST_SECS 600  /* the cookie of a sign-in under way */
+#define OIDC_BCL_EVENT	  "http://schemas.openid.net/event/backchannel-logout"
 
 /* What a job does. */
 #define OJ_DISCOVER 1 /* the discovery document (for /login/sso) */
@@ -155,8 +155,8 @@ url_usable(const char *u)
 {
 	const unsigned char *p;
 
-	if (u == NULL || (strncmp(u, "https://", 8) != 0 &&
-			     strncmp(u, "http://", 7) != 0))
+	if (u == NULL ||
+	    (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
 		return (0);
 	for (p = (const unsigned char *)u; *p != '\0'; p++) {
 		if (*p <= 0x20 || *p >= 0x7f)
@@ -190,12 +190,14 @@ oidc_init(void)
 		return (0);
 	}
 	if (strncmp(oc.issuer, "https://", 8) != 0)
-		kore_log(LOG_NOTICE, "DRIVE_OIDC_ISSUER is not https: "
-				     "acceptable on loopback for tests only");
+		kore_log(LOG_NOTICE,
+		    "DRIVE_OIDC_ISSUER is not https: "
+		    "acceptable on loopback for tests only");
 	if (oc.role_claim != NULL && oc.admin_value == NULL &&
 	    oc.pm_value == NULL) {
-		kore_log(LOG_ERR, "DRIVE_OIDC_ROLE_CLAIM needs "
-				  "DRIVE_OIDC_ADMIN_VALUE or DRIVE_OIDC_PM_VALUE");
+		kore_log(LOG_ERR,
+		    "DRIVE_OIDC_ROLE_CLAIM needs "
+		    "DRIVE_OIDC_ADMIN_VALUE or DRIVE_OIDC_PM_VALUE");
 		return (0);
 	}
 	dbuf_init(&b);
@@ -262,8 +264,7 @@ fetch_write(char *p, size_t size, size_t n, void *arg)
 }
 
 static void
-job_fail(struct oidc_job *j, int result, const char *reason,
-    const char *detail)
+job_fail(struct oidc_job *j, int result, const char *reason, const char *detail)
 {
 	j->result = result;
 	(void)snprintf(j->reason, sizeof(j->reason), "%s", reason);
@@ -294,7 +295,8 @@ http_call(struct oidc_job *j, const char *url, const char *post,
 	(void)curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	(void)curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	(void)curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	(void)curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)OIDC_CONNECT_SECS);
+	(void)curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+	    (long)OIDC_CONNECT_SECS);
 	(void)curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)OIDC_TIMEOUT_SECS);
 	(void)curl_easy_setopt(c, CURLOPT_USERAGENT, "drive");
 	(void)curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
@@ -406,9 +408,9 @@ discovery_get(struct oidc_job *j)
 static int
 alg_allowed(const char *alg)
 {
-	static const char *const ok[] = { "RS256", "RS384", "RS512", "PS256",
+	static const char * const ok[] = { "RS256", "RS384", "RS512", "PS256",
 		"PS384", "PS512", "ES256", "ES384", "ES512", NULL };
-	size_t i;
+	size_t			  i;
 
 	for (i = 0; alg != NULL && ok[i] != NULL; i++) {
 		if (strcmp(alg, ok[i]) == 0)
@@ -634,7 +636,8 @@ job_code(struct oidc_job *j, json_t *disc)
 	int	    basic = 1, ok;
 
 	/* client_secret_basic unless the IdP takes only _post. */
-	methods = json_object_get(disc, "token_endpoint_auth_methods_supported");
+	methods = json_object_get(disc,
+	    "token_endpoint_auth_methods_supported");
 	if (json_is_array(methods)) {
 		basic = 0;
 		json_array_foreach(methods, i, m) {
@@ -695,7 +698,8 @@ job_code(struct oidc_job *j, json_t *disc)
 	}
 	id_token = json_string_value(json_object_get(ans, "id_token"));
 	if (id_token == NULL)
-		job_fail(j, OR_IDP, "idp_answer", "token endpoint: no id_token");
+		job_fail(j, OR_IDP, "idp_answer",
+		    "token endpoint: no id_token");
 	else if (token_verify(j, disc, id_token, 0))
 		j->result = OR_OK;
 	json_decref(ans);
@@ -1102,7 +1106,8 @@ claim_role(json_t *claims)
 	c = json_object_get(claims, oc.role_claim);
 	if (json_is_string(c)) {
 		s = json_string_value(c);
-		admin = oc.admin_value != NULL && strcmp(s, oc.admin_value) == 0;
+		admin = oc.admin_value != NULL &&
+		    strcmp(s, oc.admin_value) == 0;
 		pm = oc.pm_value != NULL && strcmp(s, oc.pm_value) == 0;
 	}
 	json_array_foreach(c, i, v) {
@@ -1133,8 +1138,9 @@ sso_back_account(struct http_request *req, struct dreq *r)
 	db_query(r, &q_sso_sign_in, 5,
 	    json_string_value(json_object_get(j->claims, "sub")),
 	    email != NULL ? email : "",
-	    (json_is_true(v) || (json_is_string(v) &&
-				    strcmp(json_string_value(v), "true") == 0)) ?
+	    (json_is_true(v) ||
+		(json_is_string(v) &&
+		    strcmp(json_string_value(v), "true") == 0)) ?
 		"true" :
 		"false",
 	    oc.role_claim != NULL ? claim_role(j->claims) : "", r->address);
@@ -1187,7 +1193,8 @@ bcl_answer(struct http_request *req, struct dreq *r, int status)
 	}
 	return (out_json(req, r, status,
 	    json_pack("{s:s}", "error",
-		status == 400 ? "invalid_request" : "temporarily_unavailable")));
+		status == 400 ? "invalid_request" :
+				"temporarily_unavailable")));
 }
 
 static int
