@@ -15,22 +15,31 @@ END
 $$;
 
 -- The sign-in the browser's cookie names, taken (used once): nothing when
--- there is none; fresh is false past ten minutes.
+-- there is none; fresh is false past ten minutes.  (plpgsql, as the others
+-- here: its body is checked when it runs, not when it is made, so that a
+-- schema migrated from before 010 can load this file.)
 CREATE OR REPLACE FUNCTION sso_request_take(p_hash bytea)
 RETURNS TABLE (state text, nonce text, next text, user_id bigint,
-    fresh boolean) LANGUAGE sql AS $$
-	DELETE FROM sso_requests r WHERE r.token_hash = p_hash
-	RETURNING r.state, r.nonce, coalesce(r.next, ''), r.user_id,
-	    r.created_at > now() - interval '10 minutes'
+    fresh boolean) LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN QUERY WITH taken AS (
+		DELETE FROM sso_requests r WHERE r.token_hash = p_hash
+		RETURNING r.state AS s, r.nonce AS n, r.next AS x,
+		    r.user_id AS u, r.created_at AS at)
+	SELECT t.s, t.n, coalesce(t.x, ''), t.u,
+	    t.at > now() - interval '10 minutes' FROM taken t;
+END
 $$;
 
 -- A sign-in through the IdP refused, audited with its reason.
 CREATE OR REPLACE FUNCTION sso_refused(p_reason text, p_user bigint,
     p_details jsonb, p_address inet)
-RETURNS void LANGUAGE sql AS $$
-	SELECT audit(p_user, 'session.sso_refused',
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM audit(p_user, 'session.sso_refused',
 	    CASE WHEN p_user IS NOT NULL THEN 'user:' || p_user END, p_address,
-	    jsonb_build_object('reason', p_reason) || coalesce(p_details, '{}'))
+	    jsonb_build_object('reason', p_reason) || coalesce(p_details, '{}'));
+END
 $$;
 
 -- The account an ID token signs in, after its signature and claims were
