@@ -31,6 +31,7 @@
 #define OIDC_CONNECT_SECS 5
 #define OIDC_TIMEOUT_SECS 10
 #define OIDC_CACHE_SECS	  3600 /* discovery and JWKS, per worker */
+#define OIDC_REFETCH_SECS 10   /* an unknown kid: the JWKS again, at most */
 #define OIDC_LEEWAY	  60   /* seconds of clock skew allowed */
 #define OIDC_IAT_MAX_AGE  3600 /* a token issued longer ago is refused */
 #define OIDC_REQUEST_SECS 600  /* the cookie of a sign-in under way */
@@ -76,8 +77,9 @@ struct oidc_job {
 	int	discovery_new;
 	char   *jwks;
 	int	jwks_new;
-	char   *code;	  /* a secret */
-	char   *verifier; /* a secret */
+	int	jwks_refetch; /* an unknown kid may fetch the JWKS again */
+	char   *code;	      /* a secret */
+	char   *verifier;     /* a secret */
 	char   *nonce;
 	char   *token; /* the logout token */
 	int	result;
@@ -544,7 +546,8 @@ token_verify(struct oidc_job *j, json_t *disc, const char *token, int logout)
 	ok = 0;
 	for (tries = 0; tries < 2 && !ok; tries++) {
 		/* Fetched when there is none, and again for an unknown kid. */
-		if (j->jwks == NULL || (tries == 1 && !j->jwks_new)) {
+		if (j->jwks == NULL ||
+		    (tries == 1 && !j->jwks_new && j->jwks_refetch)) {
 			free(j->jwks);
 			j->jwks = NULL;
 			if (!fetch_json(j, "jwks", doc_text(disc, "jwks_uri"),
@@ -771,6 +774,12 @@ job_new(int op)
 		j->discovery = xstrdup(cache_discovery);
 	if (cache_jwks != NULL && now - cache_jwks_at < OIDC_CACHE_SECS)
 		j->jwks = xstrdup(cache_jwks);
+	/*
+	 * A token naming a key the cached JWKS lacks fetches it again, at
+	 * most once in OIDC_REFETCH_SECS: made-up kids posted to the
+	 * back-channel logout cannot make the worker hammer the IdP.
+	 */
+	j->jwks_refetch = now - cache_jwks_at >= OIDC_REFETCH_SECS;
 	return (j);
 }
 
