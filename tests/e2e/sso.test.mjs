@@ -1,192 +1,25 @@
 // Single sign-on for the bank's staff (app/oidc.c) against a real OpenID
 // provider: oidc-provider (npm), started here on a free loopback port,
 // with Drive registered as a confidential client (PKCE, back-channel
-// logout).  Its login has no pages: the interaction handler below signs in
-// the account the test chose (or refuses, when none is chosen).  Kore
-// reads DRIVE_OIDC_* when it starts, so this file starts a Kore of its own
-// (the suite's configuration with another port, on the same database),
-// after the provider; a second Kore points at a closed port (the IdP
-// down).  Negative cases tamper with the provider's token answer: the ID
-// token re-signed with other claims, or with a key the IdP does not have.
+// logout).  Its login has no pages: an interaction handler signs in the
+// account the test chose (or refuses, when none is chosen); see
+// tests/lib/oidc.mjs.  Kore reads DRIVE_OIDC_* when it starts, so this
+// file starts a Kore of its own (the suite's configuration with another
+// port, on the same database), after the provider; a second Kore points
+// at a closed port (the IdP down).  Negative cases tamper with the
+// provider's token answer: the ID token re-signed with other claims, or
+// with a key the IdP does not have.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync, openSync, closeSync, existsSync } from 'node:fs';
-import { generateKeyPairSync, createPrivateKey, sign, randomBytes } from 'node:crypto';
-import http from 'node:http';
-import net from 'node:net';
-import Provider from 'oidc-provider';
-import { Client, person, sql, sqlValue, unique, recordSecret, setCookies, PASSWORD, ROOT }
+import { Client, person, sql, sqlValue, unique, recordSecret, setCookies, PASSWORD }
   from '../lib/drive.mjs';
+import { CLIENT_ID, CLIENT_SECRET, IDP_KEY, OTHER_KEY, Kore, b64, freePort, idpState,
+  resign, startProvider, waitFor } from '../lib/oidc.mjs';
 
-const WORK = process.env.DRIVE_TEST_WORK;
-const SUITE_CONF = readFileSync(process.env.DRIVE_TEST_KORE_CONF, 'utf8');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const CLIENT_ID = 'drive';
-const CLIENT_SECRET = randomBytes(24).toString('hex');
-recordSecret('oidc_client_secret', CLIENT_SECRET);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(pred, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return true;
-    await sleep(100);
-  }
-  return false;
-}
-
-// ---- the provider ----
-
-function rsaKey(kid) {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
-}
-const IDP_KEY = rsaKey('idp-1');
-const OTHER_KEY = rsaKey('other-1');
-
-const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-const unb64 = (s) => JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-
-// A JWT with the claims of jwt changed by patch (null deletes), signed by key.
-function resign(jwt, patch, key = IDP_KEY, kid = key.kid) {
-  const [h, p] = jwt.split('.');
-  const header = { ...unb64(h), kid };
-  const claims = { ...unb64(p), ...patch };
-  for (const k of Object.keys(patch)) if (patch[k] === null) delete claims[k];
-  const input = `${b64(header)}.${b64(claims)}`;
-  const sig = sign('sha256', Buffer.from(input), createPrivateKey({ key, format: 'jwk' }));
-  return `${input}.${sig.toString('base64url')}`;
-}
-
-const accounts = new Map(); // accountId (= sub) -> { email, email_verified }
-let loginAs = null; // the account the next interaction signs in, or null: refused
-let tamper = null; // id_token -> id_token, for the next token answers
+const accounts = idpState.accounts;
 let idp; // { issuer, base, provider, server }
 let kore; // our Kore with SSO
 let koreDown; // a Kore whose IdP is a closed port
-
-function startProvider(port, drive) {
-  const issuer = `http://localhost:${port}`;
-  const provider = new Provider(issuer, {
-    clients: [{
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      redirect_uris: [`${drive}/login/sso/callback`],
-      backchannel_logout_uri: `${drive}/oidc/backchannel-logout`,
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-    }],
-    jwks: { keys: [IDP_KEY] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    features: {
-      devInteractions: { enabled: false },
-      backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
-    },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
-    // The e-mail in the ID token itself (Drive asks no userinfo).
-    conformIdTokenClaims: false,
-    pkce: { required: () => true, methods: ['S256'] },
-    findAccount: async (ctx, id) => (accounts.has(id) ? {
-      accountId: id,
-      claims: async () => ({ sub: id, ...accounts.get(id) }),
-    } : undefined),
-    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
-  });
-  provider.proxy = false;
-  // No login page: the account the test chose, and every consent.
-  provider.use(async (ctx, next) => {
-    if (!ctx.path.startsWith('/interaction/')) {
-      await next();
-      if (ctx.path === '/token' && ctx.body && typeof ctx.body.id_token === 'string') {
-        recordSecret('id_token', ctx.body.id_token);
-        if (tamper) {
-          ctx.body = { ...ctx.body, id_token: tamper(ctx.body.id_token) };
-          recordSecret('id_token', ctx.body.id_token);
-        }
-      }
-      return;
-    }
-    const details = await provider.interactionDetails(ctx.req, ctx.res);
-    let result;
-    if (details.prompt.name === 'login') {
-      result = loginAs ? { login: { accountId: loginAs } }
-        : { error: 'access_denied', error_description: 'refused by the test' };
-    } else {
-      const grant = new provider.Grant({ accountId: details.session.accountId, clientId: CLIENT_ID });
-      grant.addOIDCScope('openid email');
-      result = { consent: { grantId: await grant.save() } };
-    }
-    const to = await provider.interactionResult(ctx.req, ctx.res, result,
-      { mergeWithLastSubmission: details.prompt.name !== 'login' });
-    ctx.status = 303;
-    ctx.redirect(to);
-  });
-  const server = http.createServer(provider.callback());
-  return new Promise((resolve) => {
-    server.listen(port, '127.0.0.1', () => resolve({ issuer, base: `http://127.0.0.1:${port}`, provider, server }));
-  });
-}
-
-// ---- our Kore ----
-
-class Kore {
-  static async start(name, env) {
-    const k = new Kore();
-    k.dir = mkdtempSync(`${WORK}/${name}-`);
-    k.port = env.port;
-    k.base = `http://127.0.0.1:${k.port}`;
-    k.logFile = `${k.dir}/kore.log`;
-    const conf = SUITE_CONF
-      .replace(/^(\s*bind\s+\S+\s+)\d+/m, `$1${k.port}`)
-      .replace(/^pidfile\s+.*$/m, `pidfile ${k.dir}/kore.pid`)
-      .replace(/^\s*accesslog\s+.*\n/m, '')
-      // To find a missing system call: its name in the log, not a kill.
-      .replace(/^seccomp_tracing\s+.*$/m, `seccomp_tracing\t\t${process.env.SSO_SECCOMP_TRACING ? 'yes' : 'no'}`);
-    writeFileSync(`${k.dir}/kore.conf`, conf);
-    const out = openSync(k.logFile, 'a');
-    // SSO_STRACE=1: every system call of Kore and its workers' threads
-    // in strace.log (how app/main.c's additions for libcurl were found).
-    const cmd = ['stdbuf', '-oL', '-eL', 'kore', '-f', '-n', '-r', '-c', `${k.dir}/kore.conf`];
-    if (process.env.SSO_STRACE) cmd.unshift('strace', '-f', '-qq', '-o', `${k.dir}/strace.log`);
-    const child = spawn(cmd[0], cmd.slice(1), {
-      cwd: ROOT, detached: true, stdio: ['ignore', out, out],
-      env: { ...process.env, DRIVE_BASE_URL: k.base, ...env.vars },
-    });
-    closeSync(out);
-    child.unref();
-    const up = await waitFor(async () => {
-      try {
-        return (await fetch(`${k.base}/healthz`, { signal: AbortSignal.timeout(1000) })).status === 200;
-      } catch { return false; }
-    }, 15000);
-    assert.ok(up, `kore ${name} answers on /healthz:\n${k.log().slice(-2000)}`);
-    k.pid = Number(readFileSync(`${k.dir}/kore.pid`, 'utf8'));
-    return k;
-  }
-
-  log() { return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : ''; }
-
-  async stop() {
-    if (!this.pid) return;
-    try { process.kill(this.pid, 'SIGTERM'); } catch { return; }
-    const gone = await waitFor(() => { try { process.kill(this.pid, 0); return false; } catch { return true; } }, 8000);
-    if (!gone) try { process.kill(-this.pid, 'SIGKILL'); } catch { /* gone */ }
-    this.pid = 0;
-  }
-}
 
 // A browser on our Kore (cookies of Drive), plus a cookie jar for the IdP.
 class At extends Client {
@@ -346,7 +179,7 @@ test('/login/sso sends the browser to the IdP with state, nonce and an S256 PKCE
 test('staff sign in by their verified e-mail, then by the linked sub; password sign-in is then refused', async () => {
   const pm = await member('pm');
   const sub = account(pm.email);
-  loginAs = sub;
+  idpState.loginAs = sub;
   const c = new At(kore.base);
   const r = await c.sso({ next: '/roadmap' });
   assert.equal(r.status, 303, r.text);
@@ -381,7 +214,7 @@ test('staff sign in by their verified e-mail, then by the linked sub; password s
 
 test('an admin signs in too; the role stays Drive\'s', async () => {
   const admin = await member('admin');
-  loginAs = account(admin.email);
+  idpState.loginAs = account(admin.email);
   const c = new At(kore.base);
   const r = await c.sso();
   assert.equal(r.status, 303, r.text);
@@ -399,7 +232,7 @@ test('refused without a session row: nobody invited, a client, an unverified add
     [account(off.email), 'inactive', /deactivated/],
   ];
   for (const [sub, reason, text] of cases) {
-    loginAs = sub;
+    idpState.loginAs = sub;
     const before = counts();
     const c = new At(kore.base);
     const r = await c.sso();
@@ -411,7 +244,7 @@ test('refused without a session row: nobody invited, a client, an unverified add
   }
   assert.equal(sqlValue(`SELECT oidc_sub FROM users WHERE id = ${client.id}`), null, 'a client is never linked');
   const de = new At(kore.base);
-  loginAs = account(client.email);
+  idpState.loginAs = account(client.email);
   const start = await de.fetch('/login/sso', { headers: { 'accept-language': 'de' } });
   const back = await de.throughIdp(start.headers.get('location'));
   const res = await de.fetch(back, { headers: { 'accept-language': 'de' } });
@@ -421,7 +254,7 @@ test('refused without a session row: nobody invited, a client, an unverified add
 
 test('a wrong or missing state is refused (400), and the request cannot be replayed', async () => {
   const pm = await member('pm');
-  loginAs = account(pm.email);
+  idpState.loginAs = account(pm.email);
   const before = counts();
   const c = new At(kore.base);
   const wrong = await c.sso({ callback: (p) => p.replace(/state=[0-9a-f]+/, `state=${'ab'.repeat(32)}`) });
@@ -448,7 +281,7 @@ test('a wrong or missing state is refused (400), and the request cannot be repla
 
 test('the ID token is checked: nonce, expiry, signature, issuer, audience', async () => {
   const pm = await member('pm');
-  loginAs = account(pm.email);
+  idpState.loginAs = account(pm.email);
   const now = Math.floor(Date.now() / 1000);
   const cases = [
     ['nonce', (t) => resign(t, { nonce: 'not-the-nonce' })],
@@ -462,7 +295,7 @@ test('the ID token is checked: nonce, expiry, signature, issuer, audience', asyn
   ];
   try {
     for (const [reason, fn] of cases) {
-      tamper = fn;
+      idpState.tamper = fn;
       const before = counts();
       const c = new At(kore.base);
       const r = await c.sso();
@@ -473,7 +306,7 @@ test('the ID token is checked: nonce, expiry, signature, issuer, audience', asyn
       assert.equal(await c.me(), null);
     }
   } finally {
-    tamper = null;
+    idpState.tamper = null;
   }
   // Untampered, the same account signs in.
   const ok = await new At(kore.base).sso();
@@ -496,7 +329,7 @@ test('the IdP down: a clear page, 503, never a 500', async () => {
 
 test('an error from the IdP ends the Drive sessions of the person it was for', async () => {
   const pm = await member('pm');
-  loginAs = account(pm.email);
+  idpState.loginAs = account(pm.email);
   const c = new At(kore.base);
   assert.equal((await c.sso()).status, 303);
   const other = new At(kore.base);
@@ -504,9 +337,9 @@ test('an error from the IdP ends the Drive sessions of the person it was for', a
   assert.equal(Number(sqlValue(`SELECT count(*) FROM sessions WHERE user_id = ${pm.id}`)), 3, 'the invitation\'s and two SSO sessions');
   // Disabled at the IdP: the next sign-in from the signed-in browser is
   // refused (its session at the IdP is gone too).
-  accounts.delete(loginAs);
+  accounts.delete(idpState.loginAs);
   c.idp.clear();
-  loginAs = null;
+  idpState.loginAs = null;
   const r = await c.sso();
   assert.equal(r.status, 403);
   assert.match(r.text, /did not sign you in/);
@@ -522,7 +355,7 @@ test('an error from the IdP ends the Drive sessions of the person it was for', a
 test('back-channel logout: the IdP ends a person\'s sessions; bad tokens are a 400', async () => {
   const pm = await member('pm');
   const sub = account(pm.email);
-  loginAs = sub;
+  idpState.loginAs = sub;
   const c = new At(kore.base);
   assert.equal((await c.sso()).status, 303);
   assert.ok(await c.me());
@@ -563,7 +396,7 @@ test('back-channel logout: the IdP ends a person\'s sessions; bad tokens are a 4
 
 test('back-channel logout sent by the provider itself when the person signs out there', async () => {
   const pm = await member('pm');
-  loginAs = account(pm.email);
+  idpState.loginAs = account(pm.email);
   const c = new At(kore.base);
   assert.equal((await c.sso()).status, 303);
   assert.ok(await c.me());
