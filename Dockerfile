@@ -15,7 +15,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       kore libcmark-dev libjansson-dev libargon2-dev libcurl4-openssl-dev \
-      libssl-dev libpq-dev liboath-dev libqrencode-dev gcc libc6-dev make \
+      libssl-dev libpq-dev liboath-dev libqrencode-dev libcjose-dev gcc libc6-dev make \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -31,7 +31,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libssl3 libpq5 libcmark0.30.2 libjansson4 libargon2-1 libcurl4 \
-      liboath0 libqrencode4 \
+      liboath0 libqrencode4 libcjose0 \
       curl ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/bin/kore /usr/bin/kore

@@ -17,7 +17,9 @@ struct login_in {
 	int	    role;
 	char	   *name; /* the session's once signed in */
 	int	    failed;
-	int	    totp;		      /* enrolled: a code comes next */
+	int	    sso_linked; /* signs in through the bank's IdP */
+	int	    sso_only;	/* refused: the password is not for it */
+	int	    totp;	/* enrolled: a code comes next */
 	char	    challenge[TOKEN_HEX + 1]; /* its token, when it does */
 };
 
@@ -37,6 +39,7 @@ static const struct db_query q_user_by_email = {
 	"user_by_email",
 	"SELECT u.id, u.password_hash, u.active, u.display_name AS name,"
 	" u.role, u.totp_enrolled_at IS NOT NULL AS totp,"
+	" u.oidc_sub IS NOT NULL AS sso_linked,"
 	" auth_retry_after('sign_in', lower($1),"
 	" host(nullif($2, '')::inet)) AS retry_after"
 	" FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower($1)",
@@ -72,6 +75,13 @@ static const struct db_query q_second_factor_check = {
 	" decode(nullif($3, ''), 'hex'), nullif($4, '')::inet) AS outcome",
 };
 
+/* A correct password for an account linked to the IdP (see below). */
+static const struct db_query q_sign_in_sso_only = {
+	"sign_in_sso_only",
+	"SELECT sso_refused('password_linked', $1::bigint, NULL,"
+	" nullif($2, '')::inet)",
+};
+
 static const struct db_query q_session_end = {
 	"session_end",
 	"WITH gone AS (DELETE FROM sessions WHERE id = $1::bigint"
@@ -90,6 +100,7 @@ login_page(struct http_request *req, struct dreq *r)
 
 	if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 		json_object_set_new(r->ctx, "next", json_string(next));
+	oidc_login_ctx(r, next);
 	return (render_page(req, r,
 	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "login",
 	    "title.login", NULL));
@@ -159,6 +170,7 @@ login_verify(struct http_request *req, struct dreq *r)
 		in->name = kore_strdup(row_text(r, 0, "name"));
 		in->role = role_parse(row_text(r, 0, "role"));
 		in->totp = row_bool(r, 0, "totp");
+		in->sso_linked = row_bool(r, 0, "sso_linked");
 		hash = row_text(r, 0, "password_hash");
 	} else {
 		hash = password_dummy_hash();
@@ -180,6 +192,17 @@ login_decide(struct http_request *req, struct dreq *r)
 		in->failed = 1;
 		login_free_name(in);
 		db_query(r, &q_sign_in_failed, 3, uid, in->email, r->address);
+		return (STEP_NEXT);
+	}
+	/*
+	 * Once an account signed in through the bank's IdP, the IdP alone
+	 * decides: leaving the bank ends access.  Said only after the right
+	 * password, so that it tells a stranger nothing.
+	 */
+	if (in->sso_linked && oidc_configured()) {
+		in->sso_only = 1;
+		login_free_name(in);
+		db_query(r, &q_sign_in_sso_only, 2, uid, r->address);
 		return (STEP_NEXT);
 	}
 
@@ -226,12 +249,15 @@ login_redirect(struct http_request *req, struct dreq *r)
 	struct login_in *in = r->in;
 	const char	*next;
 
-	if (in->failed) {
-		ctx_set_msg(r, r->ctx, "error", "err.login_failed", NULL);
+	if (in->failed || in->sso_only) {
+		ctx_set_msg(r, r->ctx, "error",
+		    in->sso_only ? "err.login_sso" : "err.login_failed", NULL);
 		ctx_set_value(r, "email", in->email);
 		if ((next = local_path(in_text(r, "next"), NULL)) != NULL)
 			json_object_set_new(r->ctx, "next", json_string(next));
-		return (render_page(req, r, 401, "login", "title.login", NULL));
+		oidc_login_ctx(r, next);
+		return (render_page(req, r, in->sso_only ? 403 : 401, "login",
+		    "title.login", NULL));
 	}
 	if (in->totp)
 		return (code_ask(req, r));
@@ -255,6 +281,9 @@ login_json(struct http_request *req, struct dreq *r)
 	if (in->failed)
 		return (out_error(req, r, 401, "invalid_credentials", NULL,
 		    "err.login_failed"));
+	if (in->sso_only)
+		return (out_error(req, r, 403, "sso_required", NULL,
+		    "err.login_sso"));
 	if (in->totp) {
 		/* No session yet: the challenge goes in a cookie, as for a
 		 * page, and the code to /api/v1/session/second-factor. */

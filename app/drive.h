@@ -113,7 +113,11 @@ int field_text(json_t *, const struct form *, const char *, const char **);
 #define TOKEN_BYTES 32
 #define TOKEN_HEX   (TOKEN_BYTES * 2)
 /* Roles, ordered: a handler names the least role it needs. */
-#define ROLE_NONE   (-1) /* not even a CSRF token (404) */
+/*
+ * ROLE_NONE: no session needed and no CSRF token checked: the 404 page,
+ * and the IdP's back-channel logout, whose signed token is its proof.
+ */
+#define ROLE_NONE   (-1)
 #define ROLE_ANON   0
 #define ROLE_CLIENT 1
 #define ROLE_PM	    2
@@ -483,6 +487,9 @@ struct dreq {
 	struct kore_task task;
 	int		 task_active;
 	struct pw_job	 pw;
+	void (*job_fn)(void *); /* runs on the task thread */
+	void *job_arg;
+	void (*job_free)(void *); /* on the event loop, when done */
 
 	json_t *ctx;  /* template context */
 	void   *data; /* the handler's own state */
@@ -506,6 +513,9 @@ int64_t	    path_id(struct dreq *, const char *);
 const char *path_text(struct dreq *, const char *, char *, size_t);
 void	    pw_start(struct http_request *, struct dreq *, int, const char *,
 	   const char *);
+typedef void (*task_fn)(void *);
+void task_start(struct http_request *, struct dreq *, task_fn, void *,
+    void (*)(void *));
 
 /* routes.c: every route, once. */
 extern const struct route drive_routes[];
@@ -660,6 +670,13 @@ extern const step_fn	    idea_page_steps[];
 /* idea_form.c */
 extern const struct handler idea_new_page, idea_create_page, idea_create_api,
     idea_edit_page, idea_change_page, idea_change_api;
+
+/* oidc.c: single sign-on for the bank's staff (OpenID Connect). */
+int			    oidc_init(void);
+int			    oidc_configured(void);
+void			    oidc_login_ctx(struct dreq *, const char *);
+extern const struct handler sso_start_page, sso_callback_page,
+    sso_backchannel_logout;
 
 /* auth.c */
 extern const struct handler login_form_page, login_submit_page, login_api,

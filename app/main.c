@@ -4,6 +4,7 @@
  * sandbox (see conf/KORE-NOTES.md).
  */
 
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -33,6 +34,13 @@ void kore_seccomp_hook(void);
  * and fails on any violation Kore logs.
  */
 static struct sock_filter filter_drive[] = {
+	/*
+	 * glibc's DNS resolver (getaddrinfo on libcurl's resolver thread,
+	 * app/oidc.c) asks how many bytes an answer has: ioctl(FIONREAD)
+	 * on its UDP socket, and only that ioctl (the rule before Kore's
+	 * refusal of every other).
+	 */
+	KORE_SYSCALL_ALLOW_ARG(ioctl, 1, FIONREAD),
 	/* Kore's "worker" filter (src/seccomp.c), its 64-bit Linux calls. */
 	KORE_SYSCALL_DENY(ioctl, EACCES),
 #if defined(SYS_open)
@@ -118,6 +126,20 @@ static struct sock_filter filter_drive[] = {
 	 */
 	KORE_SYSCALL_ALLOW(gettid), KORE_SYSCALL_ALLOW(sched_getaffinity),
 	KORE_SYSCALL_ALLOW(sched_yield),
+	/*
+	 * libcurl on a task thread, talking to the bank's identity provider
+	 * (app/oidc.c), seen in strace -f of tests/e2e/sso.test.mjs
+	 * (SSO_STRACE=1) and of libcurl resolving a name on a thread, once
+	 * through /etc/hosts and once through DNS: getpeername, after each
+	 * connect, for the addresses it reports; uname, glibc's resolver
+	 * reading the host's name (/etc/hosts, resolv.conf's search);
+	 * sendmmsg, the resolver sending the A and AAAA questions at once.
+	 * The rest (socket, connect, poll, the resolver's own thread and its
+	 * socketpair, nsswitch.conf, hosts and resolv.conf read with openat
+	 * and newfstatat, recvfrom) is allowed above already.
+	 */
+	KORE_SYSCALL_ALLOW(getpeername), KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(sendmmsg),
 
 	/* Everything else: set by kore_seccomp_hook(). */
 	KORE_BPF_RET(SECCOMP_RET_KILL_PROCESS)
@@ -250,6 +272,8 @@ drive_init(int state)
 	kore_free(conn);
 
 	if (!second_factor_init(root))
+		return (KORE_RESULT_ERROR);
+	if (!oidc_init())
 		return (KORE_RESULT_ERROR);
 	db_init();
 	password_init();

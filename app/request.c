@@ -3,8 +3,9 @@
  * which finds its route in the table of routes.c, answers 404 or 405
  * itself, and runs the route's handler: first the prelude (input,
  * session, role, CSRF, the handler's input struct), then the handler's
- * steps.  A step may queue one query (db_query) or one password job
- * (pw_start); the engine runs it without blocking the event loop and
+ * steps.  A step may queue one query (db_query) or one job for a task
+ * thread (task_start: a password, the identity provider's HTTP); the
+ * engine runs it without blocking the event loop and
  * calls the next step when the answer is there.  Refusals (a field
  * error, a DRnnn state from the database) are rendered here, for pages
  * and the API alike, so that a step never branches on which it serves.
@@ -29,8 +30,9 @@ static int	    refused_fields(struct http_request *, struct dreq *);
 static int	    refused_sql(struct http_request *, struct dreq *);
 static struct dreq *dreq_new(struct http_request *);
 static void	    dreq_free(struct http_request *);
-static int	    pw_task(struct kore_task *);
-static void	    pw_finish(struct dreq *);
+static int	    job_task(struct kore_task *);
+static void	    job_finish(struct dreq *);
+static void	    pw_run(void *);
 
 static const step_fn prelude[] = {
 	prelude_method,
@@ -217,7 +219,7 @@ engine_run(struct http_request *req, struct dreq *r)
 		if (r->phase == PH_TASK) {
 			if (!kore_task_finished(&r->task))
 				return (KORE_RESULT_RETRY);
-			pw_finish(r);
+			job_finish(r);
 			r->phase = PH_STEP;
 		}
 
@@ -493,6 +495,52 @@ page_not_found(struct http_request *req, struct dreq *r)
 	return (out_error(req, r, 404, "not_found", NULL, "err.not_found"));
 }
 
+/* ---- jobs on a task thread ---- */
+
+/*
+ * Queues fn(arg) for a Kore task thread; the engine runs it once the
+ * step returns STEP_NEXT and calls the next step when it is done, with
+ * arg holding the results.  fn runs off the event loop: it must not call
+ * Kore (its allocator and log are not thread-safe), only libc's malloc
+ * and what the worker prepared in arg.  free_fn(arg), if any, runs on
+ * the event loop when the request is freed, never while fn runs (or
+ * when a later job of the same request starts).
+ */
+void
+task_start(struct http_request *req, struct dreq *r, task_fn fn, void *arg,
+    void (*free_fn)(void *))
+{
+	if (r->job_free != NULL && r->job_arg != NULL)
+		r->job_free(r->job_arg);
+	r->job_fn = fn;
+	r->job_arg = arg;
+	r->job_free = free_fn;
+	kore_task_create(&r->task, job_task);
+	kore_task_bind_request(&r->task, req);
+	r->task_active = 1;
+}
+
+/* The task thread's side of every job. */
+static int
+job_task(struct kore_task *t)
+{
+	struct dreq *r;
+
+	r = (struct dreq *)((char *)t - offsetof(struct dreq, task));
+	r->job_fn(r->job_arg);
+	return (KORE_RESULT_OK);
+}
+
+static void
+job_finish(struct dreq *r)
+{
+	kore_task_destroy(&r->task);
+	r->task_active = 0;
+	/* A password is wiped as soon as it is no longer needed. */
+	secret_free(r->pw.password);
+	r->pw.password = NULL;
+}
+
 /* ---- password jobs ---- */
 
 void
@@ -505,37 +553,22 @@ pw_start(struct http_request *req, struct dreq *r, int op, const char *password,
 	r->pw.encoded = kore_calloc(1, 128);
 	if (encoded != NULL)
 		(void)kore_strlcpy(r->pw.encoded, encoded, 128);
-
-	kore_task_create(&r->task, pw_task);
-	kore_task_bind_request(&r->task, req);
-	r->task_active = 1;
+	task_start(req, r, pw_run, &r->pw, NULL);
 }
 
 /*
  * Runs on a task thread: no Kore allocator here, only the buffers the
  * worker prepared.
  */
-static int
-pw_task(struct kore_task *t)
-{
-	struct dreq *r;
-
-	r = (struct dreq *)((char *)t - offsetof(struct dreq, task));
-	if (r->pw.op == PW_HASH)
-		r->pw.ok = password_hash(r->pw.password, r->pw.encoded, 128);
-	else
-		r->pw.ok = password_verify(r->pw.password, r->pw.encoded);
-
-	return (KORE_RESULT_OK);
-}
-
 static void
-pw_finish(struct dreq *r)
+pw_run(void *arg)
 {
-	kore_task_destroy(&r->task);
-	r->task_active = 0;
-	secret_free(r->pw.password);
-	r->pw.password = NULL;
+	struct pw_job *pw = arg;
+
+	if (pw->op == PW_HASH)
+		pw->ok = password_hash(pw->password, pw->encoded, 128);
+	else
+		pw->ok = password_verify(pw->password, pw->encoded);
 }
 
 static void
@@ -567,9 +600,13 @@ dreq_free(struct http_request *req)
 		r->data = r->in = NULL;
 	}
 
-	/* A running password job still reads these; Kore calls us again. */
+	/* A running job still reads these; Kore calls us again. */
 	if (r->task_active && !kore_task_finished(&r->task))
 		return;
+	if (r->job_free != NULL && r->job_arg != NULL)
+		r->job_free(r->job_arg);
+	r->job_arg = NULL;
+	r->job_free = NULL;
 	if (r->pw.password != NULL)
 		secret_free(r->pw.password);
 	if (r->pw.encoded != NULL)

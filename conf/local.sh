@@ -19,7 +19,7 @@ pg_bin() {
 PG_BIN="$(pg_bin)"
 DEBIAN_PACKAGES="kore postgresql postgresql-contrib libcmark-dev
 libjansson-dev libargon2-dev libcurl4-openssl-dev libssl-dev libpq-dev
-libcmocka-dev liboath-dev libqrencode-dev gcc libc6-dev make curl python3"
+libcmocka-dev liboath-dev libqrencode-dev libcjose-dev gcc libc6-dev make curl python3"
 # What the test suites need besides: a browser (Debian's, never a
 # downloaded one), Node.js for node:test, psql for counting rows, nginx
 # (tests/e2e/nginx.test.mjs runs its own in front of Kore; the package's

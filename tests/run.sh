@@ -222,7 +222,8 @@ npm_ready() {
 	if [ ! -d tests/node_modules/playwright-core ] ||
 	    [ ! -d tests/node_modules/@axe-core/playwright ] ||
 	    [ ! -d tests/node_modules/smtp-server ] ||
-	    [ ! -d tests/node_modules/mailparser ]; then
+	    [ ! -d tests/node_modules/mailparser ] ||
+	    [ ! -d tests/node_modules/oidc-provider ]; then
 		(cd tests && npm ci --no-audit --no-fund --loglevel=error) ||
 		    return 1
 	fi

@@ -201,7 +201,8 @@ BEGIN
 	    email = 'erased-' || p_user || '@invalid', password_hash = '!',
 	    active = false, lang = NULL, email_notifications = false,
 	    totp_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL,
-	    totp_pending = NULL, totp_pending_at = NULL
+	    totp_pending = NULL, totp_pending_at = NULL,
+	    oidc_sub = NULL, oidc_linked_at = NULL
 	    WHERE id = p_user;
 	PERFORM audit(p_actor, 'user.erase', 'user:' || p_user, p_address);
 END
