@@ -741,6 +741,9 @@ extern const struct handler password_page, sessions_end_page, token_create_page,
 extern const struct handler triage_page, roadmap_page, roadmap_api,
     export_ideas_page;
 
+/* listening.c */
+extern const struct handler listening_page, listening_api;
+
 /* notifications.c */
 extern const struct handler notifications_page, notifications_api,
     notifications_read_page, notification_open_page;
