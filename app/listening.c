@@ -11,8 +11,8 @@
 
 /*
  * One statement: a row per area (the areas in use, and a retired one
- * while ideas of its count), then the total (ROLLUP, is_total).  $1 the
- * language.
+ * while it holds ideas that can count, see below), then the total
+ * (ROLLUP, is_total).  $1 the language.
  *
  * Counted: every idea but a merged duplicate (status 'duplicate'; its
  * merge is no answer, and its votes went to the original).  The first
@@ -26,11 +26,24 @@
  *   answered_q: ideas first answered in this calendar quarter (UTC).
  *   released_q: ideas released now whose status was set to released by
  *     a response in this calendar quarter (UTC).
+ * Only ideas created or first answered in the last 365 days, or released
+ * this quarter, can count: the indexes of 012_listening.sql and
+ * ideas_answered_idx find them without reading older ones.
  */
 static const struct db_query q_listening = {
 	"listening",
 	"WITH b AS (SELECT now() AS t, date_trunc('quarter',"
 	"  now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS q"
+	"), rel AS ("
+	"  SELECT DISTINCT r.idea_id FROM responses r CROSS JOIN b"
+	"  WHERE r.to_status = 'released' AND r.kind = 'response'"
+	"  AND r.created_at >= b.q"
+	"), c AS ("
+	"  SELECT x.id FROM ideas x CROSS JOIN b"
+	"  WHERE x.created_at > b.t - interval '365 days'"
+	"  UNION SELECT x.id FROM ideas x CROSS JOIN b"
+	"  WHERE x.first_response_at > b.t - interval '365 days'"
+	"  UNION SELECT rel.idea_id FROM rel"
 	"), i AS ("
 	"  SELECT i.area_id,"
 	"   i.created_at <= b.t - interval '14 days'"
@@ -38,14 +51,12 @@ static const struct db_query q_listening = {
 	"   i.first_response_at - i.created_at AS wait,"
 	"   i.first_response_at > b.t - interval '365 days' AS recent,"
 	"   i.first_response_at >= b.q AS answered_q,"
-	"   i.status = 'released' AND EXISTS (SELECT 1 FROM responses r"
-	"    WHERE r.idea_id = i.id AND r.kind = 'response'"
-	"    AND r.to_status = 'released' AND r.created_at >= b.q)"
-	"   AS released_q"
-	"  FROM ideas i CROSS JOIN b WHERE i.status <> 'duplicate'"
-	"), s AS ("
-	"  SELECT grouping(a.id) = 1 AS is_total, a.position, a.id, a.slug,"
-	"   CASE WHEN $1 = 'de' THEN a.name_de ELSE a.name_en END AS name,"
+	"   i.status = 'released' AND rel.idea_id IS NOT NULL AS released_q"
+	"  FROM c JOIN ideas i ON i.id = c.id CROSS JOIN b"
+	"  LEFT JOIN rel ON rel.idea_id = i.id"
+	"  WHERE i.status <> 'duplicate'"
+	"), g AS ("
+	"  SELECT grouping(i.area_id) = 1 AS is_total, i.area_id,"
 	"   count(*) FILTER (WHERE i.due) AS due,"
 	"   count(*) FILTER (WHERE i.due AND i.wait <= interval '14 days')"
 	"   AS on_time,"
@@ -53,22 +64,25 @@ static const struct db_query q_listening = {
 	"   FILTER (WHERE i.recent) AS median,"
 	"   count(*) FILTER (WHERE i.answered_q) AS answered_q,"
 	"   count(*) FILTER (WHERE i.released_q) AS released_q"
-	"  FROM areas a LEFT JOIN i ON i.area_id = a.id"
-	"  WHERE a.retired_at IS NULL OR i.area_id IS NOT NULL"
-	"  GROUP BY ROLLUP ((a.position, a.id, a.slug, a.name_en, a.name_de))"
-	") SELECT s.is_total, s.slug, s.name, s.due, s.on_time,"
-	" CASE WHEN s.due > 0 THEN round(100.0 * s.on_time / s.due)::integer"
+	"  FROM i GROUP BY ROLLUP (i.area_id)"
+	") SELECT coalesce(g.is_total, false) AS is_total, a.slug,"
+	" CASE WHEN $1 = 'de' THEN a.name_de ELSE a.name_en END AS name,"
+	" coalesce(g.due, 0) AS due, coalesce(g.on_time, 0) AS on_time,"
+	" CASE WHEN g.due > 0 THEN round(100.0 * g.on_time / g.due)::integer"
 	" END AS share,"
-	" round(extract(epoch FROM s.median))::bigint AS median_seconds,"
-	" round((extract(epoch FROM s.median) / 86400)::numeric, 1)::text"
+	" round(extract(epoch FROM g.median))::bigint AS median_seconds,"
+	" round((extract(epoch FROM g.median) / 86400)::numeric, 1)::text"
 	" AS median_days,"
-	" s.answered_q, s.released_q,"
+	" coalesce(g.answered_q, 0) AS answered_q,"
+	" coalesce(g.released_q, 0) AS released_q,"
 	" extract(quarter FROM b.q AT TIME ZONE 'UTC')::integer AS quarter,"
 	" extract(year FROM b.q AT TIME ZONE 'UTC')::integer AS year,"
 	" to_char(b.q AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS q_start,"
 	" to_char(b.q AT TIME ZONE 'UTC' + interval '3 months'"
 	"  - interval '1 day', 'YYYY-MM-DD') AS q_end"
-	" FROM s CROSS JOIN b ORDER BY s.is_total, s.position, s.id",
+	" FROM areas a FULL JOIN g ON g.area_id = a.id CROSS JOIN b"
+	" WHERE a.retired_at IS NULL OR g.area_id IS NOT NULL"
+	" ORDER BY coalesce(g.is_total, false), a.position, a.id",
 };
 
 static int
