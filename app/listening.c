@@ -27,7 +27,7 @@
  *   released_q: ideas released now whose status was set to released by
  *     a response in this calendar quarter (UTC).
  * Only ideas created or first answered in the last 365 days, or released
- * this quarter, can count: the indexes of 012_listening.sql and
+ * this quarter, can count: the indexes of 012_listening_notes.sql and
  * ideas_answered_idx find them without reading older ones.
  */
 static const struct db_query q_listening = {
