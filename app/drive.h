@@ -149,6 +149,30 @@ int			  status_valid(const char *);
 int			  status_frozen(const char *);
 
 /*
+ * guard.c: the sensitive data guard (README, "Sensitive data guard").
+ * guard_scan() finds at most max findings in len bytes of text, sorted
+ * by offset; each lies within the text and starts and ends on an ASCII
+ * byte.
+ */
+#define GUARD_IBAN    1
+#define GUARD_CARD    2
+#define GUARD_EMAIL   3
+#define GUARD_PHONE   4
+#define GUARD_ACCOUNT 5
+#define GUARD_MAX     16 /* findings a field reports at most */
+struct guard_hit {
+	int    kind;
+	size_t off; /* bytes from the text's start */
+	size_t len;
+};
+size_t	    guard_scan(const char *, size_t, struct guard_hit *, size_t);
+int	    guard_iban_valid(const char *, size_t);
+int	    guard_luhn_valid(const char *, size_t);
+const char *guard_kind_name(int);
+size_t	    guard_line(const char *, size_t, size_t);
+void	    guard_mask(struct dbuf *, const char *, const struct guard_hit *);
+
+/*
  * chain.c: the audit chain recomputed outside the database (drivectl);
  * mirrors audit_entry_hash() in sql/repeatable/audit.sql.  Strings as
  * PostgreSQL prints them (TimeZone UTC, DateStyle ISO); NULL for a NULL
