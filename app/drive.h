@@ -528,18 +528,32 @@ extern const char      *drive_trusted_proxies;
 int			drive_init(int);
 
 /* request.c: the request engine (see README, "One request, end to end"). */
-int	    drive_dispatch(struct http_request *);
-int	    step_then(struct dreq *, const step_fn *);
-void	    field_error(struct dreq *, const char *, const char *);
-int	    step_refuse(struct http_request *, struct dreq *, int, const char *,
-	    const char *, const char *);
-int64_t	    path_id(struct dreq *, const char *);
+int	drive_dispatch(struct http_request *);
+int	step_then(struct dreq *, const step_fn *);
+void	field_error(struct dreq *, const char *, const char *);
+/* The same with the message's variables (owned) and the API's code. */
+void	field_error_vars(struct dreq *, const char *, const char *, json_t *,
+       const char *);
+int	step_refuse(struct http_request *, struct dreq *, int, const char *,
+	const char *, const char *);
+int64_t path_id(struct dreq *, const char *);
 const char *path_text(struct dreq *, const char *, char *, size_t);
 void	    pw_start(struct http_request *, struct dreq *, int, const char *,
 	   const char *);
 typedef void (*task_fn)(void *);
 void task_start(struct http_request *, struct dreq *, task_fn, void *,
     void (*)(void *));
+
+/* sensitive.c: the guard's findings as field errors (app/guard.c). */
+struct sensitive {
+	int	 confirmed;  /* the author said "not confidential" */
+	unsigned kinds;	     /* 1 << GUARD_* of everything found */
+	char	 fields[48]; /* "title,body" */
+};
+int  sensitive_confirmed(struct dreq *);
+int  sensitive_check(struct dreq *, struct sensitive *, const char *,
+     const char *, const char *);
+void sensitive_kinds(const struct sensitive *, char *, size_t);
 
 /* routes.c: every route, once. */
 extern const struct route drive_routes[];
@@ -589,6 +603,7 @@ int   out_csv(struct http_request *, const char *, struct dbuf *);
 int	render_page(struct http_request *, struct dreq *, int, const char *,
 	const char *, const char *);
 void	ctx_set_error(struct dreq *, const char *, const char *);
+void	ctx_set_error_vars(struct dreq *, const char *, const char *, json_t *);
 void	ctx_set_value(struct dreq *, const char *, const char *);
 json_t *session_user_json(struct dreq *);
 int	out_error(struct http_request *, struct dreq *, int, const char *,
