@@ -768,6 +768,9 @@ extern const struct handler response_create_page, response_create_api,
     idea_merge_page, idea_merge_api, idea_merge_find_page, idea_voters_page,
     idea_voters_api, comment_hide_page, comment_hide_api;
 
+/* redact.c */
+extern const struct handler redact_page, redact_api;
+
 /* profile.c: the page, also shown after the forms of account.c */
 extern const step_fn	    profile_page_steps[];
 extern const struct handler profile_page, profile_save_page;

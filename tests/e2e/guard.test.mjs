@@ -173,3 +173,69 @@ test('German messages', async () => {
   assert.equal(r.status, 422);
   assert.ok(r.json.error.message.startsWith('Eine Zahlungskartennummer (4111 …) in dem Kommentar, Zeile 1, und 1 weitere'), r.json.error.message);
 });
+
+test('redaction: a pm replaces a passage by [redacted]; kept for the audit only; a client gets 403', async () => {
+  const pm = await person('pm');
+  const tag = unique('zq').replace('-', '');
+  const secret = `Vault code ${tag} behind the desk`;
+  const idea = await propose(alice, { body: `Our idea.\n\nThe ${secret}, see above.` });
+  const c = await bob.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: `Also ${secret}.` });
+  assert.equal(c.status, 201);
+  const before = counts();
+
+  // A client may not.
+  let r = await alice.api('POST', `/api/v1/ideas/${idea.id}/redact`, { text: secret });
+  assert.equal(r.status, 403);
+  const ap = await alice.page(`/ideas/${idea.id}`);
+  assert.doesNotMatch(ap.text, /action="\/ideas\/\d+\/redact"/, 'no form for clients');
+  r = await alice.form(`/ideas/${idea.id}/redact`, { csrf_token: formCsrf(ap.text), text: secret });
+  assert.equal(r.status, 403);
+  // A passage that is not there, or an empty one: 422, nothing changes.
+  r = await pm.api('POST', `/api/v1/ideas/${idea.id}/redact`, { text: 'not in the text at all' });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.field, 'text');
+  r = await pm.api('POST', `/api/v1/ideas/${idea.id}/redact`, { text: '' });
+  assert.equal(r.status, 422);
+  r = await pm.api('POST', `/api/v1/ideas/${idea.id}/redact`, { text: secret, comment_id: 999999999 });
+  assert.equal(r.status, 404);
+  assert.deepEqual(counts(), before);
+
+  // The description, by the API.
+  r = await pm.api('POST', `/api/v1/ideas/${idea.id}/redact`, { text: secret });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { idea_id: idea.id, occurrences: 1 });
+  // The comment, by the page's form.
+  const pp = await pm.page(`/ideas/${idea.id}`);
+  assert.match(pp.text, /action="\/ideas\/\d+\/redact"/);
+  r = await pm.form(`/ideas/${idea.id}/redact`, { csrf_token: formCsrf(pp.text), text: secret, comment: String(c.json.id) });
+  assert.equal(r.status, 303, r.text);
+  assert.equal(count('audit_log'), before.audit + 2);
+  const audit = sqlValue(`SELECT string_agg(action || ' ' || target || ' ' || details::text, '|' ORDER BY id)
+    FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT 2) a`);
+  assert.match(audit, new RegExp(`idea\\.redact idea:${idea.id} `));
+  assert.match(audit, new RegExp(`comment\\.redact comment:${c.json.id} `));
+  assert.ok(!audit.includes(tag), 'the audit log names no text');
+  // The original, where only the owner reads it.
+  assert.equal(sqlValue(`SELECT count(*) FROM redactions WHERE idea_id = ${idea.id} AND original = '${secret}'`), '2');
+  assert.equal(sqlValue("SELECT has_table_privilege('drive', 'redactions', 'SELECT')"), 'f');
+
+  // Gone for everybody, the pm too: page, API, search, CSV.
+  for (const who of [alice, bob, pm]) {
+    const page = await who.page(`/ideas/${idea.id}`);
+    assert.ok(!page.text.includes(tag), 'not on the idea page');
+    assert.ok(page.text.includes('[redacted]'));
+    const api = await who.api('GET', `/api/v1/ideas/${idea.id}`);
+    assert.ok(!api.text.includes(tag), 'not in the API');
+    assert.equal(api.json.body, 'Our idea.\n\nThe [redacted], see above.');
+    const found = await who.api('GET', `/api/v1/ideas?q=${tag}`);
+    assert.equal(found.status, 200);
+    assert.ok(!found.text.includes(tag) || found.json.ideas.length === 0);
+    assert.equal(found.json.ideas.filter((i) => i.id === idea.id).length, 0, 'search finds it no more');
+    const sp = await who.page(`/?q=${tag}`);
+    assert.ok(!sp.text.includes(`/ideas/${idea.id}"`), 'not in the search page');
+  }
+  const csv = await pm.fetch('/export/ideas.csv');
+  assert.equal(csv.status, 200);
+  assert.ok(!(await csv.text()).includes(tag), 'not in the CSV export');
+  assert.equal(sqlValue(`SELECT body FROM comments WHERE id = ${c.json.id}`), 'Also [redacted].');
+});
