@@ -7,8 +7,9 @@
 #include "drive.h"
 
 struct comment_in {
-	int64_t	    id;	  /* the idea's, or the comment's */
-	const char *body; /* NULL: delete */
+	int64_t		 id;   /* the idea's, or the comment's */
+	const char	*body; /* NULL: delete */
+	struct sensitive sens; /* the guard's findings */
 };
 
 static const struct db_query q_comment_create = {
@@ -20,6 +21,27 @@ static const struct db_query q_comment_create = {
 static const struct db_query q_comment_change = {
 	"comment_change",
 	"SELECT comment_change($1::bigint, $2::bigint, $3) AS idea_id",
+};
+
+/* Confirmed findings: the write and its audit entry in one statement. */
+static const struct db_query q_comment_create_confirmed = {
+	"comment_create_confirmed",
+	"SELECT c.id, c.created, audit($2::bigint,"
+	" 'comment.sensitive_confirmed', 'comment:' || c.id,"
+	" nullif($4, '')::inet, jsonb_build_object('idea', $1::bigint,"
+	" 'kinds', string_to_array($5, ','))) AS audited"
+	" FROM (SELECT comment_create($1::bigint, $2::bigint, $3) AS id,"
+	" extract(epoch FROM now())::bigint AS created) c",
+};
+
+static const struct db_query q_comment_change_confirmed = {
+	"comment_change_confirmed",
+	"SELECT c.idea_id, audit($2::bigint, 'comment.sensitive_confirmed',"
+	" 'comment:' || $1::bigint, nullif($4, '')::inet,"
+	" jsonb_build_object('idea', c.idea_id,"
+	" 'kinds', string_to_array($5, ','), 'edit', true)) AS audited"
+	" FROM (SELECT comment_change($1::bigint, $2::bigint, $3) AS idea_id)"
+	" c",
 };
 
 static const struct db_query q_comment_one = {
@@ -58,6 +80,8 @@ body_input(struct dreq *r, struct comment_in *in)
 	n = rc == 1 ? utf8_count(in->body, strlen(in->body)) : 0;
 	if (n < 1 || n > 5000 || strspn(in->body, " \n\t") == strlen(in->body))
 		field_error(r, "body", "err.comment_length");
+	in->sens.confirmed = sensitive_confirmed(r);
+	(void)sensitive_check(r, &in->sens, "body", "comment", in->body);
 }
 
 static void
@@ -83,9 +107,15 @@ static int
 create_query(struct http_request *req, struct dreq *r)
 {
 	struct comment_in *in = r->in;
-	char		   id[32];
+	char		   id[32], kinds[64];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
+	if (in->sens.kinds != 0) {
+		sensitive_kinds(&in->sens, kinds, sizeof(kinds));
+		db_query(r, &q_comment_create_confirmed, 5, id, r->sess.uid,
+		    in->body, r->address, kinds);
+		return (STEP_NEXT);
+	}
 	db_query(r, &q_comment_create, 3, id, r->sess.uid, in->body);
 	return (STEP_NEXT);
 }
@@ -124,9 +154,15 @@ static int
 change_query(struct http_request *req, struct dreq *r)
 {
 	struct comment_in *in = r->in;
-	char		   id[32];
+	char		   id[32], kinds[64];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
+	if (in->body != NULL && in->sens.kinds != 0) {
+		sensitive_kinds(&in->sens, kinds, sizeof(kinds));
+		db_query(r, &q_comment_change_confirmed, 5, id, r->sess.uid,
+		    in->body, r->address, kinds);
+		return (STEP_NEXT);
+	}
 	db_query(r, &q_comment_change, 3, id, r->sess.uid, in->body);
 	return (STEP_NEXT);
 }

@@ -149,6 +149,30 @@ int			  status_valid(const char *);
 int			  status_frozen(const char *);
 
 /*
+ * guard.c: the sensitive data guard (README, "Sensitive data guard").
+ * guard_scan() finds at most max findings in len bytes of text, sorted
+ * by offset; each lies within the text and starts and ends on an ASCII
+ * byte.
+ */
+#define GUARD_IBAN    1
+#define GUARD_CARD    2
+#define GUARD_EMAIL   3
+#define GUARD_PHONE   4
+#define GUARD_ACCOUNT 5
+#define GUARD_MAX     16 /* findings a field reports at most */
+struct guard_hit {
+	int    kind;
+	size_t off; /* bytes from the text's start */
+	size_t len;
+};
+size_t	    guard_scan(const char *, size_t, struct guard_hit *, size_t);
+int	    guard_iban_valid(const char *, size_t);
+int	    guard_luhn_valid(const char *, size_t);
+const char *guard_kind_name(int);
+size_t	    guard_line(const char *, size_t, size_t);
+void	    guard_mask(struct dbuf *, const char *, const struct guard_hit *);
+
+/*
  * chain.c: the audit chain recomputed outside the database (drivectl);
  * mirrors audit_entry_hash() in sql/repeatable/audit.sql.  Strings as
  * PostgreSQL prints them (TimeZone UTC, DateStyle ISO); NULL for a NULL
@@ -504,18 +528,32 @@ extern const char      *drive_trusted_proxies;
 int			drive_init(int);
 
 /* request.c: the request engine (see README, "One request, end to end"). */
-int	    drive_dispatch(struct http_request *);
-int	    step_then(struct dreq *, const step_fn *);
-void	    field_error(struct dreq *, const char *, const char *);
-int	    step_refuse(struct http_request *, struct dreq *, int, const char *,
-	    const char *, const char *);
-int64_t	    path_id(struct dreq *, const char *);
+int	drive_dispatch(struct http_request *);
+int	step_then(struct dreq *, const step_fn *);
+void	field_error(struct dreq *, const char *, const char *);
+/* The same with the message's variables (owned) and the API's code. */
+void	field_error_vars(struct dreq *, const char *, const char *, json_t *,
+       const char *);
+int	step_refuse(struct http_request *, struct dreq *, int, const char *,
+	const char *, const char *);
+int64_t path_id(struct dreq *, const char *);
 const char *path_text(struct dreq *, const char *, char *, size_t);
 void	    pw_start(struct http_request *, struct dreq *, int, const char *,
 	   const char *);
 typedef void (*task_fn)(void *);
 void task_start(struct http_request *, struct dreq *, task_fn, void *,
     void (*)(void *));
+
+/* sensitive.c: the guard's findings as field errors (app/guard.c). */
+struct sensitive {
+	int	 confirmed;  /* the author said "not confidential" */
+	unsigned kinds;	     /* 1 << GUARD_* of everything found */
+	char	 fields[48]; /* "title,body" */
+};
+int  sensitive_confirmed(struct dreq *);
+int  sensitive_check(struct dreq *, struct sensitive *, const char *,
+     const char *, const char *);
+void sensitive_kinds(const struct sensitive *, char *, size_t);
 
 /* routes.c: every route, once. */
 extern const struct route drive_routes[];
@@ -565,6 +603,7 @@ int   out_csv(struct http_request *, const char *, struct dbuf *);
 int	render_page(struct http_request *, struct dreq *, int, const char *,
 	const char *, const char *);
 void	ctx_set_error(struct dreq *, const char *, const char *);
+void	ctx_set_error_vars(struct dreq *, const char *, const char *, json_t *);
 void	ctx_set_value(struct dreq *, const char *, const char *);
 json_t *session_user_json(struct dreq *);
 int	out_error(struct http_request *, struct dreq *, int, const char *,
@@ -728,6 +767,9 @@ extern const struct handler comment_create_page, comment_create_api,
 extern const struct handler response_create_page, response_create_api,
     idea_merge_page, idea_merge_api, idea_merge_find_page, idea_voters_page,
     idea_voters_api, comment_hide_page, comment_hide_api;
+
+/* redact.c */
+extern const struct handler redact_page, redact_api;
 
 /* profile.c: the page, also shown after the forms of account.c */
 extern const step_fn	    profile_page_steps[];

@@ -9,11 +9,12 @@
 #include "drive.h"
 
 struct idea_in {
-	int64_t	    id;	   /* the idea's, when editing */
-	const char *title; /* NULL: as it is (PATCH) */
-	const char *body;
-	const char *area;
-	int	    confirm; /* "post it anyway", seen the similar */
+	int64_t		 id;	/* the idea's, when editing */
+	const char	*title; /* NULL: as it is (PATCH) */
+	const char	*body;
+	const char	*area;
+	int		 confirm; /* "post it anyway", seen the similar */
+	struct sensitive sens;	  /* the guard's findings */
 };
 
 static const struct db_query q_areas = { "areas", AREAS_SQL };
@@ -33,6 +34,30 @@ static const struct db_query q_idea_create = {
 static const struct db_query q_idea_edit = {
 	"idea_edit",
 	"SELECT idea_edit($1::bigint, $2::bigint, $3, $4, $5)",
+};
+
+/*
+ * The same, when the author confirmed what the guard found: the audit
+ * entry names the kinds and fields, never the text, and is written in
+ * the same statement (so both or neither).
+ */
+static const struct db_query q_idea_create_confirmed = {
+	"idea_create_confirmed",
+	"SELECT c.id, audit($1::bigint, 'idea.sensitive_confirmed',"
+	" 'idea:' || c.id, nullif($5, '')::inet,"
+	" jsonb_build_object('kinds', string_to_array($6, ','),"
+	" 'fields', string_to_array($7, ','))) AS audited"
+	" FROM (SELECT idea_create($1::bigint, $2, $3, $4) AS id) c",
+};
+
+static const struct db_query q_idea_edit_confirmed = {
+	"idea_edit_confirmed",
+	"SELECT e.done, audit($2::bigint, 'idea.sensitive_confirmed',"
+	" 'idea:' || $1::bigint, nullif($6, '')::inet,"
+	" jsonb_build_object('kinds', string_to_array($7, ','),"
+	" 'fields', string_to_array($8, ','), 'edit', true)) AS audited"
+	" FROM (SELECT idea_edit($1::bigint, $2::bigint, $3, $4, $5)::text"
+	" AS done) e",
 };
 
 static const struct db_query q_idea_own = {
@@ -95,6 +120,11 @@ idea_fields(struct dreq *r, struct idea_in *in, int partial)
 		field_error(r, "area", "err.area_invalid");
 
 	in->confirm = in_text(r, "confirm") != NULL;
+
+	/* The guard: what the idea would publish. */
+	in->sens.confirmed = sensitive_confirmed(r);
+	(void)sensitive_check(r, &in->sens, "title", "title", in->title);
+	(void)sensitive_check(r, &in->sens, "body", "body", in->body);
 }
 
 static void
@@ -189,7 +219,14 @@ static int
 create_query(struct http_request *req, struct dreq *r)
 {
 	struct idea_in *in = r->in;
+	char		kinds[64];
 
+	if (in->sens.kinds != 0) {
+		sensitive_kinds(&in->sens, kinds, sizeof(kinds));
+		db_query(r, &q_idea_create_confirmed, 7, r->sess.uid, in->area,
+		    in->title, in->body, r->address, kinds, in->sens.fields);
+		return (STEP_NEXT);
+	}
 	db_query(r, &q_idea_create, 4, r->sess.uid, in->area, in->title,
 	    in->body);
 	return (STEP_NEXT);
@@ -243,6 +280,11 @@ similar_offer(struct http_request *req, struct dreq *r)
 	}
 	json_object_set_new(r->ctx, "similar", list);
 	json_object_set_new(r->ctx, "confirm_needed", json_true());
+	if (in->sens.kinds != 0) {
+		/* Keep the author's "not confidential" ticked. */
+		json_object_set_new(r->ctx, "sensitive_confirm", json_true());
+		ctx_set_value(r, "confirm_sensitive", "1");
+	}
 	ctx_set_value(r, "title", in->title);
 	ctx_set_value(r, "body", in->body);
 	ctx_set_value(r, "area", in->area);
@@ -281,9 +323,16 @@ static int
 change_query(struct http_request *req, struct dreq *r)
 {
 	struct idea_in *in = r->in;
-	char		id[32];
+	char		id[32], kinds[64];
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
+	if (in->sens.kinds != 0) {
+		sensitive_kinds(&in->sens, kinds, sizeof(kinds));
+		db_query(r, &q_idea_edit_confirmed, 8, id, r->sess.uid,
+		    in->title, in->body, in->area, r->address, kinds,
+		    in->sens.fields);
+		return (STEP_NEXT);
+	}
 	db_query(r, &q_idea_edit, 5, id, r->sess.uid, in->title, in->body,
 	    in->area);
 	return (STEP_NEXT);

@@ -103,9 +103,17 @@ fail:
 void
 ctx_set_error(struct dreq *r, const char *field, const char *key)
 {
+	ctx_set_error_vars(r, field, key, NULL);
+}
+
+/* The same with the message's variables (NULL for none). */
+void
+ctx_set_error_vars(struct dreq *r, const char *field, const char *key,
+    json_t *vars)
+{
 	char *msg;
 
-	msg = out_msg(r, key, NULL);
+	msg = out_msg(r, key, vars);
 	ctx_put_member(r, "errors", field, msg);
 	kore_free(msg);
 	json_object_set_new(r->ctx, "has_errors", json_true());

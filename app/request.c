@@ -282,6 +282,25 @@ field_error(struct dreq *r, const char *field, const char *key)
 	json_array_append_new(r->field_errors, json_pack("[s, s]", field, key));
 }
 
+void
+field_error_vars(struct dreq *r, const char *field, const char *key,
+    json_t *vars, const char *code)
+{
+	if (r->field_errors == NULL)
+		r->field_errors = json_array();
+	json_array_append_new(r->field_errors,
+	    json_pack("[s, s, o, s]", field, key, vars, code));
+}
+
+/* An error's message variables, NULL for none. */
+static json_t *
+error_vars(json_t *e)
+{
+	json_t *v = json_array_get(e, 2);
+
+	return (json_is_object(v) ? v : NULL);
+}
+
 /*
  * A refusal: a page with a form shows the form again when the refusal
  * is about one of its fields; otherwise the error page or envelope.
@@ -326,17 +345,20 @@ refused_fields(struct http_request *req, struct dreq *r)
 	json_t	   *err, *fields, *e;
 	char	   *msg, name[64];
 	size_t	    i;
-	const char *field, *key, *prefix;
+	const char *field, *key, *prefix, *code;
 
 	if (r->is_api || r->form_steps == NULL) {
 		e = json_array_get(r->field_errors, 0);
 		field = json_string_value(json_array_get(e, 0));
 		key = json_string_value(json_array_get(e, 1));
+		code = json_string_value(json_array_get(e, 3));
+		if (code == NULL)
+			code = "invalid";
 		if (!r->is_api)
-			return (out_error(req, r, 422, "invalid", field, key));
-		msg = out_msg(r, key, NULL);
-		err = json_pack("{s:s, s:s, s:s}", "code", "invalid", "message",
-		    msg, "field", field);
+			return (out_error(req, r, 422, code, field, key));
+		msg = out_msg(r, key, error_vars(e));
+		err = json_pack("{s:s, s:s, s:s}", "code", code, "message", msg,
+		    "field", field);
 		kore_free(msg);
 		fields = json_object();
 		json_array_foreach(r->field_errors, i, e) {
@@ -344,7 +366,8 @@ refused_fields(struct http_request *req, struct dreq *r)
 			if (json_object_get(fields, field) != NULL)
 				continue;
 			msg = out_msg(r,
-			    json_string_value(json_array_get(e, 1)), NULL);
+			    json_string_value(json_array_get(e, 1)),
+			    error_vars(e));
 			json_object_set_new(fields, field, json_string(msg));
 			kore_free(msg);
 		}
@@ -359,8 +382,9 @@ refused_fields(struct http_request *req, struct dreq *r)
 		    json_string_value(json_array_get(e, 0)));
 		if (json_object_get(json_object_get(r->ctx, "errors"), name) ==
 		    NULL)
-			ctx_set_error(r, name,
-			    json_string_value(json_array_get(e, 1)));
+			ctx_set_error_vars(r, name,
+			    json_string_value(json_array_get(e, 1)),
+			    error_vars(e));
 	}
 	for (i = 0; i < r->form.n; i++) {
 		/* A password is never sent back. */

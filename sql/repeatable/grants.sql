@@ -7,9 +7,10 @@
 
 -- Grants the runtime role P_ROLE what the portal needs, and takes back
 -- what it must not have; safe to run again.  Every table of the owner
--- gets SELECT, INSERT, UPDATE, DELETE, except audit_log (SELECT) and
--- the migrations' bookkeeping, schema_migrations and schema_repeatable
--- (nothing); sequences USAGE; functions EXECUTE.
+-- gets SELECT, INSERT, UPDATE, DELETE, except audit_log (SELECT), the
+-- migrations' bookkeeping, schema_migrations and schema_repeatable, and
+-- the redacted originals, redactions (nothing); sequences USAGE (not
+-- audit_log's nor redactions'); functions EXECUTE.
 CREATE OR REPLACE FUNCTION drive_grant_runtime(p_role name) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -36,14 +37,15 @@ BEGIN
 	LOOP
 		EXECUTE format('REVOKE ALL ON %I FROM %I', obj.relname, p_role);
 		IF obj.relkind = 'S' THEN
-			IF obj.relname <> 'audit_log_id_seq' THEN
+			IF obj.relname NOT IN ('audit_log_id_seq',
+			    'redactions_id_seq') THEN
 				EXECUTE format('GRANT USAGE ON SEQUENCE %I TO %I',
 				    obj.relname, p_role);
 			END IF;
 		ELSIF obj.relname = 'audit_log' THEN
 			EXECUTE format('GRANT SELECT ON audit_log TO %I', p_role);
 		ELSIF obj.relname NOT IN ('schema_migrations',
-		    'schema_repeatable') THEN
+		    'schema_repeatable', 'redactions') THEN
 			EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I '
 			    'TO %I', obj.relname, p_role);
 		END IF;

@@ -517,13 +517,20 @@ test('(e) no Message-ID twice, and no outbox row sent twice', () => {
 
 test('(g) no mail names an organisation or anyone\'s address but the recipient\'s', () => {
   const emails = people.map((p) => p.email.toLowerCase());
-  assert.ok(inbox.mails.length > 0);
+  // The mails to this file's people: the mailer also sends what earlier
+  // suites left in the outbox, such as a comment whose author confirmed
+  // that an e-mail address in it is not confidential (e2e/guard.test.mjs).
+  const ours = inbox.mails.filter((m) => emails.includes(m.rcpt[0].toLowerCase()));
+  assert.ok(ours.length > 0);
   for (const m of inbox.mails) {
-    const all = [m.raw, m.parsed.subject, m.parsed.text, m.parsed.html].join('\n');
-    const lower = all.toLowerCase();
+    const lower = [m.raw, m.parsed.subject, m.parsed.text, m.parsed.html].join('\n').toLowerCase();
     for (const org of orgs) {
       assert.ok(!lower.includes(org.toLowerCase()), `${org} in a mail to ${m.rcpt}`);
     }
+  }
+  for (const m of ours) {
+    const all = [m.raw, m.parsed.subject, m.parsed.text, m.parsed.html].join('\n');
+    const lower = all.toLowerCase();
     const rcpt = m.rcpt[0].toLowerCase();
     for (const e of emails) {
       if (e !== rcpt) assert.ok(!lower.includes(e), `${e} in a mail to ${rcpt}`);
