@@ -783,6 +783,15 @@ extern const struct handler password_page, sessions_end_page, token_create_page,
 extern const struct handler triage_page, roadmap_page, roadmap_api,
     export_ideas_page;
 
+/* notes.c: staff notes and the owner; the idea page's desk part */
+int  idea_desk_query(struct http_request *, struct dreq *);
+void idea_desk_keep(struct dreq *);
+extern const struct handler note_create_page, note_create_api, notes_api,
+    owner_set_page, owner_set_api;
+
+/* listening.c */
+extern const struct handler listening_page, listening_api;
+
 /* notifications.c */
 extern const struct handler notifications_page, notifications_api,
     notifications_read_page, notification_open_page;

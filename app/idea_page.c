@@ -89,8 +89,17 @@ idea_step_json(struct http_request *req, struct dreq *r)
 	return (out_json(req, r, 200, idea_full_json(r)));
 }
 
+/* The page: staff get their desk's notes and owner first (notes.c). */
+static int
+idea_step_page_query(struct http_request *req, struct dreq *r)
+{
+	idea_desk_keep(r);
+	return (idea_step_query(req, r));
+}
+
 /* The idea page's steps, also shown after a refused form (routes.c). */
-const step_fn idea_page_steps[] = { idea_step_query, idea_step_render, NULL };
+const step_fn idea_page_steps[] = { idea_desk_query, idea_step_page_query,
+	idea_step_render, NULL };
 static const step_fn idea_api_steps[] = { idea_step_query, idea_step_json,
 	NULL };
 

@@ -53,12 +53,14 @@ static const struct db_query q_triage = {
 	" CASE WHEN $2 = 'de' THEN a.name_de ELSE a.name_en END AS area_label,"
 	" i.status, extract(epoch FROM i.created_at)::bigint AS created,"
 	" (extract(epoch FROM now() - i.created_at) / 86400)::integer"
-	" AS age_days, i.vote_count, i.organization_count"
+	" AS age_days, i.vote_count, i.organization_count,"
+	" ou.display_name AS owner_name"
 	" FROM stats s CROSS JOIN place pl LEFT JOIN ("
 	"  SELECT p.id, p.k FROM pool p ORDER BY p.k, p.id"
 	"  OFFSET (SELECT skip FROM place) LIMIT " TRIAGE_PAGE
 	" ) pg ON true LEFT JOIN ideas i ON i.id = pg.id"
 	" LEFT JOIN areas a ON a.id = i.area_id"
+	" LEFT JOIN users ou ON ou.id = i.owner_id"
 	" ORDER BY pg.k, pg.id",
 };
 
@@ -384,6 +386,9 @@ triage_render(struct http_request *req, struct dreq *r)
 		    (int)row_int(r, i, "organization_count"));
 		(void)snprintf(key, sizeof(key), "status.%s", status);
 		ctx_set_msg(r, o, "status_label", key, NULL);
+		if (!row_null(r, i, "owner_name"))
+			json_object_set_new(o, "owner_name",
+			    json_string(row_text(r, i, "owner_name")));
 		out_time(r, o, "created_at", NULL, row_int(r, i, "created"));
 		json_array_append_new(list, o);
 	}
