@@ -15,6 +15,8 @@ let client;
 let pm;
 
 const AREAS = ['cash-management', 'trade-finance', 'securities-services', 'fx', 'channels-apis'];
+const TAG = randomBytes(3).toString('hex');
+const NEW_AREA = { slug: `ls-${TAG}`, en: `Scorecard area ${TAG}`, de: `Bereich ${TAG}` };
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -39,9 +41,18 @@ before(async () => {
        WHERE ideas.id = x.id`);
   sql(`UPDATE responses r SET created_at = i.first_response_at FROM ideas i
        WHERE i.id = r.idea_id AND i.author_id = ${client.id} AND i.status <> 'released'`);
+  // An area of this test's own with one idea proposed today: whatever the
+  // other suites left in the shared database, its row says "none yet".
+  sql(`INSERT INTO areas (slug, name_en, name_de, position)
+       VALUES ('${NEW_AREA.slug}', '${NEW_AREA.en}', '${NEW_AREA.de}', 99)`);
+  sql(`SELECT idea_create(${client.id}, '${NEW_AREA.slug}', 'Scorecard idea of today', 'Please.')`);
 });
 
-after(async () => { await browser?.close(); });
+after(async () => {
+  await browser?.close();
+  // Out of the way of the suites after this one (its idea stays).
+  sql(`UPDATE areas SET retired_at = now() WHERE slug = '${NEW_AREA.slug}'`);
+});
 
 async function signedIn(who, { width = 1280, lang = 'en', js = true } = {}) {
   const b = randomBytes(3);
@@ -86,11 +97,13 @@ for (const lang of ['en', 'de']) {
         assert.equal(new URL(page.url()).pathname, '/listening');
         assert.equal(await page.getAttribute('html', 'lang'), lang);
         assert.equal((await page.locator('h1').textContent()).trim(), HEAD[lang]);
-        // A row per area in use and the total; FX has no idea: "none yet".
+        // A row per area in use and the total (other suites may have added
+        // areas); the test's own new area has no idea old enough: "none yet".
         const rows = page.locator('.ls-table tbody tr');
-        assert.equal(await rows.count(), 6);
-        const fx = rows.filter({ hasText: lang === 'de' ? 'Devisen' : 'FX' });
-        assert.match(await fx.textContent(), lang === 'de' ? /Noch keine Idee ist alt genug/ : /No idea is old enough yet/);
+        assert.ok(await rows.count() >= 6);
+        const fresh = rows.filter({ hasText: NEW_AREA[lang] });
+        assert.equal(await fresh.count(), 1);
+        assert.match(await fresh.textContent(), lang === 'de' ? /Noch keine Idee ist alt genug/ : /No idea is old enough yet/);
         const head = page.locator('.ls-table thead');
         if (width === 375) {
           // Cards: the header row is hidden, each cell says what it is.
