@@ -224,23 +224,10 @@ static int
 code_ask(struct http_request *req, struct dreq *r)
 {
 	struct login_in *in = r->in;
-	struct dbuf	 b;
-	const char	*next;
-	char		*location;
-	int		 rc;
 
 	out_cookie(req, r, CHALLENGE_COOKIE, in->challenge, CHALLENGE_SECONDS);
 	explicit_bzero(in->challenge, sizeof(in->challenge));
-	dbuf_init(&b);
-	dbuf_appendstr(&b, "/login/code");
-	if ((next = local_path(in_text(r, "next"), NULL)) != NULL) {
-		dbuf_appendstr(&b, "?next=");
-		url_encode(&b, next);
-	}
-	location = dbuf_release(&b);
-	rc = out_redirect(req, r, local_path(location, "/login/code"));
-	free(location);
-	return (rc);
+	return (out_redirect_next(req, r, "/login/code", in_text(r, "next")));
 }
 
 static int

@@ -593,6 +593,8 @@ void  out_cookie(struct http_request *, struct dreq *, const char *,
      const char *, int);
 int   out_json(struct http_request *, struct dreq *, int, json_t *);
 int   out_redirect(struct http_request *, struct dreq *, const char *);
+int   out_redirect_next(struct http_request *, struct dreq *, const char *,
+      const char *);
 char *out_msg(struct dreq *, const char *, json_t *);
 char *out_iso8601(int64_t);
 char *out_relative(struct dreq *, int64_t);

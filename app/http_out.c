@@ -106,6 +106,31 @@ out_redirect(struct http_request *req, struct dreq *r, const char *location)
 	return (STEP_DONE);
 }
 
+/*
+ * To base ("/login", "/login/code") with ?next=<next> when next is a
+ * local path other than "/", so that the person comes back there.
+ */
+int
+out_redirect_next(struct http_request *req, struct dreq *r, const char *base,
+    const char *next)
+{
+	struct dbuf b;
+	char	   *location;
+	int	    rc;
+
+	dbuf_init(&b);
+	dbuf_appendstr(&b, base);
+	if (next != NULL && strcmp(next, "/") != 0 &&
+	    local_path(next, NULL) != NULL) {
+		dbuf_appendstr(&b, "?next=");
+		url_encode(&b, next);
+	}
+	location = dbuf_release(&b);
+	rc = out_redirect(req, r, local_path(location, base));
+	free(location);
+	return (rc);
+}
+
 /* A message in the request's language as plain text; kore_free it. */
 char *
 out_msg(struct dreq *r, const char *key, json_t *vars)

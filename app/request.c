@@ -435,7 +435,7 @@ static int
 sign_in_first(struct http_request *req, struct dreq *r)
 {
 	struct dbuf b;
-	char	   *target, *location;
+	char	   *target;
 	int	    rc;
 
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD)
@@ -445,15 +445,7 @@ sign_in_first(struct http_request *req, struct dreq *r)
 	if (req->query_string != NULL && *req->query_string != '\0')
 		dbuf_appendf(&b, "?%s", req->query_string);
 	target = dbuf_release(&b);
-	dbuf_init(&b);
-	dbuf_appendstr(&b, "/login");
-	if (strcmp(target, "/") != 0 && local_path(target, NULL) != NULL) {
-		dbuf_appendstr(&b, "?next=");
-		url_encode(&b, target);
-	}
-	location = dbuf_release(&b);
-	rc = out_redirect(req, r, local_path(location, "/login"));
-	free(location);
+	rc = out_redirect_next(req, r, "/login", target);
 	free(target);
 	return (rc);
 }
