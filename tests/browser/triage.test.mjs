@@ -129,7 +129,9 @@ test('triage without JavaScript: next and previous page, sort by votes, filter b
   assert.equal(u.searchParams.get('area'), 'fx');
   const fx = Number(sqlValue(`SELECT count(*) FROM ideas i JOIN areas a ON a.id = i.area_id
     WHERE i.first_response_at IS NULL AND a.slug = 'fx'`));
-  assert.equal(await text(page.locator('.t-count')), `${fx} unanswered ideas in FX, all shown`);
+  // Other browser suites add FX ideas too: a second page when over 50.
+  assert.equal(await text(page.locator('.t-count')),
+    fx <= 50 ? `${fx} unanswered ideas in FX, all shown` : `${fx} unanswered ideas in FX, showing 1–50`);
   await page.context().close();
 });
 
