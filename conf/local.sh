@@ -308,7 +308,8 @@ drive_run() {
 		fi
 	done
 	log "kore exited; see var/kore.log"
-	return 1
+	# exit, not return: the EXIT trap above needs the locals (var, pgdata)
+	exit 1
 }
 
 # Fills the local database with a realistic portal (sql/demo.sql).
