@@ -109,6 +109,12 @@ for (const { width, lang, js } of runs) {
       await Promise.all([page.waitForNavigation(), page.click('form[action="/login/code"] button')]);
       assert.match(page.url(), /\/profile$/);
       assert.ok(await page.locator('#second-factor .s-factor').isVisible());
+      // Enrolled: the page offers to replace the app and to turn it off.
+      await page.click('#second-factor a.btn');
+      assert.match(page.url(), /\/profile\/second-factor$/);
+      assert.ok(await page.locator('form[action="/profile/second-factor/remove"] #remove-code').isVisible());
+      if (js) await axe(page);
+      await page.screenshot({ path: shot('second-factor-enrolled'), fullPage: true });
       await ctx.close();
     });
 }
