@@ -136,7 +136,7 @@ BEGIN
 		SELECT due.id, due.since, e FROM due
 		WHERE due.since < e AND EXISTS (SELECT 1
 		    FROM digest_items(due.id, due.since, e))
-		ON CONFLICT (user_id, period_end) DO NOTHING
+		ON CONFLICT ON CONSTRAINT digests_user_id_period_end_key DO NOTHING
 		RETURNING d.id, d.user_id
 	)
 	INSERT INTO outbox (user_id, kind, digest_id)
