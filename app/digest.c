@@ -78,8 +78,7 @@ unsubscribe_input(struct dreq *r, void *arg)
 	if ((in->user = token_user(in_text(r, "token"))) != 0 || q_s == NULL)
 		return;
 	memset(&q, 0, sizeof(q));
-	if (form_decode(q_s, strlen(q_s), &q) &&
-	    form_get(&q, "token") != NULL)
+	if (form_decode(q_s, strlen(q_s), &q) && form_get(&q, "token") != NULL)
 		in->user = token_user(form_get(&q, "token")->value);
 	form_free(&q);
 }

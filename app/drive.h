@@ -310,16 +310,16 @@ struct mime_mail {
 	const char *from_addr;
 	const char *to_name;
 	const char *to_addr;
-	const char *subject;	/* UTF-8, one line */
-	const char *message_id; /* without the angle brackets */
-	int64_t	    date;	/* seconds since the epoch */
-	const char *text;	/* UTF-8, lines end in \n */
-	const char *html;	/* UTF-8 */
+	const char *subject;	 /* UTF-8, one line */
+	const char *message_id;	 /* without the angle brackets */
+	int64_t	    date;	 /* seconds since the epoch */
+	const char *text;	 /* UTF-8, lines end in \n */
+	const char *html;	 /* UTF-8 */
 	const char *unsubscribe; /* NULL, or a URL for List-Unsubscribe */
 };
 
-#define MIME_LINE_MAX 78 /* header lines, without CRLF */
-#define MIME_BODY_MAX 76 /* encoded body lines, without CRLF */
+#define MIME_LINE_MAX	     78	 /* header lines, without CRLF */
+#define MIME_BODY_MAX	     76	 /* encoded body lines, without CRLF */
 #define MIME_UNSUBSCRIBE_MAX 900 /* List-Unsubscribe's URL, at most */
 
 /* Base64 without line breaks (for encoded-words). */

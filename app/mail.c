@@ -93,9 +93,9 @@ struct mailer {
 	int		 down_said;	     /* said the database is away */
 	struct i18n_cat *cat[I18N_LANG_MAX]; /* en, de */
 	struct tpl_set	*tpl;
-	unsigned char	 digest_key[FACTOR_KEY_LEN]; /* signs unsubscribe links */
-	int		 digest_keyed;
-	time_t		 digest_next; /* when digest_enqueue() is due */
+	unsigned char digest_key[FACTOR_KEY_LEN]; /* signs unsubscribe links */
+	int	      digest_keyed;
+	time_t	      digest_next; /* when digest_enqueue() is due */
 };
 
 struct row {
@@ -170,7 +170,7 @@ static enum load load_digest(struct mailer *, struct row *, struct letter *,
 static void	 digest_key_load(struct mailer *);
 static void	 digest_due(struct mailer *);
 static json_t	*digest_item(struct mailer *, const struct letter *, PGresult *,
-    int);
+      int);
 static int	 compose(struct mailer *, struct row *, struct letter *,
 	  struct dbuf *);
 static enum delivery deliver_smtp(struct mailer *, const char *,
@@ -1202,8 +1202,7 @@ digest_item(struct mailer *m, const struct letter *l, PGresult *res, int i)
  * so that a passage redacted since it was queued is sent redacted.
  */
 static enum load
-load_digest(struct mailer *m, struct row *r, struct letter *l,
-    const char **why)
+load_digest(struct mailer *m, struct row *r, struct letter *l, const char **why)
 {
 	const char *p[3];
 	char	    did[32], uid[32], limit[16], url[1200];

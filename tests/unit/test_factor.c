@@ -212,9 +212,10 @@ test_digest_token(void **state)
 {
 	unsigned char key[FACTOR_KEY_LEN], dkey[FACTOR_KEY_LEN];
 	unsigned char other[FACTOR_KEY_LEN];
-	char	      token[FACTOR_DIGEST_TOKEN_MAX], bad[FACTOR_DIGEST_TOKEN_MAX];
-	size_t	      i;
-	static const char *refused[] = { "", "42", "42.", ".e2113e78ccaa609fa009171efcea42ae",
+	char   token[FACTOR_DIGEST_TOKEN_MAX], bad[FACTOR_DIGEST_TOKEN_MAX];
+	size_t i;
+	static const char *refused[] = { "", "42", "42.",
+		".e2113e78ccaa609fa009171efcea42ae",
 		"042.e2113e78ccaa609fa009171efcea42ae",
 		"42.E2113E78CCAA609FA009171EFCEA42AE",
 		"42.e2113e78ccaa609fa009171efcea42a",
@@ -250,7 +251,8 @@ test_digest_token(void **state)
 	factor_digest_token(dkey, 9223372036854775807LL, token);
 	assert_int_equal(factor_digest_check(dkey, token), 0); /* 19 digits */
 	factor_digest_token(dkey, 123456789012345678LL, token);
-	assert_int_equal(factor_digest_check(dkey, token), 123456789012345678LL);
+	assert_int_equal(factor_digest_check(dkey, token),
+	    123456789012345678LL);
 }
 
 int

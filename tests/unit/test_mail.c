@@ -510,13 +510,13 @@ find_header(const char *msg, const char *name)
 static void
 test_build_unsubscribe(void **state)
 {
-	struct mime_mail m;
-	struct dbuf	 b;
-	const char	*body, *p;
+	struct mime_mail   m;
+	struct dbuf	   b;
+	const char	  *body, *p;
 	static const char *bad[] = { "https://x/u?t=1>\r\nBcc: a@b.c",
 		"https://x/u?t=1 2", "https://x/u?t=\xc3\xa4", "https://x/<u>",
 		"https://x/u?a,b" };
-	size_t		 i;
+	size_t		   i;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
