@@ -65,7 +65,8 @@ unsubscribe_show_input(struct dreq *r, void *arg)
 
 /*
  * POST: the page's form sends the token as a field; a mail program's
- * one-click POST sends "List-Unsubscribe=One-Click" to the link itself,
+ * one-click POST sends "List-Unsubscribe=One-Click" (urlencoded or
+ * multipart, which is read as no body: any_body) to the link itself,
  * whose query string holds it.
  */
 static void
@@ -183,6 +184,7 @@ const struct handler digest_unsubscribe_do_page = {
 	.input_size = sizeof(struct unsubscribe_in),
 	.steps = unsubscribe_steps,
 	.refusals = digest_refusals,
+	.any_body = 1,
 };
 
 const struct handler me_change_api = {

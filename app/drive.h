@@ -454,6 +454,8 @@ struct handler {
 	const char	     *form_prefix; /* of its page's names */
 	int		      enrolment;   /* open to a session that must first
 					  * set up a second factor */
+	int any_body; /* a body neither a form nor JSON is read as none
+		       * (RFC 8058's one-click POST may be multipart) */
 };
 
 /*
