@@ -60,6 +60,7 @@ static const struct db_query q_my_data = {
 	" 'user', (SELECT json_build_object('id', u.id, 'name', u.display_name,"
 	"  'email', u.email, 'role', u.role, 'organization', o.name,"
 	"  'language', u.lang, 'email_notifications', u.email_notifications,"
+	"  'digest', u.digest,"
 	"  'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at)"
 	"  FROM users u LEFT JOIN organizations o ON o.id = u.organization_id"
 	"  WHERE u.id = $1::bigint),"

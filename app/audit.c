@@ -40,7 +40,7 @@ static const struct db_query q_audit = {
  * catalogs (audit.act.<action>, audit.group.<group>) and, when its
  * details say more, a sentence (audit.say.<action>).
  */
-static const char * const audit_groups[][13] = {
+static const char * const audit_groups[][16] = {
 	{ "session", "session.sign_in", "session.sign_in_failed",
 	    "session.password_passed", "session.second_factor_failed",
 	    "session.sso_refused", "session.sso_ended", "session.sign_out",
@@ -51,7 +51,8 @@ static const char * const audit_groups[][13] = {
 	    "user.erase", "user.password", "user.password_failed",
 	    "user.second_factor_enrolled", "user.second_factor_replaced",
 	    "user.second_factor_removed", "user.recovery_code_used",
-	    "user.second_factor_reset", "user.sso_linked" },
+	    "user.second_factor_reset", "user.sso_linked", "user.digest_on",
+	    "user.digest_off", NULL },
 	{ "token", "token.create", "token.revoke", NULL },
 	{ "idea", "idea.response", "idea.merge", "idea.note", "idea.owner",
 	    "idea.sensitive_confirmed", "idea.redact", NULL },

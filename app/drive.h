@@ -223,6 +223,12 @@ char  *factor_base32(const unsigned char *, size_t, int);
 char  *factor_otpauth_uri(const unsigned char *, size_t, const char *,
      const char *);
 char  *factor_qr_svg(const char *, const char *);
+/* The digest's unsubscribe token (README, "Weekly digest"). */
+#define FACTOR_DIGEST_MAC	16 /* bytes of HMAC-SHA256 kept */
+#define FACTOR_DIGEST_TOKEN_MAX 64
+void	factor_digest_key(const unsigned char *, unsigned char *);
+void	factor_digest_token(const unsigned char *, int64_t, char *);
+int64_t factor_digest_check(const unsigned char *, const char *);
 
 /* i18n.c: message catalogs, one file a language: "key = text" lines. */
 #define I18N_LANG_MAX 2
@@ -304,15 +310,17 @@ struct mime_mail {
 	const char *from_addr;
 	const char *to_name;
 	const char *to_addr;
-	const char *subject;	/* UTF-8, one line */
-	const char *message_id; /* without the angle brackets */
-	int64_t	    date;	/* seconds since the epoch */
-	const char *text;	/* UTF-8, lines end in \n */
-	const char *html;	/* UTF-8 */
+	const char *subject;	 /* UTF-8, one line */
+	const char *message_id;	 /* without the angle brackets */
+	int64_t	    date;	 /* seconds since the epoch */
+	const char *text;	 /* UTF-8, lines end in \n */
+	const char *html;	 /* UTF-8 */
+	const char *unsubscribe; /* NULL, or a URL for List-Unsubscribe */
 };
 
-#define MIME_LINE_MAX 78 /* header lines, without CRLF */
-#define MIME_BODY_MAX 76 /* encoded body lines, without CRLF */
+#define MIME_LINE_MAX	     78	 /* header lines, without CRLF */
+#define MIME_BODY_MAX	     76	 /* encoded body lines, without CRLF */
+#define MIME_UNSUBSCRIBE_MAX 900 /* List-Unsubscribe's URL, at most */
 
 /* Base64 without line breaks (for encoded-words). */
 void  mime_base64(struct dbuf *, const void *, size_t);
@@ -446,6 +454,8 @@ struct handler {
 	const char	     *form_prefix; /* of its page's names */
 	int		      enrolment;   /* open to a session that must first
 					  * set up a second factor */
+	int any_body; /* a body neither a form nor JSON is read as none
+		       * (RFC 8058's one-click POST may be multipart) */
 };
 
 /*
@@ -790,6 +800,10 @@ int  idea_desk_query(struct http_request *, struct dreq *);
 void idea_desk_keep(struct dreq *);
 extern const struct handler note_create_page, note_create_api, notes_api,
     owner_set_page, owner_set_api;
+
+/* digest.c: the weekly digest's unsubscribe link and setting */
+extern const struct handler digest_unsubscribe_page, digest_unsubscribe_do_page,
+    me_change_api;
 
 /* listening.c */
 extern const struct handler listening_page, listening_api;

@@ -12,6 +12,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <qrencode.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "drive.h"
@@ -324,4 +326,71 @@ factor_qr_svg(const char *text, const char *label)
 	dbuf_appendstr(&b, "\"/></svg>");
 	QRcode_free(qr);
 	return (dbuf_release(&b));
+}
+
+/*
+ * The weekly digest's unsubscribe link (README, "Weekly digest"): the
+ * person's id and an HMAC-SHA256 of it, cut to 128 bits, under a key
+ * derived from the operator's for this use alone.  The mailer keeps only
+ * that derived key, so it can sign links but open no second factor.
+ */
+void
+factor_digest_key(const unsigned char *key, unsigned char *out)
+{
+	subkey(key, "drive digest unsubscribe", out);
+}
+
+static void
+digest_mac(const unsigned char *dkey, const char *id, char *hex)
+{
+	unsigned char mac[32];
+	unsigned int  len = sizeof(mac);
+	char	      msg[64];
+
+	(void)snprintf(msg, sizeof(msg), "unsubscribe:%s", id);
+	if (HMAC(EVP_sha256(), dkey, FACTOR_KEY_LEN, (const unsigned char *)msg,
+		strlen(msg), mac, &len) == NULL)
+		abort();
+	hex_encode(mac, FACTOR_DIGEST_MAC, hex);
+	explicit_bzero(mac, sizeof(mac));
+}
+
+/* "<id>.<32 hex digits>" into out (FACTOR_DIGEST_TOKEN_MAX bytes). */
+void
+factor_digest_token(const unsigned char *dkey, int64_t user, char *out)
+{
+	char id[24], hex[2 * FACTOR_DIGEST_MAC + 1];
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)user);
+	digest_mac(dkey, id, hex);
+	(void)snprintf(out, FACTOR_DIGEST_TOKEN_MAX, "%s.%s", id, hex);
+}
+
+/*
+ * The person a token names, or 0 when it is not one this key signed:
+ * 1-18 digits without a leading zero, a dot, 32 lower-case hex digits,
+ * compared in constant time.
+ */
+int64_t
+factor_digest_check(const unsigned char *dkey, const char *token)
+{
+	char	    id[24], hex[2 * FACTOR_DIGEST_MAC + 1];
+	const char *dot;
+	size_t	    n;
+	int	    ok;
+
+	if (token == NULL || (dot = strchr(token, '.')) == NULL)
+		return (0);
+	n = (size_t)(dot - token);
+	if (n == 0 || n > 18 || token[0] == '0' ||
+	    strspn(token, "0123456789") != n ||
+	    strlen(dot + 1) != 2 * FACTOR_DIGEST_MAC ||
+	    strspn(dot + 1, "0123456789abcdef") != 2 * FACTOR_DIGEST_MAC)
+		return (0);
+	memcpy(id, token, n);
+	id[n] = '\0';
+	digest_mac(dkey, id, hex);
+	ok = CRYPTO_memcmp(hex, dot + 1, 2 * FACTOR_DIGEST_MAC) == 0;
+	explicit_bzero(hex, sizeof(hex));
+	return (ok ? strtoll(id, NULL, 10) : 0);
 }

@@ -14,11 +14,21 @@
  * sent again: a crash may lose the one mail in flight, but no mail ever
  * goes out twice.
  *
+ * It also queues the weekly digests (README, "Weekly digest"): holding
+ * the lock, it calls digest_enqueue() when a period has ended (at start,
+ * then once a period), which writes each person's digest and its outbox
+ * row at most once a period however often it is called.  Its links to
+ * unsubscribe are signed with a key derived from the portal's secret key
+ * (DRIVE_SECRET_KEY, else DRIVE_ROOT/var/secret.key); without one, no
+ * digest is queued (said at start).
+ *
  * Environment: DRIVE_DATABASE_URL (required), DRIVE_SMTP_URL (unset:
  * .eml files in DRIVE_MAIL_DIR, default var/mail), DRIVE_MAIL_FROM,
- * DRIVE_BASE_URL, DRIVE_ROOT, DRIVE_MAIL_POLL_MS, DRIVE_MAIL_BACKOFF_MS.
- * --once sends what is due and exits (tests, cron).  SIGTERM and SIGINT
- * let the mail in flight finish, then exit 0.
+ * DRIVE_BASE_URL, DRIVE_ROOT, DRIVE_MAIL_POLL_MS, DRIVE_MAIL_BACKOFF_MS,
+ * DRIVE_SECRET_KEY, DRIVE_DIGEST_SECONDS (the period, 604800; 0: no
+ * digests from this mailer).
+ * --once queues the digests due, sends what is due and exits (tests,
+ * cron).  SIGTERM and SIGINT let the mail in flight finish, then exit 0.
  */
 
 #include <sys/stat.h>
@@ -55,6 +65,8 @@
 #define ONCE_WAIT_MS   15000
 #define SMTP_CONNECT_S 10L
 #define SMTP_TOTAL_S   120L
+#define DIGEST_SECONDS 604800L /* a week */
+#define DIGEST_ITEMS   50      /* ideas a digest names at most */
 
 #define LOCK_SQL "SELECT pg_try_advisory_lock(hashtext('drive.mailer'))"
 
@@ -68,6 +80,7 @@ struct config {
 	const char *root;
 	long	    poll_ms;
 	long	    backoff_ms;
+	long	    digest_seconds; /* 0: no digests */
 	int	    once;
 };
 
@@ -80,13 +93,17 @@ struct mailer {
 	int		 down_said;	     /* said the database is away */
 	struct i18n_cat *cat[I18N_LANG_MAX]; /* en, de */
 	struct tpl_set	*tpl;
+	unsigned char digest_key[FACTOR_KEY_LEN]; /* signs unsubscribe links */
+	int	      digest_keyed;
+	time_t	      digest_next; /* when digest_enqueue() is due */
 };
 
 struct row {
 	int64_t id;
 	int64_t user_id;
 	char	kind[16];
-	int64_t idea_id; /* 0 when NULL */
+	int64_t idea_id;   /* 0 when NULL */
+	int64_t digest_id; /* 0 when NULL */
 	json_t *payload;
 	int	attempts; /* this one included */
 	int64_t created;  /* epoch seconds */
@@ -99,6 +116,7 @@ struct letter {
 	const struct i18n_cat *cat;
 	const char	      *subject_key;
 	json_t		      *ctx;
+	char		      *unsubscribe; /* List-Unsubscribe, or NULL */
 };
 
 enum outcome {
@@ -147,6 +165,12 @@ static enum load load_comment(struct mailer *, struct row *, struct letter *,
     const char **);
 static enum load load_merged(struct mailer *, struct row *, struct letter *,
     const char **);
+static enum load load_digest(struct mailer *, struct row *, struct letter *,
+    const char **);
+static void	 digest_key_load(struct mailer *);
+static void	 digest_due(struct mailer *);
+static json_t	*digest_item(struct mailer *, const struct letter *, PGresult *,
+      int);
 static int	 compose(struct mailer *, struct row *, struct letter *,
 	  struct dbuf *);
 static enum delivery deliver_smtp(struct mailer *, const char *,
@@ -256,6 +280,7 @@ main(int argc, char *argv[])
 	/* A missing message would fail every mail: refuse to start. */
 	if (!keys_check(&m))
 		goto done;
+	digest_key_load(&m);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onsignal;
@@ -278,6 +303,8 @@ main(int argc, char *argv[])
 	rc = 0;
 	waited = 0;
 	while (!stopping) {
+		if (db_up(&m) && lock_take(&m))
+			digest_due(&m);
 		if (!db_up(&m) || !lock_take(&m) || !claim(&m, rows, &n)) {
 			if (m.cf.once && waited >= ONCE_WAIT_MS) {
 				logmsg("--once: gave up waiting for the "
@@ -342,6 +369,7 @@ static int
 config_load(struct config *cf, int argc, char **argv)
 {
 	const char *s, *from;
+	char	   *end;
 	size_t	    len;
 	int	    i;
 
@@ -380,6 +408,19 @@ config_load(struct config *cf, int argc, char **argv)
 		cf->root = ".";
 	cf->poll_ms = env_ms("DRIVE_MAIL_POLL_MS", 1000);
 	cf->backoff_ms = env_ms("DRIVE_MAIL_BACKOFF_MS", 30000);
+	cf->digest_seconds = DIGEST_SECONDS;
+	if ((s = getenv("DRIVE_DIGEST_SECONDS")) != NULL && *s != '\0') {
+		errno = 0;
+		cf->digest_seconds = strtol(s, &end, 10);
+		if (errno != 0 || *end != '\0' || cf->digest_seconds < 0 ||
+		    (cf->digest_seconds > 0 && cf->digest_seconds < 60) ||
+		    cf->digest_seconds > 366L * 86400) {
+			logmsg("DRIVE_DIGEST_SECONDS=%s is not 0 or a number "
+			       "of seconds from 60 to a year",
+			    s);
+			return (0);
+		}
+	}
 	return (1);
 }
 
@@ -409,7 +450,8 @@ mkdirs(const char *dir)
 static struct tpl_set *
 templates_load(const char *dir, char *err, size_t errlen)
 {
-	static const char *kinds[] = { "status", "comment", "merged" };
+	static const char *kinds[] = { "status", "comment", "merged",
+		"digest" };
 	struct tpl_set	  *set;
 	DIR		  *d;
 	struct dirent	  *de;
@@ -464,7 +506,8 @@ keys_check(struct mailer *m)
 	static const char *keys[] = { "bank", "mail.subject.status_author",
 		"mail.subject.status_voter", "mail.subject.answer_voter",
 		"mail.subject.comment", "mail.subject.merged_author",
-		"mail.subject.merged_voter" };
+		"mail.subject.merged_voter", "mail.subject.digest",
+		"mail.digest.heading" };
 	const char	  *k;
 	size_t		   i;
 	int		   l, ok;
@@ -621,7 +664,7 @@ claim(struct mailer *m, struct row *rows, int *n)
 	    "FOR UPDATE SKIP LOCKED) "
 	    "RETURNING id, user_id, kind, coalesce(idea_id, 0), "
 	    "payload::text, attempts, "
-	    "extract(epoch FROM created_at)::bigint",
+	    "extract(epoch FROM created_at)::bigint, coalesce(digest_id, 0)",
 	    1, p);
 	if (res == NULL)
 		return (0);
@@ -641,6 +684,7 @@ claim(struct mailer *m, struct row *rows, int *n)
 		}
 		r->attempts = atoi(PQgetvalue(res, i, 5));
 		r->created = strtoll(PQgetvalue(res, i, 6), NULL, 10);
+		r->digest_id = strtoll(PQgetvalue(res, i, 7), NULL, 10);
 	}
 	PQclear(res);
 	*n = i;
@@ -712,6 +756,7 @@ letter_free(struct letter *l)
 {
 	free(l->to_addr);
 	free(l->to_name);
+	free(l->unsubscribe);
 	json_decref(l->ctx);
 }
 
@@ -727,7 +772,7 @@ load(struct mailer *m, struct row *r, struct letter *l, const char **why)
 	const char *p[2], *lang;
 	PGresult   *res;
 	enum load   rc;
-	int	    de;
+	int	    de, digest;
 
 	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->user_id);
 	(void)snprintf(iid, sizeof(iid), "%lld", (long long)r->idea_id);
@@ -736,7 +781,7 @@ load(struct mailer *m, struct row *r, struct letter *l, const char **why)
 	res = db_exec(m,
 	    "SELECT u.email, u.display_name, "
 	    "coalesce(u.lang, 'en'), u.active AND u.email_notifications, "
-	    "i.title, i.author_id = u.id "
+	    "i.title, i.author_id = u.id, u.active AND u.digest "
 	    "FROM users u LEFT JOIN ideas i ON i.id = $2::bigint "
 	    "WHERE u.id = $1::bigint",
 	    2, p);
@@ -747,13 +792,18 @@ load(struct mailer *m, struct row *r, struct letter *l, const char **why)
 		*why = "gone: no such recipient";
 		return (L_SKIP);
 	}
-	/* Who turned e-mail off after the row was queued hears no more. */
-	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
+	/*
+	 * Who turned e-mail (or the digest) off after the row was queued
+	 * hears no more.  A digest has its own setting and no one idea.
+	 */
+	digest = strcmp(r->kind, "digest") == 0;
+	if (strcmp(PQgetvalue(res, 0, digest ? 6 : 3), "t") != 0) {
 		PQclear(res);
-		*why = "recipient inactive or e-mail turned off";
+		*why = digest ? "recipient inactive or digest turned off" :
+				"recipient inactive or e-mail turned off";
 		return (L_SKIP);
 	}
-	if (PQgetisnull(res, 0, 4)) {
+	if (!digest && PQgetisnull(res, 0, 4)) {
 		PQclear(res);
 		*why = "gone: no such idea";
 		return (L_SKIP);
@@ -782,6 +832,8 @@ load(struct mailer *m, struct row *r, struct letter *l, const char **why)
 		rc = load_comment(m, r, l, why);
 	else if (strcmp(r->kind, "merged") == 0)
 		rc = load_merged(m, r, l, why);
+	else if (digest)
+		rc = load_digest(m, r, l, why);
 	else {
 		*why = "unknown kind";
 		rc = L_SKIP;
@@ -977,6 +1029,245 @@ load_merged(struct mailer *m, struct row *r, struct letter *l, const char **why)
 	return (L_OK);
 }
 
+/*
+ * The key that signs the digest's unsubscribe links: derived from the
+ * portal's secret key (as Kore reads it: DRIVE_SECRET_KEY, else
+ * DRIVE_ROOT/var/secret.key), which is wiped at once; only the derived
+ * key stays, which opens no second factor.
+ */
+static void
+digest_key_load(struct mailer *m)
+{
+	unsigned char key[FACTOR_KEY_LEN];
+	const char   *hex;
+	char	      path[4096], *file = NULL, *nl;
+	int	      ok;
+
+	if (m->cf.digest_seconds == 0) {
+		logmsg("DRIVE_DIGEST_SECONDS=0: no weekly digests from this "
+		       "mailer");
+		return;
+	}
+	if ((hex = getenv("DRIVE_SECRET_KEY")) == NULL || *hex == '\0') {
+		if (!fmt(path, sizeof(path), "%s/var/secret.key", m->cf.root) ||
+		    (file = file_read(path)) == NULL) {
+			logmsg("no DRIVE_SECRET_KEY and no %s/var/secret.key: "
+			       "no weekly digests (their unsubscribe links "
+			       "need the key)",
+			    m->cf.root);
+			return;
+		}
+		if ((nl = strchr(file, '\n')) != NULL)
+			*nl = '\0';
+		hex = file;
+	}
+	ok = factor_key_parse(hex, key);
+	if (file != NULL) {
+		explicit_bzero(file, strlen(file));
+		free(file);
+	}
+	if (!ok) {
+		logmsg("the secret key is not 64 hex digits: no weekly "
+		       "digests");
+		return;
+	}
+	factor_digest_key(key, m->digest_key);
+	explicit_bzero(key, sizeof(key));
+	m->digest_keyed = 1;
+}
+
+/*
+ * Queues the digests of the period that ended, when one did since the
+ * last call (the first call: at once).  digest_enqueue() is idempotent,
+ * so a restart or a second mailer calling it again sends nothing twice.
+ */
+static void
+digest_due(struct mailer *m)
+{
+	char	    secs[32];
+	const char *p[1];
+	PGresult   *res;
+	time_t	    now;
+
+	now = time(NULL);
+	if (!m->digest_keyed || now < m->digest_next)
+		return;
+	(void)snprintf(secs, sizeof(secs), "%ld", m->cf.digest_seconds);
+	p[0] = secs;
+	res = db_exec(m,
+	    "SELECT enqueued, to_char(period_end AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD HH24:MI'), extract(epoch FROM next_at)::bigint "
+	    "FROM digest_enqueue($1::integer)",
+	    1, p);
+	if (res == NULL) {
+		/* Again in a minute, not at every poll. */
+		m->digest_next = now + 60;
+		return;
+	}
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+			logmsg("digests: %s queued for the period ending %s "
+			       "UTC",
+			    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		m->digest_next = (time_t)strtoll(PQgetvalue(res, 0, 2), NULL,
+		    10);
+	}
+	PQclear(res);
+}
+
+/* One idea of a digest: its title and link, and what changed on it. */
+static json_t *
+digest_item(struct mailer *m, const struct letter *l, PGresult *res, int i)
+{
+	json_t	    *it, *list, *resp, *e, *o;
+	json_error_t jerr;
+	const char  *rel, *from, *to, *body;
+	char	     url[1100], *ex, *html, *q;
+	size_t	     k;
+	int	     n;
+
+	it = json_object();
+	json_object_set_new(it, "title", json_string(PQgetvalue(res, i, 1)));
+	(void)snprintf(url, sizeof(url), "%s/ideas/%s", m->cf.base_url,
+	    PQgetvalue(res, i, 0));
+	json_object_set_new(it, "url", json_string(url));
+	json_object_set_new(it, "status_label",
+	    json_string(status_label(l->cat, PQgetvalue(res, i, 2))));
+	json_object_set_new(it, "status_badge",
+	    json_string(status_badge(PQgetvalue(res, i, 2))));
+	rel = PQgetvalue(res, i, 3);
+	json_object_set_new(it, "is_author",
+	    json_boolean(strcmp(rel, "author") == 0));
+	json_object_set_new(it, "is_voter",
+	    json_boolean(strcmp(rel, "voter") == 0));
+	json_object_set_new(it, "is_commenter",
+	    json_boolean(strcmp(rel, "commenter") == 0));
+
+	list = json_array();
+	if ((resp = json_loads(PQgetvalue(res, i, 4), 0, &jerr)) != NULL) {
+		json_array_foreach(resp, k, e) {
+			from = json_string_value(json_object_get(e, "from"));
+			to = json_string_value(json_object_get(e, "to"));
+			body = json_string_value(json_object_get(e, "body"));
+			if (from == NULL || to == NULL || body == NULL)
+				continue;
+			o = json_object();
+			json_object_set_new(o, "changed",
+			    json_boolean(strcmp(from, to) != 0));
+			json_object_set_new(o, "from_label",
+			    json_string(status_label(l->cat, from)));
+			json_object_set_new(o, "to_label",
+			    json_string(status_label(l->cat, to)));
+			json_object_set_new(o, "to_badge",
+			    json_string(status_badge(to)));
+			json_object_set_new(o, "responder",
+			    person_json(l->cat,
+				json_string_value(json_object_get(e, "name")),
+				json_is_true(json_object_get(e, "bank"))));
+			json_object_set_new(o, "has_response",
+			    json_boolean(*body != '\0'));
+			ex = mime_excerpt(body, EXCERPT_CHARS);
+			html = mime_md_html(ex);
+			json_object_set_new(o, "response_html",
+			    json_string(html));
+			free(html);
+			q = quote(ex);
+			json_object_set_new(o, "response_quoted",
+			    json_string(q));
+			free(q);
+			free(ex);
+			json_array_append_new(list, o);
+		}
+		json_decref(resp);
+	}
+	json_object_set_new(it, "responses", list);
+
+	n = atoi(PQgetvalue(res, i, 5));
+	json_object_set_new(it, "comments", json_integer(n));
+	json_object_set_new(it, "comments_one", json_boolean(n == 1));
+	json_object_set_new(it, "comments_many", json_boolean(n > 1));
+	if (!PQgetisnull(res, i, 6)) {
+		(void)snprintf(url, sizeof(url), "%s/ideas/%s", m->cf.base_url,
+		    PQgetvalue(res, i, 6));
+		json_object_set_new(it, "into",
+		    json_pack("{s:s, s:s}", "title", PQgetvalue(res, i, 7),
+			"url", url));
+	}
+	return (it);
+}
+
+/*
+ * A digest: what digest_items() (sql/repeatable/digest.sql, the one
+ * place that decides what a digest may tell) says of its period now,
+ * so that a passage redacted since it was queued is sent redacted.
+ */
+static enum load
+load_digest(struct mailer *m, struct row *r, struct letter *l, const char **why)
+{
+	const char *p[3];
+	char	    did[32], uid[32], limit[16], url[1200];
+	char	    token[FACTOR_DIGEST_TOKEN_MAX];
+	PGresult   *res;
+	json_t	   *items;
+	struct dbuf heading;
+	int	    i, n;
+
+	if (r->digest_id == 0) {
+		*why = "a digest row without its digest";
+		return (L_SKIP);
+	}
+	(void)snprintf(did, sizeof(did), "%lld", (long long)r->digest_id);
+	(void)snprintf(uid, sizeof(uid), "%lld", (long long)r->user_id);
+	(void)snprintf(limit, sizeof(limit), "%d", DIGEST_ITEMS + 1);
+	p[0] = did;
+	p[1] = uid;
+	p[2] = limit;
+	res = db_exec(m,
+	    "SELECT x.idea_id, x.title, x.status, x.relation, "
+	    "x.responses::text, x.comments, x.merged_into, "
+	    "x.merged_into_title, "
+	    "to_char(d.period_start AT TIME ZONE 'UTC', 'YYYY-MM-DD'), "
+	    "to_char((d.period_end - interval '1 second') AT TIME ZONE "
+	    "'UTC', 'YYYY-MM-DD') "
+	    "FROM digests d CROSS JOIN LATERAL digest_items(d.user_id, "
+	    "d.period_start, d.period_end) x "
+	    "WHERE d.id = $1::bigint AND d.user_id = $2::bigint "
+	    "LIMIT $3::integer",
+	    3, p);
+	if (res == NULL)
+		return (L_DB);
+	if ((n = PQntuples(res)) == 0) {
+		PQclear(res);
+		*why = "nothing left to tell";
+		return (L_SKIP);
+	}
+	items = json_array();
+	for (i = 0; i < n && i < DIGEST_ITEMS; i++)
+		json_array_append_new(items, digest_item(m, l, res, i));
+	json_object_set_new(l->ctx, "items", items);
+	json_object_set_new(l->ctx, "count", json_integer(i));
+	json_object_set_new(l->ctx, "more", json_boolean(n > DIGEST_ITEMS));
+	json_object_set_new(l->ctx, "from", json_string(PQgetvalue(res, 0, 8)));
+	json_object_set_new(l->ctx, "to", json_string(PQgetvalue(res, 0, 9)));
+	PQclear(res);
+	/* The heading the top of every mail shows as its title. */
+	dbuf_init(&heading);
+	(void)tpl_message(l->cat, "mail.digest.heading", l->ctx, 0, &heading);
+	json_object_set_new(l->ctx, "title",
+	    json_string(heading.data != NULL ? heading.data : ""));
+	dbuf_free(&heading);
+
+	factor_digest_token(m->digest_key, r->user_id, token);
+	(void)snprintf(url, sizeof(url), "%s/digest/unsubscribe?token=%s",
+	    m->cf.base_url, token);
+	explicit_bzero(token, sizeof(token));
+	json_object_set_new(l->ctx, "unsubscribe_url", json_string(url));
+	l->unsubscribe = xstrdup(url);
+	explicit_bzero(url, sizeof(url));
+	l->subject_key = "mail.subject.digest";
+	return (L_OK);
+}
+
 /* Text quoted for a plain-text mail: each line after "> ". */
 static char *
 quote(const char *s)
@@ -1058,6 +1349,7 @@ compose(struct mailer *m, struct row *r, struct letter *l, struct dbuf *msg)
 		mm.date = (int64_t)time(NULL);
 		mm.text = text.data;
 		mm.html = html.data;
+		mm.unsubscribe = l->unsubscribe;
 		ok = mime_build(msg, &mm);
 	}
 	if (!ok)

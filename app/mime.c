@@ -372,6 +372,11 @@ mime_build(struct dbuf *out, const struct mime_mail *m)
 	    strpbrk(m->message_id, "<> ") != NULL ||
 	    strlen(m->message_id) > MIME_LINE_MAX - 14)
 		return (0);
+	if (m->unsubscribe != NULL &&
+	    (!plain_ascii(m->unsubscribe) ||
+		strpbrk(m->unsubscribe, "<> ,") != NULL ||
+		strlen(m->unsubscribe) > MIME_UNSUBSCRIBE_MAX))
+		return (0);
 
 	n = snprintf(boundary, sizeof(boundary), "=_drive_");
 	for (p = m->message_id; *p != '\0' && n < BOUNDARY_MAX; p++)
@@ -392,6 +397,18 @@ mime_build(struct dbuf *out, const struct mime_mail *m)
 	dbuf_appendstr(out, "MIME-Version: 1.0\r\n");
 	/* RFC 3834: no vacation replies to a notification, please. */
 	dbuf_appendstr(out, "Auto-Submitted: auto-generated\r\n");
+	/*
+	 * RFC 2369 and RFC 8058 (one click, by POST).  A URL cannot be
+	 * folded: past 78 characters it has a line of its own, the one line
+	 * of a mail that may be longer (RFC 5322 allows 998).
+	 */
+	if (m->unsubscribe != NULL) {
+		dbuf_appendf(out, "List-Unsubscribe:%s<%s>\r\n",
+		    strlen(m->unsubscribe) + 20 > MIME_LINE_MAX ? "\r\n " : " ",
+		    m->unsubscribe);
+		dbuf_appendstr(out,
+		    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+	}
 	dbuf_appendf(out,
 	    "Content-Type: multipart/alternative;\r\n"
 	    " boundary=\"%s\"\r\n",

@@ -1,6 +1,6 @@
 /*
- * /profile: the display name, the language of pages and mails, and
- * whether mails are sent at all.  The page also holds the forms of
+ * /profile: the display name, the language of pages and mails, whether
+ * mails about one's ideas are sent, and the weekly digest.  The page also holds the forms of
  * account.c (password, sessions, tokens): routes.c shows it again for
  * them (profile_page_steps), with their errors.
  */
@@ -11,12 +11,14 @@ struct profile_in {
 	const char *name;
 	const char *lang;
 	int	    mail;
+	int	    digest;
 };
 
 static const struct db_query q_profile = {
 	"profile",
 	"SELECT u.display_name, coalesce(u.lang, '') AS lang,"
-	" u.email_notifications, u.totp_enrolled_at IS NOT NULL AS factor,"
+	" u.email_notifications, u.digest,"
+	" u.totp_enrolled_at IS NOT NULL AS factor,"
 	" second_factor_required(u.role) AS factor_required,"
 	" (SELECT coalesce(json_agg(json_build_object('id', s.id,"
 	"  'created', extract(epoch FROM s.created_at)::bigint,"
@@ -40,6 +42,12 @@ static const struct db_query q_profile_save = {
 	" email_notifications = $4::boolean WHERE id = $1::bigint",
 };
 
+static const struct db_query q_profile_digest = {
+	"profile_digest",
+	"SELECT digest_set($1::bigint, $2::boolean, 'profile',"
+	" nullif($3, '')::inet)",
+};
+
 /*
  * A display name as on accepting an invitation, "en" or "de", and mails
  * on or off.
@@ -60,6 +68,7 @@ profile_input(struct dreq *r, void *arg)
 	    (strcmp(in->lang, "en") != 0 && strcmp(in->lang, "de") != 0))
 		field_error(r, "lang", "err.lang_invalid");
 	in->mail = in_text(r, "email_notifications") != NULL;
+	in->digest = in_text(r, "digest") != NULL;
 }
 
 /* ---- the page ---- */
@@ -177,6 +186,8 @@ profile_render(struct http_request *req, struct dreq *r)
 		    json_string(row_text(r, 0, "display_name")));
 		json_object_set_new(values, "email_notifications",
 		    json_boolean(row_bool(r, 0, "email_notifications")));
+		json_object_set_new(values, "digest",
+		    json_boolean(row_bool(r, 0, "digest")));
 	}
 	if ((lang = json_string_value(json_object_get(values, "lang"))) == NULL)
 		lang = row_text(r, 0, "lang");
@@ -217,6 +228,17 @@ profile_save_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/* The digest through digest_set(), which audits a change (digest.c). */
+static int
+profile_digest_query(struct http_request *req, struct dreq *r)
+{
+	struct profile_in *in = r->in;
+
+	db_query(r, &q_profile_digest, 3, r->sess.uid,
+	    in->digest ? "true" : "false", r->address);
+	return (STEP_NEXT);
+}
+
 static int
 profile_saved(struct http_request *req, struct dreq *r)
 {
@@ -226,8 +248,8 @@ profile_saved(struct http_request *req, struct dreq *r)
 /* The page's steps, also shown after its other forms (routes.c). */
 const step_fn profile_page_steps[] = { profile_query, profile_render, NULL };
 
-static const step_fn profile_save_steps[] = { profile_save_query, profile_saved,
-	NULL };
+static const step_fn profile_save_steps[] = { profile_save_query,
+	profile_digest_query, profile_saved, NULL };
 
 const struct handler profile_page = {
 	.role = ROLE_CLIENT,

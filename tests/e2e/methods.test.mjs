@@ -70,6 +70,8 @@ const ROUTES = {
   '/profile/tokens': { path: '/profile/tokens', allow: 'POST' },
   '/profile/tokens/:id/revoke': { path: `/profile/tokens/${apiToken.id}/revoke`, allow: 'POST' },
   '/profile/data.json': { path: '/profile/data.json', allow: 'GET HEAD', get: 200 },
+  // Without a token: the link is not valid (e2e/digest.test.mjs).
+  '/digest/unsubscribe': { path: '/digest/unsubscribe', allow: 'GET HEAD POST', get: 400 },
   '/admin/users': { path: '/admin/users', allow: 'GET HEAD', get: 200 },
   '/admin/users/:id/role': { path: `/admin/users/${U}/role`, allow: 'POST' },
   '/admin/users/:id/active': { path: `/admin/users/${U}/active`, allow: 'POST' },
@@ -117,7 +119,7 @@ const ROUTES = {
   '/api/v1/me/second-factor': { path: '/api/v1/me/second-factor', allow: 'POST DELETE' },
   '/api/v1/me/second-factor/confirm': { path: '/api/v1/me/second-factor/confirm', allow: 'POST' },
   '/api/v1/users/:id/second-factor/reset': { path: `/api/v1/users/${U}/second-factor/reset`, allow: 'POST' },
-  '/api/v1/me': { path: '/api/v1/me', allow: 'GET HEAD', get: 200 },
+  '/api/v1/me': { path: '/api/v1/me', allow: 'GET HEAD PATCH', get: 200 },
   '/api/v1/invitations': { path: '/api/v1/invitations', allow: 'GET HEAD POST', get: 200 },
   '/api/v1/invitations/accept': { path: '/api/v1/invitations/accept', allow: 'POST' },
   '/api/v1/invitations/:id': { path: `/api/v1/invitations/${invitation.id}`, allow: 'DELETE' },

@@ -2,7 +2,7 @@
  * Unit tests for app/factor.c: TOTP against RFC 6238's published test
  * vectors (SHA-1, secret "12345678901234567890"), the window of one step,
  * what a person may type, recovery codes, the sealed secret, the key URI
- * and the QR code.
+ * and the QR code; the weekly digest's unsubscribe token.
  */
 
 #include <stdarg.h>
@@ -202,6 +202,59 @@ test_uri_and_qr(void **state)
 	free(svg);
 }
 
+/*
+ * The digest's unsubscribe token against a value computed apart (Python's
+ * hmac: HMAC-SHA256 under HMAC-SHA256(key, "drive digest unsubscribe")
+ * of "unsubscribe:42", first 16 bytes); anything else names nobody.
+ */
+static void
+test_digest_token(void **state)
+{
+	unsigned char key[FACTOR_KEY_LEN], dkey[FACTOR_KEY_LEN];
+	unsigned char other[FACTOR_KEY_LEN];
+	char   token[FACTOR_DIGEST_TOKEN_MAX], bad[FACTOR_DIGEST_TOKEN_MAX];
+	size_t i;
+	static const char *refused[] = { "", "42", "42.",
+		".e2113e78ccaa609fa009171efcea42ae",
+		"042.e2113e78ccaa609fa009171efcea42ae",
+		"42.E2113E78CCAA609FA009171EFCEA42AE",
+		"42.e2113e78ccaa609fa009171efcea42a",
+		"42.e2113e78ccaa609fa009171efcea42ae0",
+		"43.e2113e78ccaa609fa009171efcea42ae",
+		"-42.e2113e78ccaa609fa009171efcea42ae",
+		"42.e2113e78ccaa609fa009171efcea42ae ",
+		"1234567890123456789.e2113e78ccaa609fa009171efcea42ae" };
+
+	(void)state;
+	assert_true(factor_key_parse(
+	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+	    key));
+	factor_digest_key(key, dkey);
+	factor_digest_token(dkey, 42, token);
+	assert_string_equal(token, "42.e2113e78ccaa609fa009171efcea42ae");
+	assert_int_equal(factor_digest_check(dkey, token), 42);
+	assert_int_equal(factor_digest_check(dkey, NULL), 0);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_int_equal(factor_digest_check(dkey, refused[i]), 0);
+	/* Each digit flipped is refused. */
+	for (i = 3; i < strlen(token); i++) {
+		memcpy(bad, token, sizeof(bad));
+		bad[i] = bad[i] == '0' ? '1' : '0';
+		assert_int_equal(factor_digest_check(dkey, bad), 0);
+	}
+	/* Another key's token is refused; the operator's key is not it. */
+	memcpy(other, key, sizeof(key));
+	other[31] ^= 1;
+	factor_digest_key(other, other);
+	assert_int_equal(factor_digest_check(other, token), 0);
+	assert_int_equal(factor_digest_check(key, token), 0);
+	factor_digest_token(dkey, 9223372036854775807LL, token);
+	assert_int_equal(factor_digest_check(dkey, token), 0); /* 19 digits */
+	factor_digest_token(dkey, 123456789012345678LL, token);
+	assert_int_equal(factor_digest_check(dkey, token),
+	    123456789012345678LL);
+}
+
 int
 main(void)
 {
@@ -212,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_seal),
 		cmocka_unit_test(test_uri_and_qr),
+		cmocka_unit_test(test_digest_token),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -502,6 +502,60 @@ find_header(const char *msg, const char *name)
 	return (NULL);
 }
 
+/*
+ * The digest's List-Unsubscribe (RFC 2369) and one-click POST (RFC
+ * 8058): on the header's line when it fits, else on a line of its own
+ * (a URL cannot be folded); a URL that could break the header is refused.
+ */
+static void
+test_build_unsubscribe(void **state)
+{
+	struct mime_mail   m;
+	struct dbuf	   b;
+	const char	  *body, *p;
+	static const char *bad[] = { "https://x/u?t=1>\r\nBcc: a@b.c",
+		"https://x/u?t=1 2", "https://x/u?t=\xc3\xa4", "https://x/<u>",
+		"https://x/u?a,b" };
+	size_t		   i;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.from_addr = "drive@localhost";
+	m.to_addr = "joerg@example.test";
+	m.subject = "Your week in Drive";
+	m.message_id = "outbox-43.1700000000@drive";
+	m.text = "Hello\n";
+	m.html = "<p>Hello</p>\n";
+	m.unsubscribe = "https://d.example/digest/unsubscribe?token=4.ab";
+	dbuf_init(&b);
+	assert_true(mime_build(&b, &m));
+	assert_non_null(p = find_header(b.data, "List-Unsubscribe"));
+	assert_true(strncmp(p,
+			"List-Unsubscribe: "
+			"<https://d.example/digest/unsubscribe?token=4.ab>\r\n"
+			"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+			120) == 0);
+	body = strstr(b.data, "\r\n\r\n");
+	lines_max(b.data, body - b.data, MIME_LINE_MAX);
+	dbuf_free(&b);
+
+	m.unsubscribe = "https://drive.bank.example/digest/unsubscribe?"
+			"token=123456.0123456789abcdef0123456789abcdef";
+	dbuf_init(&b);
+	assert_true(mime_build(&b, &m));
+	assert_non_null(strstr(b.data,
+	    "List-Unsubscribe:\r\n <https://drive.bank.example/digest/"
+	    "unsubscribe?token=123456.0123456789abcdef0123456789abcdef>\r\n"));
+	dbuf_free(&b);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m.unsubscribe = bad[i];
+		dbuf_init(&b);
+		assert_false(mime_build(&b, &m));
+		dbuf_free(&b);
+	}
+}
+
 static void
 test_build(void **state)
 {
@@ -808,6 +862,7 @@ main(void)
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_split_address),
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_build_unsubscribe),
 		cmocka_unit_test(test_excerpt),
 		cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_mail_templates),
