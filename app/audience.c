@@ -85,11 +85,10 @@ decide_input(struct dreq *r, void *arg)
 	const char	 *v;
 
 	in->idea = path_id(r, "id");
-	if (in_field(r, "decision", &v) != 1)
-		field_error(r, "decision", "err.audience_decision");
-	else if (strcmp(v, "accept") == 0)
+	v = in_text(r, "decision");
+	if (v != NULL && strcmp(v, "accept") == 0)
 		in->accept = "true";
-	else if (strcmp(v, "decline") == 0)
+	else if (v != NULL && strcmp(v, "decline") == 0)
 		in->accept = "false";
 	else
 		field_error(r, "decision", "err.audience_decision");
