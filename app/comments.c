@@ -51,7 +51,7 @@ static const struct db_query q_comment_one = {
 	" c.created_at > now() - interval '15 minutes' AND c.hidden_at IS NULL"
 	" AS editable"
 	" FROM comments c JOIN ideas i ON i.id = c.idea_id"
-	" WHERE c.id = $1::bigint",
+	" WHERE c.id = $1::bigint AND" IDEA_VISIBLE_TO("$2"),
 };
 
 static const struct refusal create_refusals[] = {

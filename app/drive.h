@@ -646,8 +646,17 @@ void secret_free(char *);
  * a row that starts with IDEA_COLUMNS ($1 the person asking, $2 the
  * language), idea_full_json() a row of IDEA_ONE_SQL ($3 the idea).
  */
+/*
+ * Whether the viewer ($1, or the given parameter) may see the idea i: a
+ * private idea ("my organisation and the bank") exists only for its
+ * organisation's members and the bank's staff (idea_visible() in
+ * sql/repeatable/ideas.sql).
+ */
+#define IDEA_VISIBLE_TO(viewer) \
+	" (i.audience_org IS NULL OR idea_visible(i.audience_org, " viewer \
+	"::bigint))"
 #define IDEA_COLUMNS \
-	"i.id, i.title, a.slug AS area," \
+	"i.id, i.title, a.slug AS area, i.audience_org IS NOT NULL AS private," \
 	" CASE WHEN $2 = 'de' THEN a.name_de ELSE a.name_en END AS area_name," \
 	" i.status, i.vote_count, i.comment_count, i.organization_count," \
 	" extract(epoch FROM i.created_at)::bigint AS created," \
@@ -662,6 +671,10 @@ void secret_free(char *);
 	"SELECT " IDEA_COLUMNS "," \
 	" i.author_id = $1::bigint AND i.first_response_at IS NULL" \
 	" AS can_edit, d.id AS dup_id, d.title AS dup_title," \
+	" i.author_id = $1::bigint AS own," \
+	" (SELECT extract(epoch FROM p.proposed_at)::bigint" \
+	"  FROM audience_proposals p WHERE p.idea_id = i.id" \
+	"  AND p.decided_at IS NULL) AS widen_at," \
 	" (SELECT coalesce(json_agg(json_build_object('id', c.id," \
 	"  'body', CASE WHEN c.hidden_at IS NULL THEN c.body END," \
 	"  'name', cu.display_name, 'bank', cu.role <> 'client'," \
@@ -682,13 +695,16 @@ void secret_free(char *);
 	"  FROM responses r JOIN users ru ON ru.id = r.author_id" \
 	"  WHERE r.idea_id = i.id) AS responses" IDEA_FROM \
 	" LEFT JOIN ideas d ON d.id = i.duplicate_of" \
-	" WHERE i.id = $3::bigint"
-/* Ideas whose title is like $1 (proposing, and the API's similar). */
+	" WHERE i.id = $3::bigint AND" IDEA_VISIBLE_TO("$1")
+/*
+ * Ideas whose title is like $1 that $2 may see (proposing, and the API's
+ * similar).
+ */
 #define IDEAS_SIMILAR_SQL \
 	"SELECT i.id, i.title, i.status, i.vote_count FROM idea_search s" \
 	" JOIN ideas i ON i.id = s.idea_id" \
-	" WHERE s.title % $1 AND i.status <> 'duplicate'" \
-	" ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
+	" WHERE s.title % $1 AND i.status <> 'duplicate' AND" IDEA_VISIBLE_TO( \
+	    "$2") " ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
 /* The areas one may choose, as area_options() reads them ($1 language). */
 #define AREAS_SQL \
 	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name" \
@@ -800,6 +816,8 @@ int  idea_desk_query(struct http_request *, struct dreq *);
 void idea_desk_keep(struct dreq *);
 extern const struct handler note_create_page, note_create_api, notes_api,
     owner_set_page, owner_set_api;
+extern const struct handler audience_propose_page, audience_propose_api,
+    audience_decide_page, audience_decide_api;
 
 /* digest.c: the weekly digest's unsubscribe link and setting */
 extern const struct handler digest_unsubscribe_page, digest_unsubscribe_do_page,

@@ -9,12 +9,13 @@
 #include "drive.h"
 
 struct idea_in {
-	int64_t		 id;	/* the idea's, when editing */
-	const char	*title; /* NULL: as it is (PATCH) */
-	const char	*body;
-	const char	*area;
-	int		 confirm; /* "post it anyway", seen the similar */
-	struct sensitive sens;	  /* the guard's findings */
+	int64_t	    id;	   /* the idea's, when editing */
+	const char *title; /* NULL: as it is (PATCH) */
+	const char *body;
+	const char *area;
+	int	    confirm;   /* "post it anyway", seen the similar */
+	const char *private;   /* "true": my organisation and the bank */
+	struct sensitive sens; /* the guard's findings */
 };
 
 static const struct db_query q_areas = { "areas", AREAS_SQL };
@@ -28,7 +29,7 @@ static const struct db_query q_ideas_similar = {
 
 static const struct db_query q_idea_create = {
 	"idea_create",
-	"SELECT idea_create($1::bigint, $2, $3, $4) AS id",
+	"SELECT idea_create($1::bigint, $2, $3, $4, $5::boolean) AS id",
 };
 
 static const struct db_query q_idea_edit = {
@@ -47,7 +48,8 @@ static const struct db_query q_idea_create_confirmed = {
 	" 'idea:' || c.id, nullif($5, '')::inet,"
 	" jsonb_build_object('kinds', string_to_array($6, ','),"
 	" 'fields', string_to_array($7, ','))) AS audited"
-	" FROM (SELECT idea_create($1::bigint, $2, $3, $4) AS id) c",
+	" FROM (SELECT idea_create($1::bigint, $2, $3, $4, $8::boolean) AS id)"
+	" c",
 };
 
 static const struct db_query q_idea_edit_confirmed = {
@@ -66,11 +68,12 @@ static const struct db_query q_idea_own = {
 	" i.author_id = $2::bigint AS mine,"
 	" i.first_response_at IS NOT NULL AS answered"
 	" FROM ideas i JOIN areas a ON a.id = i.area_id"
-	" WHERE i.id = $1::bigint",
+	" WHERE i.id = $1::bigint AND" IDEA_VISIBLE_TO("$2"),
 };
 
 static const struct refusal create_refusals[] = {
 	{ "DR422", 422, "invalid", "area", "err.area_invalid" },
+	{ "DR421", 422, "invalid", "audience", "err.audience_staff" },
 	{ NULL },
 };
 
@@ -131,6 +134,33 @@ static void
 idea_input(struct dreq *r, void *arg)
 {
 	idea_fields(r, arg, 0);
+}
+
+/*
+ * Proposing: also who may see it, "all" clients (the default) or
+ * "organization" (the author's organisation and the bank only; a client
+ * only).
+ */
+static void
+idea_create_input(struct dreq *r, void *arg)
+{
+	struct idea_in *in = arg;
+	const char     *audience;
+	int		rc;
+
+	idea_fields(r, in, 0);
+	in->private = "false";
+	rc = in_field(r, "audience", &audience);
+	if (rc == -1 ||
+	    (rc == 1 && strcmp(audience, "all") != 0 &&
+		strcmp(audience, "organization") != 0))
+		field_error(r, "audience", "err.audience_invalid");
+	else if (rc == 1 && strcmp(audience, "organization") == 0) {
+		if (r->sess.role != ROLE_CLIENT)
+			field_error(r, "audience", "err.audience_staff");
+		in->private = "true";
+		ctx_set_value(r, "audience_private", "1");
+	}
 }
 
 static void
@@ -223,12 +253,13 @@ create_query(struct http_request *req, struct dreq *r)
 
 	if (in->sens.kinds != 0) {
 		sensitive_kinds(&in->sens, kinds, sizeof(kinds));
-		db_query(r, &q_idea_create_confirmed, 7, r->sess.uid, in->area,
-		    in->title, in->body, r->address, kinds, in->sens.fields);
+		db_query(r, &q_idea_create_confirmed, 8, r->sess.uid, in->area,
+		    in->title, in->body, r->address, kinds, in->sens.fields,
+		    in->private);
 		return (STEP_NEXT);
 	}
-	db_query(r, &q_idea_create, 4, r->sess.uid, in->area, in->title,
-	    in->body);
+	db_query(r, &q_idea_create, 5, r->sess.uid, in->area, in->title,
+	    in->body, in->private);
 	return (STEP_NEXT);
 }
 
@@ -252,7 +283,7 @@ similar_query(struct http_request *req, struct dreq *r)
 
 	if (in->confirm)
 		return (step_then(r, create_page_steps));
-	db_query(r, &q_ideas_similar, 1, in->title);
+	db_query(r, &q_ideas_similar, 2, in->title, r->sess.uid);
 	return (STEP_NEXT);
 }
 
@@ -384,7 +415,7 @@ const struct handler idea_new_page = {
 
 const struct handler idea_create_page = {
 	.role = ROLE_CLIENT,
-	.input = idea_input,
+	.input = idea_create_input,
 	.input_size = sizeof(struct idea_in),
 	.steps = create_offer_steps,
 	.refusals = create_refusals,
@@ -393,7 +424,7 @@ const struct handler idea_create_page = {
 
 const struct handler idea_create_api = {
 	.role = ROLE_CLIENT,
-	.input = idea_input,
+	.input = idea_create_input,
 	.input_size = sizeof(struct idea_in),
 	.steps = create_api_steps,
 	.refusals = create_refusals,

@@ -32,14 +32,15 @@
 	" LEFT JOIN votes mv ON mv.idea_id = i.id AND mv.user_id = $1::bigint" \
 	" ORDER BY p.k DESC, p.id DESC"
 #define PICK_FILTERS \
-	" AND ($3 = '' OR i.status = $3)" \
-	" AND ($4 = '' OR i.area_id = (SELECT x.id FROM areas x" \
-	"  WHERE x.slug = $4))" \
-	" AND ($8 = '' OR ($8 = 'mine' AND i.author_id = $1::bigint)" \
-	"  OR ($8 = 'voted' AND EXISTS (SELECT 1 FROM votes v" \
-	"   WHERE v.idea_id = i.id AND v.user_id = $1::bigint))" \
-	"  OR ($8 = 'commented' AND EXISTS (SELECT 1 FROM comments c" \
-	"   WHERE c.idea_id = i.id AND c.author_id = $1::bigint)))"
+	" AND" IDEA_VISIBLE_TO( \
+	    "$1") " AND ($3 = '' OR i.status = $3)" \
+		  " AND ($4 = '' OR i.area_id = (SELECT x.id FROM areas x" \
+		  "  WHERE x.slug = $4))" \
+		  " AND ($8 = '' OR ($8 = 'mine' AND i.author_id = $1::bigint)" \
+		  "  OR ($8 = 'voted' AND EXISTS (SELECT 1 FROM votes v" \
+		  "   WHERE v.idea_id = i.id AND v.user_id = $1::bigint))" \
+		  "  OR ($8 = 'commented' AND EXISTS (SELECT 1 FROM comments c" \
+		  "   WHERE c.idea_id = i.id AND c.author_id = $1::bigint)))"
 #define PICK_ALL " FROM ideas i WHERE $5 = ''" PICK_FILTERS
 #define PICK_SEARCH \
 	" FROM ideas i JOIN idea_search s ON s.idea_id = i.id" \
@@ -118,19 +119,22 @@ static const struct db_query q_ideas_top_all = {
 	"ideas_top_all",
 	IDEA_PAGE("SELECT i.id, i.vote_count AS k FROM ideas i"
 		  " WHERE (i.vote_count, i.id) < ($3::integer, $4::bigint)"
-		  " ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"),
+		  " AND" IDEA_VISIBLE_TO(
+		      "$1") " ORDER BY i.vote_count DESC, i.id DESC LIMIT 21"),
 };
 static const struct db_query q_ideas_new_all = {
 	"ideas_new_all",
 	IDEA_PAGE("SELECT i.id, 0 AS k FROM ideas i WHERE i.id < $3::bigint"
-		  " ORDER BY i.id DESC LIMIT 21"),
+		  " AND" IDEA_VISIBLE_TO("$1") " ORDER BY i.id DESC LIMIT 21"),
 };
 static const struct db_query q_ideas_trending_all = {
 	"ideas_trending_all",
-	IDEA_PAGE("SELECT i.id, i.recent_vote_count AS k FROM ideas i"
-		  " WHERE" TRENDING_AGE
-		  " AND (i.recent_vote_count, i.id) < ($3::integer, $4::bigint)"
-		  " ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21"),
+	IDEA_PAGE(
+	    "SELECT i.id, i.recent_vote_count AS k FROM ideas i"
+	    " WHERE" TRENDING_AGE
+	    " AND (i.recent_vote_count, i.id) < ($3::integer, $4::bigint)"
+	    " AND" IDEA_VISIBLE_TO(
+		"$1") " ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21"),
 };
 
 static const struct db_query q_areas = { "areas", AREAS_SQL };
@@ -563,7 +567,7 @@ similar_query(struct http_request *req, struct dreq *r)
 	if (in->bad_field != NULL)
 		return (step_refuse(req, r, 400, "invalid", in->bad_field,
 		    "err.title_length"));
-	db_query(r, &q_ideas_similar, 1, in->title);
+	db_query(r, &q_ideas_similar, 2, in->title, r->sess.uid);
 	return (STEP_NEXT);
 }
 

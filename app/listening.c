@@ -54,7 +54,7 @@ static const struct db_query q_listening = {
 	"   i.status = 'released' AND rel.idea_id IS NOT NULL AS released_q"
 	"  FROM c JOIN ideas i ON i.id = c.id CROSS JOIN b"
 	"  LEFT JOIN rel ON rel.idea_id = i.id"
-	"  WHERE i.status <> 'duplicate'"
+	"  WHERE i.status <> 'duplicate' AND i.audience_org IS NULL"
 	"), g AS ("
 	"  SELECT grouping(i.area_id) = 1 AS is_total, i.area_id,"
 	"   count(*) FILTER (WHERE i.due) AS due,"

@@ -23,7 +23,8 @@ struct merge_in {
 /*
  * The duplicate and the ideas it could go into: with no search, those
  * whose titles are like its own; else the idea of that number and those
- * whose titles or words match.  Never itself, never a duplicate.
+ * whose titles or words match.  Never itself, never a duplicate, only
+ * ideas the same people see (idea_merge() refuses the others).
  */
 static const struct db_query q_merge_find = {
 	"merge_find",
@@ -32,7 +33,8 @@ static const struct db_query q_merge_find = {
 	" c.id, c.title, c.status, c.vote_count"
 	" FROM ideas d LEFT JOIN LATERAL (SELECT i.id, i.title, i.status,"
 	"  i.vote_count FROM ideas i JOIN idea_search s ON s.idea_id = i.id"
-	"  WHERE i.id <> d.id AND i.status <> 'duplicate' AND"
+	"  WHERE i.id <> d.id AND i.status <> 'duplicate'"
+	"  AND i.audience_org IS NOT DISTINCT FROM d.audience_org AND"
 	"  (($2 = '' AND s.title % d.title) OR ($2 <> '' AND"
 	"   (i.id::text = $2 OR s.title % $2 OR"
 	"    s.words @@ search_query(nullif($2, '')))))"
@@ -67,6 +69,7 @@ static const struct refusal merge_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
 	{ "DR409", 409, "merged", NULL, "err.merged_already" },
 	{ "DR422", 422, "invalid", "into", "err.merge_into" },
+	{ "DR421", 422, "invalid", "into", "err.merge_audience" },
 	{ NULL },
 };
 

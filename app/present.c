@@ -161,6 +161,9 @@ idea_json(struct dreq *r, int row, int with_body)
 		    json_string(row_text(r, row, "body")));
 	out_time(r, o, "created_at", "created_ago", row_int(r, row, "created"));
 	out_time(r, o, "updated_at", NULL, row_int(r, row, "updated"));
+	/* Who may see it: every client, or the author's organisation. */
+	json_object_set_new(o, "audience",
+	    json_string(row_bool(r, row, "private") ? "organization" : "all"));
 	if (r->sess.role >= ROLE_PM)
 		json_object_set_new(o, "organization_count",
 		    json_integer(row_int(r, row, "organization_count")));
@@ -171,6 +174,8 @@ idea_json(struct dreq *r, int row, int with_body)
 		json_object_set_new(o, "area_label",
 		    json_string(row_text(r, row, "area_name")));
 		status_words(r, o, "status_label", status);
+		json_object_set_new(o, "private",
+		    json_boolean(row_bool(r, row, "private")));
 		json_object_set_new(o, "frozen",
 		    json_boolean(status_frozen(status)));
 	}
@@ -190,6 +195,17 @@ idea_full_json(struct dreq *r)
 	kore_free(html);
 	json_object_set_new(o, "can_edit",
 	    json_boolean(row_bool(r, 0, "can_edit")));
+	/* A proposal to open a private idea to all, awaiting its author. */
+	if (!row_null(r, 0, "widen_at")) {
+		json_t *p = json_object();
+
+		out_time(r, p, "proposed_at", "proposed_ago",
+		    row_int(r, 0, "widen_at"));
+		json_object_set_new(o, "audience_proposal", p);
+	}
+	if (!r->is_api)
+		json_object_set_new(o, "own",
+		    json_boolean(row_bool(r, 0, "own")));
 	if (!row_null(r, 0, "dup_id")) {
 		(void)snprintf(url, sizeof(url), "/ideas/%s",
 		    row_text(r, 0, "dup_id"));

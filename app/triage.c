@@ -89,9 +89,11 @@ static const struct db_query q_roadmap = {
 	"  extract(epoch FROM i.updated_at) ELSE i.vote_count END DESC,"
 	"  i.id DESC) AS n, count(*) OVER (PARTITION BY i.status) AS total"
 	"  FROM ideas i"
-	"  WHERE i.status IN ('planned', 'in_progress', 'released')) x"
-	"  WHERE x.n <= " ROADMAP_LIMIT ") i JOIN areas a ON a.id = i.area_id"
-	" ORDER BY i.status, i.n",
+	"  WHERE i.status IN ('planned', 'in_progress', 'released') AND" IDEA_VISIBLE_TO(
+	    "$2") ") x"
+		  "  WHERE x.n <= " ROADMAP_LIMIT
+		  ") i JOIN areas a ON a.id = i.area_id"
+		  " ORDER BY i.status, i.n",
 };
 
 static const struct db_query q_export = {
@@ -413,7 +415,7 @@ static const char *roadmap_statuses[] = { "planned", "in_progress",
 static int
 roadmap_query(struct http_request *req, struct dreq *r)
 {
-	db_query(r, &q_roadmap, 1, r->lang);
+	db_query(r, &q_roadmap, 2, r->lang, r->sess.uid);
 	return (STEP_NEXT);
 }
 

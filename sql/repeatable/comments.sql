@@ -2,7 +2,7 @@
 -- minutes, hidden by product managers.
 
 -- Comments on an idea and tells its author, in the portal and by mail
--- (notify_person).
+-- (notify_person).  DR404: no such idea, or not one p_author may see.
 CREATE OR REPLACE FUNCTION comment_create(p_idea bigint, p_author bigint,
     p_body text)
 RETURNS bigint LANGUAGE plpgsql AS $$
@@ -10,8 +10,9 @@ DECLARE
 	idea_author bigint;
 	new_id bigint;
 BEGIN
-	SELECT author_id INTO idea_author FROM ideas WHERE id = p_idea
-	    FOR UPDATE;
+	SELECT author_id INTO idea_author FROM ideas i WHERE i.id = p_idea
+	    AND (i.audience_org IS NULL OR idea_visible(i.audience_org,
+	    p_author)) FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
 	END IF;

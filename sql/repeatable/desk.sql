@@ -66,8 +66,8 @@ $$;
 -- Merges a duplicate into its original: the votes move (one per person),
 -- the duplicate keeps its comments and history and points to the
 -- original; its voters and author are told where to go.  DR404 unknown;
--- DR422 'into' for itself, a merged target or a cycle; DR409 merged
--- already.
+-- DR422 'into' for itself, a merged target or a cycle; DR421 'audience'
+-- for one that other people see; DR409 merged already.
 CREATE OR REPLACE FUNCTION idea_merge(p_dup bigint, p_into bigint,
     p_actor bigint, p_address inet)
 RETURNS integer LANGUAGE plpgsql AS $$
@@ -97,6 +97,11 @@ BEGIN
 		WHERE i.duplicate_of IS NOT NULL)
 	    SELECT 1 FROM chain WHERE id = p_dup) THEN
 		RAISE EXCEPTION 'into' USING ERRCODE = 'DR422';
+	END IF;
+	-- Only into an idea the same people see: the duplicate's voters
+	-- follow it there, and nobody is pointed at an idea hidden from them.
+	IF d.audience_org IS DISTINCT FROM t.audience_org THEN
+		RAISE EXCEPTION 'audience' USING ERRCODE = 'DR421';
 	END IF;
 
 	INSERT INTO votes (idea_id, user_id, created_at)

@@ -1,16 +1,18 @@
 -- Votes and the counts they maintain (votes, organisations, trending)
 -- in the same transaction as the change.
 
--- Locks an idea for a vote and returns its vote count.  DR404: no such
--- idea; DR409: votes are frozen (released, declined, duplicate).
-CREATE OR REPLACE FUNCTION vote_open(p_idea bigint) RETURNS integer
-LANGUAGE plpgsql AS $$
+-- Locks an idea for p_user's vote and returns its vote count.  DR404:
+-- no such idea, or not one p_user may see; DR409: votes are frozen
+-- (released, declined, duplicate).
+CREATE OR REPLACE FUNCTION vote_open(p_idea bigint, p_user bigint)
+RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
 	st text;
 	n integer;
 BEGIN
 	SELECT i.status, i.vote_count INTO st, n FROM ideas i
-	WHERE i.id = p_idea FOR UPDATE;
+	WHERE i.id = p_idea AND (i.audience_org IS NULL
+	    OR idea_visible(i.audience_org, p_user)) FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
 	END IF;
@@ -30,7 +32,7 @@ DECLARE
 	orgs integer := 0;
 	n integer;
 BEGIN
-	n := vote_open(p_idea);
+	n := vote_open(p_idea, p_user);
 	INSERT INTO votes (idea_id, user_id) VALUES (p_idea, p_user)
 	    ON CONFLICT DO NOTHING;
 	IF FOUND THEN
@@ -63,7 +65,7 @@ DECLARE
 	recent integer := 0;
 	n integer;
 BEGIN
-	n := vote_open(p_idea);
+	n := vote_open(p_idea, p_user);
 	DELETE FROM votes v WHERE v.idea_id = p_idea AND v.user_id = p_user
 	    RETURNING v.created_at INTO cast_at;
 	IF FOUND THEN

@@ -42,9 +42,11 @@ test('areas: the five product areas, in the person\'s language', async () => {
 test('proposing: 201 with the idea as the API describes it', async () => {
   const before = ideaCounts();
   const idea = await propose(alice, { title: 'Bulk SEPA Instant payments via pain.001' });
-  assert.deepEqual(Object.keys(idea).sort(), ['area', 'author', 'body', 'body_html', 'comment_count', 'comments',
-    'created_at', 'id', 'responses', 'status', 'title', 'updated_at', 'vote_count', 'voted', 'can_edit'].sort());
+  assert.deepEqual(Object.keys(idea).sort(), ['area', 'audience', 'author', 'body', 'body_html', 'comment_count',
+    'comments', 'created_at', 'id', 'responses', 'status', 'title', 'updated_at', 'vote_count', 'voted',
+    'can_edit'].sort());
   assert.equal(idea.status, 'new');
+  assert.equal(idea.audience, 'all', 'open to every client unless the author says otherwise');
   assert.equal(idea.area, 'cash-management');
   assert.deepEqual(idea.author, { name: alice.name, bank: false });
   // The author's own vote counts from the start, like anybody's.
