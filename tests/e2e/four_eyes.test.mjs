@@ -4,7 +4,7 @@
 // it; its author cannot.  Until then a client sees nothing of it
 // anywhere; on approval it is published, notified and audited with both
 // names.  The triage desk lists the drafts with their age.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { person, sql, sqlValue, count, unique, formCsrf } from '../lib/drive.mjs';
 
@@ -17,11 +17,14 @@ const admin = await person('admin');
 const clients = [author, voter];
 
 // The test's own areas: one as a new area comes (the default), one with
-// approvals turned off by the admin.
+// approvals turned off by the admin.  Retired at the end, so that the
+// suites after this one find the areas they know.
+const made = [];
 async function area(approval) {
   const slug = unique('eyes').toLowerCase();
   const r = await admin.api('POST', '/api/v1/areas', { slug, name_en: `Eyes ${slug}`, name_de: `Augen ${slug}` });
   assert.equal(r.status, 201, r.text);
+  made.push(r.json.id);
   if (approval) {
     const p = await admin.api('PATCH', `/api/v1/areas/${r.json.id}`, { action: 'approval', approval });
     assert.equal(p.status, 200, p.text);
@@ -30,6 +33,9 @@ async function area(approval) {
 }
 const AREA = await area(null);
 const OFF = await area([]);
+after(async () => {
+  for (const id of made) await admin.api('PATCH', `/api/v1/areas/${id}`, { action: 'retire' });
+});
 
 async function propose(areaSlug = AREA.slug) {
   const r = await author.api('POST', '/api/v1/ideas',
