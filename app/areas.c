@@ -1,8 +1,9 @@
 /*
  * Product areas (admin): add one, rename, retire (no new ideas), bring
  * back, delete while no idea uses it.  area_change() does each and
- * writes its audit entry.  The list anyone may read (GET /api/v1/areas)
- * is the ideas' (ideas.c).
+ * writes its audit entry.  Four eyes: which statuses of an area's ideas
+ * a second pm or admin must approve (area_approval_set(), approval.c).
+ * The list anyone may read (GET /api/v1/areas) is the ideas' (ideas.c).
  */
 
 #include "drive.h"
@@ -13,12 +14,15 @@ struct area_in {
 	const char *slug;
 	const char *name_en;
 	const char *name_de;
+	char	    approval[32]; /* "{planned,released}": needs approval */
 };
 
 static const struct db_query q_areas_admin = {
 	"admin_areas",
 	"SELECT a.id, a.slug, a.name_en, a.name_de,"
 	" a.retired_at IS NOT NULL AS retired,"
+	" 'planned' = ANY (a.approval_statuses) AS approve_planned,"
+	" 'released' = ANY (a.approval_statuses) AS approve_released,"
 	" (SELECT count(*) FROM ideas i WHERE i.area_id = a.id) AS ideas"
 	" FROM areas a ORDER BY a.position, a.id",
 };
@@ -29,9 +33,16 @@ static const struct db_query q_area_change = {
 	" $6::bigint, nullif($7, '')::inet) AS id",
 };
 
+static const struct db_query q_area_approval = {
+	"area_approval",
+	"SELECT $1::integer AS id, to_json(area_approval_set($1::integer,"
+	" $2::text[], $3::bigint, nullif($4, '')::inet))::text AS approval",
+};
+
 static const struct refusal area_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.not_found" },
 	{ "DR409", 409, "in_use", NULL, "err.area_in_use" },
+	{ "DR422", 422, "invalid", "approval", "err.approval_statuses" },
 	{ "23505", 409, "taken", "slug", "err.area_taken" },
 	{ NULL },
 };
@@ -73,12 +84,61 @@ create_input(struct dreq *r, void *arg)
 	names_input(r, in);
 }
 
-/* "rename" (with both names), "retire", "restore" or "delete". */
+/*
+ * The statuses that need approval: a form's ticked boxes
+ * (approval_planned, approval_released), or the API's list
+ * {"approval": ["planned", "released"]} (empty: none).
+ */
+static void
+approval_input(struct dreq *r, struct area_in *in)
+{
+	static const char *statuses[] = { "planned", "released" };
+	json_t		  *list, *v;
+	char		   box[32];
+	int		   want[2] = { 0, 0 };
+	size_t		   i, k;
+
+	if (r->json != NULL) {
+		list = json_object_get(r->json, "approval");
+		if (!json_is_array(list)) {
+			field_error(r, "approval", "err.approval_statuses");
+			return;
+		}
+		json_array_foreach(list, i, v) {
+			for (k = 0; k < 2; k++) {
+				if (json_is_string(v) &&
+				    strcmp(json_string_value(v), statuses[k]) ==
+					0)
+					break;
+			}
+			if (k == 2) {
+				field_error(r, "approval",
+				    "err.approval_statuses");
+				return;
+			}
+			want[k] = 1;
+		}
+	} else {
+		for (k = 0; k < 2; k++) {
+			(void)snprintf(box, sizeof(box), "approval_%s",
+			    statuses[k]);
+			want[k] = in_text(r, box) != NULL;
+		}
+	}
+	(void)snprintf(in->approval, sizeof(in->approval), "{%s%s%s}",
+	    want[0] ? "planned" : "", want[0] && want[1] ? "," : "",
+	    want[1] ? "released" : "");
+}
+
+/*
+ * "rename" (with both names), "retire", "restore", "delete" or
+ * "approval" (four eyes).
+ */
 static void
 change_input(struct dreq *r, void *arg)
 {
 	static const char *actions[] = { "rename", "retire", "restore",
-		"delete" };
+		"delete", "approval" };
 	struct area_in	  *in = arg;
 	const char	  *action;
 	size_t		   i;
@@ -88,12 +148,14 @@ change_input(struct dreq *r, void *arg)
 		action = "delete";
 	else
 		action = in_text(r, "action");
-	for (i = 0; action != NULL && i < 4; i++) {
+	for (i = 0; action != NULL && i < 5; i++) {
 		if (strcmp(action, actions[i]) == 0)
 			in->action = actions[i];
 	}
 	if (in->action != NULL && strcmp(in->action, "rename") == 0)
 		names_input(r, in);
+	if (in->action != NULL && strcmp(in->action, "approval") == 0)
+		approval_input(r, in);
 }
 
 /* ---- the change ---- */
@@ -109,8 +171,13 @@ change_query(struct http_request *req, struct dreq *r)
 		return (out_error(req, r, 422, "invalid", "action",
 		    "err.bad_request"));
 	(void)snprintf(id, sizeof(id), "%lld", (long long)in->id);
-	db_query(r, &q_area_change, 7, in->id != 0 ? id : "", in->action,
-	    in->slug, in->name_en, in->name_de, r->sess.uid, r->address);
+	if (strcmp(in->action, "approval") == 0)
+		db_query(r, &q_area_approval, 4, id, in->approval, r->sess.uid,
+		    r->address);
+	else
+		db_query(r, &q_area_change, 7, in->id != 0 ? id : "",
+		    in->action, in->slug, in->name_en, in->name_de, r->sess.uid,
+		    r->address);
 	return (STEP_NEXT);
 }
 
@@ -127,11 +194,20 @@ created_json(struct http_request *req, struct dreq *r)
 	    json_pack("{s:I}", "id", (json_int_t)row_int(r, 0, "id"))));
 }
 
+/* {id}; a change of the approvals also the statuses that need one. */
 static int
 changed_json(struct http_request *req, struct dreq *r)
 {
-	return (out_json(req, r, 200,
-	    json_pack("{s:I}", "id", (json_int_t)row_int(r, 0, "id"))));
+	struct area_in *in = r->in;
+	json_t	       *o, *approval;
+	json_error_t	jerr;
+
+	o = json_pack("{s:I}", "id", (json_int_t)row_int(r, 0, "id"));
+	if (strcmp(in->action, "approval") == 0 &&
+	    (approval = json_loads(row_text(r, 0, "approval"), 0, &jerr)) !=
+		NULL)
+		json_object_set_new(o, "approval", approval);
+	return (out_json(req, r, 200, o));
 }
 
 /* ---- the page ---- */
@@ -189,14 +265,16 @@ areas_render(struct http_request *req, struct dreq *r)
 	renamed = json_object_get(r->ctx, "has_errors") ? path_id(r, "id") : 0;
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
-		a = json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:b}", "id",
-		    (json_int_t)row_int(r, i, "id"), "slug",
+		a = json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:b, s:b, s:b}",
+		    "id", (json_int_t)row_int(r, i, "id"), "slug",
 		    row_text(r, i, "slug"), "name_en",
 		    row_text(r, i, "name_en"), "name_de",
 		    row_text(r, i, "name_de"), "retired",
 		    row_bool(r, i, "retired"), "ideas",
 		    (json_int_t)row_int(r, i, "ideas"), "can_delete",
-		    row_int(r, i, "ideas") == 0);
+		    row_int(r, i, "ideas") == 0, "approve_planned",
+		    row_bool(r, i, "approve_planned"), "approve_released",
+		    row_bool(r, i, "approve_released"));
 		if (renamed != 0 && row_int(r, i, "id") == renamed)
 			rename_failed(r, a);
 		json_array_append_new(list, a);

@@ -54,14 +54,16 @@ static const char * const audit_groups[][16] = {
 	    "user.second_factor_reset", "user.sso_linked", "user.digest_on",
 	    "user.digest_off", NULL },
 	{ "token", "token.create", "token.revoke", NULL },
-	{ "idea", "idea.response", "idea.merge", "idea.note", "idea.owner",
+	{ "idea", "idea.response", "idea.response_draft",
+	    "idea.response_approved", "idea.response_rejected",
+	    "idea.response_withdrawn", "idea.merge", "idea.note", "idea.owner",
 	    "idea.sensitive_confirmed", "idea.redact", "idea.audience_proposed",
 	    "idea.audience_widened", "idea.audience_kept", NULL },
 	{ "comment", "comment.hide", "comment.sensitive_confirmed",
 	    "comment.redact", NULL },
 	{ "organization", "organization.rename", NULL },
 	{ "area", "area.create", "area.rename", "area.retire", "area.restore",
-	    "area.delete", NULL },
+	    "area.delete", "area.approval", NULL },
 	{ "settings", "settings.second_factor_policy", NULL },
 };
 #define AUDIT_GROUPS	 (sizeof(audit_groups) / sizeof(audit_groups[0]))
@@ -291,6 +293,36 @@ action_options(struct dreq *r, const char *chosen)
 }
 
 /*
+ * A list of statuses in words ("Planned, Released"), or the words of
+ * none_key when it is empty: an area's approvals.
+ */
+static void
+statuses_words(struct dreq *r, json_t *vars, const char *field, json_t *list,
+    const char *none_key)
+{
+	struct dbuf b;
+	json_t	   *v, *one;
+	size_t	    i;
+
+	if (json_array_size(list) == 0) {
+		ctx_set_msg(r, vars, field, none_key, NULL);
+		return;
+	}
+	dbuf_init(&b);
+	one = json_object();
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v))
+			continue;
+		status_words(r, one, "w", json_string_value(v));
+		dbuf_appendf(&b, "%s%s", b.len > 0 ? ", " : "",
+		    json_string_value(json_object_get(one, "w")));
+	}
+	json_decref(one);
+	json_object_set_new(vars, field, json_string(b.len > 0 ? b.data : ""));
+	dbuf_free(&b);
+}
+
+/*
  * An entry's action in words, and its details as a sentence when the
  * catalogs have one for it (the details' fields are its variables; a
  * role or status also in words).  Unknown details stay as they are.
@@ -304,6 +336,7 @@ entry_words(struct dreq *r, json_t *e, const char *action, const char *json)
 	char			  key[64], label[64];
 	size_t			  i;
 	static const char * const worded[] = { "from", "to", "role" };
+	int			  statuses;
 
 	(void)snprintf(key, sizeof(key), "audit.act.%s", action);
 	if (i18n_get(drive_catalogs[0], key) != NULL)
@@ -313,13 +346,20 @@ entry_words(struct dreq *r, json_t *e, const char *action, const char *json)
 	    (vars = json_loads(json != NULL ? json : "{}", 0, &jerr)) == NULL ||
 	    !json_is_object(vars))
 		return;
+	/* idea.response and its drafts' actions tell statuses. */
+	statuses = strncmp(action, "idea.response", 13) == 0;
+	if (strcmp(action, "area.approval") == 0) {
+		statuses_words(r, vars, "from_label",
+		    json_object_get(vars, "from"), "audit.approval_none");
+		statuses_words(r, vars, "to_label", json_object_get(vars, "to"),
+		    "audit.approval_none");
+	}
 	for (i = 0; i < sizeof(worded) / sizeof(worded[0]); i++) {
 		if ((v = json_string_value(json_object_get(vars, worded[i]))) ==
 		    NULL)
 			continue;
 		(void)snprintf(label, sizeof(label), "%s.%s",
-		    strcmp(action, "idea.response") == 0 ? "status" : "role",
-		    v);
+		    statuses ? "status" : "role", v);
 		if (i18n_get(drive_catalogs[0], label) != NULL) {
 			(void)snprintf(key, sizeof(key), "%s_label", worded[i]);
 			ctx_set_msg(r, vars, key, label, NULL);

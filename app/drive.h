@@ -707,7 +707,8 @@ void secret_free(char *);
 	    "$2") " ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
 /* The areas one may choose, as area_options() reads them ($1 language). */
 #define AREAS_SQL \
-	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name" \
+	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name," \
+	" to_json(approval_statuses)::text AS approval" \
 	" FROM areas WHERE retired_at IS NULL ORDER BY position, id"
 /*
  * The pages of an admin list (people, invitations): ADMIN_PAGE_SIZE rows
@@ -822,6 +823,14 @@ extern const struct handler audience_propose_page, audience_propose_api,
 /* digest.c: the weekly digest's unsubscribe link and setting */
 extern const struct handler digest_unsubscribe_page, digest_unsubscribe_do_page,
     me_change_api;
+
+/* approval.c: four eyes on commitments (drafts, approving, rejecting) */
+void draft_desk_ctx(struct dreq *, const char *, const char *, const char *,
+    const char *);
+int  drafts_query(struct http_request *, struct dreq *, const char *);
+void drafts_keep(struct dreq *);
+extern const struct handler drafts_pending_api, draft_approve_page,
+    draft_approve_api, draft_reject_page, draft_reject_api;
 
 /* listening.c */
 extern const struct handler listening_page, listening_api;

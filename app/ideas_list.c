@@ -597,17 +597,24 @@ areas_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/* Staff also see which statuses need a second person's approval. */
 static int
 areas_json(struct http_request *req, struct dreq *r)
 {
-	json_t *list;
-	int	i;
+	json_t	    *list, *a, *approval;
+	json_error_t jerr;
+	int	     i;
 
 	list = json_array();
-	for (i = 0; i < db_rows(r); i++)
-		json_array_append_new(list,
-		    json_pack("{s:s, s:s}", "slug", row_text(r, i, "slug"),
-			"name", row_text(r, i, "name")));
+	for (i = 0; i < db_rows(r); i++) {
+		a = json_pack("{s:s, s:s}", "slug", row_text(r, i, "slug"),
+		    "name", row_text(r, i, "name"));
+		if (r->sess.role >= ROLE_PM &&
+		    (approval = json_loads(row_text(r, i, "approval"), 0,
+			 &jerr)) != NULL)
+			json_object_set_new(a, "approval", approval);
+		json_array_append_new(list, a);
+	}
 	return (out_json(req, r, 200, json_pack("{s:o}", "areas", list)));
 }
 

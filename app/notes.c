@@ -5,7 +5,8 @@
  * idea's desk (a refused note shows the idea page again: routes.c,
  * ROUTE_FORM); API: GET and POST /api/v1/ideas/:id/notes, PUT
  * /api/v1/ideas/:id/owner.  idea_page.c asks idea_desk_query() for the
- * notes and the owner when the person is staff, and no one else.
+ * notes and the owner when the person is staff, and no one else; the
+ * same query brings the draft awaiting approval (approval.c).
  */
 
 #include "drive.h"
@@ -20,7 +21,12 @@ struct owner_in {
 	char	owner[24]; /* "" clears */
 };
 
-/* The idea's owner, notes and the staff one may choose, for staff. */
+/*
+ * The idea's owner, notes and the staff one may choose, for staff; and
+ * of four eyes (approval.c), the draft awaiting approval, the last one
+ * rejected since the latest response, and the statuses of the idea's
+ * area that need approval.
+ */
 static const struct db_query q_idea_desk = {
 	"idea_desk",
 	"SELECT i.owner_id, ou.display_name AS owner_name,"
@@ -32,8 +38,24 @@ static const struct db_query q_idea_desk = {
 	" AS notes,"
 	" (SELECT coalesce(json_agg(json_build_object('id', s.id,"
 	"  'name', s.display_name) ORDER BY s.display_name, s.id), '[]')"
-	"  FROM users s WHERE s.active AND s.role IN ('pm', 'admin')) AS staff"
-	" FROM ideas i LEFT JOIN users ou ON ou.id = i.owner_id"
+	"  FROM users s WHERE s.active AND s.role IN ('pm', 'admin')) AS staff,"
+	" i.status, to_json(a.approval_statuses)::text AS approval,"
+	" (SELECT json_build_object('id', d.id, 'from', d.from_status,"
+	"  'to', d.to_status, 'body', d.body, 'author_id', d.author_id,"
+	"  'name', du.display_name,"
+	"  'created', extract(epoch FROM d.created_at)::bigint)"
+	"  FROM response_drafts d JOIN users du ON du.id = d.author_id"
+	"  WHERE d.idea_id = i.id AND d.state = 'pending') AS draft,"
+	" (SELECT json_build_object('to', d.to_status, 'reason', d.reason,"
+	"  'name', du.display_name,"
+	"  'decided', extract(epoch FROM d.decided_at)::bigint)"
+	"  FROM response_drafts d JOIN users du ON du.id = d.decided_by"
+	"  WHERE d.idea_id = i.id AND d.state = 'rejected'"
+	"  AND d.decided_at > coalesce((SELECT max(r.created_at)"
+	"   FROM responses r WHERE r.idea_id = i.id), '-infinity')"
+	"  ORDER BY d.decided_at DESC, d.id DESC LIMIT 1) AS rejected"
+	" FROM ideas i JOIN areas a ON a.id = i.area_id"
+	" LEFT JOIN users ou ON ou.id = i.owner_id"
 	" WHERE i.id = $1::bigint",
 };
 
@@ -138,6 +160,10 @@ idea_desk_keep(struct dreq *r)
 	if (*owner != '\0')
 		json_object_set_new(r->ctx, "owner_name",
 		    json_string(row_text(r, 0, "owner_name")));
+	draft_desk_ctx(r,
+	    row_null(r, 0, "draft") ? NULL : row_text(r, 0, "draft"),
+	    row_null(r, 0, "rejected") ? NULL : row_text(r, 0, "rejected"),
+	    row_text(r, 0, "approval"), row_text(r, 0, "status"));
 	json_decref(notes);
 	json_decref(staff);
 }

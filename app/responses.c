@@ -4,7 +4,9 @@
  * response_create()), the voters of an idea with their organisations,
  * and hiding a comment (merging: merge.c).  Product managers and admins
  * only.  A refused response shows the idea page again (its steps:
- * routes.c), with the error next to the field.
+ * routes.c), with the error next to the field.  A response whose status
+ * needs a second person's approval in its area is kept as a draft
+ * (approval.c approves it).
  */
 
 #include "drive.h"
@@ -22,7 +24,7 @@ struct comment_hide_in {
 
 static const struct db_query q_response_create = {
 	"response_create",
-	"SELECT response_id, from_status,"
+	"SELECT response_id, from_status, state,"
 	" extract(epoch FROM now())::bigint AS created"
 	" FROM response_create($1::bigint, $2::bigint, $3, $4,"
 	" nullif($5, '')::inet)",
@@ -60,6 +62,7 @@ static const struct refusal response_refusals[] = {
 	{ "DR404", 404, "not_found", NULL, "err.idea_not_found" },
 	{ "DR409", 409, "merged", NULL, "err.merged_no_status" },
 	{ "DR422", 422, "invalid", "status", "err.response_status" },
+	{ "DRD09", 409, "draft_pending", "status", "err.draft_pending" },
 	{ NULL },
 };
 
@@ -104,33 +107,42 @@ response_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/* Published: the history; a draft: the desk, where it waits. */
 static int
 response_redirect(struct http_request *req, struct dreq *r)
 {
 	struct response_in *in = r->in;
 	char		    url[64];
 
-	(void)snprintf(url, sizeof(url), "/ideas/%lld#history",
-	    (long long)in->idea);
+	(void)snprintf(url, sizeof(url), "/ideas/%lld#%s", (long long)in->idea,
+	    strcmp(row_text(r, 0, "state"), "published") == 0 ? "history" :
+								"draft");
 	return (out_redirect(req, r, url));
 }
 
+/*
+ * 201 with the response; a draft (four eyes) 202 with its id and
+ * "state": "pending_approval" (PRODUCT.md), the id to approve.
+ */
 static int
 response_json(struct http_request *req, struct dreq *r)
 {
 	struct response_in *in = r->in;
 	json_t		   *o;
 	char		   *html;
+	int		    draft;
 
+	draft = strcmp(row_text(r, 0, "state"), "published") != 0;
 	html = md_html(in->body);
-	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o}", "id",
-	    (json_int_t)row_int(r, 0, "response_id"), "idea_id",
-	    (json_int_t)in->idea, "from_status", row_text(r, 0, "from_status"),
-	    "status", in->status, "body", in->body, "body_html", html, "author",
+	o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "id",
+	    (json_int_t)row_int(r, 0, "response_id"), "state",
+	    row_text(r, 0, "state"), "idea_id", (json_int_t)in->idea,
+	    "from_status", row_text(r, 0, "from_status"), "status", in->status,
+	    "body", in->body, "body_html", html, "author",
 	    author_json(r->sess.name, 1));
 	kore_free(html);
 	out_time(r, o, "created_at", NULL, row_int(r, 0, "created"));
-	return (out_json(req, r, 201, o));
+	return (out_json(req, r, draft ? 202 : 201, o));
 }
 
 /* ---- voters ---- */

@@ -1,5 +1,6 @@
 /*
- * Listening made visible: the triage desk (ideas without an official
+ * Listening made visible: the triage desk (the responses awaiting a
+ * second person's approval, then the ideas without an official
  * response, a page at a time, the oldest or the most wanted first, with
  * the median time to a first response), the roadmap, and the export of
  * all ideas as CSV for the product managers.
@@ -205,15 +206,23 @@ triage_input(struct dreq *r, void *arg)
 	form_free(&qs);
 }
 
-/* The areas first: the filter offers them, and checks area. */
+/* The drafts awaiting a second person's approval first (approval.c). */
 static int
-triage_areas(struct http_request *req, struct dreq *r)
+triage_drafts(struct http_request *req, struct dreq *r)
 {
 	struct triage_in *in = r->in;
 
 	if (in->bad_field != NULL || in->bad_key != NULL)
 		return (step_refuse(req, r, 400, "invalid", in->bad_field,
 		    in->bad_key));
+	return (drafts_query(req, r, in->area));
+}
+
+/* Then the areas: the filter offers them, and checks area. */
+static int
+triage_areas(struct http_request *req, struct dreq *r)
+{
+	drafts_keep(r);
 	db_query(r, &q_areas_all, 1, r->lang);
 	return (STEP_NEXT);
 }
@@ -572,8 +581,8 @@ export_csv(struct http_request *req, struct dreq *r)
 	return (out_csv(req, "ideas.csv", &b));
 }
 
-static const step_fn triage_steps[] = { triage_areas, triage_query,
-	triage_render, NULL };
+static const step_fn triage_steps[] = { triage_drafts, triage_areas,
+	triage_query, triage_render, NULL };
 static const step_fn roadmap_page_steps[] = { roadmap_query, roadmap_render,
 	NULL };
 static const step_fn roadmap_api_steps[] = { roadmap_query, roadmap_json,

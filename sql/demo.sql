@@ -1780,6 +1780,38 @@ FROM (SELECT *, random() AS r1, random() AS r2 FROM (
 ORDER BY at, kind, idea_id, user_id;
 
 -- ---------------------------------------------------------------------------
+-- Four eyes (013_four_eyes.sql): five answers that commit the bank, each
+-- written by the idea's product manager and awaiting a second one's
+-- approval on the triage desk, the oldest four days old.  Nobody but the
+-- bank sees them: no status change, no notification.
+-- ---------------------------------------------------------------------------
+
+DO $$
+BEGIN
+	IF to_regclass('response_drafts') IS NOT NULL THEN
+		INSERT INTO response_drafts (idea_id, author_id, from_status,
+		    to_status, body, created_at)
+		SELECT i.id, i.pm_id, i.status, 'planned',
+		    CASE i.lang WHEN 'de' THEN 'Wir planen das für '
+			|| to_char(pg_temp.vnow() + pg_temp.shift() +
+			interval '150 days', '"Q"Q YYYY') || ' im Bereich '
+			|| a.name_de || '. Danke an alle, die abgestimmt haben.'
+		    ELSE 'We plan to build this in ' || to_char(pg_temp.vnow() +
+			pg_temp.shift() + interval '150 days', '"Q"Q YYYY')
+			|| ', on the ' || a.name_en || ' roadmap. Thanks to '
+			|| 'everyone who voted.' END,
+		    pg_temp.vnow() + pg_temp.shift() -
+		    make_interval(hours => 19 * (6 - x.k::integer))
+		FROM (SELECT i.id, row_number() OVER (ORDER BY i.vote_rank, i.id)
+		    AS k FROM pg_temp.demo_idea i WHERE i.status = 'under_review'
+		    ORDER BY i.vote_rank, i.id LIMIT 5) x
+		JOIN pg_temp.demo_idea i ON i.id = x.id
+		JOIN areas a ON a.id = i.area_id;
+	END IF;
+END
+$$;
+
+-- ---------------------------------------------------------------------------
 -- The maintained counts, from the rows themselves.
 -- ---------------------------------------------------------------------------
 

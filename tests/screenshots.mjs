@@ -18,6 +18,10 @@ const unanswered = sqlValue(`SELECT id FROM ideas WHERE duplicate_of IS NULL
   AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.idea_id = ideas.id)
   ORDER BY vote_count DESC LIMIT 1`);
 const org = sqlValue('SELECT id FROM organizations ORDER BY id LIMIT 1');
+// An answer awaiting a second product manager's approval (four eyes),
+// written by another than pm1, who may approve it.
+const drafted = sqlValue(`SELECT d.idea_id FROM response_drafts d JOIN users u ON u.id = d.author_id
+  WHERE d.state = 'pending' AND u.email <> 'pm1@example.test' ORDER BY d.created_at LIMIT 1`);
 
 const ROLES = {
   client: {
@@ -27,7 +31,7 @@ const ROLES = {
   },
   pm: {
     email: 'pm1@example.test',
-    pages: ['/triage', `/ideas/${unanswered}`, `/ideas/${idea}/voters`, '/roadmap'],
+    pages: ['/triage', `/ideas/${unanswered}`, `/ideas/${drafted}`, `/ideas/${idea}/voters`, '/roadmap'],
   },
   admin: {
     email: 'admin1@example.test',

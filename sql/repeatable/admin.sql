@@ -55,3 +55,30 @@ BEGIN
 	RETURN aid;
 END
 $$;
+
+-- Which statuses of an area's ideas a second pm or admin must approve
+-- (four eyes, 013): p_statuses, a subset of planned and released, kept
+-- in that order.  DR404 unknown area; DR422 'approval' another status.
+CREATE OR REPLACE FUNCTION area_approval_set(p_area integer,
+    p_statuses text[], p_actor bigint, p_address inet)
+RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+	a areas;
+	chosen text[];
+BEGIN
+	SELECT * INTO a FROM areas WHERE id = p_area FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'not_found' USING ERRCODE = 'DR404';
+	END IF;
+	IF NOT (p_statuses <@ ARRAY['planned', 'released']::text[]) THEN
+		RAISE EXCEPTION 'approval' USING ERRCODE = 'DR422';
+	END IF;
+	chosen := ARRAY(SELECT s FROM unnest(ARRAY['planned', 'released']) s
+	    WHERE s = ANY (p_statuses));
+	UPDATE areas SET approval_statuses = chosen WHERE id = p_area;
+	PERFORM audit(p_actor, 'area.approval', 'area:' || p_area, p_address,
+	    jsonb_build_object('slug', a.slug, 'name_en', a.name_en,
+	    'from', to_jsonb(a.approval_statuses), 'to', to_jsonb(chosen)));
+	RETURN chosen;
+END
+$$;

@@ -23,6 +23,8 @@ before(async () => {
   browser = await launchChromium();
   client = await person('client');
   pm = await person('pm');
+  // Approves pm's "released" (four eyes): released, and first answered, now.
+  const pm2 = await person('pm');
   // 60 ideas over the areas (but FX, which stays empty) and the last 200
   // days; two thirds answered, after up to 29 days; the released ones were
   // released (and first answered) just now.
@@ -33,6 +35,8 @@ before(async () => {
   sql(`WITH x AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM ideas WHERE author_id = ${client.id})
        SELECT response_create(x.id, ${pm.id}, CASE WHEN x.n % 5 = 0 THEN 'released' ELSE 'under_review' END,
          'Thank you.', NULL) FROM x WHERE x.n % 3 <> 0`);
+  sql(`SELECT response_approve(d.id, NULL, ${pm2.id}, NULL) FROM response_drafts d
+       JOIN ideas i ON i.id = d.idea_id WHERE i.author_id = ${client.id} AND d.state = 'pending'`);
   sql(`UPDATE ideas SET created_at = now() - interval '1 day' * (2 + (x.n * 37) % 200),
        first_response_at = CASE WHEN ideas.status = 'released' THEN ideas.first_response_at
          WHEN ideas.first_response_at IS NOT NULL THEN now()

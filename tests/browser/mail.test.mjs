@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { launchChromium, SHOTS } from '../lib/browser.mjs';
 import AxeBuilder from '@axe-core/playwright';
 import { simpleParser } from 'mailparser';
-import { person, sql, sqlValue, unique, ROOT } from '../lib/drive.mjs';
+import { person, respond, sql, sqlValue, unique, ROOT } from '../lib/drive.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'drive-mail-eml-'));
 let browser;
@@ -69,6 +69,7 @@ async function render(html, width, name) {
 
 test('a status mail: the portal\'s look, a button to the idea, the badge in words, both languages', { timeout: 90_000 }, async () => {
   const pm = await person('pm');
+  const approver = await person('pm'); // four eyes: the mail goes on approval
   for (const [lang, want] of [
     ['en', { button: 'Open the idea in Drive', status: 'Planned', intro: /^The bank has answered your idea/ }],
     ['de', { button: 'Idee in Drive öffnen', status: 'Geplant', intro: /^die Bank hat Ihre Idee/ }],
@@ -77,9 +78,8 @@ test('a status mail: the portal\'s look, a button to the idea, the badge in word
     sql(`UPDATE users SET lang = '${lang}' WHERE id = ${author.id}`);
     const idea = (await author.api('POST', '/api/v1/ideas',
       { title: unique('Mail look'), body: 'Body.', area: 'cash-management' })).json;
-    const r = await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`,
-      { status: 'planned', body: 'We will build **this** next quarter.' });
-    assert.equal(r.status, 201, r.text);
+    const r = await respond(pm, approver, idea.id, 'planned', 'We will build **this** next quarter.');
+    assert.equal(r.status, 200, r.text);
     await mailerOnce();
     const mail = await eml(idea.id, author.id, 'status');
     assert.ok(mail.html, 'an HTML part');

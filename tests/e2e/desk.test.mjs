@@ -3,13 +3,15 @@
 // notifications and the profile's e-mail switch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { person, Client, sql, sqlValue, count, snapshot, unique, formCsrf, recordSecret } from '../lib/drive.mjs';
+import { person, Client, sql, sqlValue, count, snapshot, unique, formCsrf, recordSecret, respond } from '../lib/drive.mjs';
 
 const orgA = unique('Desk Org A');
 const a1 = await person('client', orgA);
 const a2 = await person('client', orgA);
 const b1 = await person('client');
 const pm = await person('pm');
+// Approves the commitments pm writes (planned, released: four eyes).
+const pm2 = await person('pm');
 const admin = await person('admin');
 
 async function propose(c = a1, title = unique('Intraday camt.052 reports')) {
@@ -42,7 +44,7 @@ test('an official response sets the status, is kept, and tells voters and author
   assert.equal(after.audit, before.audit + 1);
   assert.equal(sqlValue(`SELECT count(*) FROM outbox WHERE idea_id = ${idea.id} AND user_id = ${pm.id}`), '0');
 
-  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'planned', body: 'Planned for Q3.' });
+  assert.equal((await respond(pm, pm2, idea.id, 'planned', 'Planned for Q3.')).status, 200);
   await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'in_progress', body: 'Being built.' });
   const g = await b1.api('GET', `/api/v1/ideas/${idea.id}`);
   assert.equal(g.json.status, 'in_progress');
@@ -201,7 +203,7 @@ test('merging from pages: find the original, see both, confirm; refusals on the 
 
 test('moving back: a released idea reopened unfreezes its votes', async () => {
   const idea = await propose(a1);
-  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'released', body: 'Live.' });
+  assert.equal((await respond(pm, pm2, idea.id, 'released', 'Live.')).status, 200);
   assert.equal((await b1.api('POST', `/api/v1/ideas/${idea.id}/vote`)).status, 409);
   await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'in_progress', body: 'Reopened: a gap remains.' });
   assert.equal((await b1.api('POST', `/api/v1/ideas/${idea.id}/vote`)).status, 200);
@@ -291,8 +293,8 @@ test('hiding a comment: kept, shown as hidden, audited; staff only', async () =>
 test('roadmap: planned, in progress and released', async () => {
   const p = await propose(a1);
   const rel = await propose(a1);
-  await pm.api('POST', `/api/v1/ideas/${p.id}/responses`, { status: 'planned', body: 'Q3' });
-  await pm.api('POST', `/api/v1/ideas/${rel.id}/responses`, { status: 'released', body: 'Done' });
+  await respond(pm, pm2, p.id, 'planned', 'Q3');
+  await respond(pm, pm2, rel.id, 'released', 'Done');
   const r = await b1.api('GET', '/api/v1/roadmap');
   assert.equal(r.status, 200);
   assert.ok(r.json.planned.some((i) => i.id === p.id));
@@ -307,7 +309,7 @@ test('triage: unanswered ideas oldest first with the figures; staff only', async
   const old = await propose(a1, unique('Old unanswered idea'));
   sql(`UPDATE ideas SET created_at = now() - interval '400 days' WHERE id = ${old.id}`);
   const answered = await propose(a1, unique('Answered idea'));
-  await pm.api('POST', `/api/v1/ideas/${answered.id}/responses`, { status: 'planned', body: 'Yes' });
+  await respond(pm, pm2, answered.id, 'planned', 'Yes');
   const page = await pm.page('/triage');
   assert.equal(page.status, 200);
   assert.ok(page.text.includes(old.title));
@@ -581,7 +583,7 @@ test('notifications: opening one marks it read and leads to the comment; sentenc
   const reader = await person('client');
   const idea = await propose(reader);
   const c = await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Opened from the list' });
-  await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'planned', body: 'Planned.' });
+  await respond(pm, pm2, idea.id, 'planned', 'Planned.');
   const ids = sql(`SELECT id, kind FROM notifications WHERE user_id = ${reader.id} ORDER BY id`);
   assert.deepEqual(ids.map((x) => x[1]), ['comment', 'status']);
   const [commentNote, statusNote] = ids.map((x) => Number(x[0]));

@@ -13,6 +13,8 @@ const org = unique('Listening Org');
 const client = await person('client', org);
 const other = await person('client');
 const pm = await person('pm');
+// Approves pm's commitments (four eyes): a first answer counts from then.
+const pm2 = await person('pm');
 
 const DAY = 86400;
 const slug = `ls-${unique('a').slice(2)}`.toLowerCase();
@@ -29,9 +31,11 @@ function idea(title, author = client) {
   return Number(sqlValue(`SELECT idea_create(${author.id}, '${slug}', '${title} ${unique('t')}', 'Please.')`));
 }
 
-// An official response (as the desk gives it), then moved to time s.
+// An official response (as the desk gives it; a commitment approved by
+// a second pm), then moved to time s.
 function respond(id, status, s) {
-  const rid = sqlValue(`SELECT response_id FROM response_create(${id}, ${pm.id}, '${status}', 'Answer.', NULL)`);
+  let [rid, state] = sql(`SELECT response_id, state FROM response_create(${id}, ${pm.id}, '${status}', 'Answer.', NULL)`)[0];
+  if (state === 'pending_approval') rid = sqlValue(`SELECT response_id FROM response_approve(${rid}, NULL, ${pm2.id}, NULL)`);
   if (s !== undefined) sql(`UPDATE responses SET created_at = ${at(s)} WHERE id = ${rid}`);
 }
 

@@ -2,11 +2,12 @@
 // the page: the original's id and title.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { person, unique } from '../lib/drive.mjs';
+import { person, respond, unique } from '../lib/drive.mjs';
 
 const author = await person('client');
 const voter = await person('client');
 const pm = await person('pm');
+const pm2 = await person('pm');
 
 async function propose(c, title) {
   const r = await c.api('POST', '/api/v1/ideas', { title, body: 'Please.', area: 'cash-management' });
@@ -45,8 +46,8 @@ test('a merge notification names the original, in the API and on the page', asyn
 
 test('other notifications carry no "into"', async () => {
   const idea = await propose(author, unique('Status change'));
-  const r = await pm.api('POST', `/api/v1/ideas/${idea.id}/responses`, { status: 'planned', body: 'Planned.' });
-  assert.equal(r.status, 201, r.text);
+  const r = await respond(pm, pm2, idea.id, 'planned', 'Planned.');
+  assert.equal(r.status, 200, r.text);
   const n = (await author.api('GET', '/api/v1/notifications')).json.notifications
     .find((x) => x.kind === 'status' && x.idea.id === idea.id);
   assert.ok(n);

@@ -271,7 +271,10 @@ test('seccomp_tracing: a walk of every route, sign-ins, mail pages, static files
   const com = await expect(other.api('POST', `/api/v1/ideas/${idea}/comments`, { body: 'A comment, mailed to the author.' }), 201);
   const cid = com.json.id;
   await expect(other.api('PATCH', `/api/v1/comments/${cid}`, { body: 'An edited comment.' }), 200);
-  await expect(pm.api('POST', `/api/v1/ideas/${idea}/responses`, { status: 'planned', body: 'Planned, **soon**.' }), 201);
+  // A commitment waits for a second person (four eyes), who approves it.
+  const draft = await expect(pm.api('POST', `/api/v1/ideas/${idea}/responses`, { status: 'planned', body: 'Planned, **soon**.' }), 202);
+  await expect(pm.api('GET', '/api/v1/responses/pending'), 200);
+  await expect(admin.api('POST', `/api/v1/responses/${draft.json.id}/approve`), 200);
   await expect(pm.api('POST', `/api/v1/comments/${cid}/hide`), 200);
   await expect(pm.api('POST', `/api/v1/ideas/${dup}/merge`, { into: idea }), 200);
   await expect(other.api('DELETE', `/api/v1/ideas/${idea}/vote`), 200);
@@ -334,7 +337,7 @@ test('seccomp_tracing: a walk of every route, sign-ins, mail pages, static files
   // Every route of the configuration, as each role and anonymous.
   const ids = {
     ideas: idea, comments: cid, users: other.id, areas: ar.json.id, tokens: tok.json.id,
-    invitations: inv.json.id,
+    invitations: inv.json.id, responses: draft.json.id, drafts: draft.json.id,
     organizations: sqlValue(`SELECT organization_id FROM users WHERE id = ${Number(client.id)}`),
   };
   const table = readFileSync(`${ROOT}/app/routes.c`, 'utf8');
@@ -343,7 +346,7 @@ test('seccomp_tracing: a walk of every route, sign-ins, mail pages, static files
   assert.ok(routes.length > 50, `routes found: ${routes.length}`);
   const paths = ['/no-such-page', ...routes.map((pat) => {
     const p = pat.replace('/**', '/drive.css')
-      .replace(/\/([a-z]+)\/:id/g, (_, kind) => `/${kind}/${ids[kind] ?? 999999}`)
+      .replace(/\/([a-z]+)\/:(?:id|draft)/g, (_, kind) => `/${kind}/${ids[kind] ?? 999999}`)
       .replace('*token', 'ab'.repeat(32));
     assert.doesNotMatch(p, /[:*]/, `no concrete path for route ${pat}: extend this mapping`);
     return p;

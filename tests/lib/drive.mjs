@@ -208,3 +208,15 @@ export function formCsrf(html) {
   const m = html.match(/name="csrf_token" value="([0-9a-f]{64})"/);
   return m ? m[1] : null;
 }
+
+// An official response published as the bank publishes it: pm writes
+// it; when its status needs a second person's approval in the idea's
+// product area (four eyes, issue 16: planned and released, by default),
+// it waits as a draft (202) until approver approves it.  Returns the
+// answer that published it: 201 at once, 200 on approval.
+export async function respond(pm, approver, idea, status, body) {
+  const r = await pm.api('POST', `/api/v1/ideas/${idea}/responses`, { status, body });
+  if (r.status !== 202) return r;
+  if (!approver) throw new Error(`a response to ${status} on idea ${idea} needs a second person's approval`);
+  return approver.api('POST', `/api/v1/responses/${r.json.id}/approve`);
+}
