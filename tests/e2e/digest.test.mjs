@@ -16,7 +16,8 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { person, sql, sqlValue, unique, recordSecret, formCsrf, Client, ROOT, BASE } from '../lib/drive.mjs';
+import { person, sql, sqlValue, unique, recordSecret, formCsrf, Client, ROOT, BASE, respond }
+  from '../lib/drive.mjs';
 
 async function load() {
   return [(await import('smtp-server')).SMTPServer, (await import('mailparser')).simpleParser];
@@ -96,6 +97,8 @@ const outsider = await person('client', orgs[4]);
 const quiet = await person('client', orgs[5]);
 const optout = await person('client', orgs[6]);
 const pm = await person('pm');
+// Planned is a commitment: a second person at the bank approves it.
+const approver = await person('pm');
 const people = [author, voter, commenter, german, outsider, quiet, optout, pm];
 sql(`UPDATE users SET lang = 'de' WHERE id = ${german.id}`);
 
@@ -129,7 +132,8 @@ await ok(pm, 'POST', `/api/v1/ideas/${x}/redact`, { text: SECRET, comment_id: c1
 await ok(pm, 'POST', `/api/v1/ideas/${x}/notes`, { body: NOTE }, 201);
 // e2e/notes.test.mjs, which runs later, counts every note there is.
 after(() => sql(`DELETE FROM idea_notes WHERE body = '${NOTE}'`));
-await ok(pm, 'POST', `/api/v1/ideas/${x}/responses`, { status: 'planned', body: 'We plan **nightly sweeps** for Q3.' }, 201);
+const planned = await respond(pm, approver, x, 'planned', 'We plan **nightly sweeps** for Q3.');
+assert.equal(planned.status, 200, planned.text);
 await ok(pm, 'POST', `/api/v1/ideas/${y}/responses`, { status: 'under_review', body: 'Looking at it.' }, 201);
 await ok(pm, 'POST', `/api/v1/ideas/${m}/merge`, { into: x });
 // The optout person turns the digest off through the API before it is
