@@ -45,14 +45,13 @@ BEGIN
 END
 $$;
 
--- Edits an idea: its author only (DR403; DR404 for one the person may
--- not see), until the first official response (DR409).  NULL leaves a field as it is.
-CREATE OR REPLACE FUNCTION idea_edit(p_idea bigint, p_user bigint, p_title text,
-    p_body text, p_area text)
-RETURNS void LANGUAGE plpgsql AS $$
+-- The idea p_user wrote, locked for a change by its author: DR404 when
+-- there is none they may see (as for a number nobody used), DR403 when
+-- another person wrote it.
+CREATE OR REPLACE FUNCTION idea_authored(p_idea bigint, p_user bigint)
+RETURNS ideas LANGUAGE plpgsql AS $$
 DECLARE
 	i ideas;
-	a integer;
 BEGIN
 	SELECT * INTO i FROM ideas x WHERE x.id = p_idea
 	    AND (x.audience_org IS NULL OR idea_visible(x.audience_org, p_user))
@@ -63,6 +62,20 @@ BEGIN
 	IF i.author_id <> p_user THEN
 		RAISE EXCEPTION 'not_author' USING ERRCODE = 'DR403';
 	END IF;
+	RETURN i;
+END
+$$;
+
+-- Edits an idea: its author only (DR403; DR404 for one the person may
+-- not see), until the first official response (DR409).  NULL leaves a field as it is.
+CREATE OR REPLACE FUNCTION idea_edit(p_idea bigint, p_user bigint, p_title text,
+    p_body text, p_area text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	i ideas;
+	a integer;
+BEGIN
+	i := idea_authored(p_idea, p_user);
 	IF i.first_response_at IS NOT NULL THEN
 		RAISE EXCEPTION 'answered' USING ERRCODE = 'DR409';
 	END IF;
@@ -124,15 +137,7 @@ DECLARE
 	i ideas;
 	pid bigint;
 BEGIN
-	SELECT * INTO i FROM ideas x WHERE x.id = p_idea
-	    AND (x.audience_org IS NULL OR idea_visible(x.audience_org, p_user))
-	    FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
-	END IF;
-	IF i.author_id <> p_user THEN
-		RAISE EXCEPTION 'not_author' USING ERRCODE = 'DR403';
-	END IF;
+	i := idea_authored(p_idea, p_user);
 	UPDATE audience_proposals SET decided_at = now(), accepted = p_accept
 	    WHERE idea_id = p_idea AND decided_at IS NULL
 	    RETURNING id INTO pid;
