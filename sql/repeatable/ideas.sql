@@ -67,7 +67,8 @@ END
 $$;
 
 -- Edits an idea: its author only (DR403; DR404 for one the person may
--- not see), until the first official response (DR409).  NULL leaves a field as it is.
+-- not see), until the first official response (DR409).  NULL leaves a
+-- field as it is.
 CREATE OR REPLACE FUNCTION idea_edit(p_idea bigint, p_user bigint, p_title text,
     p_body text, p_area text)
 RETURNS void LANGUAGE plpgsql AS $$
