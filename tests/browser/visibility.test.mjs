@@ -60,12 +60,19 @@ for (const run of runs) {
       await page.goto(`${BASE}/ideas/new`);
       assert.ok(await page.locator('#audience-all').isChecked(), 'open to all by default');
       const title = `${name} ${unique('v')}`;
+      // A public idea with a like title: proposing asks "did you mean"
+      // first, and the choice of audience must survive that step.
+      assert.equal((await other.api('POST', '/api/v1/ideas', { title: `${name} for us too`, area: 'fx' })).status, 201);
       await page.fill('#title', title);
       await page.selectOption('#area', 'fx');
       await page.fill('#body', 'Shows how our treasury runs.');
       await page.check('#audience-organization');
       if (js) await axe(page);
       await page.screenshot({ path: shot('new'), fullPage: true });
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/ideas/new"] button[type="submit"]')]);
+      assert.match(page.url(), /\/ideas\/new$/);
+      assert.equal(await page.locator('input[name="confirm"]').count(), 1, await page.locator('main').innerText());
+      assert.ok(await page.locator('#audience-organization').isChecked(), 'the choice is kept');
       await Promise.all([page.waitForNavigation(), page.click('form[action="/ideas/new"] button[type="submit"]')]);
       assert.match(page.url(), /\/ideas\/\d+$/);
       const id = Number(page.url().match(/(\d+)$/)[1]);
