@@ -144,7 +144,7 @@ draft_desk_ctx(struct dreq *r, const char *draft, const char *rejected,
 
 	if (approval == NULL || (list = json_loads(approval, 0, &jerr)) == NULL)
 		return;
-	if ((n = json_array_size(list)) > 0) {
+	if ((n = json_array_size(list)) > 0 && n <= 2) {
 		vars = json_object();
 		status_words(r, vars, "a",
 		    json_string_value(json_array_get(list, 0)));
@@ -154,6 +154,13 @@ draft_desk_ctx(struct dreq *r, const char *draft, const char *rejected,
 		ctx_set_msg(r, r->ctx, "approval_hint",
 		    n > 1 ? "desk.approval_hint_two" : "desk.approval_hint_one",
 		    vars);
+		json_decref(vars);
+	} else if (n > 2) {
+		/* Planned, released and statuses an admin added. */
+		vars = json_object();
+		statuses_words(r, vars, "list", list, NULL);
+		ctx_set_msg(r, r->ctx, "approval_hint",
+		    "desk.approval_hint_list", vars);
 		json_decref(vars);
 	}
 	json_decref(list);

@@ -64,6 +64,7 @@ static const char * const audit_groups[][16] = {
 	{ "organization", "organization.rename", NULL },
 	{ "area", "area.create", "area.rename", "area.retire", "area.restore",
 	    "area.delete", "area.approval", NULL },
+	{ "status", "status.create", "status.rename", NULL },
 	{ "settings", "settings.second_factor_policy", NULL },
 };
 #define AUDIT_GROUPS	 (sizeof(audit_groups) / sizeof(audit_groups[0]))
@@ -290,36 +291,6 @@ action_options(struct dreq *r, const char *chosen)
 		json_array_append_new(groups, g);
 	}
 	return (groups);
-}
-
-/*
- * A list of statuses in words ("Planned, Released"), or the words of
- * none_key when it is empty: an area's approvals.
- */
-static void
-statuses_words(struct dreq *r, json_t *vars, const char *field, json_t *list,
-    const char *none_key)
-{
-	struct dbuf b;
-	json_t	   *v, *one;
-	size_t	    i;
-
-	if (json_array_size(list) == 0) {
-		ctx_set_msg(r, vars, field, none_key, NULL);
-		return;
-	}
-	dbuf_init(&b);
-	one = json_object();
-	json_array_foreach(list, i, v) {
-		if (!json_is_string(v))
-			continue;
-		status_words(r, one, "w", json_string_value(v));
-		dbuf_appendf(&b, "%s%s", b.len > 0 ? ", " : "",
-		    json_string_value(json_object_get(one, "w")));
-	}
-	json_decref(one);
-	json_object_set_new(vars, field, json_string(b.len > 0 ? b.data : ""));
-	dbuf_free(&b);
 }
 
 /*

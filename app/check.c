@@ -698,28 +698,183 @@ role_parse(const char *s)
 	return (ROLE_ANON);
 }
 
-/* An idea's statuses, in the order of its life; NULL-terminated. */
-const char * const idea_statuses[] = { "new", "under_review", "planned",
-	"in_progress", "released", "declined", "duplicate", NULL };
+/*
+ * An idea's statuses (README, "Custom statuses"): the seven built in,
+ * in the order of their life, until status_catalog_load() replaces them
+ * with the database's idea_statuses, which adds those an admin made.
+ * Each belongs to a group of the lifecycle, which decides what it does.
+ */
+static const struct status_def builtin_statuses[] = {
+	{ "new", STATUS_OPEN, 1, "", "" },
+	{ "under_review", STATUS_OPEN, 1, "", "" },
+	{ "planned", STATUS_COMMITTED, 1, "", "" },
+	{ "in_progress", STATUS_COMMITTED, 1, "", "" },
+	{ "released", STATUS_CLOSED, 1, "", "" },
+	{ "declined", STATUS_CLOSED, 1, "", "" },
+	{ "duplicate", STATUS_CLOSED, 1, "", "" },
+};
+#define BUILTIN_STATUSES \
+	(sizeof(builtin_statuses) / sizeof(builtin_statuses[0]))
+
+static struct status_def statuses[STATUS_MAX];
+static int		 nstatuses = -1; /* -1: the built-in ones */
+
+static void
+status_catalog_builtin(void)
+{
+	size_t i;
+
+	for (i = 0; i < BUILTIN_STATUSES; i++)
+		statuses[i] = builtin_statuses[i];
+	nstatuses = (int)BUILTIN_STATUSES;
+}
+
+/* Back to the seven built-in statuses. */
+void
+status_catalog_reset(void)
+{
+	status_catalog_builtin();
+}
+
+/* "open", "committed", "closed" as STATUS_*, or -1. */
+int
+status_group_parse(const char *s)
+{
+	if (s == NULL)
+		return (-1);
+	if (strcmp(s, "open") == 0)
+		return (STATUS_OPEN);
+	if (strcmp(s, "committed") == 0)
+		return (STATUS_COMMITTED);
+	if (strcmp(s, "closed") == 0)
+		return (STATUS_CLOSED);
+	return (-1);
+}
+
+const char *
+status_group_name(int group)
+{
+	switch (group) {
+	case STATUS_OPEN:
+		return ("open");
+	case STATUS_COMMITTED:
+		return ("committed");
+	default:
+		return ("closed");
+	}
+}
+
+/*
+ * 2-30 of a-z, 0-9 and _, starting with a letter (as 016's CHECK), and
+ * not a name the roadmap's API answer holds beside the statuses.
+ */
+int
+status_key_valid(const char *s)
+{
+	size_t n;
+
+	if (s == NULL || *s < 'a' || *s > 'z')
+		return (0);
+	if (strcmp(s, "totals") == 0 || strcmp(s, "columns") == 0)
+		return (0);
+	n = strlen(s);
+	return (n >= 2 && n <= STATUS_KEY_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n);
+}
+
+/*
+ * Replaces the statuses with n rows of the database, in their order:
+ * keys[i], groups[i] ("open", ...), builtin[i] and the names (a built-in
+ * status's are ""). 0, and the catalog unchanged, when a row is not one
+ * (an unknown group, a bad key, too many, no "new", a name too long).
+ */
+int
+status_catalog_load(int n, const char * const *keys, const char * const *groups,
+    const int *builtin, const char * const *names_en,
+    const char * const *names_de)
+{
+	static struct status_def next[STATUS_MAX];
+	int			 i, g, have_new = 0;
+
+	if (n < 1 || n > STATUS_MAX)
+		return (0);
+	for (i = 0; i < n; i++) {
+		g = status_group_parse(groups[i]);
+		if (g == -1 || !status_key_valid(keys[i]) ||
+		    strlen(names_en[i]) >= sizeof(next[i].name_en) ||
+		    strlen(names_de[i]) >= sizeof(next[i].name_de))
+			return (0);
+		(void)snprintf(next[i].key, sizeof(next[i].key), "%s", keys[i]);
+		next[i].group = g;
+		next[i].builtin = builtin[i] != 0;
+		(void)snprintf(next[i].name_en, sizeof(next[i].name_en), "%s",
+		    names_en[i]);
+		(void)snprintf(next[i].name_de, sizeof(next[i].name_de), "%s",
+		    names_de[i]);
+		if (strcmp(keys[i], "new") == 0)
+			have_new = 1;
+	}
+	if (!have_new)
+		return (0);
+	memcpy(statuses, next, sizeof(next[0]) * (size_t)n);
+	nstatuses = n;
+	return (1);
+}
+
+int
+status_count(void)
+{
+	if (nstatuses == -1)
+		status_catalog_builtin();
+	return (nstatuses);
+}
+
+/* The i-th status in the order of the lifecycle, or NULL past the end. */
+const struct status_def *
+status_at(int i)
+{
+	if (i < 0 || i >= status_count())
+		return (NULL);
+	return (&statuses[i]);
+}
+
+const struct status_def *
+status_find(const char *s)
+{
+	int i;
+
+	if (s == NULL)
+		return (NULL);
+	for (i = 0; i < status_count(); i++) {
+		if (strcmp(s, statuses[i].key) == 0)
+			return (&statuses[i]);
+	}
+	return (NULL);
+}
 
 int
 status_valid(const char *s)
 {
-	int i;
-
-	for (i = 0; idea_statuses[i] != NULL; i++) {
-		if (strcmp(s, idea_statuses[i]) == 0)
-			return (1);
-	}
-	return (0);
+	return (status_find(s) != NULL);
 }
 
-/* Votes freeze, and the list shows no vote button, in these. */
+/* Votes freeze, and the list shows no vote button, in the closed group. */
 int
 status_frozen(const char *s)
 {
-	return (strcmp(s, "released") == 0 || strcmp(s, "declined") == 0 ||
-	    strcmp(s, "duplicate") == 0);
+	const struct status_def *d;
+
+	return ((d = status_find(s)) != NULL && d->group == STATUS_CLOSED);
+}
+
+/* A status's name in lang ("de" or else English) when an admin made it. */
+const char *
+status_custom_name(const struct status_def *d, const char *lang)
+{
+	if (d == NULL || d->builtin)
+		return (NULL);
+	return (lang != NULL && strcmp(lang, "de") == 0 ? d->name_de :
+							  d->name_en);
 }
 
 /*

@@ -144,9 +144,31 @@ int	    search_mark(struct dbuf *, const char *, const char *);
 int	    search_excerpt(struct dbuf *, const char *, const char *, size_t);
 void	    csv_start(struct dbuf *);
 void	    csv_cell(struct dbuf *, const char *, int);
-extern const char * const idea_statuses[];
-int			  status_valid(const char *);
-int			  status_frozen(const char *);
+/* An idea's status and its group (README, "Custom statuses"). */
+#define STATUS_OPEN	 0 /* votes open */
+#define STATUS_COMMITTED 1 /* votes open, on the roadmap */
+#define STATUS_CLOSED	 2 /* votes frozen */
+#define STATUS_MAX	 64
+#define STATUS_KEY_MAX	 30
+struct status_def {
+	char key[STATUS_KEY_MAX + 2];
+	int  group;
+	int  builtin;
+	char name_en[168]; /* 40 characters; "" when built in */
+	char name_de[168];
+};
+void	    status_catalog_reset(void);
+int	    status_catalog_load(int, const char		*const *, const char	      *const *,
+	    const int *, const char	    *const *, const char	  *const *);
+int	    status_group_parse(const char *);
+const char *status_group_name(int);
+int	    status_key_valid(const char *);
+int	    status_count(void);
+const struct status_def *status_at(int);
+const struct status_def *status_find(const char *);
+int			 status_valid(const char *);
+int			 status_frozen(const char *);
+const char *status_custom_name(const struct status_def *, const char *);
 
 /*
  * guard.c: the sensitive data guard (README, "Sensitive data guard").
@@ -399,6 +421,7 @@ struct session {
 	int	unread;	      /* notifications not read yet */
 	int	needs_factor; /* the role requires one, the session has none */
 	int	bearer;	      /* signed in by an API token */
+	int64_t statuses_version; /* idea_statuses_version's stamp */
 };
 
 struct db_query {
@@ -722,6 +745,8 @@ void secret_free(char *);
 char   *md_html(const char *);
 json_t *author_json(const char *, int);
 void	status_words(struct dreq *, json_t *, const char *, const char *);
+void	statuses_words(struct dreq *, json_t *, const char *, json_t *,
+       const char *);
 json_t *status_options(struct dreq *, const char *, const char *, int);
 int	area_options(struct dreq *, const char *, const char *);
 json_t *idea_json(struct dreq *, int, int);
@@ -780,6 +805,12 @@ extern const struct handler organizations_page, organizations_api,
 /* areas.c */
 extern const struct handler areas_page, area_create_page, area_change_page,
     area_create_api, area_change_api;
+
+/* statuses.c: custom statuses; the prelude keeps each worker's copy. */
+int statuses_step_check(struct http_request *, struct dreq *);
+int statuses_step_loaded(struct http_request *, struct dreq *);
+extern const struct handler statuses_page, status_create_page,
+    status_rename_page, statuses_api, status_create_api, status_rename_api;
 
 /* audit.c */
 extern const struct handler audit_page, audit_csv_file;

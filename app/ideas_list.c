@@ -149,9 +149,9 @@ static const char * const list_shows[] = { "mine", "voted", "commented", NULL };
 
 /* The list's query string; bad_field is the first value refused. */
 struct list_in {
-	const char *sort;   /* "top", "new", "trending" or "relevance" */
-	const char *status; /* one of idea_statuses, or "" */
-	const char *show;   /* "mine", "voted", "commented" or "" */
+	const char *sort; /* "top", "new", "trending" or "relevance" */
+	char	    status[STATUS_KEY_MAX + 2]; /* a status's key, or "" */
+	const char *show; /* "mine", "voted", "commented" or "" */
 	char	    area[48];
 	char	    q[208];
 	char	    ca[16], cb[24]; /* the cursor: key, id */
@@ -233,12 +233,10 @@ list_input(struct dreq *r, void *arg)
 		in->sort = "relevance";
 	else if (*q == '\0' && strcmp(in->sort, "relevance") == 0)
 		in->sort = "top";
-	in->status = "";
-	for (i = 0; *status != '\0' && idea_statuses[i] != NULL; i++) {
-		if (strcmp(status, idea_statuses[i]) == 0)
-			in->status = idea_statuses[i];
-	}
-	if (*status != '\0' && *in->status == '\0')
+	in->status[0] = '\0';
+	if (status_valid(status))
+		(void)snprintf(in->status, sizeof(in->status), "%s", status);
+	else if (*status != '\0')
 		list_bad(in, "status", "err.status_invalid");
 	in->show = "";
 	for (i = 0; *show != '\0' && list_shows[i] != NULL; i++) {

@@ -183,9 +183,11 @@ static long	     backoff(long, int);
 static json_t	    *person_json(const struct i18n_cat *, const char *, int);
 static char	    *quote(const char *);
 static void	     tidy(struct dbuf *);
-static const char   *status_label(const struct i18n_cat *, const char *);
-static const char   *status_badge(const char *);
-static void	     letter_free(struct letter *);
+static const struct i18n_cat *mailer_de; /* the German catalog */
+static void		      statuses_load(struct mailer *);
+static const char *status_label(const struct i18n_cat *, const char *);
+static const char *status_badge(const char *);
+static void	   letter_free(struct letter *);
 
 static void
 logmsg(const char *fmt, ...)
@@ -271,6 +273,7 @@ main(int argc, char *argv[])
 		logmsg("%s", err);
 		goto done;
 	}
+	mailer_de = m.cat[1];
 	if (!fmt(path, sizeof(path), "%s/assets/mail", m.cf.root))
 		path[0] = '\0';
 	if ((m.tpl = templates_load(path, err, sizeof(err))) == NULL) {
@@ -688,6 +691,8 @@ claim(struct mailer *m, struct row *rows, int *n)
 	}
 	PQclear(res);
 	*n = i;
+	if (*n > 0)
+		statuses_load(m);
 	/* RETURNING has no order. */
 	for (i = 1; i < *n; i++) {
 		t = rows[i];
@@ -841,12 +846,49 @@ load(struct mailer *m, struct row *r, struct letter *l, const char **why)
 	return (rc);
 }
 
+/*
+ * The statuses an admin added, with their names (016): loaded for every
+ * batch claimed, so that a mail names a status as the portal does.
+ * Without them (an older schema, a failed statement) the built-in ones.
+ */
+static void
+statuses_load(struct mailer *m)
+{
+	const char *keys[STATUS_MAX], *groups[STATUS_MAX];
+	const char *en[STATUS_MAX], *de[STATUS_MAX];
+	int	    builtin[STATUS_MAX], i, n;
+	PGresult   *res;
+
+	res = db_exec(m,
+	    "SELECT s.key, s.grp, s.builtin, coalesce(s.name_en, ''),"
+	    " coalesce(s.name_de, '') FROM idea_statuses s"
+	    " ORDER BY CASE s.grp WHEN 'open' THEN 0 WHEN 'committed' THEN 1"
+	    " ELSE 2 END, s.position, s.key",
+	    0, NULL);
+	if (res == NULL)
+		return;
+	n = PQntuples(res);
+	for (i = 0; i < n && i < STATUS_MAX; i++) {
+		keys[i] = PQgetvalue(res, i, 0);
+		groups[i] = PQgetvalue(res, i, 1);
+		builtin[i] = PQgetvalue(res, i, 2)[0] == 't';
+		en[i] = PQgetvalue(res, i, 3);
+		de[i] = PQgetvalue(res, i, 4);
+	}
+	if (!status_catalog_load(n, keys, groups, builtin, en, de))
+		logmsg("idea_statuses: %d rows not loaded", n);
+	PQclear(res);
+}
+
 static const char *
 status_label(const struct i18n_cat *cat, const char *status)
 {
 	char	    key[64];
 	const char *s;
 
+	if ((s = status_custom_name(status_find(status),
+		 cat == mailer_de ? "de" : "en")) != NULL)
+		return (s);
 	(void)snprintf(key, sizeof(key), "status.%s", status);
 	if ((s = i18n_get(cat, key)) == NULL)
 		return (status);

@@ -100,20 +100,18 @@ static int
 list_render(struct http_request *req, struct dreq *r)
 {
 	json_t *list, *n, *vars;
-	char	key[48], url[64], *label;
+	char	key[48], url[64];
 	int	i, unread = 0;
 
 	list = json_array();
 	for (i = 0; i < db_rows(r); i++) {
-		(void)snprintf(key, sizeof(key), "status.%s",
+		vars = json_pack("{s:s, s:s, s:s}", "title",
+		    text_or_empty(r, i, "idea_title"), "actor",
+		    text_or_empty(r, i, "actor"), "into",
+		    text_or_empty(r, i, "into_title"));
+		status_words(r, vars, "status",
 		    row_null(r, i, "status") ? "new" :
 					       row_text(r, i, "status"));
-		label = out_msg(r, key, NULL);
-		vars = json_pack("{s:s, s:s, s:s, s:s}", "title",
-		    text_or_empty(r, i, "idea_title"), "actor",
-		    text_or_empty(r, i, "actor"), "status", label, "into",
-		    text_or_empty(r, i, "into_title"));
-		kore_free(label);
 		(void)snprintf(key, sizeof(key), "notif.%s",
 		    row_text(r, i, "kind"));
 		n = json_pack("{s:I, s:b}", "id",

@@ -57,14 +57,60 @@ author_json(const char *name, int bank)
 	    "bank", bank));
 }
 
-/* obj.field = the words of status ("status.<status>" in the catalog). */
+/*
+ * obj.field = the words of status: a built-in status's from the catalog
+ * ("status.<status>"), the name an admin gave one in r's language, or
+ * the key itself for one this worker does not know (yet).
+ */
 void
 status_words(struct dreq *r, json_t *obj, const char *field, const char *status)
 {
-	char key[48];
+	const struct status_def *d;
+	const char		*name;
+	char			 key[48];
 
+	d = status_find(status);
+	if ((name = status_custom_name(d, r->lang)) != NULL) {
+		json_object_set_new(obj, field, json_string(name));
+		return;
+	}
+	if (d == NULL) {
+		json_object_set_new(obj, field,
+		    json_string(status != NULL ? status : ""));
+		return;
+	}
 	(void)snprintf(key, sizeof(key), "status.%s", status);
 	ctx_set_msg(r, obj, field, key, NULL);
+}
+
+/*
+ * A list of statuses in words ("Planned, Released"), or the words of
+ * none_key when it is empty: an area's approvals, the desk's hint.
+ */
+void
+statuses_words(struct dreq *r, json_t *vars, const char *field, json_t *list,
+    const char *none_key)
+{
+	struct dbuf b;
+	json_t	   *v, *one;
+	size_t	    i;
+
+	if (json_array_size(list) == 0) {
+		ctx_set_msg(r, vars, field, none_key, NULL);
+		return;
+	}
+	dbuf_init(&b);
+	one = json_object();
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v))
+			continue;
+		status_words(r, one, "w", json_string_value(v));
+		dbuf_appendf(&b, "%s%s", b.len > 0 ? ", " : "",
+		    json_string_value(json_object_get(one, "w")));
+	}
+	json_decref(one);
+	json_object_set_new(vars, field, json_string(b.len > 0 ? b.data : ""));
+	dbuf_free(&b);
 }
 
 /*
@@ -76,8 +122,9 @@ json_t *
 status_options(struct dreq *r, const char *chosen, const char *all_key,
     int with_duplicate)
 {
-	json_t *list, *o;
-	int	i;
+	const struct status_def *d;
+	json_t			*list, *o;
+	int			 i;
 
 	list = json_array();
 	if (all_key != NULL) {
@@ -86,14 +133,12 @@ status_options(struct dreq *r, const char *chosen, const char *all_key,
 		ctx_set_msg(r, o, "label", all_key, NULL);
 		json_array_append_new(list, o);
 	}
-	for (i = 0; idea_statuses[i] != NULL; i++) {
-		if (!with_duplicate &&
-		    strcmp(idea_statuses[i], "duplicate") == 0)
+	for (i = 0; (d = status_at(i)) != NULL; i++) {
+		if (!with_duplicate && strcmp(d->key, "duplicate") == 0)
 			continue;
-		o = json_pack("{s:s, s:b}", "value", idea_statuses[i],
-		    "selected",
-		    chosen != NULL && strcmp(chosen, idea_statuses[i]) == 0);
-		status_words(r, o, "label", idea_statuses[i]);
+		o = json_pack("{s:s, s:b}", "value", d->key, "selected",
+		    chosen != NULL && strcmp(chosen, d->key) == 0);
+		status_words(r, o, "label", d->key);
 		json_array_append_new(list, o);
 	}
 	return (list);

@@ -33,7 +33,8 @@ static const struct db_query q_session_lookup = {
 	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,"
 	"  s.second_factor IS NULL AND coalesce((SELECT p.required"
 	"  FROM second_factor_policy p WHERE p.role = u.role), false)"
-	"  AS needs_factor"
+	"  AS needs_factor,"
+	"  (SELECT v.version FROM idea_statuses_version v) AS statuses_version"
 	"  FROM s JOIN users u ON u.id = s.user_id"
 	"  WHERE u.active",
 };
@@ -50,7 +51,8 @@ static const struct db_query q_token_lookup = {
 	"  OR t.last_used_at < now() - interval '1 minute')"
 	") SELECT 0 AS session_id, u.id AS user_id, u.display_name, u.role,"
 	"  coalesce(u.lang, '') AS lang, '' AS csrf_token, 0 AS unread,"
-	"  false AS needs_factor"
+	"  false AS needs_factor,"
+	"  (SELECT v.version FROM idea_statuses_version v) AS statuses_version"
 	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active",
 };
 
@@ -109,6 +111,7 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 	    sizeof(r->sess.csrf));
 	r->sess.unread = (int)row_int(r, 0, "unread");
 	r->sess.needs_factor = row_bool(r, 0, "needs_factor");
+	r->sess.statuses_version = row_int(r, 0, "statuses_version");
 	return (STEP_NEXT);
 }
 

@@ -90,11 +90,12 @@ static const struct db_query q_roadmap = {
 	"  extract(epoch FROM i.updated_at) ELSE i.vote_count END DESC,"
 	"  i.id DESC) AS n, count(*) OVER (PARTITION BY i.status) AS total"
 	"  FROM ideas i"
-	"  WHERE i.status IN ('planned', 'in_progress', 'released') AND" IDEA_VISIBLE_TO(
-	    "$2") ") x"
-		  "  WHERE x.n <= " ROADMAP_LIMIT
-		  ") i JOIN areas a ON a.id = i.area_id"
-		  " ORDER BY i.status, i.n",
+	"  WHERE i.status = ANY ($3::text[])"
+	"  AND i.status NOT IN ('new', 'under_review', 'declined', 'duplicate')"
+	"  AND" IDEA_VISIBLE_TO("$2") ") x"
+				      "  WHERE x.n <= " ROADMAP_LIMIT
+				      ") i JOIN areas a ON a.id = i.area_id"
+				      " ORDER BY i.status, i.n",
 };
 
 static const struct db_query q_export = {
@@ -365,7 +366,7 @@ triage_render(struct http_request *req, struct dreq *r)
 	struct triage_in *in = r->in;
 	json_t		 *stats, *list, *o;
 	const char	 *status;
-	char		  url[64], key[48], median[32], *dot;
+	char		  url[64], median[32], *dot;
 	int		  i, first = -1;
 
 	stats = json_pack("{s:I, s:I}", "unanswered_old",
@@ -395,8 +396,7 @@ triage_render(struct http_request *req, struct dreq *r)
 		    (json_int_t)row_int(r, i, "age_days"), "vote_count",
 		    (int)row_int(r, i, "vote_count"), "organization_count",
 		    (int)row_int(r, i, "organization_count"));
-		(void)snprintf(key, sizeof(key), "status.%s", status);
-		ctx_set_msg(r, o, "status_label", key, NULL);
+		status_words(r, o, "status_label", status);
 		if (!row_null(r, i, "owner_name"))
 			json_object_set_new(o, "owner_name",
 			    json_string(row_text(r, i, "owner_name")));
@@ -417,26 +417,60 @@ triage_render(struct http_request *req, struct dreq *r)
 
 /* ---- roadmap ---- */
 
-static const char *roadmap_statuses[] = { "planned", "in_progress",
-	"released" };
-#define ROADMAP_COLUMNS 3
+/*
+ * The roadmap's columns: every status of the committed group, in the
+ * order of the lifecycle (planned, in_progress and those an admin
+ * added), then released.  q_roadmap's index leaves out the statuses
+ * that can never be one (016_statuses.sql).
+ */
+#define ROADMAP_COLUMNS STATUS_MAX
+
+struct roadmap {
+	const char *status[ROADMAP_COLUMNS];
+	json_t	   *ideas[ROADMAP_COLUMNS];
+	int64_t	    total[ROADMAP_COLUMNS];
+	int	    n;
+};
+
+static void
+roadmap_columns(struct roadmap *rm)
+{
+	const struct status_def *d;
+	int			 i;
+
+	rm->n = 0;
+	for (i = 0; (d = status_at(i)) != NULL; i++) {
+		if (d->group == STATUS_COMMITTED && rm->n < ROADMAP_COLUMNS - 1)
+			rm->status[rm->n++] = d->key;
+	}
+	rm->status[rm->n++] = "released";
+}
 
 static int
 roadmap_query(struct http_request *req, struct dreq *r)
 {
-	db_query(r, &q_roadmap, 2, r->lang, r->sess.uid);
+	struct roadmap rm;
+	struct dbuf    b;
+	int	       c;
+
+	roadmap_columns(&rm);
+	dbuf_init(&b);
+	for (c = 0; c < rm.n; c++)
+		dbuf_appendf(&b, "%s%s", c == 0 ? "{" : ",", rm.status[c]);
+	dbuf_appendf(&b, "}");
+	db_query(r, &q_roadmap, 3, r->lang, r->sess.uid, b.data);
+	dbuf_free(&b);
 	return (STEP_NEXT);
 }
 
 /* The column of a row's status, or -1. */
 static int
-roadmap_column(struct dreq *r, int row)
+roadmap_column(struct dreq *r, const struct roadmap *rm, int row)
 {
 	int c;
 
-	for (c = 0; c < ROADMAP_COLUMNS; c++) {
-		if (strcmp(row_text(r, row, "status"), roadmap_statuses[c]) ==
-		    0)
+	for (c = 0; c < rm->n; c++) {
+		if (strcmp(row_text(r, row, "status"), rm->status[c]) == 0)
 			return (c);
 	}
 	return (-1);
@@ -451,22 +485,23 @@ roadmap_idea(struct dreq *r, int row)
 	    "vote_count", (int)row_int(r, row, "vote_count")));
 }
 
-/* The ideas of each column, and each column's total (0 when empty). */
+/* The columns, the ideas of each, and each one's total (0 when empty). */
 static void
-roadmap_groups(struct dreq *r, json_t **groups, int64_t *totals, int page)
+roadmap_groups(struct dreq *r, struct roadmap *rm, int page)
 {
 	json_t *o;
 	char	url[64];
 	int	i, c;
 
-	for (c = 0; c < ROADMAP_COLUMNS; c++) {
-		groups[c] = json_array();
-		totals[c] = 0;
+	roadmap_columns(rm);
+	for (c = 0; c < rm->n; c++) {
+		rm->ideas[c] = json_array();
+		rm->total[c] = 0;
 	}
 	for (i = 0; i < db_rows(r); i++) {
-		if ((c = roadmap_column(r, i)) == -1)
+		if ((c = roadmap_column(r, rm, i)) == -1)
 			continue;
-		totals[c] = row_int(r, i, "total");
+		rm->total[c] = row_int(r, i, "total");
 		o = roadmap_idea(r, i);
 		if (page) {
 			(void)snprintf(url, sizeof(url), "/ideas/%s",
@@ -475,26 +510,38 @@ roadmap_groups(struct dreq *r, json_t **groups, int64_t *totals, int page)
 			json_object_set_new(o, "area_label",
 			    json_string(row_text(r, i, "area_label")));
 		}
-		json_array_append_new(groups[c], o);
+		json_array_append_new(rm->ideas[c], o);
 	}
 }
 
 /*
- * As before, the three lists (at most ROADMAP_LIMIT ideas each); totals
- * says how many ideas each status has in all.
+ * As before, a list per column under its status (at most ROADMAP_LIMIT
+ * ideas each) and totals, how many ideas each status has in all; and
+ * columns, the statuses in their order with their words.
  */
 static int
 roadmap_json(struct http_request *req, struct dreq *r)
 {
-	json_t *groups[ROADMAP_COLUMNS];
-	int64_t totals[ROADMAP_COLUMNS];
+	struct roadmap rm;
+	json_t	      *out, *totals, *columns, *col;
+	int	       c;
 
-	roadmap_groups(r, groups, totals, 0);
-	return (out_json(req, r, 200,
-	    json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I}}", "planned",
-		groups[0], "in_progress", groups[1], "released", groups[2],
-		"totals", "planned", (json_int_t)totals[0], "in_progress",
-		(json_int_t)totals[1], "released", (json_int_t)totals[2])));
+	roadmap_groups(r, &rm, 0);
+	out = json_object();
+	totals = json_object();
+	columns = json_array();
+	for (c = 0; c < rm.n; c++) {
+		json_object_set_new(out, rm.status[c], rm.ideas[c]);
+		json_object_set_new(totals, rm.status[c],
+		    json_integer((json_int_t)rm.total[c]));
+		col = json_pack("{s:s, s:I}", "status", rm.status[c], "total",
+		    (json_int_t)rm.total[c]);
+		status_words(r, col, "label", rm.status[c]);
+		json_array_append_new(columns, col);
+	}
+	json_object_set_new(out, "totals", totals);
+	json_object_set_new(out, "columns", columns);
+	return (out_json(req, r, 200, out));
 }
 
 /*
@@ -504,28 +551,35 @@ roadmap_json(struct http_request *req, struct dreq *r)
 static int
 roadmap_render(struct http_request *req, struct dreq *r)
 {
-	json_t *groups[ROADMAP_COLUMNS], *columns, *col, *vars;
-	int64_t totals[ROADMAP_COLUMNS], more;
-	char	key[48], url[48];
-	int	c;
+	struct roadmap rm;
+	json_t	      *columns, *col, *vars;
+	int64_t	       more;
+	char	       key[48], url[64];
+	int	       c;
 
-	roadmap_groups(r, groups, totals, 1);
+	roadmap_groups(r, &rm, 1);
 	columns = json_array();
-	for (c = 0; c < ROADMAP_COLUMNS; c++) {
-		col = json_pack("{s:s, s:o, s:b}", "status",
-		    roadmap_statuses[c], "ideas", groups[c], "empty",
-		    json_array_size(groups[c]) == 0);
-		(void)snprintf(key, sizeof(key), "status.%s",
-		    roadmap_statuses[c]);
-		ctx_set_msg(r, col, "label", key, NULL);
-		more = totals[c] - (int64_t)json_array_size(groups[c]);
+	for (c = 0; c < rm.n; c++) {
+		col = json_pack("{s:s, s:o, s:b}", "status", rm.status[c],
+		    "ideas", rm.ideas[c], "empty",
+		    json_array_size(rm.ideas[c]) == 0);
+		status_words(r, col, "label", rm.status[c]);
+		more = rm.total[c] - (int64_t)json_array_size(rm.ideas[c]);
 		if (more > 0) {
 			(void)snprintf(url, sizeof(url), "/?status=%s",
-			    roadmap_statuses[c]);
+			    rm.status[c]);
 			json_object_set_new(col, "more_url", json_string(url));
-			(void)snprintf(key, sizeof(key), "roadmap.more_%s%s",
-			    roadmap_statuses[c], more == 1 ? "_one" : "");
-			vars = json_pack("{s:I}", "n", (json_int_t)more);
+			vars = json_pack("{s:I, s:O}", "n", (json_int_t)more,
+			    "status", json_object_get(col, "label"));
+			if (status_custom_name(status_find(rm.status[c]),
+				r->lang) != NULL)
+				(void)snprintf(key, sizeof(key),
+				    "roadmap.more_custom%s",
+				    more == 1 ? "_one" : "");
+			else
+				(void)snprintf(key, sizeof(key),
+				    "roadmap.more_%s%s", rm.status[c],
+				    more == 1 ? "_one" : "");
 			ctx_set_msg(r, col, "more_text", key, vars);
 			json_decref(vars);
 		}

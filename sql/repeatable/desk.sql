@@ -63,7 +63,8 @@ $$;
 
 -- An official response with the status it sets, in one transaction with
 -- the status change and the notifications; state 'published'.  When the
--- idea's product area lists the status in approval_statuses (four eyes),
+-- idea's product area needs approval for the status (four eyes,
+-- status_needs_approval()),
 -- it is only kept as a draft, state 'pending_approval' and response_id
 -- the draft's id: no status change, no notification, no mail, nothing a
 -- client can see, until response_approve().  DR404 unknown idea; DR409 a
@@ -85,12 +86,11 @@ BEGIN
 	IF i.status = 'duplicate' THEN
 		RAISE EXCEPTION 'merged' USING ERRCODE = 'DR409';
 	END IF;
-	IF p_status NOT IN ('new', 'under_review', 'planned', 'in_progress',
-	    'released', 'declined') THEN
+	IF p_status = 'duplicate' OR NOT EXISTS (SELECT 1 FROM idea_statuses s
+	    WHERE s.key = p_status) THEN
 		RAISE EXCEPTION 'status' USING ERRCODE = 'DR422';
 	END IF;
-	IF p_status = ANY ((SELECT a.approval_statuses FROM areas a
-	    WHERE a.id = i.area_id)::text[]) THEN
+	IF status_needs_approval(i.area_id, p_status) THEN
 		IF EXISTS (SELECT 1 FROM response_drafts d
 		    WHERE d.idea_id = p_idea AND d.state = 'pending') THEN
 			RAISE EXCEPTION 'draft_pending' USING ERRCODE = 'DRD09';

@@ -3,7 +3,8 @@
 
 -- Locks an idea for p_user's vote and returns its vote count.  DR404:
 -- no such idea, or not one p_user may see; DR409: votes are frozen
--- (released, declined, duplicate).
+-- (a status of the closed group: released, declined, duplicate, and the
+-- closed ones an admin added).
 CREATE OR REPLACE FUNCTION vote_open(p_idea bigint, p_user bigint)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -16,7 +17,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
 	END IF;
-	IF st IN ('released', 'declined', 'duplicate') THEN
+	IF (SELECT s.grp FROM idea_statuses s WHERE s.key = st) = 'closed' THEN
 		RAISE EXCEPTION 'votes_frozen' USING ERRCODE = 'DR409';
 	END IF;
 	RETURN n;
