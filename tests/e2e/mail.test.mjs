@@ -544,6 +544,29 @@ test('(g) no mail names an organisation or anyone\'s address but the recipient\'
   }
 });
 
+test('(i) a status an admin added is named as the portal names it, in each language', async () => {
+  const admin = await person('admin');
+  const key = `later_${unique('s').slice(2, 10)}`;
+  const made = await admin.api('POST', '/api/v1/statuses',
+    { key, group: 'open', name_en: 'Later this year', name_de: 'Später im Jahr' });
+  assert.equal(made.status, 201, made.text);
+  const title = `Custom status mail ${unique('i')}`;
+  const id = await propose(author, title);
+  await vote(voterDe, id);
+  await respond(id, key, 'We will look at this later this year.');
+  const child = mailer();
+  await until('the outbox to settle', () => settled([id]));
+  await stop(child);
+  const mails = inbox.forRows(outbox([id]).map((r) => r.id));
+  const a = only(mails, author.email);
+  wellFormed(a);
+  assert.match(a.parsed.text, /New status: Later this year \(previously: New\)/);
+  assert.match(a.parsed.html, /<span style="[^"]*">Later this year<\/span>/);
+  const d = only(mails, voterDe.email);
+  assert.match(d.parsed.text, /Neuer Status: Später im Jahr \(bisher: Neu\)/);
+  assert.ok(!d.parsed.text.includes(key) && !a.parsed.text.includes(key), 'never the short name');
+});
+
 test('(h) without DRIVE_SMTP_URL each mail is an .eml file in DRIVE_MAIL_DIR', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'drive-mail-'));
   try {

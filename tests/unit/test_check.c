@@ -434,6 +434,104 @@ test_status(void **state)
 	assert_false(status_frozen("new"));
 }
 
+/*
+ * The statuses the database holds replace the built-in ones: each
+ * behaves as its group says; a load with a bad row changes nothing.
+ */
+static void
+test_status_catalog(void **state)
+{
+	const char *keys[] = { "new", "under_review", "not_now", "planned",
+		"in_progress", "pilot", "released", "declined", "sunset",
+		"duplicate" };
+	const char *groups[] = { "open", "open", "open", "committed",
+		"committed", "committed", "closed", "closed", "closed",
+		"closed" };
+	const int   builtin[] = { 1, 1, 0, 1, 1, 0, 1, 1, 0, 1 };
+	const char *en[] = { "", "", "Not now", "", "", "In pilot", "", "",
+		"Sunset", "" };
+	const char *de[] = { "", "", "Nicht jetzt", "", "", "Im Pilotbetrieb",
+		"", "", "Eingestellt", "" };
+	const char *bad_groups[] = { "open", "frozen" };
+	const char *bad_keys[] = { "new", "Bad" };
+	const char *no_new[] = { "planned" };
+	char	    long_name[200];
+	const char *long_en[] = { "", long_name };
+	const char *two[] = { "new", "pilot" };
+	const char *two_groups[] = { "open", "committed" };
+	const struct status_def *d;
+
+	(void)state;
+	status_catalog_reset();
+	assert_int_equal(status_count(), 7);
+	assert_null(status_custom_name(status_find("planned"), "de"));
+
+	assert_true(status_catalog_load(10, keys, groups, builtin, en, de));
+	assert_int_equal(status_count(), 10);
+	assert_string_equal(status_at(2)->key, "not_now");
+	assert_null(status_at(10));
+	assert_true(status_valid("pilot"));
+	assert_false(status_frozen("not_now"));
+	assert_false(status_frozen("pilot"));
+	assert_true(status_frozen("sunset"));
+	assert_true(status_frozen("released"));
+	d = status_find("pilot");
+	assert_int_equal(d->group, STATUS_COMMITTED);
+	assert_string_equal(status_custom_name(d, "de"), "Im Pilotbetrieb");
+	assert_string_equal(status_custom_name(d, "en"), "In pilot");
+	assert_string_equal(status_custom_name(d, NULL), "In pilot");
+	assert_null(status_custom_name(status_find("released"), "en"));
+	assert_null(status_custom_name(NULL, "en"));
+
+	/* Bad loads leave the catalog as it was. */
+	assert_false(status_catalog_load(2, bad_keys, groups, builtin, en, de));
+	assert_false(status_catalog_load(2, keys, bad_groups, builtin, en, de));
+	assert_false(status_catalog_load(1, no_new, groups, builtin, en, de));
+	assert_false(status_catalog_load(0, keys, groups, builtin, en, de));
+	assert_false(status_catalog_load(STATUS_MAX + 1, keys, groups, builtin,
+	    en, de));
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_false(status_catalog_load(2, two, two_groups, builtin, long_en,
+	    de));
+	assert_int_equal(status_count(), 10);
+	assert_true(status_valid("sunset"));
+
+	/* A status gone from the database is gone here too. */
+	assert_true(status_catalog_load(2, two, two_groups, builtin, en, de));
+	assert_false(status_valid("sunset"));
+	assert_false(status_frozen("sunset"));
+	status_catalog_reset();
+	assert_false(status_valid("pilot"));
+	assert_true(status_valid("duplicate"));
+}
+
+static void
+test_status_key(void **state)
+{
+	(void)state;
+	assert_true(status_key_valid("not_now"));
+	assert_true(status_key_valid("ab"));
+	assert_true(status_key_valid("a23456789012345678901234567890"));
+	assert_false(status_key_valid("a234567890123456789012345678901"));
+	assert_false(status_key_valid("a"));
+	assert_false(status_key_valid(""));
+	assert_false(status_key_valid(NULL));
+	assert_false(status_key_valid("1ab"));
+	assert_false(status_key_valid("_ab"));
+	assert_false(status_key_valid("Not_now"));
+	assert_false(status_key_valid("not-now"));
+	assert_false(status_key_valid("not now"));
+	assert_false(status_key_valid("totals"));
+	assert_false(status_key_valid("columns"));
+	assert_int_equal(status_group_parse("open"), STATUS_OPEN);
+	assert_int_equal(status_group_parse("committed"), STATUS_COMMITTED);
+	assert_int_equal(status_group_parse("closed"), STATUS_CLOSED);
+	assert_int_equal(status_group_parse("Closed"), -1);
+	assert_int_equal(status_group_parse(NULL), -1);
+	assert_string_equal(status_group_name(STATUS_COMMITTED), "committed");
+}
+
 /* A CSV file: the byte-order mark, quoted cells, formulas neutralised. */
 static void
 test_csv(void **state)
@@ -532,6 +630,8 @@ main(void)
 		cmocka_unit_test(test_relative_key),
 		cmocka_unit_test(test_relative_key_extremes),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_status_catalog),
+		cmocka_unit_test(test_status_key),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_search_mark),
 		cmocka_unit_test(test_search_excerpt),
