@@ -196,15 +196,24 @@ saved_redirect(struct http_request *req, struct dreq *r)
 static json_t *
 status_json(struct dreq *r, const struct status_def *d)
 {
-	json_t *o;
+	json_t	   *o;
+	char	    key[48];
+	const char *en, *de;
 
 	o = json_pack("{s:s, s:s, s:b}", "key", d->key, "group",
 	    status_group_name(d->group), "builtin", d->builtin);
 	status_words(r, o, "name", d->key);
-	if (!d->builtin) {
-		json_object_set_new(o, "name_en", json_string(d->name_en));
-		json_object_set_new(o, "name_de", json_string(d->name_de));
+	if (d->builtin) {
+		/* The portal's own words, from its two catalogs. */
+		(void)snprintf(key, sizeof(key), "status.%s", d->key);
+		en = i18n_get(drive_catalogs[0], key);
+		de = i18n_get(drive_catalogs[1], key);
+	} else {
+		en = d->name_en;
+		de = d->name_de;
 	}
+	json_object_set_new(o, "name_en", json_string(en != NULL ? en : ""));
+	json_object_set_new(o, "name_de", json_string(de != NULL ? de : ""));
 	return (o);
 }
 

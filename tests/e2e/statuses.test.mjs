@@ -69,7 +69,8 @@ test('an admin adds a status of each group in the API: audited, listed for every
   assert.deepEqual(keys.slice(-4), ['released', 'declined', SUNSET.key, 'duplicate']);
   assert.deepEqual(en.find((s) => s.key === PILOT.key),
     { key: PILOT.key, group: 'committed', builtin: false, name: 'In pilot', name_en: 'In pilot', name_de: 'Im Pilotbetrieb' });
-  assert.deepEqual(en.find((s) => s.key === 'planned'), { key: 'planned', group: 'committed', builtin: true, name: 'Planned' });
+  assert.deepEqual(en.find((s) => s.key === 'planned'),
+    { key: 'planned', group: 'committed', builtin: true, name: 'Planned', name_en: 'Planned', name_de: 'Geplant' });
   const de = (await clientDe.api('GET', '/api/v1/statuses')).json.statuses;
   assert.equal(de.find((s) => s.key === PILOT.key).name, 'Im Pilotbetrieb');
   assert.equal(de.find((s) => s.key === 'planned').name, 'Geplant');
