@@ -49,25 +49,6 @@ static const struct refusal area_refusals[] = {
 
 /* ---- input ---- */
 
-static void
-names_input(struct dreq *r, struct area_in *in)
-{
-	static const char *fields[] = { "name_en", "name_de" };
-	const char	  *v;
-	size_t		   i, n;
-
-	for (i = 0; i < 2; i++) {
-		v = in_text(r, fields[i]);
-		n = v != NULL ? utf8_count(v, strlen(v)) : 0;
-		if (n < 1 || n > 60 || !line_acceptable(v, strlen(v)))
-			field_error(r, fields[i], "err.area_name");
-		if (i == 0)
-			in->name_en = v;
-		else
-			in->name_de = v;
-	}
-}
-
 /* A slug of 2-40 lower-case letters, digits and dashes, and two names. */
 static void
 create_input(struct dreq *r, void *arg)
@@ -81,7 +62,7 @@ create_input(struct dreq *r, void *arg)
 	if (n < 2 || n > 40 ||
 	    strspn(in->slug, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
 		field_error(r, "slug", "err.area_slug");
-	names_input(r, in);
+	names_input(r, 60, "err.area_name", &in->name_en, &in->name_de);
 }
 
 /*
@@ -153,7 +134,7 @@ change_input(struct dreq *r, void *arg)
 			in->action = actions[i];
 	}
 	if (in->action != NULL && strcmp(in->action, "rename") == 0)
-		names_input(r, in);
+		names_input(r, 60, "err.area_name", &in->name_en, &in->name_de);
 	if (in->action != NULL && strcmp(in->action, "approval") == 0)
 		approval_input(r, in);
 }
@@ -225,36 +206,6 @@ areas_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
-/*
- * A refused rename (the handler's prefix "rename_") shows its errors and
- * what was typed in that area's own form, not in the one that adds.
- */
-static void
-rename_failed(struct dreq *r, json_t *a)
-{
-	json_t	   *errors, *values, *e;
-	const char *v;
-
-	errors = json_object_get(r->ctx, "errors");
-	values = json_object_get(r->ctx, "values");
-	e = json_object();
-	if ((v = json_string_value(json_object_get(errors,
-		 "rename_name_en"))) != NULL)
-		json_object_set_new(e, "name_en", json_string(v));
-	if ((v = json_string_value(json_object_get(errors,
-		 "rename_name_de"))) != NULL)
-		json_object_set_new(e, "name_de", json_string(v));
-	if (json_object_size(e) == 0) {
-		json_decref(e);
-		return;
-	}
-	json_object_set_new(a, "rename_errors", e);
-	v = json_string_value(json_object_get(values, "rename_name_en"));
-	json_object_set_new(a, "name_en", json_string(v != NULL ? v : ""));
-	v = json_string_value(json_object_get(values, "rename_name_de"));
-	json_object_set_new(a, "name_de", json_string(v != NULL ? v : ""));
-}
-
 static int
 areas_render(struct http_request *req, struct dreq *r)
 {
@@ -276,7 +227,7 @@ areas_render(struct http_request *req, struct dreq *r)
 		    row_bool(r, i, "approve_planned"), "approve_released",
 		    row_bool(r, i, "approve_released"));
 		if (renamed != 0 && row_int(r, i, "id") == renamed)
-			rename_failed(r, a);
+			rename_errors_keep(r, a);
 		json_array_append_new(list, a);
 	}
 	json_object_set_new(r->ctx, "areas", list);

@@ -747,6 +747,9 @@ json_t *author_json(const char *, int);
 void	status_words(struct dreq *, json_t *, const char *, const char *);
 void	statuses_words(struct dreq *, json_t *, const char *, json_t *,
        const char *);
+void	names_input(struct dreq *, size_t, const char *, const char **,
+       const char **);
+void	rename_errors_keep(struct dreq *, json_t *);
 json_t *status_options(struct dreq *, const char *, const char *, int);
 int	area_options(struct dreq *, const char *, const char *);
 json_t *idea_json(struct dreq *, int, int);

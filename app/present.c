@@ -413,3 +413,62 @@ pager_json(struct dreq *r, const char *base, int page, int64_t total, int shown,
 	json_object_set_new(p, "first_url", page_url(base, 1));
 	json_object_set_new(r->ctx, "pager", p);
 }
+
+/*
+ * The English and German names of a thing an admin names (an area, a
+ * status): 1 to max characters of one line, not only spaces; each wrong
+ * one is a field error with error_key.
+ */
+void
+names_input(struct dreq *r, size_t max, const char *error_key, const char **en,
+    const char **de)
+{
+	static const char *fields[] = { "name_en", "name_de" };
+	const char	  *v;
+	size_t		   i, n;
+
+	for (i = 0; i < 2; i++) {
+		v = in_text(r, fields[i]);
+		n = v != NULL ? utf8_count(v, strlen(v)) : 0;
+		if (n < 1 || n > max || !line_acceptable(v, strlen(v)) ||
+		    strspn(v, " ") == strlen(v))
+			field_error(r, fields[i], error_key);
+		*(i == 0 ? en : de) = v;
+	}
+}
+
+/*
+ * A refused rename (the handler's prefix "rename_") shows its errors and
+ * what was typed in the renamed item's own form (item, of an admin
+ * list), not in the one that adds.
+ */
+void
+rename_errors_keep(struct dreq *r, json_t *item)
+{
+	static const char *fields[] = { "name_en", "name_de" };
+	json_t		  *errors, *values, *e;
+	const char	  *v;
+	char		   name[32];
+	size_t		   i;
+
+	errors = json_object_get(r->ctx, "errors");
+	values = json_object_get(r->ctx, "values");
+	e = json_object();
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(name, sizeof(name), "rename_%s", fields[i]);
+		if ((v = json_string_value(json_object_get(errors, name))) !=
+		    NULL)
+			json_object_set_new(e, fields[i], json_string(v));
+	}
+	if (json_object_size(e) == 0) {
+		json_decref(e);
+		return;
+	}
+	json_object_set_new(item, "rename_errors", e);
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(name, sizeof(name), "rename_%s", fields[i]);
+		v = json_string_value(json_object_get(values, name));
+		json_object_set_new(item, fields[i],
+		    json_string(v != NULL ? v : ""));
+	}
+}

@@ -116,26 +116,6 @@ statuses_step_loaded(struct http_request *req, struct dreq *r)
 
 /* ---- input ---- */
 
-static void
-names_input(struct dreq *r, struct status_in *in)
-{
-	static const char *fields[] = { "name_en", "name_de" };
-	const char	  *v;
-	size_t		   i, n;
-
-	for (i = 0; i < 2; i++) {
-		v = in_text(r, fields[i]);
-		n = v != NULL ? utf8_count(v, strlen(v)) : 0;
-		if (n < 1 || n > 40 || !line_acceptable(v, strlen(v)) ||
-		    strspn(v, " ") == strlen(v))
-			field_error(r, fields[i], "err.status_name");
-		if (i == 0)
-			in->name_en = v;
-		else
-			in->name_de = v;
-	}
-}
-
 /* A key (a-z, 0-9, _), its group and two names. */
 static void
 create_input(struct dreq *r, void *arg)
@@ -151,7 +131,7 @@ create_input(struct dreq *r, void *arg)
 	in->group = in_text(r, "group");
 	if (status_group_parse(in->group) == -1)
 		field_error(r, "group", "err.status_group");
-	names_input(r, in);
+	names_input(r, 40, "err.status_name", &in->name_en, &in->name_de);
 }
 
 static void
@@ -161,7 +141,7 @@ rename_input(struct dreq *r, void *arg)
 
 	if (path_text(r, "key", in->key, sizeof(in->key)) == NULL)
 		in->key[0] = '\0';
-	names_input(r, in);
+	names_input(r, 40, "err.status_name", &in->name_en, &in->name_de);
 }
 
 /* ---- the changes ---- */
@@ -263,38 +243,15 @@ admin_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
-/*
- * A refused rename shows its errors and what was typed in that status's
- * own form (the handler's prefix "rename_"), not in the one that adds.
- */
+/* A refused rename shows in that status's own form. */
 static void
 rename_failed(struct dreq *r, json_t *s)
 {
-	json_t	   *errors, *values, *e;
-	const char *v;
-	char	    key[STATUS_KEY_MAX + 2];
+	char key[STATUS_KEY_MAX + 2];
 
-	if (path_text(r, "key", key, sizeof(key)) == NULL ||
-	    strcmp(key, json_string_value(json_object_get(s, "key"))) != 0)
-		return;
-	errors = json_object_get(r->ctx, "errors");
-	values = json_object_get(r->ctx, "values");
-	e = json_object();
-	if ((v = json_string_value(json_object_get(errors,
-		 "rename_name_en"))) != NULL)
-		json_object_set_new(e, "name_en", json_string(v));
-	if ((v = json_string_value(json_object_get(errors,
-		 "rename_name_de"))) != NULL)
-		json_object_set_new(e, "name_de", json_string(v));
-	if (json_object_size(e) == 0) {
-		json_decref(e);
-		return;
-	}
-	json_object_set_new(s, "rename_errors", e);
-	v = json_string_value(json_object_get(values, "rename_name_en"));
-	json_object_set_new(s, "name_en", json_string(v != NULL ? v : ""));
-	v = json_string_value(json_object_get(values, "rename_name_de"));
-	json_object_set_new(s, "name_de", json_string(v != NULL ? v : ""));
+	if (path_text(r, "key", key, sizeof(key)) != NULL &&
+	    strcmp(key, json_string_value(json_object_get(s, "key"))) == 0)
+		rename_errors_keep(r, s);
 }
 
 /* The statuses by group, each with its ideas; a form for each added. */

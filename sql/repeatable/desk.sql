@@ -79,10 +79,7 @@ DECLARE
 	i ideas;
 	rid bigint;
 BEGIN
-	SELECT * INTO i FROM ideas WHERE id = p_idea FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
-	END IF;
+	i := idea_locked(p_idea);
 	IF i.status = 'duplicate' THEN
 		RAISE EXCEPTION 'merged' USING ERRCODE = 'DR409';
 	END IF;

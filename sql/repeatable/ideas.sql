@@ -45,6 +45,21 @@ BEGIN
 END
 $$;
 
+-- Locks an idea for a change by the bank's staff, who see every idea,
+-- and returns it.  DR404 unknown idea.
+CREATE OR REPLACE FUNCTION idea_locked(p_idea bigint)
+RETURNS ideas LANGUAGE plpgsql AS $$
+DECLARE
+	i ideas;
+BEGIN
+	SELECT * INTO i FROM ideas x WHERE x.id = p_idea FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
+	END IF;
+	RETURN i;
+END
+$$;
+
 -- The idea p_user wrote, locked for a change by its author: DR404 when
 -- there is none they may see (as for a number nobody used), DR403 when
 -- another person wrote it.
@@ -105,10 +120,7 @@ DECLARE
 	i ideas;
 	pid bigint;
 BEGIN
-	SELECT * INTO i FROM ideas WHERE id = p_idea FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
-	END IF;
+	i := idea_locked(p_idea);
 	IF i.audience_org IS NULL THEN
 		RAISE EXCEPTION 'public' USING ERRCODE = 'DR422';
 	END IF;

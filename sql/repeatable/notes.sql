@@ -28,10 +28,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	o users;
 BEGIN
-	PERFORM 1 FROM ideas i WHERE i.id = p_idea FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'idea_not_found' USING ERRCODE = 'DR404';
-	END IF;
+	PERFORM idea_locked(p_idea);
 	IF p_owner IS NOT NULL THEN
 		SELECT * INTO o FROM users u WHERE u.id = p_owner AND u.active
 		    AND u.role IN ('pm', 'admin');
