@@ -36,7 +36,7 @@ const ROLES = {
   admin: {
     email: 'admin1@example.test',
     pages: ['/admin/invitations', '/admin/users', '/admin/organizations',
-      `/admin/organizations/${org}`, '/admin/areas', '/admin/audit'],
+      `/admin/organizations/${org}`, '/admin/areas', '/admin/statuses', '/admin/audit'],
   },
 };
 
