@@ -91,6 +91,7 @@ cluster_configs() {
 	    -e "s|10.0.0.10:7000|127.0.0.1:$P_STATS|" \
 	    -e "s|10.0.0.11:8888|127.0.0.1:$P_KORE1|" \
 	    -e "s|10.0.0.12:8888|127.0.0.1:$P_KORE2|" \
+	    -e "s|/etc/haproxy/errors|$CLUSTER_CONF/errors|" \
 	    -e "/server db1 /s|10.0.0.21:5432\(.*\)port 8008|127.0.0.1:$P_PG1\1port $P_REST1|" \
 	    -e "/server db2 /s|10.0.0.22:5432\(.*\)port 8008|127.0.0.1:$P_PG2\1port $P_REST2|" \
 	    "$CLUSTER_CONF/haproxy.cfg" >"$CW/haproxy.cfg"
@@ -117,6 +118,8 @@ start() {
 	shift
 	(cd / && exec setsid "$@" >>"$CW/log/$name.log" 2>&1 </dev/null) &
 	echo $! >"$CW/$name.pid"
+	# Killed on purpose by the tests: no "Killed" line from bash.
+	disown $!
 }
 
 pid_of() { cat "$CW/$1.pid" 2>/dev/null; }
@@ -245,6 +248,20 @@ mailer() {
 	    DRIVE_MAIL_DIR="$CW/mail$1" "$DRIVE_ROOT/build/drive-mailer"
 }
 
+# cluster_env: the ports and the environment of the run in $CW.
+cluster_env() {
+	# shellcheck source=/dev/null
+	source "$CW/cluster.env"
+	cluster_ports "$CLUSTER_BASE"
+	as_postgres_set
+	export DRIVE_DATABASE_URL="host=127.0.0.1 port=$P_PG dbname=drive user=drive password=$DRIVE_PW connect_timeout=2"
+	OWNER_URL="host=127.0.0.1 port=$P_PG dbname=drive user=drive_owner password=$OWNER_PW connect_timeout=2"
+	export DRIVE_BASE_URL="http://127.0.0.1:$P_HTTP"
+	export DRIVE_TRUSTED_PROXIES=127.0.0.1
+	export DRIVE_AUDIT_ANCHOR="$CW/audit.anchor"
+	export DRIVE_SECRET_KEY DRIVE_ROOT
+}
+
 # cluster_up BASE: everything, in a new work folder ($CW).
 cluster_up() {
 	cluster_ports "$1"
@@ -271,25 +288,18 @@ cluster_up() {
 	rnd() { head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 	SUPER_PW="$(rnd)" REPL_PW="$(rnd)" DRIVE_PW="$(rnd)" OWNER_PW="$(rnd)"
 	cluster_configs || return 1
-	export DRIVE_DATABASE_URL="host=127.0.0.1 port=$P_PG dbname=drive user=drive password=$DRIVE_PW connect_timeout=2"
-	OWNER_URL="host=127.0.0.1 port=$P_PG dbname=drive user=drive_owner password=$OWNER_PW connect_timeout=2"
-	export DRIVE_BASE_URL="http://127.0.0.1:$P_HTTP"
-	export DRIVE_TRUSTED_PROXIES=127.0.0.1
-	export DRIVE_AUDIT_ANCHOR="$CW/audit.anchor"
 	export DRIVE_SECRET_KEY="${DRIVE_SECRET_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
-	export DRIVE_ROOT
-	# What the tests and the operator's commands need, in one file.
+	# What a later command (cluster.sh ctl, the tests) needs, in one file.
 	(umask 077; cat >"$CW/cluster.env" <<-EOF
-	CW=$CW
 	CLUSTER_BASE=$1
 	SUPER_PW=$SUPER_PW
 	REPL_PW=$REPL_PW
 	DRIVE_PW=$DRIVE_PW
 	OWNER_PW=$OWNER_PW
-	OWNER_URL='$OWNER_URL'
 	DRIVE_SECRET_KEY=$DRIVE_SECRET_KEY
 	EOF
 	)
+	cluster_env
 	local t0=$SECONDS
 	etcd_up || return 1
 	haproxy_up || return 1
@@ -373,6 +383,9 @@ cluster_run() {
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	case "${1:-}" in
 	deps)	cluster_deps ;;
+	# ctl WORKDIR FUNCTION ARGS: one of the functions above on a running
+	# cluster (the tests: patroni_up 2, stop mailer1, backup, ...).
+	ctl)	CW="$2"; shift 2; cluster_env; "$@" ;;
 	run)	cluster_deps || exit 1; cluster_run ;;
 	*)	echo "usage: conf/cluster/cluster.sh deps|run" >&2; exit 2 ;;
 	esac
