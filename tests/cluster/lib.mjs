@@ -4,7 +4,7 @@
 // DRIVE_TEST_CLUSTER (its work folder) and the DRIVE_TEST_* of
 // tests/lib/drive.mjs.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, openSync, closeSync } from 'node:fs';
 import { ROOT } from '../lib/drive.mjs';
 
 export const CW = process.env.DRIVE_TEST_CLUSTER;
@@ -19,10 +19,17 @@ export const PORTS = {
 };
 export const SUPER_PW = env.SUPER_PW;
 
-// One of conf/cluster/cluster.sh's functions on this cluster.
+// One of conf/cluster/cluster.sh's functions on this cluster, its output
+// to log/ctl.log: an engine it starts (Kore, through a shell that waits
+// for it) must not hold a pipe of ours.  Throws when it fails.
 export function ctl(...args) {
-  return execFileSync(`${ROOT}/conf/cluster/cluster.sh`, ['ctl', CW, ...args],
-    { encoding: 'utf8', cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const fd = openSync(`${CW}/log/ctl.log`, 'a');
+  try {
+    execFileSync(`${ROOT}/conf/cluster/cluster.sh`, ['ctl', CW, ...args],
+      { cwd: ROOT, stdio: ['ignore', fd, fd] });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function pidOf(name) {
