@@ -5,7 +5,7 @@
 // tests/lib/drive.mjs.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync, openSync, closeSync } from 'node:fs';
-import { ROOT } from '../lib/drive.mjs';
+import { ROOT, sql, sqlValue, person, unique } from '../lib/drive.mjs';
 
 export const CW = process.env.DRIVE_TEST_CLUSTER;
 if (!CW) throw new Error('run the cluster tests through tests/cluster/run.sh (make test-cluster)');
@@ -135,4 +135,45 @@ export function voteLoad(voters, ideas) {
     expected,
     async stop() { stopping = true; await Promise.all(loops); },
   };
+}
+
+// The state of each (voter, idea) after its last request answered 200.
+export function expectedVotes(answers) {
+  const m = new Map();
+  for (const a of answers.filter((x) => x.status === 200).sort((x, y) => x.t - y.t)) {
+    m.set(`${a.voter}:${a.idea}`, a.cast);
+  }
+  return m;
+}
+
+// The votes of these voters in the database against their answered
+// requests: { lost, extra, standing }; and the database's own checks:
+// no vote twice, every idea's vote_count equal to a recount.
+export function checkVotes(voters, answers) {
+  const ids = voters.map((v) => v.id).join(',');
+  const inDb = new Set(sql(`SELECT user_id || ':' || idea_id FROM votes WHERE user_id IN (${ids})`).map((r) => r[0]));
+  const want = new Set([...expectedVotes(answers)].filter(([, v]) => v).map(([k]) => k));
+  return {
+    lost: [...want].filter((k) => !inDb.has(k)),
+    extra: [...inDb].filter((k) => !want.has(k)),
+    standing: want.size,
+    twice: Number(sqlValue('SELECT count(*) - count(DISTINCT (idea_id, user_id)) FROM votes')),
+    miscounted: Number(sqlValue(`SELECT count(*) FROM ideas i WHERE i.vote_count <>
+      (SELECT count(*) FROM votes v WHERE v.idea_id = i.id)`)),
+  };
+}
+
+// An author's ideas and voters of one organisation, for a vote load.
+export async function votersAndIdeas(nVoters, nIdeas) {
+  const org = unique('Org');
+  const author = await person('client', org);
+  const ideas = [];
+  for (let i = 0; i < nIdeas; i++) {
+    const r = await author.api('POST', '/api/v1/ideas', { title: `Cluster idea ${i} ${unique()}`, body: 'votes under failover', area: 'fx' });
+    if (r.status !== 201) throw new Error(`idea: ${r.status} ${r.text}`);
+    ideas.push(r.json.id);
+  }
+  const voters = [];
+  for (let i = 0; i < nVoters; i++) voters.push(await person('client', org));
+  return { author, ideas, voters };
 }
