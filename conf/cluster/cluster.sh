@@ -231,6 +231,36 @@ backup() {
 	    --type="${1:-full}" backup
 }
 
+# archive_check: the primary's WAL up to now is in the repository
+# (pgbackrest check switches to a new segment and waits for it).
+archive_check() {
+	local n pgp
+	n="$(primary_node)" || { clog "no primary"; return 1; }
+	pgp="P_PG$n"
+	pgbr --pg1-path="$CW/pg$n" --pg1-port="${!pgp}" check
+}
+
+# restore_pitr TIME PORT: the newest backup and the archived WAL up to
+# TIME ('2026-01-31 12:00:00.123456+00'), restored into a new cluster
+# in $CW/pgrestore and started on PORT, apart from Patroni (no
+# archiving, no synchronous standby): README "Backups and restore".
+restore_pitr() {
+	local dir="$CW/pgrestore"
+	if [ -f "$dir/postmaster.pid" ]; then
+		as_postgres "$PG15_BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	[ "$(id -u)" != 0 ] || chown postgres: "$dir"
+	pgbr --pg1-path="$dir" --type=time --target="$1" \
+	    --target-action=promote restore || return 1
+	as_postgres "$PG15_BIN/pg_ctl" -D "$dir" -l "$CW/log/pgrestore.log" \
+	    -w -t 120 -o "-p $2 -c listen_addresses=127.0.0.1 \
+	    -c unix_socket_directories=$CW/run -c archive_mode=off \
+	    -c synchronous_standby_names=''" start
+}
+
 # kore_host N: Kore host N behind HAProxy (conf/drive.conf).
 kore_host() {
 	local port="P_KORE$1"

@@ -18,15 +18,20 @@ export const PORTS = {
   rest: [B + 30, B + 31], etcd: B + 40,
 };
 export const SUPER_PW = env.SUPER_PW;
+export const CLUSTER_ENV = env;
 
 // One of conf/cluster/cluster.sh's functions on this cluster, its output
 // to log/ctl.log: an engine it starts (Kore, through a shell that waits
 // for it) must not hold a pipe of ours.  Throws when it fails.
 export function ctl(...args) {
-  const fd = openSync(`${CW}/log/ctl.log`, 'a');
+  const f = `${CW}/log/ctl.log`;
+  const from = existsSync(f) ? readFileSync(f).length : 0;
+  const fd = openSync(f, 'a');
   try {
     execFileSync(`${ROOT}/conf/cluster/cluster.sh`, ['ctl', CW, ...args],
       { cwd: ROOT, stdio: ['ignore', fd, fd] });
+  } catch (e) {
+    throw new Error(`cluster.sh ctl ${args.join(' ')} failed: ${readFileSync(f).subarray(from).toString('utf8').slice(-2000)}`);
   } finally {
     closeSync(fd);
   }
