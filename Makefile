@@ -184,7 +184,6 @@ cluster: deps
 
 test-cluster: deps
 	@conf/cluster/cluster.sh deps
-	@conf/local.sh test-deps
 	@$(MAKE) --no-print-directory build
 	@tests/cluster/run.sh
 

@@ -26,8 +26,10 @@ clog() { printf 'cluster: %s\n' "$*" >&2; }
 # The packages' own services must not start (policy-rc.d, as drive_deps
 # does), and are stopped if a system manager started them anyway.
 cluster_deps() {
+	local node=""
+	command -v node >/dev/null || node="nodejs"	# the tests (node:test)
 	drive_deps postgresql-15 postgresql-client patroni python3-etcd \
-	    etcd-server etcd-client haproxy pgbackrest || return 1
+	    etcd-server etcd-client haproxy pgbackrest $node || return 1
 	local u
 	if [ -d /run/systemd/system ]; then
 		for u in etcd haproxy patroni; do

@@ -44,7 +44,6 @@ export DRIVE_TEST_BASE="$DRIVE_BASE_URL"
 export DRIVE_TEST_SUPER_URL="host=127.0.0.1 port=$P_PG dbname=drive user=postgres password=$SUPER_PW connect_timeout=3"
 export DRIVE_TEST_WORK="$CW"
 export DRIVE_ROOT="$ROOT"
-[ -d tests/node_modules ] || (cd tests && npm ci --no-audit --no-fund --loglevel=error)
 
 node --test --test-concurrency=1 --test-reporter=tap \
     ${*:-${TEST_FILTER:-tests/cluster/*.test.mjs}} 2>&1 | tee "$CW/cluster.tap" | \
