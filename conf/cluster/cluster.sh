@@ -15,7 +15,7 @@
 set -uo pipefail
 
 CLUSTER_CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=../local.sh
+# shellcheck source=conf/local.sh
 source "$CLUSTER_CONF/../local.sh"
 set +e
 PG15_BIN=/usr/lib/postgresql/15/bin
@@ -128,11 +128,11 @@ pid_of() { cat "$CW/$1.pid" 2>/dev/null; }
 
 # stop NAME [SIGNAL]: TERM (or SIGNAL), KILL after 15 s.
 stop() {
-	local pid i
+	local pid
 	pid="$(pid_of "$1")" || return 0
 	[ -n "$pid" ] || return 0
 	kill -"${2:-TERM}" "$pid" 2>/dev/null
-	for i in $(seq 1 150); do
+	for _ in $(seq 1 150); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -143,8 +143,8 @@ stop() {
 # wait_http URL SECONDS [NAME]: until the URL answers 2xx (and while
 # the engine NAME runs).
 wait_http() {
-	local i
-	for i in $(seq 1 $(($2 * 5))); do
+	local _
+	for _ in $(seq 1 $(($2 * 5))); do
 		curl -fs -m 1 -o /dev/null "$1" && return 0
 		if [ -n "${3:-}" ] && ! kill -0 "$(pid_of "$3")" 2>/dev/null; then
 			return 1
@@ -158,8 +158,9 @@ etcd_up() {
 	mkdir -p "$CW/etcd"
 	chown postgres: "$CW/etcd" 2>/dev/null
 	chmod 700 "$CW/etcd"
-	start etcd "${AS_PG[@]}" env $(grep -E '^ETCD_' "$CW/etcd.env") \
-	    ETCD_LOG_LEVEL=warn etcd
+	local vars
+	mapfile -t vars < <(grep -E '^ETCD_' "$CW/etcd.env")
+	start etcd "${AS_PG[@]}" env "${vars[@]}" ETCD_LOG_LEVEL=warn etcd
 	wait_http "http://127.0.0.1:$P_ETCD/health" 30 etcd ||
 	    { clog "etcd did not start; see $CW/log/etcd.log"; return 1; }
 }
@@ -200,7 +201,8 @@ haproxy_up() {
 # The roles and the database of Drive (README "Database roles"), then
 # the schema by the owner.
 drive_database() {
-	PSQL_DB=dbname=postgres psql_super >/dev/null <<-EOF
+	# The passwords go in on stdin, never on a command line.
+	PSQL_DB=dbname=postgres psql_super >/dev/null <<-EOF ||
 	SELECT 'CREATE ROLE drive LOGIN' WHERE NOT EXISTS
 	    (SELECT 1 FROM pg_roles WHERE rolname = 'drive') \gexec
 	SELECT 'CREATE ROLE drive_owner LOGIN' WHERE NOT EXISTS
@@ -210,7 +212,7 @@ drive_database() {
 	SELECT 'CREATE DATABASE drive OWNER drive_owner' WHERE NOT EXISTS
 	    (SELECT 1 FROM pg_database WHERE datname = 'drive') \gexec
 	EOF
-	[ $? -eq 0 ] || return 1
+	    return 1
 	psql_super -c "SET client_min_messages = warning" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
 	    -c "CREATE EXTENSION IF NOT EXISTS pg_trgm" >/dev/null || return 1

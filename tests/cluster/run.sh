@@ -9,7 +9,7 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 source conf/cluster/cluster.sh
 set +e
 PASSED=0
@@ -45,6 +45,7 @@ export DRIVE_TEST_SUPER_URL="host=127.0.0.1 port=$P_PG dbname=drive user=postgre
 export DRIVE_TEST_WORK="$CW"
 export DRIVE_ROOT="$ROOT"
 
+# shellcheck disable=SC2048,SC2086 # file names and a glob, split on purpose
 node --test --test-concurrency=1 --test-reporter=tap \
     ${*:-${TEST_FILTER:-tests/cluster/*.test.mjs}} 2>&1 | tee "$CW/cluster.tap" | \
     grep -E '^(not ok|# (pass|fail)|#   |# cluster: )|^ +(error|expected|actual|at )' | head -200
