@@ -172,5 +172,20 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@tests/bench/run.sh
 
+# The high-availability shape on loopback (conf/cluster/, README "High
+# availability"): HAProxy, two Kore hosts, two mailers, etcd, a Patroni
+# pair and pgBackRest; Ctrl-C stops it.  `make test-cluster` proves its
+# failovers and the restore (tests/cluster/), ending "N passed, N failed".
+.PHONY: cluster test-cluster
+cluster: deps
+	@conf/cluster/cluster.sh deps
+	@$(MAKE) --no-print-directory build
+	@conf/cluster/cluster.sh run
+
+test-cluster: deps
+	@conf/cluster/cluster.sh deps
+	@$(MAKE) --no-print-directory build
+	@tests/cluster/run.sh
+
 clean:
 	rm -rf $(BUILD)

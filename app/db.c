@@ -547,6 +547,17 @@ db_release_keep(struct dreq *r)
 	db_unpark(r);
 	if (r->sql_active) {
 		conn = r->sql.conn;
+		/*
+		 * A connection lost during a query (the server killed, a
+		 * proxy in between cutting it) is one libpq has closed:
+		 * PQsocket() is -1 and the kernel dropped the socket from
+		 * the event set.  Kore 4.1.0 would still remove it
+		 * (epoll_ctl on -1) and die with "Bad file descriptor":
+		 * tell it the query is no longer scheduled.
+		 */
+		if (conn != NULL && (r->sql.flags & KORE_PGSQL_SCHEDULED) &&
+		    PQsocket(conn->db) < 0)
+			r->sql.flags &= ~KORE_PGSQL_SCHEDULED;
 		kore_pgsql_cleanup(&r->sql);
 		/* The connection is back in Kore's pool: mend it there. */
 		reset = 0;
