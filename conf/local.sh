@@ -213,16 +213,25 @@ kore_up() {
 	return 1
 }
 
+# kore_down CONF: stops the Kore kore_up started.  The parent may exit
+# before a worker does (seen under the sanitizer build): its process
+# group (kore_up's setsid: the parent's pid) is waited for, and what is
+# left of it after 3 s is killed, so that no worker outlives it.
 kore_down() {
 	local conf="$1" pid
 	[ -f "$conf.pid" ] || return 0
 	pid="$(cat "$conf.pid")"
 	kill -TERM "$pid" 2>/dev/null || true
 	for _ in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || { rm -f "$conf.pid"; return 0; }
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+	kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
+	for _ in $(seq 1 30); do
+		kill -0 -- "-$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$pid" 2>/dev/null || true
 	rm -f "$conf.pid"
 }
 
