@@ -515,6 +515,18 @@ db_note_error(struct dreq *r)
 			if (strcmp(state, "55P03") == 0 ||
 			    strcmp(state, "57014") == 0)
 				r->db_error = DB_EBUSY;
+			/*
+			 * read_only_sql_transaction: a primary demoted under
+			 * us (a switchover) that the load balancer still
+			 * routes to.  The statement changed nothing; its
+			 * connection is replaced (db_release_keep) and the
+			 * statement tried again, on the new primary once the
+			 * load balancer has moved.
+			 */
+			if (strcmp(state, "25006") == 0) {
+				r->db_error = DB_ECONN;
+				r->db_stale = 1;
+			}
 		}
 	}
 
@@ -561,7 +573,8 @@ db_release_keep(struct dreq *r)
 		kore_pgsql_cleanup(&r->sql);
 		/* The connection is back in Kore's pool: mend it there. */
 		reset = 0;
-		if (conn != NULL && PQstatus(conn->db) == CONNECTION_BAD) {
+		if (conn != NULL &&
+		    (PQstatus(conn->db) == CONNECTION_BAD || r->db_stale)) {
 			reset = 1;
 		} else if (conn != NULL &&
 		    PQtransactionStatus(conn->db) != PQTRANS_IDLE) {
@@ -574,6 +587,7 @@ db_release_keep(struct dreq *r)
 		}
 		if (reset)
 			PQreset(conn->db);
+		r->db_stale = 0;
 		r->sql_active = 0;
 	}
 }

@@ -536,6 +536,7 @@ struct dreq {
 	PGresult	      *res;
 	const struct db_query *res_query;  /* what res answers */
 	int		       retried;	   /* stale connections tried */
+	int		       db_stale;   /* its connection: replace it */
 	int		       prep_index; /* the prepared statement */
 	int		       parked;	   /* waiting for a connection */
 	u_int64_t	       parked_since;

@@ -49,6 +49,10 @@ export DRIVE_ROOT="$ROOT"
 node --test --test-concurrency=1 --test-reporter=tap \
     ${*:-${TEST_FILTER:-tests/cluster/*.test.mjs}} 2>&1 | tee "$CW/cluster.tap" | \
     grep -E '^(not ok|# (pass|fail)|#   |# cluster: )|^ +(error|expected|actual|at )' | head -200
+# What a failing test said, its whole diagnostic block, on lines that
+# a log excerpt keeps ("# cluster: ").
+awk '/^not ok/ { f = 1 } f && /^  \.\.\.$/ { f = 0 } f { print "# cluster: " $0 }' \
+    "$CW/cluster.tap" | head -120
 count_node "$CW/cluster.tap" cluster
 echo "tests: cluster: $((SECONDS - t0)) s in all"
 echo "$PASSED passed, $FAILED failed"

@@ -1,7 +1,8 @@
 // Fault injection, end to end: clients hanging up mid-request (FIN and
 // RST) right after Kore starts and after a worker is killed, a worker
 // killed during vote load, a statement held by a lock past its timeout,
-// PostgreSQL out of connections.  Every fault is bounded in time and the
+// PostgreSQL out of connections, a connection that finds a read-only
+// server (a demoted primary).  Every fault is bounded in time and the
 // test leaves Kore and PostgreSQL up and healthy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -395,4 +396,53 @@ test('PostgreSQL out of connections: 503 at once, and the portal recovers', { ti
   assert.ok(await waitFor(async () => (await c.api('GET', '/api/v1/me')).status === 200), 'recovers');
   const after = await Promise.all(Array.from({ length: 40 }, () => c.api('GET', '/api/v1/me').then((r) => r.status)));
   assert.deepEqual([...new Set(after)], [200]);
+});
+
+// A planned switchover (Patroni) restarts the old primary as a read-only
+// replica a moment before the load balancer stops sending connections to
+// it: a pooled connection then finds a server that refuses writes
+// (SQLSTATE 25006).  Simulated here: every open session turns read-only
+// (the server's default) while new sessions of the portal's role are
+// writable (a role setting wins over the server's), as new connections
+// through the load balancer reach the new primary.
+test('connections that find a read-only server (a demoted primary): 503 envelopes, never a 500; they are replaced', { timeout: 90000 }, async () => {
+  const c = await person('client');
+  const r = await c.api('POST', '/api/v1/ideas', { title: unique('Read-only idea'), body: 'x', area: 'fx' });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.id;
+  assert.equal((await c.api('DELETE', `/api/v1/ideas/${id}/vote`)).status, 200);
+  // Pooled connections in every worker: opened now, before the switch.
+  await Promise.all(Array.from({ length: 30 }, () => c.page(`/ideas/${id}`)));
+  const votesBefore = Number(sqlValue('SELECT count(*) FROM votes'));
+  sql('ALTER ROLE drive SET default_transaction_read_only = off');
+  sql('ALTER ROLE postgres SET default_transaction_read_only = off');
+  const answers = [];
+  try {
+    sql('ALTER SYSTEM SET default_transaction_read_only = on');
+    sql('SELECT pg_reload_conf()');
+    await sleep(1000);
+    for (let i = 0; i < 60; i++) {
+      const [v, p] = await Promise.all([c.api('POST', `/api/v1/ideas/${id}/vote`), c.page(`/ideas/${id}`)]);
+      answers.push({ what: 'vote', status: v.status, code: v.json?.error?.code ?? null },
+        { what: 'page', status: p.status, type: p.headers.get('content-type') });
+      if (v.status === 200 && p.status === 200) break;
+      await sleep(100);
+    }
+  } finally {
+    sql('ALTER SYSTEM RESET default_transaction_read_only');
+    sql('SELECT pg_reload_conf()');
+    sql('ALTER ROLE drive RESET default_transaction_read_only');
+    sql('ALTER ROLE postgres RESET default_transaction_read_only');
+  }
+  for (const a of answers.filter((x) => x.status !== 200)) {
+    assert.equal(a.status, 503, `only 503s: ${JSON.stringify(answers)}`);
+    if (a.what === 'vote') assert.equal(a.code, 'unavailable');
+    else assert.match(a.type, /text\/html/);
+  }
+  // The read-only connections were replaced: writes succeed again while
+  // the server's default is still read-only.
+  const last = answers.slice(-2);
+  assert.deepEqual(last.map((a) => a.status), [200, 200], JSON.stringify(answers));
+  assert.equal(Number(sqlValue('SELECT count(*) FROM votes')), votesBefore + 1);
+  assert.equal(Number(sqlValue(`SELECT vote_count FROM ideas WHERE id = ${id}`)), 1);
 });
