@@ -18,7 +18,8 @@ KORE_SRC = app/main.c app/request.c app/routes.c app/db.c app/http_in.c app/http
 	   app/health.c app/ideas_list.c app/idea_page.c app/idea_form.c app/present.c app/votes.c app/comments.c \
 	   app/notifications.c app/responses.c app/approval.c app/merge.c app/triage.c app/listening.c app/notes.c app/profile.c app/second_factor.c \
 	   app/people.c app/organisations.c app/areas.c app/audit.c app/account.c app/static.c \
-	   app/oidc.c app/sensitive.c app/redact.c app/digest.c app/audience.c app/statuses.c
+	   app/oidc.c app/sensitive.c app/redact.c app/digest.c app/audience.c app/statuses.c \
+	   app/catalog.c
 MODULE_LIBS = -lcmark -ljansson -largon2 -lcurl -loath -lqrencode -lcjose -lssl \
 	      -lcrypto
 

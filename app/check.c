@@ -878,6 +878,133 @@ status_custom_name(const struct status_def *d, const char *lang)
 }
 
 /*
+ * The product areas (README, "One round trip a page"): the rows of areas,
+ * retired ones too, in their order, as area_catalog_load() was last given
+ * them; none until then.  Names and the statuses needing approval (a JSON
+ * array) are copies of any length.
+ */
+static struct area_def *areas;
+static int		areas_n;
+
+static void
+area_defs_free(struct area_def *a, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(a[i].name_en);
+		free(a[i].name_de);
+		free(a[i].approval);
+	}
+	free(a);
+}
+
+/* No areas, as before the first load. */
+void
+area_catalog_reset(void)
+{
+	area_defs_free(areas, areas_n);
+	areas = NULL;
+	areas_n = 0;
+}
+
+/* 2-40 of a-z, 0-9 and - (as 002's CHECK). */
+int
+area_slug_valid(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return (0);
+	n = strlen(s);
+	return (n >= 2 && n <= AREA_SLUG_MAX &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n);
+}
+
+/*
+ * Replaces the areas with n rows of the database: slugs[i], the names,
+ * approval[i] (a JSON array of statuses, "[]" for none) and retired[i].
+ * 0, and the catalog unchanged, when a slug is not one, a slug comes
+ * twice, or memory runs out.  n may be 0.
+ */
+int
+area_catalog_load(int n, const char * const *slugs,
+    const char * const *names_en, const char * const *names_de,
+    const char * const *approval, const int *retired)
+{
+	struct area_def *next;
+	int		 i, j;
+
+	if (n < 0 || n > AREA_MAX)
+		return (0);
+	if ((next = calloc((size_t)n + 1, sizeof(*next))) == NULL)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (!area_slug_valid(slugs[i]))
+			goto fail;
+		for (j = 0; j < i; j++) {
+			if (strcmp(next[j].slug, slugs[i]) == 0)
+				goto fail;
+		}
+		(void)snprintf(next[i].slug, sizeof(next[i].slug), "%s",
+		    slugs[i]);
+		next[i].retired = retired[i] != 0;
+		next[i].name_en = strdup(names_en[i]);
+		next[i].name_de = strdup(names_de[i]);
+		next[i].approval = strdup(approval[i]);
+		if (next[i].name_en == NULL || next[i].name_de == NULL ||
+		    next[i].approval == NULL) {
+			i++;
+			goto fail;
+		}
+	}
+	area_defs_free(areas, areas_n);
+	areas = next;
+	areas_n = n;
+	return (1);
+fail:
+	area_defs_free(next, i);
+	return (0);
+}
+
+int
+area_count(void)
+{
+	return (areas_n);
+}
+
+/* The i-th area in the admin's order, retired ones too; NULL past the end. */
+const struct area_def *
+area_at(int i)
+{
+	if (i < 0 || i >= areas_n)
+		return (NULL);
+	return (&areas[i]);
+}
+
+const struct area_def *
+area_find(const char *slug)
+{
+	int i;
+
+	if (slug == NULL)
+		return (NULL);
+	for (i = 0; i < areas_n; i++) {
+		if (strcmp(slug, areas[i].slug) == 0)
+			return (&areas[i]);
+	}
+	return (NULL);
+}
+
+/* An area's name in lang ("de" or else English). */
+const char *
+area_name(const struct area_def *a, const char *lang)
+{
+	return (lang != NULL && strcmp(lang, "de") == 0 ? a->name_de :
+							  a->name_en);
+}
+
+/*
  * Search words shown where they matched.  A word of the search matches
  * the start of a word of the text (as search_query() in SQL matches
  * prefixes), in any case: ASCII and the accented Latin capitals

@@ -170,6 +170,25 @@ int			 status_valid(const char *);
 int			 status_frozen(const char *);
 const char *status_custom_name(const struct status_def *, const char *);
 
+/* The product areas every worker keeps (README, "One round trip a page"). */
+#define AREA_MAX      1000
+#define AREA_SLUG_MAX 40
+struct area_def {
+	char  slug[AREA_SLUG_MAX + 2];
+	int   retired;
+	char *name_en;
+	char *name_de;
+	char *approval; /* a JSON array: the statuses needing approval */
+};
+void area_catalog_reset(void);
+int  area_slug_valid(const char *);
+int  area_catalog_load(int, const char	*const *, const char  *const *,
+     const char	 *const *, const char  *const *, const int *);
+int  area_count(void);
+const struct area_def *area_at(int);
+const struct area_def *area_find(const char *);
+const char	      *area_name(const struct area_def *, const char *);
+
 /*
  * guard.c: the sensitive data guard (README, "Sensitive data guard").
  * guard_scan() finds at most max findings in len bytes of text, sorted
@@ -421,7 +440,7 @@ struct session {
 	int	unread;	      /* notifications not read yet */
 	int	needs_factor; /* the role requires one, the session has none */
 	int	bearer;	      /* signed in by an API token */
-	int64_t statuses_version; /* idea_statuses_version's stamp */
+	int64_t catalog_version; /* catalog_version's stamp */
 };
 
 struct db_query {
@@ -729,11 +748,6 @@ void secret_free(char *);
 	" JOIN ideas i ON i.id = s.idea_id" \
 	" WHERE s.title % $1 AND i.status <> 'duplicate' AND" IDEA_VISIBLE_TO( \
 	    "$2") " ORDER BY similarity(s.title, $1) DESC, i.vote_count DESC LIMIT 5"
-/* The areas one may choose, as area_options() reads them ($1 language). */
-#define AREAS_SQL \
-	"SELECT slug, CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name," \
-	" to_json(approval_statuses)::text AS approval" \
-	" FROM areas WHERE retired_at IS NULL ORDER BY position, id"
 /*
  * The pages of an admin list (people, invitations): ADMIN_PAGE_SIZE rows
  * a page, numbered from 1.  pager_json() sets ctx.pager: how many match
@@ -752,7 +766,7 @@ void	names_input(struct dreq *, size_t, const char *, const char **,
        const char **);
 void	rename_errors_keep(struct dreq *, json_t *);
 json_t *status_options(struct dreq *, const char *, const char *, int);
-int	area_options(struct dreq *, const char *, const char *);
+int	area_options(struct dreq *, const char *, const char *, int);
 json_t *idea_json(struct dreq *, int, int);
 json_t *idea_full_json(struct dreq *);
 void pager_json(struct dreq *, const char *, int, int64_t, int, const char *);
@@ -811,8 +825,8 @@ extern const struct handler areas_page, area_create_page, area_change_page,
     area_create_api, area_change_api;
 
 /* statuses.c: custom statuses; the prelude keeps each worker's copy. */
-int statuses_step_check(struct http_request *, struct dreq *);
-int statuses_step_loaded(struct http_request *, struct dreq *);
+int catalog_step_check(struct http_request *, struct dreq *);
+int catalog_step_loaded(struct http_request *, struct dreq *);
 extern const struct handler statuses_page, status_create_page,
     status_rename_page, statuses_api, status_create_api, status_rename_api;
 

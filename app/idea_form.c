@@ -18,8 +18,6 @@ struct idea_in {
 	struct sensitive sens; /* the guard's findings */
 };
 
-static const struct db_query q_areas = { "areas", AREAS_SQL };
-
 static const struct db_query q_idea_one = { "idea_one", IDEA_ONE_SQL };
 
 static const struct db_query q_ideas_similar = {
@@ -171,13 +169,6 @@ idea_patch_input(struct dreq *r, void *arg)
 
 /* ---- the forms ---- */
 
-static int
-form_areas(struct http_request *req, struct dreq *r)
-{
-	db_query(r, &q_areas, 1, r->lang);
-	return (STEP_NEXT);
-}
-
 /* The area typed (a form shown again) or stored, else none. */
 static const char *
 area_chosen(struct dreq *r)
@@ -190,7 +181,7 @@ area_chosen(struct dreq *r)
 static int
 new_render(struct http_request *req, struct dreq *r)
 {
-	(void)area_options(r, area_chosen(r), NULL);
+	(void)area_options(r, area_chosen(r), NULL, 0);
 	return (render_page(req, r,
 	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "idea_new",
 	    "title.idea_new", "ideas"));
@@ -206,7 +197,7 @@ edit_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
-/* Only its author, only until the bank answers; then the areas. */
+/* Only its author, only until the bank answers. */
 static int
 edit_load(struct http_request *req, struct dreq *r)
 {
@@ -230,14 +221,13 @@ edit_load(struct http_request *req, struct dreq *r)
 		ctx_set_value(r, "body", row_text(r, 0, "body"));
 		ctx_set_value(r, "area", row_text(r, 0, "area"));
 	}
-	db_query(r, &q_areas, 1, r->lang);
 	return (STEP_NEXT);
 }
 
 static int
 edit_render(struct http_request *req, struct dreq *r)
 {
-	(void)area_options(r, area_chosen(r), NULL);
+	(void)area_options(r, area_chosen(r), NULL, 0);
 	return (render_page(req, r,
 	    json_object_get(r->ctx, "has_errors") ? 422 : 200, "idea_edit",
 	    "title.idea_edit", "ideas"));
@@ -396,9 +386,9 @@ changed_json(struct http_request *req, struct dreq *r)
 	return (out_json(req, r, 200, idea_full_json(r)));
 }
 
-static const step_fn new_form_steps[] = { form_areas, new_render, NULL };
+static const step_fn new_form_steps[] = { new_render, NULL };
 static const step_fn create_offer_steps[] = { similar_query, similar_offer,
-	form_areas, new_render, NULL };
+	new_render, NULL };
 static const step_fn create_api_steps[] = { create_query, created_query,
 	created_json, NULL };
 static const step_fn edit_form_steps[] = { edit_query, edit_load, edit_render,

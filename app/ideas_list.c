@@ -137,8 +137,6 @@ static const struct db_query q_ideas_trending_all = {
 		"$1") " ORDER BY i.recent_vote_count DESC, i.id DESC LIMIT 21"),
 };
 
-static const struct db_query q_areas = { "areas", AREAS_SQL };
-
 static const struct db_query q_ideas_similar = {
 	"ideas_similar",
 	IDEAS_SIMILAR_SQL,
@@ -264,26 +262,18 @@ list_input(struct dreq *r, void *arg)
 	form_free(&qs);
 }
 
-/* The areas first: the list's filter offers them, and checks area. */
-static int
-list_areas(struct http_request *req, struct dreq *r)
-{
-	struct list_in *in = r->in;
-
-	if (in->bad_field != NULL || in->bad_key != NULL)
-		return (step_refuse(req, r, 400, "invalid", in->bad_field,
-		    in->bad_key));
-	db_query(r, &q_areas, 1, r->lang);
-	return (STEP_NEXT);
-}
-
+/* The filter offers the areas (catalog.c), and checks area. */
 static int
 list_query(struct http_request *req, struct dreq *r)
 {
 	struct list_in	      *in = r->in;
 	const struct db_query *q;
 
-	if (!area_options(r, in->area, "filter.all_areas") && *in->area != '\0')
+	if (in->bad_field != NULL || in->bad_key != NULL)
+		return (step_refuse(req, r, 400, "invalid", in->bad_field,
+		    in->bad_key));
+	if (!area_options(r, in->area, "filter.all_areas", 0) &&
+	    *in->area != '\0')
 		return (step_refuse(req, r, 400, "invalid", "area",
 		    "err.area_unknown"));
 
@@ -588,40 +578,36 @@ similar_json(struct http_request *req, struct dreq *r)
 
 /* ---- the areas ---- */
 
-static int
-areas_query(struct http_request *req, struct dreq *r)
-{
-	db_query(r, &q_areas, 1, r->lang);
-	return (STEP_NEXT);
-}
-
-/* Staff also see which statuses need a second person's approval. */
+/*
+ * The areas one may choose, from this worker's copy (catalog.c).  Staff
+ * also see which statuses need a second person's approval.
+ */
 static int
 areas_json(struct http_request *req, struct dreq *r)
 {
-	json_t	    *list, *a, *approval;
-	json_error_t jerr;
-	int	     i;
+	const struct area_def *d;
+	json_t		      *list, *a, *approval;
+	json_error_t	       jerr;
+	int		       i;
 
 	list = json_array();
-	for (i = 0; i < db_rows(r); i++) {
-		a = json_pack("{s:s, s:s}", "slug", row_text(r, i, "slug"),
-		    "name", row_text(r, i, "name"));
+	for (i = 0; (d = area_at(i)) != NULL; i++) {
+		if (d->retired)
+			continue;
+		a = json_pack("{s:s, s:s}", "slug", d->slug, "name",
+		    area_name(d, r->lang));
 		if (r->sess.role >= ROLE_PM &&
-		    (approval = json_loads(row_text(r, i, "approval"), 0,
-			 &jerr)) != NULL)
+		    (approval = json_loads(d->approval, 0, &jerr)) != NULL)
 			json_object_set_new(a, "approval", approval);
 		json_array_append_new(list, a);
 	}
 	return (out_json(req, r, 200, json_pack("{s:o}", "areas", list)));
 }
 
-static const step_fn list_page_steps[] = { list_areas, list_query, list_render,
-	NULL };
-static const step_fn list_api_steps[] = { list_areas, list_query, list_json,
-	NULL };
+static const step_fn list_page_steps[] = { list_query, list_render, NULL };
+static const step_fn list_api_steps[] = { list_query, list_json, NULL };
 static const step_fn similar_steps[] = { similar_query, similar_json, NULL };
-static const step_fn areas_steps[] = { areas_query, areas_json, NULL };
+static const step_fn areas_steps[] = { areas_json, NULL };
 
 const struct handler ideas_page = {
 	.role = ROLE_CLIENT,

@@ -145,16 +145,18 @@ status_options(struct dreq *r, const char *chosen, const char *all_key,
 }
 
 /*
- * The areas of the last result (columns slug and name) as the options
- * of a select in r->ctx "areas", chosen selected; first "all" when
- * all_key is not NULL.  1 when chosen is one of them.
+ * The areas this worker keeps (catalog.c) as the options of a select in
+ * r->ctx "areas", in r->lang, chosen selected, retired ones only when
+ * retired_too; first "all" when all_key is not NULL.  1 when chosen is
+ * one of them.
  */
 int
-area_options(struct dreq *r, const char *chosen, const char *all_key)
+area_options(struct dreq *r, const char *chosen, const char *all_key,
+    int retired_too)
 {
-	json_t	   *areas, *o;
-	const char *slug;
-	int	    i, found = 0;
+	const struct area_def *a;
+	json_t		      *areas, *o;
+	int		       i, found = 0;
 
 	if (chosen == NULL)
 		chosen = "";
@@ -165,14 +167,15 @@ area_options(struct dreq *r, const char *chosen, const char *all_key)
 		ctx_set_msg(r, o, "label", all_key, NULL);
 		json_array_append_new(areas, o);
 	}
-	for (i = 0; i < db_rows(r); i++) {
-		slug = row_text(r, i, "slug");
-		if (strcmp(slug, chosen) == 0)
+	for (i = 0; (a = area_at(i)) != NULL; i++) {
+		if (a->retired && !retired_too)
+			continue;
+		if (strcmp(a->slug, chosen) == 0)
 			found = 1;
 		json_array_append_new(areas,
-		    json_pack("{s:s, s:s, s:b}", "value", slug, "label",
-			row_text(r, i, "name"), "selected",
-			strcmp(slug, chosen) == 0));
+		    json_pack("{s:s, s:s, s:b}", "value", a->slug, "label",
+			area_name(a, r->lang), "selected",
+			strcmp(a->slug, chosen) == 0));
 	}
 	json_object_set_new(r->ctx, "areas", areas);
 	return (found);

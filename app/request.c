@@ -39,8 +39,8 @@ static const step_fn prelude[] = {
 	prelude_input,
 	session_step_lookup,
 	session_step_loaded,
-	statuses_step_check,
-	statuses_step_loaded,
+	catalog_step_check,
+	catalog_step_loaded,
 	prelude_authorize,
 	prelude_validate,
 };

@@ -34,7 +34,7 @@ static const struct db_query q_session_lookup = {
 	"  s.second_factor IS NULL AND coalesce((SELECT p.required"
 	"  FROM second_factor_policy p WHERE p.role = u.role), false)"
 	"  AS needs_factor,"
-	"  (SELECT v.version FROM idea_statuses_version v) AS statuses_version"
+	"  (SELECT v.version FROM catalog_version v) AS catalog_version"
 	"  FROM s JOIN users u ON u.id = s.user_id"
 	"  WHERE u.active",
 };
@@ -52,7 +52,7 @@ static const struct db_query q_token_lookup = {
 	") SELECT 0 AS session_id, u.id AS user_id, u.display_name, u.role,"
 	"  coalesce(u.lang, '') AS lang, '' AS csrf_token, 0 AS unread,"
 	"  false AS needs_factor,"
-	"  (SELECT v.version FROM idea_statuses_version v) AS statuses_version"
+	"  (SELECT v.version FROM catalog_version v) AS catalog_version"
 	"  FROM t JOIN users u ON u.id = t.user_id WHERE u.active",
 };
 
@@ -111,7 +111,7 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 	    sizeof(r->sess.csrf));
 	r->sess.unread = (int)row_int(r, 0, "unread");
 	r->sess.needs_factor = row_bool(r, 0, "needs_factor");
-	r->sess.statuses_version = row_int(r, 0, "statuses_version");
+	r->sess.catalog_version = row_int(r, 0, "catalog_version");
 	return (STEP_NEXT);
 }
 

@@ -3,12 +3,8 @@
  * the rows of idea_statuses: the seven built in and those an admin adds
  * within the lifecycle's groups (open, committed, closed), with an
  * English and a German name.  Every worker keeps them in memory
- * (check.c's catalog), so that a page's words, filters, roadmap and
- * vote buttons cost no statement; the prelude compares the copy's stamp
- * with the one the session's lookup brought (idea_statuses_version) and
- * loads them again when it moved, so a change shows on every host with
- * the next request of anyone signed in.  A request without a session
- * (nothing it shows names a status) reloads at most once a second.
+ * (catalog.c), so a change shows on every host with the next request of
+ * anyone signed in.
  *
  * Admin: GET /admin/statuses, POST /admin/statuses (add),
  * POST /admin/statuses/:key (rename one added); the API the same under
@@ -17,25 +13,11 @@
 
 #include "drive.h"
 
-#define STATUSES_ANON_MS 1000
-
 struct status_in {
 	char	    key[STATUS_KEY_MAX + 2];
 	const char *group;
 	const char *name_en;
 	const char *name_de;
-};
-
-static int64_t	 loaded_version;
-static u_int64_t loaded_at;
-
-static const struct db_query q_statuses_load = {
-	"statuses_load",
-	"SELECT s.key, s.grp, s.builtin, coalesce(s.name_en, '') AS name_en,"
-	" coalesce(s.name_de, '') AS name_de,"
-	" (SELECT v.version FROM idea_statuses_version v) AS version"
-	" FROM idea_statuses s ORDER BY CASE s.grp WHEN 'open' THEN 0"
-	" WHEN 'committed' THEN 1 ELSE 2 END, s.position, s.key",
 };
 
 static const struct db_query q_statuses_admin = {
@@ -70,49 +52,6 @@ static const struct refusal status_refusals[] = {
 	{ "DRK09", 409, "taken", "key", "err.status_taken" },
 	{ NULL },
 };
-
-/* ---- the copy every worker keeps ---- */
-
-/* Queues the statuses when this worker's copy is older than the stamp. */
-int
-statuses_step_check(struct http_request *req, struct dreq *r)
-{
-	if (r->sess.user_id != 0) {
-		if (r->sess.statuses_version == loaded_version)
-			return (STEP_NEXT);
-	} else if (loaded_version != 0 &&
-	    kore_time_ms() - loaded_at < STATUSES_ANON_MS) {
-		return (STEP_NEXT);
-	}
-	db_query(r, &q_statuses_load, 0);
-	return (STEP_NEXT);
-}
-
-int
-statuses_step_loaded(struct http_request *req, struct dreq *r)
-{
-	const char *keys[STATUS_MAX], *groups[STATUS_MAX];
-	const char *en[STATUS_MAX], *de[STATUS_MAX];
-	int	    builtin[STATUS_MAX], i, n;
-
-	if (r->res == NULL || r->res_query != &q_statuses_load)
-		return (STEP_NEXT);
-	n = db_rows(r);
-	for (i = 0; i < n && i < STATUS_MAX; i++) {
-		keys[i] = row_text(r, i, "key");
-		groups[i] = row_text(r, i, "grp");
-		builtin[i] = row_bool(r, i, "builtin");
-		en[i] = row_text(r, i, "name_en");
-		de[i] = row_text(r, i, "name_de");
-	}
-	if (n > 0 && status_catalog_load(n, keys, groups, builtin, en, de)) {
-		loaded_version = row_int(r, 0, "version");
-		loaded_at = kore_time_ms();
-	} else {
-		kore_log(LOG_ERR, "idea_statuses: %d rows not loaded", n);
-	}
-	return (STEP_NEXT);
-}
 
 /* ---- input ---- */
 

@@ -65,14 +65,6 @@ static const struct db_query q_triage = {
 	" ORDER BY pg.k, pg.id",
 };
 
-/* Every area, retired ones too: their ideas may still wait. */
-static const struct db_query q_areas_all = {
-	"areas_all",
-	"SELECT slug,"
-	" CASE WHEN $1 = 'de' THEN name_de ELSE name_en END AS name"
-	" FROM areas ORDER BY position, id",
-};
-
 /*
  * The roadmap: the first ROADMAP_LIMIT ideas of each column (the most
  * votes first; released, the latest first), each row with its column's
@@ -219,22 +211,19 @@ triage_drafts(struct http_request *req, struct dreq *r)
 	return (drafts_query(req, r, in->area));
 }
 
-/* Then the areas: the filter offers them, and checks area. */
-static int
-triage_areas(struct http_request *req, struct dreq *r)
-{
-	drafts_keep(r);
-	db_query(r, &q_areas_all, 1, r->lang);
-	return (STEP_NEXT);
-}
-
+/*
+ * Then the ideas.  The filter offers every area, retired ones too (their
+ * ideas may still wait), and checks area.
+ */
 static int
 triage_query(struct http_request *req, struct dreq *r)
 {
 	struct triage_in *in = r->in;
 	int		  cursor = *in->dir != '\0';
 
-	if (!area_options(r, in->area, "filter.all_areas") && *in->area != '\0')
+	drafts_keep(r);
+	if (!area_options(r, in->area, "filter.all_areas", 1) &&
+	    *in->area != '\0')
 		return (step_refuse(req, r, 400, "invalid", "area",
 		    "err.area_unknown"));
 	db_query(r, &q_triage, 6, in->area, r->lang, in->sort,
@@ -635,8 +624,8 @@ export_csv(struct http_request *req, struct dreq *r)
 	return (out_csv(req, "ideas.csv", &b));
 }
 
-static const step_fn triage_steps[] = { triage_drafts, triage_areas,
-	triage_query, triage_render, NULL };
+static const step_fn triage_steps[] = { triage_drafts, triage_query,
+	triage_render, NULL };
 static const step_fn roadmap_page_steps[] = { roadmap_query, roadmap_render,
 	NULL };
 static const step_fn roadmap_api_steps[] = { roadmap_query, roadmap_json,

@@ -1,7 +1,8 @@
 -- Custom statuses (016): an admin adds a status within the lifecycle's
--- groups, or renames one added; both audited, both move the stamp every
--- worker compares its copy with (idea_statuses_version).  PL/pgSQL, so
--- that this file loads on a schema before 016, as the others do.
+-- groups, or renames one added; both audited.  Every worker keeps the
+-- statuses and the product areas in memory (app/catalog.c) and compares
+-- its copy with catalog_version (017), which any change to either table
+-- moves (catalog_moved() below).
 
 -- Adds a status.  DR422 'key' not 2-30 of a-z, 0-9 and _ starting with
 -- a letter, or totals or columns (names the roadmap's API answer holds);
@@ -29,7 +30,6 @@ BEGIN
 	VALUES (p_key, p_group, p_name_en, p_name_de,
 	    (SELECT coalesce(max(s.position), 0) + 1 FROM idea_statuses s
 	    WHERE s.key <> 'duplicate'));
-	UPDATE idea_statuses_version SET version = version + 1;
 	PERFORM audit(p_actor, 'status.create', 'status:' || p_key, p_address,
 	    jsonb_build_object('key', p_key, 'group', p_group,
 	    'name_en', p_name_en, 'name_de', p_name_de));
@@ -56,7 +56,6 @@ BEGIN
 	END IF;
 	UPDATE idea_statuses x SET name_en = p_name_en, name_de = p_name_de
 	    WHERE x.key = p_key;
-	UPDATE idea_statuses_version SET version = version + 1;
 	PERFORM audit(p_actor, 'status.rename', 'status:' || p_key, p_address,
 	    jsonb_build_object('key', p_key, 'from_en', s.name_en,
 	    'from_de', s.name_de, 'name_en', p_name_en, 'name_de', p_name_de));
@@ -95,3 +94,21 @@ BEGIN
 	    AND s.grp = 'committed' AND NOT s.builtin)), false);
 END
 $$;
+
+-- The catalog's stamp moves with every statement that changes a status
+-- or a product area (an admin's functions, a migration, a manual fix):
+-- each worker then loads both again with its next signed-in request.
+CREATE OR REPLACE FUNCTION catalog_moved() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE catalog_version SET version = version + 1;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER idea_statuses_catalog
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON idea_statuses
+	FOR EACH STATEMENT EXECUTE FUNCTION catalog_moved();
+CREATE OR REPLACE TRIGGER areas_catalog
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON areas
+	FOR EACH STATEMENT EXECUTE FUNCTION catalog_moved();

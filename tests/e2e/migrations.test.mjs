@@ -70,7 +70,7 @@ test('a new database: the numbered migrations, then every repeatable file, each 
       has_function_privilege('drive', oid, 'EXECUTE') || ' ' || prosecdef
     FROM pg_proc WHERE proname = 'audit'`), 'drive_owner true true');
   assert.equal(ownerValue(`SELECT string_agg(tgname, ' ' ORDER BY tgname) FROM pg_trigger
-    WHERE NOT tgisinternal`), 'audit_log_append_only audit_log_chain audit_log_no_truncate idea_search_sync');
+    WHERE NOT tgisinternal`), 'areas_catalog audit_log_append_only audit_log_chain audit_log_no_truncate idea_search_sync idea_statuses_catalog');
   // A new portal requires a second factor of pm and admin, not of clients
   // (tests/run.sh turns it off on the shared stack).
   assert.equal(ownerValue(`SELECT string_agg(role || '=' || required, ' ' ORDER BY role)

@@ -35,7 +35,7 @@ function rows() {
   return {
     statuses: count('idea_statuses'),
     audit: count('audit_log'),
-    version: sqlValue('SELECT version FROM idea_statuses_version'),
+    version: sqlValue('SELECT version FROM catalog_version'),
     names: sqlValue("SELECT string_agg(key || ':' || coalesce(name_en, '') || ':' || coalesce(name_de, ''), ',' ORDER BY key) FROM idea_statuses"),
   };
 }

@@ -435,6 +435,76 @@ test_status(void **state)
 }
 
 /*
+ * The product areas every worker keeps: loaded in the database's order,
+ * retired ones flagged, names of any length; a bad load (a slug that is
+ * not one, a slug twice, too many) leaves the catalog as it was.
+ */
+static void
+test_area_catalog(void **state)
+{
+	const char *slugs[] = { "cash-management", "fx", "old-area" };
+	const char *en[] = { "Cash Management", "FX", "Old" };
+	const char *de[] = { "Cash Management", "Devisen", "Alt" };
+	const char *approval[] = { "[\"planned\", \"released\"]", "[]", "[]" };
+	const int   retired[] = { 0, 0, 1 };
+	const char *bad_slugs[] = { "fx", "Bad Slug" };
+	const char *twice[] = { "fx", "fx" };
+	const char *one[] = { "x" };
+	char	    long_name[4000];
+	const char *long_en[] = { long_name };
+	const struct area_def *a;
+
+	(void)state;
+	area_catalog_reset();
+	assert_int_equal(area_count(), 0);
+	assert_null(area_at(0));
+	assert_null(area_find("fx"));
+
+	assert_true(area_catalog_load(3, slugs, en, de, approval, retired));
+	assert_int_equal(area_count(), 3);
+	assert_string_equal(area_at(0)->slug, "cash-management");
+	assert_null(area_at(3));
+	assert_null(area_at(-1));
+	a = area_find("fx");
+	assert_non_null(a);
+	assert_string_equal(area_name(a, "de"), "Devisen");
+	assert_string_equal(area_name(a, "en"), "FX");
+	assert_string_equal(area_name(a, NULL), "FX");
+	assert_false(a->retired);
+	assert_true(area_find("old-area")->retired);
+	assert_string_equal(area_at(0)->approval,
+	    "[\"planned\", \"released\"]");
+
+	assert_false(area_catalog_load(2, bad_slugs, en, de, approval,
+	    retired));
+	assert_false(area_catalog_load(2, twice, en, de, approval, retired));
+	assert_false(area_catalog_load(1, one, en, de, approval, retired));
+	assert_false(area_catalog_load(AREA_MAX + 1, slugs, en, de, approval,
+	    retired));
+	assert_false(area_catalog_load(-1, slugs, en, de, approval, retired));
+	assert_int_equal(area_count(), 3);
+	assert_string_equal(area_name(area_find("fx"), "de"), "Devisen");
+
+	/* A long name is kept whole; an area gone is gone here too. */
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_true(area_catalog_load(1, &slugs[1], long_en, de, approval,
+	    retired));
+	assert_int_equal(area_count(), 1);
+	assert_int_equal(strlen(area_name(area_find("fx"), "en")),
+	    sizeof(long_name) - 1);
+	assert_null(area_find("cash-management"));
+	assert_true(area_catalog_load(0, slugs, en, de, approval, retired));
+	assert_int_equal(area_count(), 0);
+
+	assert_true(area_slug_valid("channels-apis"));
+	assert_false(area_slug_valid("a"));
+	assert_false(area_slug_valid("UPPER"));
+	assert_false(area_slug_valid(NULL));
+	area_catalog_reset();
+}
+
+/*
  * The statuses the database holds replace the built-in ones: each
  * behaves as its group says; a load with a bad row changes nothing.
  */
@@ -631,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_relative_key_extremes),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_status_catalog),
+		cmocka_unit_test(test_area_catalog),
 		cmocka_unit_test(test_status_key),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_search_mark),
