@@ -57,7 +57,7 @@ static TAILQ_HEAD(, dreq) parked = TAILQ_HEAD_INITIALIZER(parked);
  * duplicate_prepared_statement (42P05) means "it is there": the query is
  * executed by name as usual.
  */
-#define PREP_QUERIES 128
+#define PREP_QUERIES 192
 #define PREP_CONNS   64
 
 struct prep_conn {
@@ -233,15 +233,107 @@ db_unpark(struct dreq *r)
 	}
 }
 
+/*
+ * ---- a page's statement folded with the session's lookup ----
+ *
+ * README, "One round trip a page".  While r->folding (the prelude runs
+ * the handler's fold step), db_query() sends q's folded form instead
+ * (session_fold_sql(): made once per worker and q) with the cookie's
+ * hash for $1; session_step_loaded() reads who is signed in from it and
+ * keeps the rows aside (db_fold_keep()).  When the page's step asks for
+ * q again with the same parameters (but $1, now known), db_query() hands
+ * it those rows and sends nothing; otherwise they are dropped.
+ */
+#define FOLD_MAX 16
+
+static struct {
+	const struct db_query *src;
+	struct db_query	       q; /* q.sql NULL: src cannot fold */
+} folds[FOLD_MAX];
+static int folds_n;
+
+static const struct db_query *
+db_fold_query(const struct db_query *q)
+{
+	int i;
+
+	for (i = 0; i < folds_n; i++) {
+		if (folds[i].src == q)
+			return (folds[i].q.sql != NULL ? &folds[i].q : NULL);
+	}
+	if (folds_n == FOLD_MAX)
+		return (NULL);
+	folds[folds_n].src = q;
+	folds[folds_n].q.name = q->name;
+	folds[folds_n].q.custom = q->custom;
+	folds[folds_n].q.sql = session_fold_sql(q->sql);
+	if (folds[folds_n].q.sql == NULL)
+		kore_log(LOG_ERR, "query %s cannot fold: no $1::bigint",
+		    q->name);
+	folds_n++;
+	return (folds[folds_n - 1].q.sql != NULL ? &folds[folds_n - 1].q :
+						   NULL);
+}
+
+/* The folded statement's rows wait for the page; empty: none of its own. */
+void
+db_fold_keep(struct dreq *r, int empty)
+{
+	if (r->fold_res != NULL)
+		PQclear(r->fold_res);
+	r->fold_res = r->res;
+	r->fold_empty = empty;
+	r->res = NULL;
+	r->res_query = NULL;
+}
+
+void
+db_fold_forget(struct dreq *r)
+{
+	int i;
+
+	if (r->fold_res != NULL)
+		PQclear(r->fold_res);
+	r->fold_res = NULL;
+	for (i = 0; i < r->fold_nparams; i++) {
+		kore_free(r->fold_params[i]);
+		r->fold_params[i] = NULL;
+	}
+	r->fold_nparams = 0;
+	r->fold_src = r->fold_q = NULL;
+}
+
+/* The page asks for what was folded: the same query and values but $1. */
+static int
+db_fold_same(struct dreq *r, const struct db_query *q)
+{
+	int i;
+
+	if (r->fold_res == NULL || q != r->fold_src ||
+	    r->nparams != r->fold_nparams)
+		return (0);
+	for (i = 1; i < r->nparams; i++) {
+		if ((r->params[i] == NULL) != (r->fold_params[i] == NULL))
+			return (0);
+		if (r->params[i] != NULL &&
+		    strcmp(r->params[i], r->fold_params[i]) != 0)
+			return (0);
+	}
+	return (1);
+}
+
 void
 db_query(struct dreq *r, const struct db_query *q, int n, ...)
 {
-	va_list	    ap;
-	const char *v;
-	int	    i;
+	const struct db_query *fq = NULL;
+	va_list		       ap;
+	const char	      *v;
+	int		       i;
 
 	if (n > DRIVE_PARAMS_MAX)
 		fatal("db_query %s: %d parameters", q->name, n);
+	if (r->folding && (n < 1 || (fq = db_fold_query(q)) == NULL))
+		return; /* the session's lookup goes alone */
 
 	db_result_free(r);
 	db_params_free(r);
@@ -252,8 +344,31 @@ db_query(struct dreq *r, const struct db_query *q, int n, ...)
 		r->params[i] = (v == NULL) ? NULL : kore_strdup(v);
 	}
 	va_end(ap);
-
 	r->nparams = n;
+
+	if (fq != NULL) {
+		db_fold_forget(r);
+		for (i = 1; i < n; i++)
+			r->fold_params[i] = r->params[i] == NULL ?
+			    NULL :
+			    kore_strdup(r->params[i]);
+		r->fold_nparams = n;
+		r->fold_src = q;
+		r->fold_q = fq;
+		kore_free(r->params[0]);
+		r->params[0] = kore_strdup(r->fold_hash);
+		q = fq;
+	} else if (db_fold_same(r, q)) {
+		r->res = r->fold_res;
+		r->res_query = r->fold_q;
+		r->res_empty = r->fold_empty;
+		r->fold_res = NULL;
+		db_fold_forget(r);
+		db_params_free(r);
+		r->query = NULL;
+		return;
+	}
+
 	r->query = q;
 	r->db_error = DB_OK;
 	r->sqlstate[0] = '\0';
@@ -266,6 +381,7 @@ db_result_free(struct dreq *r)
 	if (r->res != NULL)
 		PQclear(r->res);
 	r->res = NULL;
+	r->res_empty = 0;
 }
 
 /*
@@ -349,7 +465,7 @@ row_null(struct dreq *r, int row, const char *name)
 int
 db_rows(struct dreq *r)
 {
-	if (r->res == NULL)
+	if (r->res == NULL || r->res_empty)
 		return (0);
 	return (PQntuples(r->res));
 }

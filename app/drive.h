@@ -496,8 +496,18 @@ struct handler {
 	const char	     *form_prefix; /* of its page's names */
 	int		      enrolment;   /* open to a session that must first
 					  * set up a second factor */
-	int any_body; /* a body neither a form nor JSON is read as none
+	int	any_body; /* a body neither a form nor JSON is read as none
 		       * (RFC 8058's one-click POST may be multipart) */
+	/*
+	 * A page whose statement carries the session's lookup (README, "One
+	 * round trip a page"): when fold_ok() says its input lets it, the
+	 * prelude runs fold, a step that only queues the page's statement
+	 * (the first parameter, who is signed in, taken from the session's
+	 * row); the step runs again after the prelude and takes the rows
+	 * (db_query) when it asks for the same statement.
+	 */
+	step_fn fold;
+	int (*fold_ok)(struct dreq *);
 };
 
 /*
@@ -553,9 +563,19 @@ struct dreq {
 	int		       db_error;
 	char		       sqlstate[6];
 	PGresult	      *res;
-	const struct db_query *res_query;  /* what res answers */
-	int		       retried;	   /* stale connections tried */
-	int		       db_stale;   /* its connection: replace it */
+	const struct db_query *res_query; /* what res answers */
+	int		       retried;	  /* stale connections tried */
+	int		       db_stale;  /* its connection: replace it */
+	int		       res_empty; /* res has no row of the page */
+	/* A page's statement folded with the session's lookup (db.c). */
+	const struct db_query *fold_src; /* what the page asked for */
+	const struct db_query *fold_q;	 /* what was sent */
+	PGresult	      *fold_res; /* its rows, until the page asks */
+	char		      *fold_params[DRIVE_PARAMS_MAX];
+	int		       fold_nparams;
+	int		       fold_empty;
+	int		       folding; /* fold is queuing it */
+	char		       fold_hash[TOKEN_HEX + 1];
 	int		       prep_index; /* the prepared statement */
 	int		       parked;	   /* waiting for a connection */
 	u_int64_t	       parked_since;
@@ -622,6 +642,8 @@ int	    db_poll(struct dreq *);
 void	    db_release(struct dreq *);
 void	    db_result_free(struct dreq *);
 int	    db_rows(struct dreq *);
+void	    db_fold_keep(struct dreq *, int);
+void	    db_fold_forget(struct dreq *);
 /* A column of row by its name (resolved once per result). */
 const char *row_text(struct dreq *, int, const char *);
 int64_t	    row_int(struct dreq *, int, const char *);
@@ -674,15 +696,16 @@ const char *password_dummy_hash(void);
 void	    password_init(void);
 
 /* session.c */
-int  session_step_lookup(struct http_request *, struct dreq *);
-int  session_step_loaded(struct http_request *, struct dreq *);
-int  session_check(struct http_request *, struct dreq *);
-void session_user(struct dreq *, int64_t);
-void session_open(struct http_request *, struct dreq *, int64_t, int, char *,
-    const char *);
-void session_begin(struct http_request *, struct dreq *, char *, char *);
-void session_clear_cookie(struct http_request *, struct dreq *);
-void secret_free(char *);
+int   session_step_lookup(struct http_request *, struct dreq *);
+int   session_step_loaded(struct http_request *, struct dreq *);
+char *session_fold_sql(const char *);
+int   session_check(struct http_request *, struct dreq *);
+void  session_user(struct dreq *, int64_t);
+void  session_open(struct http_request *, struct dreq *, int64_t, int, char *,
+     const char *);
+void  session_begin(struct http_request *, struct dreq *, char *, char *);
+void  session_clear_cookie(struct http_request *, struct dreq *);
+void  secret_free(char *);
 
 /*
  * present.c: presentation shared by the feature files.  idea_json() reads

@@ -89,6 +89,13 @@ idea_step_json(struct http_request *req, struct dreq *r)
 	return (out_json(req, r, 200, idea_full_json(r)));
 }
 
+/* Its statement may carry the session's lookup (idea_step_query). */
+static int
+idea_fold_ok(struct dreq *r)
+{
+	return (path_id(r, "id") > 0);
+}
+
 /* The page: staff get their desk's notes and owner first (notes.c). */
 static int
 idea_step_page_query(struct http_request *req, struct dreq *r)
@@ -106,9 +113,13 @@ static const step_fn idea_api_steps[] = { idea_step_query, idea_step_json,
 const struct handler idea_page = {
 	.role = ROLE_CLIENT,
 	.steps = idea_page_steps,
+	.fold = idea_step_query,
+	.fold_ok = idea_fold_ok,
 };
 
 const struct handler idea_api = {
 	.role = ROLE_CLIENT,
 	.steps = idea_api_steps,
+	.fold = idea_step_query,
+	.fold_ok = idea_fold_ok,
 };

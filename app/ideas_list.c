@@ -309,6 +309,23 @@ list_query(struct http_request *req, struct dreq *r)
 	return (STEP_NEXT);
 }
 
+/*
+ * The list's statement may carry the session's lookup (list_query run by
+ * the prelude) when its input will not be refused: no bad field, no area
+ * but one to choose.
+ */
+static int
+list_fold_ok(struct dreq *r)
+{
+	const struct list_in  *in = r->in;
+	const struct area_def *a;
+
+	if (in->bad_field != NULL || in->bad_key != NULL)
+		return (0);
+	return (*in->area == '\0' ||
+	    ((a = area_find(in->area)) != NULL && !a->retired));
+}
+
 /* The ideas of the page (at most PAGE_SIZE); 1 when more follow. */
 static int
 list_ideas(struct dreq *r, json_t **ideas, char *cursor, size_t len)
@@ -614,6 +631,8 @@ const struct handler ideas_page = {
 	.input = list_input,
 	.input_size = sizeof(struct list_in),
 	.steps = list_page_steps,
+	.fold = list_query,
+	.fold_ok = list_fold_ok,
 };
 
 const struct handler ideas_api = {
@@ -621,6 +640,8 @@ const struct handler ideas_api = {
 	.input = list_input,
 	.input_size = sizeof(struct list_in),
 	.steps = list_api_steps,
+	.fold = list_query,
+	.fold_ok = list_fold_ok,
 };
 
 const struct handler ideas_similar_api = {

@@ -601,6 +601,7 @@ dreq_free(struct http_request *req)
 		r->freed = 1;
 		db_release(r);
 		db_result_free(r);
+		db_fold_forget(r);
 		form_free(&r->form);
 		if (r->json != NULL)
 			json_decref(r->json);

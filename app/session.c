@@ -15,28 +15,40 @@
 #define SESSION_IDLE	"30 minutes"
 #define SESSION_MAX_AGE (12 * 3600)
 
+/*
+ * A session's row (the cookie's hash is $1), touched once a minute, and
+ * who it is: its columns named with prefix p ("" alone, "s_" folded into
+ * a page's statement).
+ */
+#define SESSION_CTES \
+	"WITH s AS (" \
+	"  SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at," \
+	"  s.second_factor" \
+	"  FROM sessions s WHERE s.token_hash = decode($1, 'hex')" \
+	"  AND s.last_seen_at > now() - interval '" SESSION_IDLE "'" \
+	"  AND s.created_at > now() - interval '12 hours'" \
+	"), touch AS (" \
+	"  UPDATE sessions SET last_seen_at = now() FROM s" \
+	"  WHERE sessions.id = s.id" \
+	"  AND s.last_seen_at < now() - interval '1 minute'" \
+	")"
+#define SESSION_SELECT(p) \
+	" SELECT s.id AS " p "session_id, u.id AS " p "user_id," \
+	"  u.display_name AS " p "display_name, u.role AS " p "role," \
+	"  coalesce(u.lang, '') AS " p "lang, s.csrf_token AS " p \
+	"csrf_token," \
+	"  (SELECT count(*) FROM notifications n" \
+	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS " p "unread," \
+	"  s.second_factor IS NULL AND coalesce((SELECT p.required" \
+	"  FROM second_factor_policy p WHERE p.role = u.role), false)" \
+	"  AS " p "needs_factor," \
+	"  (SELECT v.version FROM catalog_version v) AS " p "catalog_version" \
+	"  FROM s JOIN users u ON u.id = s.user_id" \
+	"  WHERE u.active"
+
 static const struct db_query q_session_lookup = {
 	"session_lookup",
-	"WITH s AS ("
-	"  SELECT s.id, s.user_id, s.csrf_token, s.last_seen_at,"
-	"  s.second_factor"
-	"  FROM sessions s WHERE s.token_hash = decode($1, 'hex')"
-	"  AND s.last_seen_at > now() - interval '" SESSION_IDLE "'"
-	"  AND s.created_at > now() - interval '12 hours'"
-	"), touch AS ("
-	"  UPDATE sessions SET last_seen_at = now() FROM s"
-	"  WHERE sessions.id = s.id"
-	"  AND s.last_seen_at < now() - interval '1 minute'"
-	") SELECT s.id AS session_id, u.id AS user_id, u.display_name,"
-	"  u.role, coalesce(u.lang, '') AS lang, s.csrf_token,"
-	"  (SELECT count(*) FROM notifications n"
-	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread,"
-	"  s.second_factor IS NULL AND coalesce((SELECT p.required"
-	"  FROM second_factor_policy p WHERE p.role = u.role), false)"
-	"  AS needs_factor,"
-	"  (SELECT v.version FROM catalog_version v) AS catalog_version"
-	"  FROM s JOIN users u ON u.id = s.user_id"
-	"  WHERE u.active",
+	SESSION_CTES SESSION_SELECT(""),
 };
 
 /* A personal API token: the same columns, no session, no CSRF. */
@@ -62,6 +74,8 @@ static const struct db_query q_session_create = {
 	" nullif($4, '')::inet, $5, $6)",
 };
 
+static int session_fold(struct http_request *, struct dreq *, const char *);
+
 int
 session_step_lookup(struct http_request *req, struct dreq *r)
 {
@@ -77,41 +91,141 @@ session_step_lookup(struct http_request *req, struct dreq *r)
 		}
 		return (STEP_NEXT);
 	}
-	if (token_hash(r->cookie_session, hash))
-		db_query(r, &q_session_lookup, 1, hash);
+	if (!token_hash(r->cookie_session, hash))
+		return (STEP_NEXT);
+	/*
+	 * A page that folds (README, "One round trip a page"): its own
+	 * statement carries the lookup, unless its input says it will not
+	 * run one (then the lookup goes alone).
+	 */
+	if (r->h->fold != NULL && session_fold(req, r, hash))
+		return (STEP_NEXT);
+	db_query(r, &q_session_lookup, 1, hash);
 	return (STEP_NEXT);
 }
+
+/*
+ * Runs the page's fold step with its input read ahead (the prelude reads
+ * it again, after the session, as for any page): 1 when it queued its
+ * statement with the lookup.
+ */
+static int
+session_fold(struct http_request *req, struct dreq *r, const char *hash)
+{
+	if (r->h->input != NULL) {
+		r->in = kore_calloc(1, r->h->input_size);
+		r->h->input(r, r->in);
+	}
+	if (r->field_errors == NULL && r->h->fold_ok(r)) {
+		(void)kore_strlcpy(r->fold_hash, hash, sizeof(r->fold_hash));
+		r->folding = 1;
+		(void)r->h->fold(req, r);
+		r->folding = 0;
+	}
+	if (r->field_errors != NULL) {
+		json_decref(r->field_errors);
+		r->field_errors = NULL;
+	}
+	kore_free(r->in);
+	r->in = NULL;
+	return (r->query != NULL);
+}
+
+/*
+ * The statement of a page folded with the session's lookup: the lookup's
+ * row (columns s_*) joined to each of the page's rows in their order, or
+ * alone with the page's columns NULL when it has none; no row when the
+ * session is not one.  The page's $1, who is signed in, becomes the
+ * lookup's user; its other parameters keep their numbers, and $1 is the
+ * cookie's hash.  NULL when page_sql has no $1, or one not $1::bigint.
+ * The caller frees it (free()).
+ */
+char *
+session_fold_sql(const char *page_sql)
+{
+	static const char head[] = SESSION_CTES ", sess AS (" SESSION_SELECT(
+	    "s_") ") SELECT sess.*, p.* FROM sess"
+		  " LEFT JOIN LATERAL (SELECT q.*, row_number() OVER () AS s_n"
+		  " FROM (";
+	static const char tail[] = ") q) p ON true ORDER BY p.s_n";
+	static const char uid[] = "sess.s_user_id";
+	struct dbuf	  b;
+	const char	 *p;
+	int		  found = 0;
+
+	dbuf_init(&b);
+	dbuf_append(&b, head, sizeof(head) - 1);
+	for (p = page_sql; *p != '\0'; p++) {
+		if (p[0] == '$' && p[1] == '1' && (p[2] < '0' || p[2] > '9')) {
+			if (strncmp(p + 2, "::bigint", 8) != 0) {
+				dbuf_free(&b);
+				return (NULL);
+			}
+			dbuf_append(&b, uid, sizeof(uid) - 1);
+			p++;
+			found = 1;
+			continue;
+		}
+		dbuf_append(&b, p, 1);
+	}
+	dbuf_append(&b, tail, sizeof(tail) - 1);
+	if (!found) {
+		dbuf_free(&b);
+		return (NULL);
+	}
+	return (dbuf_release(&b));
+}
+
+/* Who is signed in, from row 0: columns named as SESSION_SELECT(p). */
+#define SESSION_READ(r, p) \
+	do { \
+		const char *lang_; \
+\
+		(r)->sess.id = row_int((r), 0, p "session_id"); \
+		session_user((r), row_int((r), 0, p "user_id")); \
+		(r)->sess.name = kore_strdup(row_text((r), 0, \
+		    p "display_name")); \
+		(r)->sess.role = role_parse(row_text((r), 0, p "role")); \
+		lang_ = row_text((r), 0, p "lang"); \
+		if (lang_ != NULL && *lang_ != '\0') { \
+			(void)kore_strlcpy((r)->sess.lang, lang_, \
+			    sizeof((r)->sess.lang)); \
+			(r)->lang = strcmp(lang_, "de") == 0 ? "de" : "en"; \
+		} \
+		(void)kore_strlcpy((r)->sess.csrf, \
+		    row_text((r), 0, p "csrf_token"), sizeof((r)->sess.csrf)); \
+		(r)->sess.unread = (int)row_int((r), 0, p "unread"); \
+		(r)->sess.needs_factor = row_bool((r), 0, p "needs_factor"); \
+		(r)->sess.catalog_version = row_int((r), 0, \
+		    p "catalog_version"); \
+	} while (0)
 
 int
 session_step_loaded(struct http_request *req, struct dreq *r)
 {
-	const char *lang;
+	int folded;
 
 	if (r->res == NULL)
 		return (STEP_NEXT);
+	folded = r->res_query != &q_session_lookup &&
+	    r->res_query != &q_token_lookup;
 
-	if (db_rows(r) != 1) {
+	if (folded ? db_rows(r) < 1 : db_rows(r) != 1) {
 		/* Expired or ended: forget the cookie. */
 		if (!r->sess.bearer)
 			session_clear_cookie(req, r);
 		r->sess.bearer = 0;
+		db_result_free(r);
 		return (STEP_NEXT);
 	}
 
-	r->sess.id = row_int(r, 0, "session_id");
-	session_user(r, row_int(r, 0, "user_id"));
-	r->sess.name = kore_strdup(row_text(r, 0, "display_name"));
-	r->sess.role = role_parse(row_text(r, 0, "role"));
-	lang = row_text(r, 0, "lang");
-	if (lang != NULL && *lang != '\0') {
-		(void)kore_strlcpy(r->sess.lang, lang, sizeof(r->sess.lang));
-		r->lang = strcmp(lang, "de") == 0 ? "de" : "en";
+	if (folded) {
+		SESSION_READ(r, "s_");
+		/* The page's rows wait for its step (db_query). */
+		db_fold_keep(r, row_null(r, 0, "s_n"));
+	} else {
+		SESSION_READ(r, "");
 	}
-	(void)kore_strlcpy(r->sess.csrf, row_text(r, 0, "csrf_token"),
-	    sizeof(r->sess.csrf));
-	r->sess.unread = (int)row_int(r, 0, "unread");
-	r->sess.needs_factor = row_bool(r, 0, "needs_factor");
-	r->sess.catalog_version = row_int(r, 0, "catalog_version");
 	return (STEP_NEXT);
 }
 
