@@ -241,8 +241,9 @@ db_unpark(struct dreq *r)
  * (session_fold_sql(): made once per worker and q) with the cookie's
  * hash for $1; session_step_loaded() reads who is signed in from it and
  * keeps the rows aside (db_fold_keep()).  When the page's step asks for
- * q again with the same parameters (but $1, now known), db_query() hands
- * it those rows and sends nothing; otherwise they are dropped.
+ * q again with the same parameters (but $1 and $2, who and the language,
+ * which the statement took from the session), db_query() hands it those
+ * rows and sends nothing; otherwise they are dropped.
  */
 #define FOLD_MAX 16
 
@@ -303,7 +304,11 @@ db_fold_forget(struct dreq *r)
 	r->fold_src = r->fold_q = NULL;
 }
 
-/* The page asks for what was folded: the same query and values but $1. */
+/*
+ * The page asks for what was folded: the same query and values but $1
+ * and $2 (who and the language, which the folded statement took from
+ * the session as the prelude did).
+ */
 static int
 db_fold_same(struct dreq *r, const struct db_query *q)
 {
@@ -312,7 +317,7 @@ db_fold_same(struct dreq *r, const struct db_query *q)
 	if (r->fold_res == NULL || q != r->fold_src ||
 	    r->nparams != r->fold_nparams)
 		return (0);
-	for (i = 1; i < r->nparams; i++) {
+	for (i = 2; i < r->nparams; i++) {
 		if ((r->params[i] == NULL) != (r->fold_params[i] == NULL))
 			return (0);
 		if (r->params[i] != NULL &&

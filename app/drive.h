@@ -502,9 +502,9 @@ struct handler {
 	 * A page whose statement carries the session's lookup (README, "One
 	 * round trip a page"): when fold_ok() says its input lets it, the
 	 * prelude runs fold, a step that only queues the page's statement
-	 * (the first parameter, who is signed in, taken from the session's
-	 * row); the step runs again after the prelude and takes the rows
-	 * (db_query) when it asks for the same statement.
+	 * ($1, who is signed in, and $2, the language, taken from the
+	 * session's row); the step runs again after the prelude and takes
+	 * the rows (db_query) when it asks for the same statement.
 	 */
 	step_fn fold;
 	int (*fold_ok)(struct dreq *);

@@ -135,10 +135,12 @@ session_fold(struct http_request *req, struct dreq *r, const char *hash)
  * The statement of a page folded with the session's lookup: the lookup's
  * row (columns s_*) joined to each of the page's rows in their order, or
  * alone with the page's columns NULL when it has none; no row when the
- * session is not one.  The page's $1, who is signed in, becomes the
- * lookup's user; its other parameters keep their numbers, and $1 is the
- * cookie's hash.  NULL when page_sql has no $1, or one not $1::bigint.
- * The caller frees it (free()).
+ * session is not one.  A page that folds has $1 who is signed in and $2
+ * the language: $1 becomes the lookup's user, and $2 the person's stored
+ * language when there is one (as session_step_loaded() chooses it), else
+ * the browser's that $2 carries.  The other parameters keep their
+ * numbers, and $1 is the cookie's hash.  NULL when page_sql has no $1,
+ * or one not $1::bigint.  The caller frees it (free()).
  */
 char *
 session_fold_sql(const char *page_sql)
@@ -149,6 +151,9 @@ session_fold_sql(const char *page_sql)
 		  " FROM (";
 	static const char tail[] = ") q) p ON true ORDER BY p.s_n";
 	static const char uid[] = "sess.s_user_id";
+	static const char lang[] = "(CASE WHEN sess.s_lang = '' THEN $2"
+				   " WHEN sess.s_lang = 'de' THEN 'de'"
+				   " ELSE 'en' END)";
 	struct dbuf	  b;
 	const char	 *p;
 	int		  found = 0;
@@ -156,17 +161,21 @@ session_fold_sql(const char *page_sql)
 	dbuf_init(&b);
 	dbuf_append(&b, head, sizeof(head) - 1);
 	for (p = page_sql; *p != '\0'; p++) {
-		if (p[0] == '$' && p[1] == '1' && (p[2] < '0' || p[2] > '9')) {
-			if (strncmp(p + 2, "::bigint", 8) != 0) {
-				dbuf_free(&b);
-				return (NULL);
-			}
-			dbuf_append(&b, uid, sizeof(uid) - 1);
-			p++;
-			found = 1;
+		if (p[0] != '$' || (p[1] != '1' && p[1] != '2') ||
+		    (p[2] >= '0' && p[2] <= '9')) {
+			dbuf_append(&b, p, 1);
 			continue;
 		}
-		dbuf_append(&b, p, 1);
+		if (p[1] == '2') {
+			dbuf_append(&b, lang, sizeof(lang) - 1);
+		} else if (strncmp(p + 2, "::bigint", 8) == 0) {
+			dbuf_append(&b, uid, sizeof(uid) - 1);
+			found = 1;
+		} else {
+			dbuf_free(&b);
+			return (NULL);
+		}
+		p++;
 	}
 	dbuf_append(&b, tail, sizeof(tail) - 1);
 	if (!found) {

@@ -526,9 +526,13 @@ SELECT id,
 	replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''),
 	replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')
 FROM users;
-INSERT INTO sessions (token_hash, user_id, csrf_token, address, user_agent)
-SELECT sha256(decode(token, 'hex')), user_id, csrf, '127.0.0.1', 'drive-bench'
-FROM bench.sessions;
+-- Staff sessions passed their second factor (a pm or admin without one
+-- may only set one up: the votes would answer 403).
+INSERT INTO sessions (token_hash, user_id, csrf_token, address, user_agent,
+	second_factor)
+SELECT sha256(decode(b.token, 'hex')), b.user_id, b.csrf, '127.0.0.1',
+	'drive-bench', CASE WHEN u.role <> 'client' THEN 'totp' END
+FROM bench.sessions b JOIN users u ON u.id = b.user_id;
 
 CREATE TABLE bench.meta AS
 SELECT ideas, votes AS votes_target, comments AS comments_target, orgs,

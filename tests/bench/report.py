@@ -488,11 +488,11 @@ def render(s):
         o = "prepared" if m == "extended" else "extended"
         ext, pre = f.get(m, {}), f.get(o, {})
         p("| pgbench: %s | %s%s | avg %s | | %s | %s |" % (
-            {"top": "session + areas + top list",
-             "new": "session + areas + newest list",
-             "trending": "session + areas + trending list",
-             "search": "session + areas + list with q",
-             "idea": "session + idea with comments/history",
+            {"top": "top list (as the page sends it)",
+             "new": "newest list (as the page sends it)",
+             "trending": "trending list (as the page sends it)",
+             "search": "list with q (as the page sends it)",
+             "idea": "idea with comments/history (as sent)",
              "vote": "(session + vote_cast/withdraw) x 2",
              "select1": "SELECT 1 (one statement's fixed cost)"}[name],
             fmt(ext.get("tps")), " (= %s votes/s)" % fmt(2 * ext["tps"])
@@ -668,10 +668,72 @@ def render(s):
     return "\n".join(out)
 
 
+def before_after(s, base_path):
+    """The same endpoints of the older commit run.sh measured after this
+    one (BENCH_BASE), from its own report's summary."""
+    try:
+        with open(base_path) as f:
+            b = json.load(f)["summary"]
+    except (OSError, ValueError, KeyError):
+        return None
+    rows = []
+    for name in READS + ["vote"]:
+        a, o = s["endpoints"].get(name), b.get("endpoints", {}).get(name)
+        if not a or not o or not o.get("rps"):
+            continue
+        rows.append({"name": name, "before_rps": o["rps"],
+                     "after_rps": a["rps"], "times": a["rps"] / o["rps"],
+                     "before_stmts": o.get("stmts"),
+                     "after_stmts": a.get("stmts"),
+                     "before_ratio": o.get("ratio"),
+                     "after_ratio": a.get("ratio"),
+                     "before_p99_ms": o.get("p99_ms"),
+                     "after_p99_ms": a.get("p99_ms")})
+    return {"commit": b.get("machine", {}).get("commit"),
+            "started": b.get("machine", {}).get("started"),
+            "static_rps": (b.get("floors", {}).get("static") or {}).get("rps"),
+            "rows": rows}
+
+
+def render_before_after(ba):
+    out = []
+    p = out.append
+    p("")
+    p("Before and after, the same machine, one run of make bench: commit %s "
+      "rebuilt and measured by its own bench (main data set) right after "
+      "this one" % ba["commit"])
+    p("")
+    p("| endpoint | req/s before | req/s now | times | statements/req "
+      "before -> now | floor ratio before -> now | p99 ms before -> now |")
+    p("|---|---:|---:|---:|---|---|---|")
+    for r in ba["rows"]:
+        p("| %s | %s | %s | %.2fx | %s -> %s | %s -> %s | %s -> %s |" % (
+            LABEL.get(r["name"], r["name"]), fmt(r["before_rps"]),
+            fmt(r["after_rps"]), r["times"],
+            fmt(r["before_stmts"], 2) if r["before_stmts"] is not None
+            else "-", fmt(r["after_stmts"], 2)
+            if r["after_stmts"] is not None else "-",
+            pct(r["before_ratio"]) if r["before_ratio"] else "-",
+            pct(r["after_ratio"]) if r["after_ratio"] else "-",
+            fmt(r["before_p99_ms"], 1), fmt(r["after_p99_ms"], 1)))
+    return "\n".join(out)
+
+
 def main(argv):
     recs = load(argv[1])
     s = summarize(recs)
+    if len(argv) > 3 and argv[3]:
+        s["before_after"] = before_after(s, argv[3])
+        for r in (s["before_after"] or {}).get("rows", []):
+            if r["name"] in ("top", "idea", "api"):
+                s["targets"].append({
+                    "target": "%s at least twice commit %s's req/s" % (
+                        LABEL[r["name"]], s["before_after"]["commit"]),
+                    "met": r["times"] >= 2, "value": "%.2fx" % r["times"],
+                    "goal": ">= 2x"})
     text = render(s)
+    if s.get("before_after"):
+        text += "\n" + render_before_after(s["before_after"])
     print(text)
     if len(argv) > 2:
         with open(argv[2], "w") as f:

@@ -15,6 +15,8 @@
 #                          main data set's size is measured with it)
 #   BENCH_STATEMENT_REQUESTS=200        requests per statement count
 #   KEEP_BENCH_DIR=1       keep the temporary directory (logs, files)
+#   BENCH_BASE=e456f21     the older commit measured after this one, for
+#                          the table "before and after" ("none": skip)
 #
 # What it measures, in this order: the floors (a static file through
 # Kore; each page's own SQL through pgbench with as many clients as Kore
@@ -242,7 +244,7 @@ sys.exit(any(v for k, v in c.items() if k.startswith("bad_")))' \
 	    'hex') FROM bench.sessions WHERE user_id = $READ_UID")"
 
 	# Paths.  Ideas: 500 hot ones and 500 spread evenly (the arithmetic of
-	# pgbench/page_idea.sql).  The hot ones are Zipf ranks 1..500 in the
+	# pgbench/idea_rotate.sql).  The hot ones are Zipf ranks 1..500 in the
 	# main data set, and the ranks of as many votes at other sizes
 	# (k * ideas / main ideas), so that the pages the growth runs show
 	# carry the same votes and comments: only the tables grow.
@@ -378,6 +380,66 @@ compose() {
 	sed "s/:q\b/''/g" "$2.q" >"$2"
 }
 
+# capture NAME PATH: the statements one signed-in GET of PATH sends, as
+# PostgreSQL logged them (log_min_duration_statement = 0 for that
+# request), as the pgbench script $WORK/logs/cap_NAME.sql with the values
+# the portal sent in cap_NAME.sql.defs (tests/bench/capture.py).  So the
+# floor is what the page really sends, never a copy that drifted.
+capture() {	# capture NAME PATH [VALUE=VAR HEADER] (capture.py)
+	local name="$1" path="$2" log="$WORK/pg/server.log" off
+	shift 2
+	SQLDB=postgres sql -c "ALTER SYSTEM SET log_min_duration_statement = 0" \
+	    -c "SELECT pg_reload_conf()" >/dev/null
+	sleep 0.3
+	off="$(stat -c %s "$log")"
+	probe check "$KBASE" "$WORK/files/sessions_read" "$path" >/dev/null ||
+	    { say "capture $name: $path did not answer 200"; exit 1; }
+	sleep 0.3
+	SQLDB=postgres sql -c "ALTER SYSTEM RESET log_min_duration_statement" \
+	    -c "SELECT pg_reload_conf()" >/dev/null
+	python3 "$BENCH/capture.py" "$log" "$off" "$WORK/logs/cap_$name.sql" \
+	    "$name" "$@" >"$WORK/logs/cap_$name.n" ||
+	    { say "capture $name: $(cat "$WORK/logs/cap_$name.n")"; exit 1; }
+}
+
+# The pages' scripts: captured once Kore runs on the main data set.
+capture_pages() {
+	local i=1 w p
+	say "the statements each page sends, from PostgreSQL's log"
+	capture top /
+	capture new "/?sort=new"
+	capture trending "/?sort=trending"
+	p="$(head -1 "$WORK/files/paths_idea")"
+	capture idea "$p" "${p##*/}=id" "$BENCH/pgbench/idea_rotate.sql"
+	for w in $SEARCH_WORDS; do
+		capture "search$i" "/?q=$w"
+		i=$((i + 1))
+	done
+}
+
+# -f options and -D values of captured scripts (CAP_F, CAPDEFS).
+cap_args() {	# cap_args NAME...
+	local n d
+	CAP_F=()
+	CAPDEFS=()
+	for n in "$@"; do
+		CAP_F+=(-f "$WORK/logs/cap_$n.sql")
+		while IFS= read -r d; do
+			[ -n "$d" ] && CAPDEFS+=(-D "$d")
+		done <"$WORK/logs/cap_$n.sql.defs"
+	done
+}
+
+# The search pages' captured scripts, one per word.
+cap_search() {
+	local i=1 w names=()
+	for w in $SEARCH_WORDS; do
+		names+=("search$i")
+		i=$((i + 1))
+	done
+	cap_args "${names[@]}"
+}
+
 # The pgbench variables of the current data set (PGDEFS).
 pg_defs() {
 	local i=1 w
@@ -387,20 +449,6 @@ pg_defs() {
 	    -D maxint=2147483647 -D maxbig=9223372036854775807)
 	for w in $SEARCH_WORDS; do
 		PGDEFS+=(-D "q$i=${w//+/ }")
-		i=$((i + 1))
-	done
-}
-
-# The search script: one copy of page_search per word (:q renamed :qN),
-# as -f options in SEARCH_F.
-search_scripts() {
-	local i=1 w
-	compose page_search.sql "$WORK/logs/page_search.sql"
-	SEARCH_F=()
-	for w in $SEARCH_WORDS; do
-		sed "s/:q\b/:q$i/g" "$WORK/logs/page_search.sql.q" \
-		    >"$WORK/logs/page_search_$i.sql"
-		SEARCH_F+=(-f "$WORK/logs/page_search_$i.sql")
 		i=$((i + 1))
 	done
 }
@@ -432,7 +480,8 @@ pgbench_run() {
 	procs >"$out.cpu0"
 	/usr/bin/time -f '%U %S' -o "$out.time" \
 	    "$PGBENCH" -n -r -M "$mode" -c "$PG_CLIENTS" -j 2 -T "$DUR" \
-	    -h "$WORK/pg" -p "$PGPORT" -U drive "${PGDEFS[@]}" "$@" drive \
+	    -h "$WORK/pg" -p "$PGPORT" -U drive "${PGDEFS[@]}" \
+	    ${CAPDEFS[@]+"${CAPDEFS[@]}"} "$@" drive \
 	    >"$out" 2>&1 || true
 	procs >"$out.cpu1"
 	rec floor "$name" mode="$mode" as_app="$as_app" pgbench=@"$out" \
@@ -489,7 +538,8 @@ pgbench_stmts() {	# pgbench_stmts NAME SCRIPTOPTS...
 	pg_defs
 	sql -c "SELECT pg_stat_statements_reset()" >/dev/null
 	"$PGBENCH" -n -M "$(page_mode "$name")" -c 1 -t 20 -h "$WORK/pg" -p "$PGPORT" \
-	    -U drive "${PGDEFS[@]}" "$@" drive >"$out.log" 2>&1 ||
+	    -U drive "${PGDEFS[@]}" ${CAPDEFS[@]+"${CAPDEFS[@]}"} "$@" drive \
+	    >"$out.log" 2>&1 ||
 	    { say "pgbench $name failed:"; tail -20 "$out.log"; exit 1; }
 	sql -c "$STMT_SQL" >"$out.json"
 	rec pgbench_statements "$name" statements=@"$out.json"
@@ -558,31 +608,33 @@ other_mode() {
 }
 
 floors() {
-	local f="$WORK/logs"
+	local f="$WORK/logs" n
 	say "floor: Kore serving /static/drive.css"
 	wrk_run floor static static.lua /static/drive.css
-	compose page_top.sql "$f/page_top.sql"
-	compose page_new.sql "$f/page_new.sql"
-	compose page_trending.sql "$f/page_trending.sql"
-	compose page_idea.sql "$f/page_idea.sql"
 	compose page_vote.sql "$f/page_vote.sql"
 	say "floor: each page's SQL through pgbench, sent as the app sends it"
-	pgbench_run top "$(page_mode top)" -f "$f/page_top.sql"
-	pgbench_run new "$(page_mode new)" -f "$f/page_new.sql"
-	pgbench_run trending "$(page_mode trending)" -f "$f/page_trending.sql"
-	search_scripts
-	pgbench_run search "$(page_mode search)" "${SEARCH_F[@]}"
-	pgbench_run idea "$(page_mode idea)" -f "$f/page_idea.sql"
+	for n in top new trending; do
+		cap_args "$n"
+		pgbench_run "$n" "$(page_mode "$n")" "${CAP_F[@]}"
+	done
+	cap_search
+	pgbench_run search "$(page_mode search)" "${CAP_F[@]}"
+	cap_args idea
+	pgbench_run idea "$(page_mode idea)" "${CAP_F[@]}"
+	CAPDEFS=()
 	pgbench_run vote "$(page_mode vote)" -f "$f/page_vote.sql"
 	say "for comparison: the other way of sending them"
-	pgbench_run top "$(other_mode top)" -f "$f/page_top.sql"
-	pgbench_run idea "$(other_mode idea)" -f "$f/page_idea.sql"
+	cap_args top
+	pgbench_run top "$(other_mode top)" "${CAP_F[@]}"
+	cap_args idea
+	pgbench_run idea "$(other_mode idea)" "${CAP_F[@]}"
+	CAPDEFS=()
 	say "one statement's fixed cost: SELECT 1"
 	pgbench_run select1 prepared -f "$BENCH/pgbench/select1.sql"
 }
 
 statements() {
-	local d="$WORK/files" f="$WORK/logs"
+	local d="$WORK/files" f="$WORK/logs" n
 	say "statements per request (pg_stat_statements, $STMT_N requests each)"
 	# Planning counted too, for these requests only (it costs a little).
 	SQLDB=postgres sql -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" \
@@ -597,18 +649,16 @@ statements() {
 	stmts vote 200 vote "$d/cast_probe" "$d/withdraw_probe" "$d/sessions_all"
 	SQLDB=postgres sql -c "ALTER SYSTEM RESET pg_stat_statements.track_planning" \
 	    -c "SELECT pg_reload_conf()" >/dev/null
+	capture_pages
 	say "do the pgbench scripts send the pages' statements?"
-	compose page_top.sql "$f/page_top.sql"
-	compose page_new.sql "$f/page_new.sql"
-	compose page_trending.sql "$f/page_trending.sql"
-	compose page_idea.sql "$f/page_idea.sql"
+	for n in top new trending idea; do
+		cap_args "$n"
+		pgbench_stmts "$n" "${CAP_F[@]}"
+	done
+	cap_search
+	pgbench_stmts search "${CAP_F[@]}"
+	CAPDEFS=()
 	compose page_vote.sql "$f/page_vote.sql"
-	pgbench_stmts top -f "$f/page_top.sql"
-	pgbench_stmts new -f "$f/page_new.sql"
-	pgbench_stmts trending -f "$f/page_trending.sql"
-	search_scripts
-	pgbench_stmts search "${SEARCH_F[@]}"
-	pgbench_stmts idea -f "$f/page_idea.sql"
 	pgbench_stmts vote -f "$f/page_vote.sql"
 }
 
@@ -726,8 +776,37 @@ for n in $GROWTH; do
 done
 
 rec machine end finished="$(date -u +%Y-%m-%dT%H:%M:%SZ)" runtime_s="$SECONDS"
+
+# ---- before: an older commit, measured the same way ------------------------
+# BENCH_BASE (default e456f21, whose figures README quoted before issue 18;
+# "none" skips it): checked out in a worktree of this repository, built,
+# and measured by its own tests/bench/run.sh on the main data set only,
+# right after this run on the same machine (this run's PostgreSQL and
+# Kore stopped first); report.py prints its figures beside these.
+BASE_COMMIT="${BENCH_BASE-e456f21}"
+BASE_JSON=""
+if [ -n "$BASE_COMMIT" ] && [ "$BASE_COMMIT" != none ]; then
+	kore_down "$WORK/kore.conf" 2>/dev/null || true
+	pg_down "$WORK/pg"
+	say "before: commit $BASE_COMMIT, built and measured by its own bench (main data set)"
+	if git -C "$ROOT" worktree add --detach "$WORK/base" "$BASE_COMMIT" \
+	    >"$WORK/logs/base-worktree.log" 2>&1 &&
+	    make -C "$WORK/base" --no-print-directory build \
+	    >"$WORK/logs/base-build.log" 2>&1 &&
+	    (cd "$WORK/base" && BENCH_GROWTH="" BENCH_BASE=none \
+	    tests/bench/run.sh) >"$WORK/logs/base-bench.log" 2>&1 &&
+	    cp "$WORK/base/bench/results/latest.json" "$WORK/logs/base.json"; then
+		BASE_JSON="$WORK/logs/base.json"
+		grep -E '^\[bench .*\] +(read|vote) ' "$WORK/logs/base-bench.log" || true
+	else
+		say "before: commit $BASE_COMMIT could not be measured (logs in $WORK/logs/base-*.log)"
+		tail -5 "$WORK/logs/base-bench.log" 2>/dev/null || true
+	fi
+	git -C "$ROOT" worktree remove --force "$WORK/base" >/dev/null 2>&1 || true
+fi
+
 mkdir -p "$ROOT/bench/results"
 OUT="$ROOT/bench/results/bench-$(date -u +%Y%m%d-%H%M%S).json"
-python3 "$BENCH/report.py" "$RESULTS" "$OUT"
+python3 "$BENCH/report.py" "$RESULTS" "$OUT" "$BASE_JSON"
 cp "$OUT" "$ROOT/bench/results/latest.json"
 say "done in $((SECONDS / 60)) min $((SECONDS % 60)) s; results: ${OUT#"$ROOT"/}"

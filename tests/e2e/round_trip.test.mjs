@@ -117,14 +117,17 @@ test('who may see an idea is the session in the same statement; no rows and unkn
   assert.equal(page.status, 200);
 });
 
-test('a person whose language is not the browser\'s gets the page in theirs', async () => {
+test('a person whose language is not the browser\'s gets the page in theirs, in the same one statement', async () => {
   const de = await freshClient();
   sql(`UPDATE users SET lang = 'de' WHERE id = ${de.id}`);
+  sql('SELECT pg_stat_statements_reset()');
   const r = await de.fetch('/?sort=new', { headers: { 'accept-language': 'en' } });
   assert.equal(r.status, 200);
   const html = await r.text();
   assert.match(html, /<html lang="de"/);
   assert.match(html, /Devisen/, 'the area in German');
+  const s = statements();
+  assert.deepEqual(s.map((x) => [x.calls, /sess\.s_user_id/.test(x.query)]), [[1, true]], JSON.stringify(s));
   const idea = await de.fetch(`/ideas/${id}`, { headers: { 'accept-language': 'en' } });
   assert.equal(idea.status, 200);
   const ideaHtml = await idea.text();

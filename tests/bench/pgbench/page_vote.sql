@@ -1,5 +1,5 @@
 -- POST then DELETE /api/v1/ideas/<id>/vote: one transaction here is two
--- requests (votes/s = 2 x tps).  The same ideas as page_idea.sql; a
+-- requests (votes/s = 2 x tps).  The same ideas as idea_rotate.sql; a
 -- frozen idea ((19 * id) % 100 < 23 in data.sql: released, declined,
 -- duplicate) is replaced by its neighbour two ids away, which is open.
 -- Anyone may vote: :vuid is a random person.

@@ -1,4 +1,0 @@
--- GET /?sort=new
--- include: session.sql
--- include: areas.sql
--- include: list_new_all.sql

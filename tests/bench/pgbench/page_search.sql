@@ -1,4 +1,0 @@
--- GET /?q=<word>: run.sh makes one copy per search word, :q renamed :qN.
--- include: session.sql
--- include: areas.sql
--- include: list_top.sql

@@ -1,6 +1,0 @@
--- GET / and GET /api/v1/ideas (sorted by votes, no filter): the
--- statements the request sends, in order.  "-- include:" lines are
--- replaced by the fragment (tests/bench/run.sh composes the scripts).
--- include: session.sql
--- include: areas.sql
--- include: list_top_all.sql

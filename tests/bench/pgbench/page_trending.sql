@@ -1,4 +1,0 @@
--- GET /?sort=trending
--- include: session.sql
--- include: areas.sql
--- include: list_trending.sql
