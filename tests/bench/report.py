@@ -66,11 +66,11 @@ def pct(x):
 def norm_sql(q):
     """A statement's text without what may differ between the app and
     pgbench: parameters and constants (pg_stat_statements shows them as
-    $n or as written, depending on when it first saw the statement), NULL
-    (pgbench cannot send a NULL parameter), whitespace."""
+    $n or as written, depending on when it first saw the statement: true
+    too), NULL (pgbench cannot send a NULL parameter), whitespace."""
     q = re.sub(r"'(?:[^']|'')*'", "?", q)
     q = re.sub(r"\$\d+", "?", q)
-    q = re.sub(r"\bNULL\b", "?", q, flags=re.I)
+    q = re.sub(r"\b(?:NULL|true|false)\b", "?", q, flags=re.I)
     q = re.sub(r"(?<![\w.])\d+(?:\.\d+)?\b", "?", q)
     q = re.sub(r"extract\(\s*\w+\s+FROM", "extract(? FROM", q, flags=re.I)
     q = re.sub(r"\s+", " ", q).strip().rstrip(";").strip()
