@@ -719,6 +719,13 @@ def render_before_after(ba):
     return "\n".join(out)
 
 
+# A recorded reference, not measured by this bench (no peer runs here).
+PEER = ("Peer reference (recorded in issue 18, not measured here): against "
+        "LogChimp 0.9.1 (Node/Express + PostgreSQL) on the same 50,000 "
+        "ideas and 1,000,000 votes, 2 cores, Drive listed 28x faster, "
+        "served an idea page 4.3x faster and took votes 5.1x faster.")
+
+
 def main(argv):
     recs = load(argv[1])
     s = summarize(recs)
@@ -734,6 +741,7 @@ def main(argv):
     text = render(s)
     if s.get("before_after"):
         text += "\n" + render_before_after(s["before_after"])
+    text += "\n\n" + PEER
     print(text)
     if len(argv) > 2:
         with open(argv[2], "w") as f:
