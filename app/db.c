@@ -237,45 +237,15 @@ db_unpark(struct dreq *r)
  * ---- a page's statement folded with the session's lookup ----
  *
  * README, "One round trip a page".  While r->folding (the prelude runs
- * the handler's fold step), db_query() sends q's folded form instead
- * (session_fold_sql(): made once per worker and q) with the cookie's
- * hash for $1; session_step_loaded() reads who is signed in from it and
- * keeps the rows aside (db_fold_keep()).  When the page's step asks for
- * q again with the same parameters (but $1 and $2, who and the language,
- * which the statement took from the session), db_query() hands it those
- * rows and sends nothing; otherwise they are dropped.
+ * the handler's fold step), db_query() sends nothing: it keeps the query
+ * and its values (r->fold_src, r->fold_params), and session.c sends the
+ * folded form with the cookie's hash for $1 (db_query_params());
+ * session_step_loaded() reads who is signed in from it and keeps the
+ * rows aside (db_fold_keep()).  When the page's step asks for q again
+ * with the same parameters (but $1 and $2, who and the language, which
+ * the statement took from the session), db_query() hands it those rows
+ * and sends nothing; otherwise they are dropped.
  */
-#define FOLD_MAX 16
-
-static struct {
-	const struct db_query *src;
-	struct db_query	       q; /* q.sql NULL: src cannot fold */
-} folds[FOLD_MAX];
-static int folds_n;
-
-static const struct db_query *
-db_fold_query(const struct db_query *q)
-{
-	int i;
-
-	for (i = 0; i < folds_n; i++) {
-		if (folds[i].src == q)
-			return (folds[i].q.sql != NULL ? &folds[i].q : NULL);
-	}
-	if (folds_n == FOLD_MAX)
-		return (NULL);
-	folds[folds_n].src = q;
-	folds[folds_n].q.name = q->name;
-	folds[folds_n].q.custom = q->custom;
-	folds[folds_n].q.sql = session_fold_sql(q->sql);
-	if (folds[folds_n].q.sql == NULL)
-		kore_log(LOG_ERR, "query %s cannot fold: no $1::bigint",
-		    q->name);
-	folds_n++;
-	return (folds[folds_n - 1].q.sql != NULL ? &folds[folds_n - 1].q :
-						   NULL);
-}
-
 /* The folded statement's rows wait for the page; empty: none of its own. */
 void
 db_fold_keep(struct dreq *r, int empty)
@@ -309,6 +279,8 @@ db_fold_forget(struct dreq *r)
  * and $2 (who and the language, which the folded statement took from
  * the session as the prelude did).
  */
+static void db_query_take(struct dreq *, const struct db_query *, int, char **);
+
 static int
 db_fold_same(struct dreq *r, const struct db_query *q)
 {
@@ -330,40 +302,63 @@ db_fold_same(struct dreq *r, const struct db_query *q)
 void
 db_query(struct dreq *r, const struct db_query *q, int n, ...)
 {
-	const struct db_query *fq = NULL;
-	va_list		       ap;
-	const char	      *v;
-	int		       i;
+	va_list	    ap;
+	const char *v;
+	char	   *params[DRIVE_PARAMS_MAX];
+	int	    i;
 
 	if (n > DRIVE_PARAMS_MAX)
 		fatal("db_query %s: %d parameters", q->name, n);
-	if (r->folding && (n < 1 || (fq = db_fold_query(q)) == NULL))
-		return; /* the session's lookup goes alone */
-
-	db_result_free(r);
-	db_params_free(r);
-
 	va_start(ap, n);
 	for (i = 0; i < n; i++) {
 		v = va_arg(ap, const char *);
-		r->params[i] = (v == NULL) ? NULL : kore_strdup(v);
+		params[i] = (v == NULL) ? NULL : kore_strdup(v);
 	}
 	va_end(ap);
-	r->nparams = n;
 
-	if (fq != NULL) {
+	if (r->folding) {
 		db_fold_forget(r);
-		for (i = 1; i < n; i++)
-			r->fold_params[i] = r->params[i] == NULL ?
-			    NULL :
-			    kore_strdup(r->params[i]);
+		for (i = 0; i < n; i++)
+			r->fold_params[i] = params[i];
 		r->fold_nparams = n;
 		r->fold_src = q;
-		r->fold_q = fq;
-		kore_free(r->params[0]);
-		r->params[0] = kore_strdup(r->fold_hash);
-		q = fq;
-	} else if (db_fold_same(r, q)) {
+		return;
+	}
+	db_query_take(r, q, n, params);
+}
+
+/*
+ * db_query() with the values in an array: copies of params[0..n-1]
+ * (NULL for SQL's NULL).
+ */
+void
+db_query_params(struct dreq *r, const struct db_query *q, int n,
+    char * const *params)
+{
+	char *copy[DRIVE_PARAMS_MAX];
+	int   i;
+
+	if (n > DRIVE_PARAMS_MAX)
+		fatal("db_query %s: %d parameters", q->name, n);
+	for (i = 0; i < n; i++)
+		copy[i] = params[i] == NULL ? NULL : kore_strdup(params[i]);
+	db_query_take(r, q, n, copy);
+}
+
+/* Queues q with the values params (taken over), or hands over the folded
+ * rows when they answer it. */
+static void
+db_query_take(struct dreq *r, const struct db_query *q, int n, char **params)
+{
+	int i;
+
+	db_result_free(r);
+	db_params_free(r);
+	for (i = 0; i < n; i++)
+		r->params[i] = params[i];
+	r->nparams = n;
+
+	if (db_fold_same(r, q)) {
 		r->res = r->fold_res;
 		r->res_query = r->fold_q;
 		r->res_empty = r->fold_empty;

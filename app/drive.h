@@ -574,8 +574,7 @@ struct dreq {
 	char		      *fold_params[DRIVE_PARAMS_MAX];
 	int		       fold_nparams;
 	int		       fold_empty;
-	int		       folding; /* fold is queuing it */
-	char		       fold_hash[TOKEN_HEX + 1];
+	int		       folding;	   /* fold is queuing it */
 	int		       prep_index; /* the prepared statement */
 	int		       parked;	   /* waiting for a connection */
 	u_int64_t	       parked_since;
@@ -642,6 +641,8 @@ int	    db_poll(struct dreq *);
 void	    db_release(struct dreq *);
 void	    db_result_free(struct dreq *);
 int	    db_rows(struct dreq *);
+void	    db_query_params(struct dreq *, const struct db_query *, int,
+	   char	       *const *);
 void	    db_fold_keep(struct dreq *, int);
 void	    db_fold_forget(struct dreq *);
 /* A column of row by its name (resolved once per result). */
@@ -696,16 +697,15 @@ const char *password_dummy_hash(void);
 void	    password_init(void);
 
 /* session.c */
-int   session_step_lookup(struct http_request *, struct dreq *);
-int   session_step_loaded(struct http_request *, struct dreq *);
-char *session_fold_sql(const char *);
-int   session_check(struct http_request *, struct dreq *);
-void  session_user(struct dreq *, int64_t);
-void  session_open(struct http_request *, struct dreq *, int64_t, int, char *,
-     const char *);
-void  session_begin(struct http_request *, struct dreq *, char *, char *);
-void  session_clear_cookie(struct http_request *, struct dreq *);
-void  secret_free(char *);
+int  session_step_lookup(struct http_request *, struct dreq *);
+int  session_step_loaded(struct http_request *, struct dreq *);
+int  session_check(struct http_request *, struct dreq *);
+void session_user(struct dreq *, int64_t);
+void session_open(struct http_request *, struct dreq *, int64_t, int, char *,
+    const char *);
+void session_begin(struct http_request *, struct dreq *, char *, char *);
+void session_clear_cookie(struct http_request *, struct dreq *);
+void secret_free(char *);
 
 /*
  * present.c: presentation shared by the feature files.  idea_json() reads

@@ -75,6 +75,8 @@ static const struct db_query q_session_create = {
 };
 
 static int session_fold(struct http_request *, struct dreq *, const char *);
+static const struct db_query *session_fold_query(const struct db_query *);
+static char		     *session_fold_sql(const char *);
 
 int
 session_step_lookup(struct http_request *req, struct dreq *r)
@@ -117,7 +119,6 @@ session_fold(struct http_request *req, struct dreq *r, const char *hash)
 		r->h->input(r, r->in);
 	}
 	if (r->field_errors == NULL && r->h->fold_ok(r)) {
-		(void)kore_strlcpy(r->fold_hash, hash, sizeof(r->fold_hash));
 		r->folding = 1;
 		(void)r->h->fold(req, r);
 		r->folding = 0;
@@ -128,7 +129,50 @@ session_fold(struct http_request *req, struct dreq *r, const char *hash)
 	}
 	kore_free(r->in);
 	r->in = NULL;
-	return (r->query != NULL);
+	if (r->fold_src == NULL || r->fold_nparams < 2 ||
+	    (r->fold_q = session_fold_query(r->fold_src)) == NULL) {
+		db_fold_forget(r);
+		return (0);
+	}
+	/* $1 the cookie's hash; the page's own values from $2 on. */
+	kore_free(r->fold_params[0]);
+	r->fold_params[0] = kore_strdup(hash);
+	db_query_params(r, r->fold_q, r->fold_nparams, r->fold_params);
+	return (1);
+}
+
+/*
+ * The folded form of q, made once per worker (session_fold_sql()); NULL
+ * when q cannot fold.
+ */
+#define FOLD_MAX 16
+
+static const struct db_query *
+session_fold_query(const struct db_query *q)
+{
+	static struct {
+		const struct db_query *src;
+		struct db_query	       q; /* q.sql NULL: src cannot fold */
+	} folds[FOLD_MAX];
+	static int folds_n;
+	int	   i;
+
+	for (i = 0; i < folds_n; i++) {
+		if (folds[i].src == q)
+			return (folds[i].q.sql != NULL ? &folds[i].q : NULL);
+	}
+	if (folds_n == FOLD_MAX)
+		return (NULL);
+	folds[folds_n].src = q;
+	folds[folds_n].q.name = q->name;
+	folds[folds_n].q.custom = q->custom;
+	folds[folds_n].q.sql = session_fold_sql(q->sql);
+	if (folds[folds_n].q.sql == NULL)
+		kore_log(LOG_ERR, "query %s cannot fold: no $1::bigint",
+		    q->name);
+	folds_n++;
+	return (folds[folds_n - 1].q.sql != NULL ? &folds[folds_n - 1].q :
+						   NULL);
 }
 
 /*
@@ -145,7 +189,7 @@ session_fold(struct http_request *req, struct dreq *r, const char *hash)
  * the list).  NULL when page_sql has no $1, or one not $1::bigint.  The
  * caller frees it (free()).
  */
-char *
+static char *
 session_fold_sql(const char *page_sql)
 {
 	static const char head[] = SESSION_CTES
