@@ -106,9 +106,21 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE TRIGGER idea_statuses_catalog
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON idea_statuses
-	FOR EACH STATEMENT EXECUTE FUNCTION catalog_moved();
-CREATE OR REPLACE TRIGGER areas_catalog
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON areas
-	FOR EACH STATEMENT EXECUTE FUNCTION catalog_moved();
+-- The triggers once their tables are there: this file also loads on a
+-- schema of before 016 (a database of an earlier run migrates 001-005
+-- with every repeatable file first), and runs again after the numbered
+-- migrations that make them.
+DO $$
+BEGIN
+	-- 017 made catalog_version of 016's stamp: idea_statuses is there.
+	IF to_regclass('catalog_version') IS NOT NULL THEN
+		CREATE OR REPLACE TRIGGER idea_statuses_catalog
+			AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+			ON idea_statuses
+			FOR EACH STATEMENT EXECUTE FUNCTION catalog_moved();
+		CREATE OR REPLACE TRIGGER areas_catalog
+			AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON areas
+			FOR EACH STATEMENT EXECUTE FUNCTION catalog_moved();
+	END IF;
+END
+$$;
