@@ -233,6 +233,8 @@ db_unpark(struct dreq *r)
 	}
 }
 
+static void db_query_take(struct dreq *, const struct db_query *, int, char **);
+
 /*
  * ---- a page's statement folded with the session's lookup ----
  *
@@ -279,8 +281,6 @@ db_fold_forget(struct dreq *r)
  * and $2 (who and the language, which the folded statement took from
  * the session as the prelude did).
  */
-static void db_query_take(struct dreq *, const struct db_query *, int, char **);
-
 static int
 db_fold_same(struct dreq *r, const struct db_query *q)
 {

@@ -499,6 +499,9 @@ prelude_validate(struct http_request *req, struct dreq *r)
 {
 	if (r->h->input == NULL)
 		return (STEP_NEXT);
+	/* A folding page's input may have been read with its lookup. */
+	if (r->in != NULL)
+		return (STEP_NEXT);
 	r->in = kore_calloc(1, r->h->input_size);
 	r->h->input(r, r->in);
 	if (r->field_errors != NULL)

@@ -17,7 +17,7 @@
 
 /*
  * A session's row (the cookie's hash is $1), touched once a minute, and
- * who it is: its columns named with prefix p ("" alone, "s_" folded into
+ * who it is: its columns named with prefix pre ("" alone, "s_" folded into
  * a page's statement).
  */
 #define SESSION_CTES \
@@ -32,17 +32,18 @@
 	"  WHERE sessions.id = s.id" \
 	"  AND s.last_seen_at < now() - interval '1 minute'" \
 	")"
-#define SESSION_SELECT(p) \
-	" SELECT s.id AS " p "session_id, u.id AS " p "user_id," \
-	"  u.display_name AS " p "display_name, u.role AS " p "role," \
-	"  coalesce(u.lang, '') AS " p "lang, s.csrf_token AS " p \
+#define SESSION_SELECT(pre) \
+	" SELECT s.id AS " pre "session_id, u.id AS " pre "user_id," \
+	"  u.display_name AS " pre "display_name, u.role AS " pre "role," \
+	"  coalesce(u.lang, '') AS " pre "lang, s.csrf_token AS " pre \
 	"csrf_token," \
 	"  (SELECT count(*) FROM notifications n" \
-	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS " p "unread," \
+	"  WHERE n.user_id = u.id AND n.read_at IS NULL) AS " pre "unread," \
 	"  s.second_factor IS NULL AND coalesce((SELECT p.required" \
 	"  FROM second_factor_policy p WHERE p.role = u.role), false)" \
-	"  AS " p "needs_factor," \
-	"  (SELECT v.version FROM catalog_version v) AS " p "catalog_version" \
+	"  AS " pre "needs_factor," \
+	"  (SELECT v.version FROM catalog_version v) AS " pre \
+	"catalog_version" \
 	"  FROM s JOIN users u ON u.id = s.user_id" \
 	"  WHERE u.active"
 
@@ -107,9 +108,12 @@ session_step_lookup(struct http_request *req, struct dreq *r)
 }
 
 /*
- * Runs the page's fold step with its input read ahead (the prelude reads
- * it again, after the session, as for any page): 1 when it queued its
- * statement with the lookup.
+ * Runs the page's fold step with its input read ahead: 1 when it queued
+ * its statement with the lookup.  The input read stays for the prelude
+ * (prelude_validate() reads it only when it is not there); input with
+ * field errors is dropped and read again after the session, so that the
+ * errors come after the person is known, as for any page.  So a folding
+ * page's input must not depend on who is signed in.
  */
 static int
 session_fold(struct http_request *req, struct dreq *r, const char *hash)
@@ -126,9 +130,9 @@ session_fold(struct http_request *req, struct dreq *r, const char *hash)
 	if (r->field_errors != NULL) {
 		json_decref(r->field_errors);
 		r->field_errors = NULL;
+		kore_free(r->in);
+		r->in = NULL;
 	}
-	kore_free(r->in);
-	r->in = NULL;
 	if (r->fold_src == NULL || r->fold_nparams < 2 ||
 	    (r->fold_q = session_fold_query(r->fold_src)) == NULL) {
 		db_fold_forget(r);
@@ -233,28 +237,29 @@ session_fold_sql(const char *page_sql)
 	return (dbuf_release(&b));
 }
 
-/* Who is signed in, from row 0: columns named as SESSION_SELECT(p). */
-#define SESSION_READ(r, p) \
+/* Who is signed in, from row 0: columns named as SESSION_SELECT(pre). */
+#define SESSION_READ(r, pre) \
 	do { \
 		const char *lang_; \
 \
-		(r)->sess.id = row_int((r), 0, p "session_id"); \
-		session_user((r), row_int((r), 0, p "user_id")); \
+		(r)->sess.id = row_int((r), 0, pre "session_id"); \
+		session_user((r), row_int((r), 0, pre "user_id")); \
 		(r)->sess.name = kore_strdup(row_text((r), 0, \
-		    p "display_name")); \
-		(r)->sess.role = role_parse(row_text((r), 0, p "role")); \
-		lang_ = row_text((r), 0, p "lang"); \
+		    pre "display_name")); \
+		(r)->sess.role = role_parse(row_text((r), 0, pre "role")); \
+		lang_ = row_text((r), 0, pre "lang"); \
 		if (lang_ != NULL && *lang_ != '\0') { \
 			(void)kore_strlcpy((r)->sess.lang, lang_, \
 			    sizeof((r)->sess.lang)); \
 			(r)->lang = strcmp(lang_, "de") == 0 ? "de" : "en"; \
 		} \
 		(void)kore_strlcpy((r)->sess.csrf, \
-		    row_text((r), 0, p "csrf_token"), sizeof((r)->sess.csrf)); \
-		(r)->sess.unread = (int)row_int((r), 0, p "unread"); \
-		(r)->sess.needs_factor = row_bool((r), 0, p "needs_factor"); \
+		    row_text((r), 0, pre "csrf_token"), \
+		    sizeof((r)->sess.csrf)); \
+		(r)->sess.unread = (int)row_int((r), 0, pre "unread"); \
+		(r)->sess.needs_factor = row_bool((r), 0, pre "needs_factor"); \
 		(r)->sess.catalog_version = row_int((r), 0, \
-		    p "catalog_version"); \
+		    pre "catalog_version"); \
 	} while (0)
 
 int
@@ -264,8 +269,7 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 
 	if (r->res == NULL)
 		return (STEP_NEXT);
-	folded = r->res_query != &q_session_lookup &&
-	    r->res_query != &q_token_lookup;
+	folded = r->fold_q != NULL && r->res_query == r->fold_q;
 
 	if (folded ? db_rows(r) < 1 : db_rows(r) != 1) {
 		/* Expired or ended: forget the cookie. */
