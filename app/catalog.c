@@ -77,30 +77,22 @@ catalog_statuses(struct dreq *r, int from, int to)
 static int
 catalog_areas(struct dreq *r, int from, int to)
 {
-	const char **slugs, **en, **de, **approval;
-	int	    *retired, i, n, ok;
+	struct area_row *rows;
+	int		 i, n, ok;
 
 	n = to - from;
 	if (n < 0 || n > AREA_MAX)
 		return (0);
-	slugs = kore_calloc((size_t)n + 1, sizeof(*slugs));
-	en = kore_calloc((size_t)n + 1, sizeof(*en));
-	de = kore_calloc((size_t)n + 1, sizeof(*de));
-	approval = kore_calloc((size_t)n + 1, sizeof(*approval));
-	retired = kore_calloc((size_t)n + 1, sizeof(*retired));
+	rows = kore_calloc((size_t)n + 1, sizeof(*rows));
 	for (i = 0; i < n; i++) {
-		slugs[i] = row_text(r, from + i, "key");
-		en[i] = row_text(r, from + i, "name_en");
-		de[i] = row_text(r, from + i, "name_de");
-		approval[i] = row_text(r, from + i, "approval");
-		retired[i] = row_bool(r, from + i, "retired");
+		rows[i].slug = row_text(r, from + i, "key");
+		rows[i].name_en = row_text(r, from + i, "name_en");
+		rows[i].name_de = row_text(r, from + i, "name_de");
+		rows[i].approval = row_text(r, from + i, "approval");
+		rows[i].retired = row_bool(r, from + i, "retired");
 	}
-	ok = area_catalog_load(n, slugs, en, de, approval, retired);
-	kore_free(slugs);
-	kore_free(en);
-	kore_free(de);
-	kore_free(approval);
-	kore_free(retired);
+	ok = area_catalog_load(n, rows);
+	kore_free(rows);
 	return (ok);
 }
 

@@ -922,15 +922,13 @@ area_slug_valid(const char *s)
 }
 
 /*
- * Replaces the areas with n rows of the database: slugs[i], the names,
- * approval[i] (a JSON array of statuses, "[]" for none) and retired[i].
- * 0, and the catalog unchanged, when a slug is not one, a slug comes
- * twice, or memory runs out.  n may be 0.
+ * Replaces the areas with n rows of the database: a slug, the names, the
+ * statuses needing approval (a JSON array, "[]" for none), retired.  0,
+ * and the catalog unchanged, when a slug is not one, a slug comes twice,
+ * or memory runs out.  n may be 0.
  */
 int
-area_catalog_load(int n, const char * const *slugs,
-    const char * const *names_en, const char * const *names_de,
-    const char * const *approval, const int *retired)
+area_catalog_load(int n, const struct area_row *rows)
 {
 	struct area_def *next;
 	int		 i, j;
@@ -940,18 +938,18 @@ area_catalog_load(int n, const char * const *slugs,
 	if ((next = calloc((size_t)n + 1, sizeof(*next))) == NULL)
 		return (0);
 	for (i = 0; i < n; i++) {
-		if (!area_slug_valid(slugs[i]))
+		if (!area_slug_valid(rows[i].slug))
 			goto fail;
 		for (j = 0; j < i; j++) {
-			if (strcmp(next[j].slug, slugs[i]) == 0)
+			if (strcmp(next[j].slug, rows[i].slug) == 0)
 				goto fail;
 		}
 		(void)snprintf(next[i].slug, sizeof(next[i].slug), "%s",
-		    slugs[i]);
-		next[i].retired = retired[i] != 0;
-		next[i].name_en = strdup(names_en[i]);
-		next[i].name_de = strdup(names_de[i]);
-		next[i].approval = strdup(approval[i]);
+		    rows[i].slug);
+		next[i].retired = rows[i].retired != 0;
+		next[i].name_en = strdup(rows[i].name_en);
+		next[i].name_de = strdup(rows[i].name_de);
+		next[i].approval = strdup(rows[i].approval);
 		if (next[i].name_en == NULL || next[i].name_de == NULL ||
 		    next[i].approval == NULL) {
 			i++;

@@ -182,9 +182,16 @@ struct area_def {
 };
 void area_catalog_reset(void);
 int  area_slug_valid(const char *);
-int  area_catalog_load(int, const char	*const *, const char  *const *,
-     const char	 *const *, const char  *const *, const int *);
-int  area_count(void);
+/* A row of the database's areas, as area_catalog_load() takes it. */
+struct area_row {
+	const char *slug;
+	const char *name_en;
+	const char *name_de;
+	const char *approval;
+	int	    retired;
+};
+int		       area_catalog_load(int, const struct area_row *);
+int		       area_count(void);
 const struct area_def *area_at(int);
 const struct area_def *area_find(const char *);
 const char	      *area_name(const struct area_def *, const char *);

@@ -442,16 +442,18 @@ test_status(void **state)
 static void
 test_area_catalog(void **state)
 {
-	const char *slugs[] = { "cash-management", "fx", "old-area" };
-	const char *en[] = { "Cash Management", "FX", "Old" };
-	const char *de[] = { "Cash Management", "Devisen", "Alt" };
-	const char *approval[] = { "[\"planned\", \"released\"]", "[]", "[]" };
-	const int   retired[] = { 0, 0, 1 };
-	const char *bad_slugs[] = { "fx", "Bad Slug" };
-	const char *twice[] = { "fx", "fx" };
-	const char *one[] = { "x" };
-	char	    long_name[4000];
-	const char *long_en[] = { long_name };
+	const struct area_row rows[] = {
+		{ "cash-management", "Cash Management", "Cash Management",
+		    "[\"planned\", \"released\"]", 0 },
+		{ "fx", "FX", "Devisen", "[]", 0 },
+		{ "old-area", "Old", "Alt", "[]", 1 },
+	};
+	const struct area_row  bad_slug[] = { rows[1],
+		 { "Bad Slug", "Bad", "Bad", "[]", 0 } };
+	const struct area_row  twice[] = { rows[1], rows[1] };
+	const struct area_row  one[] = { { "x", "X", "X", "[]", 0 } };
+	char		       long_name[4000];
+	struct area_row	       long_row = rows[1];
 	const struct area_def *a;
 
 	(void)state;
@@ -460,7 +462,7 @@ test_area_catalog(void **state)
 	assert_null(area_at(0));
 	assert_null(area_find("fx"));
 
-	assert_true(area_catalog_load(3, slugs, en, de, approval, retired));
+	assert_true(area_catalog_load(3, rows));
 	assert_int_equal(area_count(), 3);
 	assert_string_equal(area_at(0)->slug, "cash-management");
 	assert_null(area_at(3));
@@ -475,26 +477,24 @@ test_area_catalog(void **state)
 	assert_string_equal(area_at(0)->approval,
 	    "[\"planned\", \"released\"]");
 
-	assert_false(area_catalog_load(2, bad_slugs, en, de, approval,
-	    retired));
-	assert_false(area_catalog_load(2, twice, en, de, approval, retired));
-	assert_false(area_catalog_load(1, one, en, de, approval, retired));
-	assert_false(area_catalog_load(AREA_MAX + 1, slugs, en, de, approval,
-	    retired));
-	assert_false(area_catalog_load(-1, slugs, en, de, approval, retired));
+	assert_false(area_catalog_load(2, bad_slug));
+	assert_false(area_catalog_load(2, twice));
+	assert_false(area_catalog_load(1, one));
+	assert_false(area_catalog_load(AREA_MAX + 1, rows));
+	assert_false(area_catalog_load(-1, rows));
 	assert_int_equal(area_count(), 3);
 	assert_string_equal(area_name(area_find("fx"), "de"), "Devisen");
 
 	/* A long name is kept whole; an area gone is gone here too. */
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
-	assert_true(area_catalog_load(1, &slugs[1], long_en, de, approval,
-	    retired));
+	long_row.name_en = long_name;
+	assert_true(area_catalog_load(1, &long_row));
 	assert_int_equal(area_count(), 1);
 	assert_int_equal(strlen(area_name(area_find("fx"), "en")),
 	    sizeof(long_name) - 1);
 	assert_null(area_find("cash-management"));
-	assert_true(area_catalog_load(0, slugs, en, de, approval, retired));
+	assert_true(area_catalog_load(0, rows));
 	assert_int_equal(area_count(), 0);
 
 	assert_true(area_slug_valid("channels-apis"));
