@@ -173,6 +173,15 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@tests/bench/run.sh
 
+# Instructions per request, counted by callgrind with one Kore worker
+# (tests/bench/callgrind.sh; a few minutes): GET /, an idea, the API list
+# and a search, with the share of the jansson context, the templates,
+# libpq and Kore's HTTP; CG_TARGET=<checkout> measures another build.
+.PHONY: bench-callgrind
+bench-callgrind: deps
+	@$(MAKE) --no-print-directory build
+	@tests/bench/callgrind.sh
+
 # The high-availability shape on loopback (conf/cluster/, README "High
 # availability"): HAProxy, two Kore hosts, two mailers, etcd, a Patroni
 # pair and pgBackRest; Ctrl-C stops it.  `make test-cluster` proves its
