@@ -1014,6 +1014,7 @@ area_name(const struct area_def *a, const char *lang)
 struct search_words {
 	char   buf[256];
 	char  *w[SEARCH_WORDS_MAX];
+	size_t wl[SEARCH_WORDS_MAX]; /* strlen(w[k]) */
 	size_t n;
 };
 
@@ -1051,8 +1052,10 @@ words_split(struct search_words *sw, const char *q)
 	fold(sw->buf, strlen(sw->buf));
 	for (p = strtok_r(sw->buf, " \t\r\n\f\v", &save);
 	     p != NULL && sw->n < SEARCH_WORDS_MAX;
-	     p = strtok_r(NULL, " \t\r\n\f\v", &save))
+	     p = strtok_r(NULL, " \t\r\n\f\v", &save)) {
+		sw->wl[sw->n] = strlen(p);
 		sw->w[sw->n++] = p;
+	}
 }
 
 /* The length of the longest search word that text+i starts with, or 0. */
@@ -1061,10 +1064,15 @@ match_at(const struct search_words *sw, const char *text, size_t len, size_t i)
 {
 	char   low[256];
 	size_t k, wl, best = 0;
+	char   first;
 
+	/* fold() changes no first byte but A-Z: compare it before copying. */
+	first = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') :
+						   text[i];
 	for (k = 0; k < sw->n; k++) {
-		wl = strlen(sw->w[k]);
-		if (wl == 0 || wl > len - i || wl > sizeof(low))
+		wl = sw->wl[k];
+		if (wl == 0 || wl > len - i || wl > sizeof(low) ||
+		    sw->w[k][0] != first)
 			continue;
 		memcpy(low, text + i, wl);
 		fold(low, wl);

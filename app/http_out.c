@@ -131,47 +131,94 @@ out_redirect_next(struct http_request *req, struct dreq *r, const char *base,
 	return (rc);
 }
 
+/* A message in the request's language as plain text, appended to b. */
+static void
+msg_into(struct dreq *r, const char *key, json_t *vars, struct dbuf *b)
+{
+	int lang;
+
+	lang = (r->lang != NULL && strcmp(r->lang, "de") == 0) ? 1 : 0;
+	if (!tpl_message(drive_catalogs[lang], key, vars, 0, b))
+		kore_log(LOG_NOTICE, "message %s missing", key);
+}
+
 /* A message in the request's language as plain text; kore_free it. */
 char *
 out_msg(struct dreq *r, const char *key, json_t *vars)
 {
 	struct dbuf b;
 	char	   *s;
-	int	    lang;
 
-	lang = (r->lang != NULL && strcmp(r->lang, "de") == 0) ? 1 : 0;
 	dbuf_init(&b);
-	if (!tpl_message(drive_catalogs[lang], key, vars, 0, &b))
-		kore_log(LOG_NOTICE, "message %s missing", key);
+	msg_into(r, key, vars, &b);
 	s = kore_strdup(b.len > 0 ? b.data : "");
 	dbuf_free(&b);
 	return (s);
 }
 
-char *
-out_iso8601(int64_t t)
+/* t in ISO 8601 ("2026-12-07T14:52:39Z") into buf, of 21 bytes. */
+static void
+iso8601_into(int64_t t, char buf[21])
 {
 	struct tm tm;
 	time_t	  tt = (time_t)t;
-	char	  buf[32];
+	int	  f[6], k, y;
 
 	gmtime_r(&tt, &tm);
-	(void)strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	y = tm.tm_year + 1900;
+	y = y < 0 ? 0 : y > 9999 ? 9999 : y;
+	buf[0] = (char)('0' + y / 1000);
+	buf[1] = (char)('0' + y / 100 % 10);
+	buf[2] = (char)('0' + y / 10 % 10);
+	buf[3] = (char)('0' + y % 10);
+	f[0] = tm.tm_mon + 1;
+	f[1] = tm.tm_mday;
+	f[2] = tm.tm_hour;
+	f[3] = tm.tm_min;
+	f[4] = tm.tm_sec;
+	for (k = 0; k < 5; k++) {
+		buf[4 + 3 * k] = "--T::"[k];
+		buf[5 + 3 * k] = (char)('0' + f[k] / 10 % 10);
+		buf[6 + 3 * k] = (char)('0' + f[k] % 10);
+	}
+	buf[19] = 'Z';
+	buf[20] = '\0';
+}
+
+char *
+out_iso8601(int64_t t)
+{
+	char buf[21];
+
+	iso8601_into(t, buf);
 	return (kore_strdup(buf));
 }
 
-/* "3 days ago" or "in 6 days", in the request's language. */
-char *
-out_relative(struct dreq *r, int64_t t)
+/* "3 days ago" or "in 6 days", in the request's language, appended to b. */
+static void
+relative_into(struct dreq *r, int64_t t, struct dbuf *b)
 {
 	json_t *vars;
-	char	key[32], *s;
+	char	key[32];
 	int64_t n;
 
 	relative_key(t - (int64_t)time(NULL), key, sizeof(key), &n);
-	vars = json_pack("{s:I}", "n", (json_int_t)n);
-	s = out_msg(r, key, vars);
+	vars = json_object();
+	json_object_set_new(vars, "n", json_integer((json_int_t)n));
+	msg_into(r, key, vars, b);
 	json_decref(vars);
+}
+
+char *
+out_relative(struct dreq *r, int64_t t)
+{
+	struct dbuf b;
+	char	   *s;
+
+	dbuf_init(&b);
+	relative_into(r, t, &b);
+	s = kore_strdup(b.len > 0 ? b.data : "");
+	dbuf_free(&b);
 	return (s);
 }
 
@@ -183,15 +230,17 @@ void
 out_time(struct dreq *r, json_t *obj, const char *iso_field,
     const char *ago_field, int64_t t)
 {
-	char *s;
+	struct dbuf b;
+	char	    iso[21];
 
-	s = out_iso8601(t);
-	json_object_set_new(obj, iso_field, json_string(s));
-	kore_free(s);
+	iso8601_into(t, iso);
+	json_object_set_new(obj, iso_field, json_stringn(iso, 20));
 	if (ago_field != NULL && !r->is_api) {
-		s = out_relative(r, t);
-		json_object_set_new(obj, ago_field, json_string(s));
-		kore_free(s);
+		dbuf_init(&b);
+		relative_into(r, t, &b);
+		json_object_set_new(obj, ago_field,
+		    json_stringn(b.data != NULL ? b.data : "", b.len));
+		dbuf_free(&b);
 	}
 }
 
