@@ -38,6 +38,12 @@ void query_encode(struct dbuf *, const char *);
 
 /* Appends s escaping & < > " ' as entities. */
 void html_escape(struct dbuf *, const char *, size_t);
+/*
+ * Appends s (valid UTF-8) as a JSON string, quoted, byte for byte as
+ * jansson's json_dumps() writes it: " and \ escaped, control characters
+ * as \b \f \n \r \t or \u00XX, everything else as it is.
+ */
+void json_escape(struct dbuf *, const char *, size_t);
 
 /* 1 when the bytes are valid UTF-8 (no overlongs, no surrogates). */
 int    utf8_valid(const char *, size_t);
@@ -680,6 +686,8 @@ int   out_redirect_next(struct http_request *, struct dreq *, const char *,
       const char *);
 char *out_msg(struct dreq *, const char *, json_t *);
 char *out_iso8601(int64_t);
+void  out_iso8601_into(int64_t, char[21]);
+int   out_json_buf(struct http_request *, struct dreq *, int, struct dbuf *);
 char *out_relative(struct dreq *, int64_t);
 void  out_time(struct dreq *, json_t *, const char *, const char *, int64_t);
 int   out_csv(struct http_request *, const char *, struct dbuf *);
@@ -798,6 +806,7 @@ void	rename_errors_keep(struct dreq *, json_t *);
 json_t *status_options(struct dreq *, const char *, const char *, int);
 int	area_options(struct dreq *, const char *, const char *, int);
 json_t *idea_json(struct dreq *, int, int);
+void	idea_api_write(struct dreq *, int, struct dbuf *);
 json_t *idea_full_json(struct dreq *);
 void pager_json(struct dreq *, const char *, int, int64_t, int, const char *);
 

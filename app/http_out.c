@@ -96,6 +96,18 @@ out_json(struct http_request *req, struct dreq *r, int status, json_t *obj)
 	return (STEP_DONE);
 }
 
+/* JSON written straight into b (freed), without a jansson tree. */
+int
+out_json_buf(struct http_request *req, struct dreq *r, int status,
+    struct dbuf *b)
+{
+	out_security_headers(req, 0);
+	out_header(req, "content-type", "application/json; charset=utf-8");
+	http_response(req, status, b->data, b->len);
+	dbuf_free(b);
+	return (STEP_DONE);
+}
+
 int
 out_redirect(struct http_request *req, struct dreq *r, const char *location)
 {
@@ -157,8 +169,8 @@ out_msg(struct dreq *r, const char *key, json_t *vars)
 }
 
 /* t in ISO 8601 ("2026-12-07T14:52:39Z") into buf, of 21 bytes. */
-static void
-iso8601_into(int64_t t, char buf[21])
+void
+out_iso8601_into(int64_t t, char buf[21])
 {
 	struct tm tm;
 	time_t	  tt = (time_t)t;
@@ -190,7 +202,7 @@ out_iso8601(int64_t t)
 {
 	char buf[21];
 
-	iso8601_into(t, buf);
+	out_iso8601_into(t, buf);
 	return (kore_strdup(buf));
 }
 
@@ -233,7 +245,7 @@ out_time(struct dreq *r, json_t *obj, const char *iso_field,
 	struct dbuf b;
 	char	    iso[21];
 
-	iso8601_into(t, iso);
+	out_iso8601_into(t, iso);
 	json_object_set_new(obj, iso_field, json_stringn(iso, 20));
 	if (ago_field != NULL && !r->is_api) {
 		dbuf_init(&b);

@@ -230,6 +230,53 @@ idea_json(struct dreq *r, int row, int with_body)
 	return (o);
 }
 
+/* b += before, then a column of the row as a JSON string ("" if none). */
+static void
+api_text(struct dbuf *b, const char *before, struct dreq *r, int row,
+    const char *column)
+{
+	const char *s;
+
+	s = row_text(r, row, column);
+	s = s != NULL ? s : "";
+	dbuf_appendstr(b, before);
+	json_escape(b, s, strlen(s));
+}
+
+/*
+ * The API's fields of idea_json() for one row, written straight into b as
+ * a JSON object, in the same order and bytes as json_dumps() of the tree
+ * (the list's answers; README, "Instructions per request").
+ */
+void
+idea_api_write(struct dreq *r, int row, struct dbuf *b)
+{
+	char iso[21];
+
+	dbuf_appendf(b, "{\"id\":%lld", (long long)row_int(r, row, "id"));
+	api_text(b, ",\"title\":", r, row, "title");
+	api_text(b, ",\"area\":", r, row, "area");
+	api_text(b, ",\"status\":", r, row, "status");
+	api_text(b, ",\"author\":{\"name\":", r, row, "author_name");
+	dbuf_appendf(b,
+	    ",\"bank\":%s},\"vote_count\":%d,\"voted\":%s,"
+	    "\"comment_count\":%d",
+	    row_bool(r, row, "author_bank") ? "true" : "false",
+	    (int)row_int(r, row, "vote_count"),
+	    row_bool(r, row, "voted") ? "true" : "false",
+	    (int)row_int(r, row, "comment_count"));
+	api_text(b, ",\"body\":", r, row, "body");
+	out_iso8601_into(row_int(r, row, "created"), iso);
+	dbuf_appendf(b, ",\"created_at\":\"%s\"", iso);
+	out_iso8601_into(row_int(r, row, "updated"), iso);
+	dbuf_appendf(b, ",\"updated_at\":\"%s\",\"audience\":\"%s\"", iso,
+	    row_bool(r, row, "private") ? "organization" : "all");
+	if (r->sess.role >= ROLE_PM)
+		dbuf_appendf(b, ",\"organization_count\":%lld",
+		    (long long)row_int(r, row, "organization_count"));
+	dbuf_append(b, "}", 1);
+}
+
 /* The idea of a row of IDEA_ONE_SQL with its body, history and comments. */
 json_t *
 idea_full_json(struct dreq *r)

@@ -176,6 +176,54 @@ html_escape(struct dbuf *b, const char *s, size_t len)
 	dbuf_append(b, s + run, len - run);
 }
 
+void
+json_escape(struct dbuf *b, const char *s, size_t len)
+{
+	char	      esc[8];
+	const char   *e;
+	size_t	      i, run;
+	unsigned char c;
+
+	dbuf_append(b, "\"", 1);
+	run = 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		switch (c) {
+		case '"':
+			e = "\\\"";
+			break;
+		case '\\':
+			e = "\\\\";
+			break;
+		case '\b':
+			e = "\\b";
+			break;
+		case '\f':
+			e = "\\f";
+			break;
+		case '\n':
+			e = "\\n";
+			break;
+		case '\r':
+			e = "\\r";
+			break;
+		case '\t':
+			e = "\\t";
+			break;
+		default:
+			(void)snprintf(esc, sizeof(esc), "\\u%04X", c);
+			e = esc;
+		}
+		dbuf_append(b, s + run, i - run);
+		dbuf_appendstr(b, e);
+		run = i + 1;
+	}
+	dbuf_append(b, s + run, len - run);
+	dbuf_append(b, "\"", 1);
+}
+
 /* Follows table 3-7 of the Unicode standard. */
 int
 utf8_valid(const char *str, size_t len)

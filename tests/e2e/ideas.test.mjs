@@ -543,3 +543,47 @@ test('times: ISO 8601 in UTC as PostgreSQL has them, the page says how long ago'
   const page = await alice.page(`/ideas/${idea.id}`);
   assert.match(page.text, /3 days ago/);
 });
+
+// GET /api/v1/ideas is written from the rows without a jansson tree
+// (README, "Instructions per request"): each entry has the fields, order
+// and values of the idea's own answer, the bytes are compact JSON, and
+// what needs escaping (quotes, backslashes, tabs, line breaks) comes back
+// as it was stored.  Staff see how many organisations; clients never do.
+test('the list API: the same fields, order and bytes as the idea itself, escaping included', async () => {
+  const tag = unique('esc').replace('-', '');
+  const made = [
+    await propose(alice, { title: `Quote "${tag}" and back\\slash`, body: `Tab\there,\nline two \\ "quoted" ${tag} Zahlungsverkehr äöü € 😀 </script>` }),
+    await propose(bob, { title: `Private ${tag} über`, body: `Only ours ${tag}.`, audience: 'organization' }),
+    await propose(carol, { title: `Plain ${tag}`, body: `Nothing special ${tag}.` }),
+  ];
+  await bob.api('POST', `/api/v1/ideas/${made[0].id}/vote`);
+  const order = ['id', 'title', 'area', 'status', 'author', 'vote_count', 'voted', 'comment_count',
+    'body', 'created_at', 'updated_at', 'audience'];
+  for (const [who, staff] of [[alice, false], [pm, true]]) {
+    const r = await who.api('GET', `/api/v1/ideas?q=${tag}&sort=new`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^application\/json/);
+    assert.equal(r.text, JSON.stringify(JSON.parse(r.text)), 'compact JSON');
+    assert.deepEqual(Object.keys(r.json), ['ideas', 'next_cursor']);
+    assert.equal(r.json.next_cursor, null);
+    assert.deepEqual(r.json.ideas.map((i) => i.id), made.map((i) => i.id).reverse());
+    for (const entry of r.json.ideas) {
+      const one = (await who.api('GET', `/api/v1/ideas/${entry.id}`)).json;
+      const want = staff ? [...order, 'organization_count'] : order;
+      assert.deepEqual(Object.keys(entry), want);
+      for (const k of want) assert.deepEqual(entry[k], one[k], `${k} of ${entry.id}`);
+    }
+    assert.equal(r.json.ideas[2].title, `Quote "${tag}" and back\\slash`);
+    assert.equal(r.json.ideas[2].body, made[0].body);
+    assert.match(r.json.ideas[2].body, /^Tab\there,\nline two \\ "quoted"/);
+    assert.equal(r.json.ideas[1].audience, 'organization');
+    assert.equal(r.json.ideas[2].voted, who === alice);
+  }
+  // A page that is not the last names the next one, which continues.
+  const many = await alice.api('GET', '/api/v1/ideas?sort=new');
+  assert.equal(many.json.ideas.length, 20);
+  assert.match(many.json.next_cursor, /^0\.\d+$/);
+  const next = await alice.api('GET', `/api/v1/ideas?sort=new&cursor=${many.json.next_cursor}`);
+  assert.equal(next.status, 200);
+  assert.ok(next.json.ideas[0].id < many.json.ideas[19].id);
+});

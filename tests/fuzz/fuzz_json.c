@@ -1,6 +1,8 @@
 /*
  * JSON request bodies (app/input.c: body_json, field_text as in_field
- * uses them): the object, then each text field a handler reads.
+ * uses them): the object, then each text field a handler reads.  A text
+ * accepted is what the API later writes back with json_escape() (util.c):
+ * that must give jansson's bytes for it.
  */
 
 #include "fuzz.h"
@@ -12,6 +14,27 @@ static const char *names[] = { "action", "active", "area", "back", "body",
 	"new_password", "new_password_confirm", "next", "organization",
 	"password", "password_confirm", "role", "slug", "status", "title",
 	"token", "token_name", "" };
+
+/* json_escape(v) against json_dumps() of the same string. */
+static void
+escape_same(const char *v)
+{
+	struct dbuf b;
+	json_t	   *s;
+	char	   *want;
+
+	if ((s = json_string(v)) == NULL)
+		FUZZ_FAIL("an accepted text is not a JSON string");
+	want = json_dumps(s, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(s);
+	dbuf_init(&b);
+	json_escape(&b, v, strlen(v));
+	if (want == NULL || b.len != strlen(want) ||
+	    memcmp(b.data, want, b.len) != 0)
+		FUZZ_FAIL("json_escape differs from json_dumps");
+	free(want);
+	dbuf_free(&b);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,6 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    "field \"%s\" accepted with a NUL, "
 				    "a control character or invalid UTF-8",
 				    names[i]);
+			escape_same(v);
 		} else if (v != NULL)
 			FUZZ_FAIL("field \"%s\": %d with a value", names[i],
 			    rc);

@@ -507,11 +507,109 @@ test_utf8_exhaustive(void **state)
 	}
 }
 
+/* json_escape() against jansson's own json_dumps() of the same string. */
+static void
+json_same(const char *s, size_t len)
+{
+	struct dbuf b;
+	json_t	   *j;
+	char	   *want;
+
+	j = json_stringn(s, len);
+	assert_non_null(j);
+	want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(j);
+	assert_non_null(want);
+	dbuf_init(&b);
+	json_escape(&b, s, len);
+	assert_int_equal(b.len, strlen(want));
+	assert_memory_equal(b.data, want, b.len);
+	free(want);
+	dbuf_free(&b);
+}
+
+/* A code point as UTF-8 into out (4 bytes at most); its length. */
+static size_t
+utf8_put(unsigned cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return (2);
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return (3);
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return (4);
+}
+
+static void
+test_json_escape(void **state)
+{
+	char	 buf[4096], one[3];
+	size_t	 n, k;
+	unsigned cp, seed = 42;
+	int	 c, round;
+
+	(void)state;
+	json_same("", 0);
+	json_same("plain", 5);
+	json_same("a \"quoted\" \\ back/slash", 23);
+	json_same("Zahlungsverkehr \xc3\xa4\xc3\xb6\xc3\xbc \xe2\x82\xac "
+		  "\xf0\x9f\x98\x80 \xe2\x80\xa8",
+	    35);
+	/* Every byte below 0x80 alone and between letters, NUL too. */
+	for (c = 0; c < 0x80; c++) {
+		one[0] = (char)c;
+		json_same(one, 1);
+		one[0] = 'x';
+		one[1] = (char)c;
+		one[2] = 'y';
+		json_same(one, 3);
+	}
+	/* Random valid UTF-8, often control characters and quotes. */
+	for (round = 0; round < 2000; round++) {
+		n = 0;
+		for (k = 0; k < 200 && n + 4 < sizeof(buf); k++) {
+			seed = seed * 1103515245u + 12345u;
+			switch ((seed >> 16) % 4) {
+			case 0:
+				cp = (seed >> 8) % 0x20;
+				break;
+			case 1:
+				cp = "\"\\/ az"[(seed >> 8) % 7];
+				break;
+			case 2:
+				cp = 0x80 + (seed >> 8) % 0x780;
+				break;
+			default:
+				cp = 0x800 + (seed >> 4) % 0x10F800;
+				if (cp >= 0xD800 && cp <= 0xDFFF)
+					cp = 0xE000;
+			}
+			n += utf8_put(cp, buf + n);
+		}
+		json_same(buf, n);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dbuf_empty),
+		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_url_encode),
 		cmocka_unit_test(test_query_encode),
 		cmocka_unit_test(test_dbuf_append),
