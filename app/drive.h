@@ -56,6 +56,8 @@ int    line_acceptable(const char *, size_t);
  * and needless spaces (what static.c serves).
  */
 void css_minify(struct dbuf *, const char *, size_t);
+/* The same for a script: without comments, indentation and blank lines. */
+void js_minify(struct dbuf *, const char *, size_t);
 
 /* Abort on allocation failure: a worker that cannot allocate must die. */
 void *xmalloc(size_t);

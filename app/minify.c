@@ -130,3 +130,194 @@ css_minify(struct dbuf *out, const char *src, size_t len)
 		}
 	}
 }
+
+/*
+ * Scripts: js_minify() drops comments, blank lines, the indentation and
+ * runs of spaces, and nothing else.  Every line break between two tokens
+ * stays (one for a run of them, and for a comment that spans lines), so
+ * that automatic semicolon insertion reads the same statements.  Strings,
+ * template literals (their ${} included) and regular expressions are
+ * copied as they are; a / begins a regular expression where an operand
+ * may begin: at the start, after punctuation other than ) ] ++ --, and
+ * after keywords such as return.
+ */
+struct js_out {
+	struct dbuf *buf;
+	int	     space;    /* a space is pending */
+	int	     newline;  /* a line break is pending */
+	char	     last;     /* the last byte written, 0 at the start */
+	char	     word[16]; /* the identifier written last, or "" */
+};
+
+static int    js_ident(int);
+static size_t js_string_end(const char *, size_t, size_t);
+static size_t js_template_end(const char *, size_t, size_t);
+static size_t js_braces_end(const char *, size_t, size_t);
+static size_t js_regex_end(const char *, size_t, size_t);
+static int    js_regex_may_start(const struct js_out *);
+static void   js_put(struct js_out *, const char *, size_t, int);
+
+static int
+js_ident(int c)
+{
+	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '$' || c >= 0x80);
+}
+
+/* Where the string whose quote is s[i] ends (after its closing quote). */
+static size_t
+js_string_end(const char *s, size_t len, size_t i)
+{
+	char quote = s[i];
+
+	for (i++; i < len && s[i] != quote && s[i] != '\n'; i++) {
+		if (s[i] == '\\')
+			i++;
+	}
+	return (i < len ? i + 1 : len);
+}
+
+/* Where the template literal whose backtick is s[i] ends. */
+static size_t
+js_template_end(const char *s, size_t len, size_t i)
+{
+	for (i++; i < len && s[i] != '`'; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '$' && i + 1 < len && s[i + 1] == '{')
+			i = js_braces_end(s, len, i + 1) - 1;
+	}
+	return (i < len ? i + 1 : len);
+}
+
+/* Where the ${...} whose { is s[i] ends (after its matching }). */
+static size_t
+js_braces_end(const char *s, size_t len, size_t i)
+{
+	int depth = 0;
+
+	for (; i < len; i++) {
+		if (s[i] == '{')
+			depth++;
+		else if (s[i] == '}' && --depth == 0)
+			return (i + 1);
+		else if (s[i] == '\'' || s[i] == '"')
+			i = js_string_end(s, len, i) - 1;
+		else if (s[i] == '`')
+			i = js_template_end(s, len, i) - 1;
+	}
+	return (len);
+}
+
+/* Where the regular expression whose first / is s[i] ends, flags and all. */
+static size_t
+js_regex_end(const char *s, size_t len, size_t i)
+{
+	int in_class = 0;
+
+	for (i++; i < len && s[i] != '\n'; i++) {
+		if (s[i] == '\\') {
+			i++;
+		} else if (s[i] == '[') {
+			in_class = 1;
+		} else if (s[i] == ']') {
+			in_class = 0;
+		} else if (s[i] == '/' && !in_class) {
+			for (i++; i < len && js_ident((unsigned char)s[i]); i++)
+				;
+			return (i);
+		}
+	}
+	return (i < len ? i : len);
+}
+
+/* Whether a / here begins a regular expression rather than a division. */
+static int
+js_regex_may_start(const struct js_out *o)
+{
+	static const char * const words[] = { "return", "typeof", "case", "do",
+		"else", "in", "of", "new", "delete", "void", "throw",
+		"instanceof", "yield", "await", NULL };
+	const struct dbuf	 *b = o->buf;
+	size_t			  i;
+
+	if (o->last == '\0')
+		return (1);
+	if ((o->last == '+' || o->last == '-') && b->len >= 2 &&
+	    b->data[b->len - 2] == o->last)
+		return (0);
+	if (strchr("(,=:[!&|?{};+-*%<>~^", o->last) != NULL)
+		return (1);
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(o->word, words[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Appends the token s, after the pending line break or space. */
+static void
+js_put(struct js_out *o, const char *s, size_t n, int word)
+{
+	if (o->buf->len > 0 && o->newline)
+		dbuf_append(o->buf, "\n", 1);
+	else if (o->buf->len > 0 && o->space)
+		dbuf_append(o->buf, " ", 1);
+	o->newline = o->space = 0;
+	dbuf_append(o->buf, s, n);
+	o->last = s[n - 1];
+	o->word[0] = '\0';
+	if (word && n < sizeof(o->word)) {
+		memcpy(o->word, s, n);
+		o->word[n] = '\0';
+	}
+}
+
+void
+js_minify(struct dbuf *out, const char *src, size_t len)
+{
+	struct js_out o;
+	size_t	      i, end;
+	int	      c;
+
+	memset(&o, 0, sizeof(o));
+	o.buf = out;
+	for (i = 0; i < len; i = end) {
+		c = (unsigned char)src[i];
+		end = i + 1;
+		if (c == '\n' || c == '\r') {
+			o.newline = 1;
+		} else if (c == ' ' || c == '\t' || c == '\f' || c == '\v') {
+			o.space = 1;
+		} else if (c == '/' && end < len && src[end] == '/') {
+			/* A line comment: up to its line break, which stays. */
+			while (end < len && src[end] != '\n')
+				end++;
+		} else if (c == '/' && end < len && src[end] == '*') {
+			for (end = i + 2; end + 1 < len &&
+			     !(src[end] == '*' && src[end + 1] == '/');
+			     end++)
+				;
+			end = end + 1 < len ? end + 2 : len;
+			if (memchr(src + i, '\n', end - i) != NULL)
+				o.newline = 1;
+			else
+				o.space = 1;
+		} else if (c == '\'' || c == '"') {
+			end = js_string_end(src, len, i);
+			js_put(&o, src + i, end - i, 0);
+		} else if (c == '`') {
+			end = js_template_end(src, len, i);
+			js_put(&o, src + i, end - i, 0);
+		} else if (c == '/' && js_regex_may_start(&o)) {
+			end = js_regex_end(src, len, i);
+			js_put(&o, src + i, end - i, 0);
+		} else if (js_ident(c)) {
+			while (end < len && js_ident((unsigned char)src[end]))
+				end++;
+			js_put(&o, src + i, end - i, 1);
+		} else {
+			js_put(&o, src + i, 1, 0);
+		}
+	}
+}

@@ -1,4 +1,5 @@
-/* Unit tests for app/minify.c: stylesheets as static.c serves them. */
+/* Unit tests for app/minify.c: stylesheets and scripts as static.c
+ * serves them. */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,19 @@ check(const char *src, const char *want)
 	char *got;
 
 	got = minify(src);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+check_js(const char *src, const char *want)
+{
+	struct dbuf b;
+	char	   *got;
+
+	dbuf_init(&b);
+	js_minify(&b, src, strlen(src));
+	got = dbuf_release(&b);
 	assert_string_equal(got, want);
 	free(got);
 }
@@ -85,6 +99,42 @@ test_css_strings_and_escapes(void **state)
 	check(".a\\{  .b{c:d}", ".a\\{ .b{c:d}");
 }
 
+static void
+test_js_comments_and_lines(void **state)
+{
+	(void)state;
+	check_js("", "");
+	check_js("/* Drive */\n(() => {\n  'use strict';\n\n  // one\n"
+		 "  const a = 1;   /* why */  const b = 2;\n})();\n",
+	    "(() => {\n'use strict';\nconst a = 1; const b = 2;\n})();");
+	/* Every line break between tokens stays: ASI reads the same. */
+	check_js("let a = b\n(c)\nreturn\n  x\n", "let a = b\n(c)\nreturn\nx");
+	check_js("a /* spans\n lines */ b", "a\nb");
+	check_js("a/**/b", "a b");
+	check_js("x = 1 // to the end\ny = 2", "x = 1\ny = 2");
+	check_js("x = 1 /* not closed", "x = 1");
+}
+
+static void
+test_js_strings_templates_regexps(void **state)
+{
+	(void)state;
+	/* Strings and templates are copied as they are. */
+	check_js("f('//  not a comment', \"/*  nor this */\", 'it\\'s  ')",
+	    "f('//  not a comment', \"/*  nor this */\", 'it\\'s  ')");
+	check_js("t = `a  ${ b ? '}' : `x  ${c}` }  //  d\n  e`;",
+	    "t = `a  ${ b ? '}' : `x  ${c}` }  //  d\n  e`;");
+	/* A / where an operand may begin is a regular expression. */
+	check_js("s = s.replace(/\\/*  [/]  x/g, '')",
+	    "s = s.replace(/\\/*  [/]  x/g, '')");
+	check_js("if (ok) return /a  b/i.test(x)",
+	    "if (ok) return /a  b/i.test(x)");
+	/* Elsewhere it divides, and what follows is code again. */
+	check_js("h = (w  /  2) / 3 // half\nk = a[1] / b",
+	    "h = (w / 2) / 3\nk = a[1] / b");
+	check_js("n = i++ / 2 /* x */", "n = i++ / 2");
+}
+
 int
 main(void)
 {
@@ -92,6 +142,8 @@ main(void)
 		cmocka_unit_test(test_css_spaces_and_comments),
 		cmocka_unit_test(test_css_spaces_that_count),
 		cmocka_unit_test(test_css_strings_and_escapes),
+		cmocka_unit_test(test_js_comments_and_lines),
+		cmocka_unit_test(test_js_strings_templates_regexps),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
