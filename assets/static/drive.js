@@ -4,40 +4,56 @@
    typed are similar.js, loaded by that form alone. */
 (() => {
   'use strict';
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = meta ? meta.content : '';
   const json = {Accept: 'application/json'};
 
-  async function vote(form) {
-    const btn = form.querySelector('button[data-idea]');
-    const act = form.querySelector('input[name="action"]');
-    if (!btn || !act || btn.getAttribute('aria-busy') === 'true') return;
+  /* A vote's count changes in place only here: read out when it does. */
+  for (const p of document.querySelectorAll('.vote-total')) {
+    p.setAttribute('aria-live', 'polite');
+    p.setAttribute('aria-atomic', 'true');
+  }
+
+  /* A vote button (the button of a .vote, vote_box.html) posts its form
+     to /ideas/<id>/vote with action=cast or withdraw; the API has the same
+     path under /api/v1 and takes POST or DELETE.  The form around it
+     carries the CSRF token and the button's words.  When the API cannot
+     take the vote, the button is clicked again as `plain`, for the form
+     to post. */
+  let plain = null;
+
+  async function vote(btn) {
+    const box = btn.closest('.vote');
+    const words = btn.closest('[data-label-vote]');
+    const token = btn.form.elements.namedItem('csrf_token');
+    if (!box || !words || !token || btn.getAttribute('aria-busy') === 'true') return;
     btn.setAttribute('aria-busy', 'true');
     try {
-      const r = await fetch('/api/v1/ideas/' + encodeURIComponent(btn.dataset.idea) + '/vote', {
-        method: act.value === 'withdraw' ? 'DELETE' : 'POST',
-        headers: Object.assign({'X-CSRF-Token': csrf}, json),
+      const r = await fetch('/api/v1' + new URL(btn.formAction).pathname, {
+        method: btn.value === 'withdraw' ? 'DELETE' : 'POST',
+        headers: Object.assign({'X-CSRF-Token': token.value}, json),
         credentials: 'same-origin'
       });
       if (r.status !== 200) throw new Error(r.status);
       const d = await r.json();
       const on = d.voted === true;
-      const count = form.querySelector('.vote-count');
-      const word = btn.querySelector('.vote-word');
-      if (count) count.textContent = String(d.vote_count);
-      if (word) word.textContent = on ? btn.dataset.labelVoted : btn.dataset.labelVote;
+      /* The count is the text after the hidden "Votes:". */
+      const total = box.querySelector('.vote-total');
+      if (total) total.lastChild.textContent = String(d.vote_count);
+      btn.textContent = on ? words.dataset.labelVoted : words.dataset.labelVote;
       btn.setAttribute('aria-pressed', on ? 'true' : 'false');
-      act.value = on ? 'withdraw' : 'cast';
-    } catch (e) {
-      /* The server shows the reason (closed, signed out, ...). */
-      form.submit();
-    } finally {
+      btn.value = on ? 'withdraw' : 'cast';
       btn.removeAttribute('aria-busy');
+    } catch (e) {
+      /* The server shows the reason (closed, signed out, ...): the
+         button posts its form as it does without this file. */
+      btn.removeAttribute('aria-busy');
+      plain = btn;
+      btn.click();
     }
   }
 
   document.addEventListener('submit', (e) => {
     const f = e.target;
+    const b = e.submitter;
     if (!(f instanceof HTMLFormElement)) return;
     if (f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
       e.preventDefault();
@@ -49,9 +65,11 @@
       c.name = 'confirm';
       c.value = '1';
       f.appendChild(c);
-    } else if (f.classList.contains('vote-form') && window.fetch) {
+    } else if (b && b === plain) {
+      plain = null;
+    } else if (b && b.parentElement.classList.contains('vote') && window.fetch) {
       e.preventDefault();
-      vote(f);
+      vote(b);
     }
   });
 })();
