@@ -1,7 +1,8 @@
-/* Drive: progressive enhancements.  Every page works without this file:
-   voting without reload and a confirmation before deleting.  Texts come
-   from data attributes.  The similar ideas while a new idea's title is
-   typed are similar.js, loaded by that form alone. */
+/* Drive: votes without a page load, for the pages with vote buttons (the
+   list and an idea; their templates load this).  They work without it.
+   The other enhancements are files of their own, loaded where they are
+   used: confirm.js (a question before deleting), similar.js (similar
+   ideas while a new idea's title is typed). */
 (() => {
   'use strict';
   const json = {Accept: 'application/json'};
@@ -52,24 +53,13 @@
   }
 
   document.addEventListener('submit', (e) => {
-    const f = e.target;
     const b = e.submitter;
-    if (!(f instanceof HTMLFormElement)) return;
-    if (f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
-      e.preventDefault();
-    } else if (f.dataset.confirm) {
-      /* Confirmed here: the server's own confirmation step (the page
-         that works without JavaScript) is not needed again. */
-      const c = document.createElement('input');
-      c.type = 'hidden';
-      c.name = 'confirm';
-      c.value = '1';
-      f.appendChild(c);
-    } else if (b && b === plain) {
+    if (!b || !b.parentElement.classList.contains('vote') || !window.fetch) return;
+    if (b === plain) {
       plain = null;
-    } else if (b && b.parentElement.classList.contains('vote') && window.fetch) {
-      e.preventDefault();
-      vote(b);
+      return;
     }
+    e.preventDefault();
+    vote(b);
   });
 })();

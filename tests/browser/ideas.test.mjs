@@ -763,7 +763,7 @@ test('screenshots: list, form and idea page at 1280 and 390 px, English and Germ
         }
       }
     }
-    // The suggestions under the title while typing, built by drive.js from
+    // The suggestions under the title while typing, built by similar.js from
     // the texts the page carries: in the page's language.
     for (const [lang, L] of [['en', EN], ['de', DE]]) {
       const page = await newPage({ who: viewer, L });

@@ -288,7 +288,8 @@ test('static files carry the security headers, are cached by validation, and sta
   assert.equal(again.headers.get('x-content-type-options'), 'nosniff');
   // Every file the pages reference: its type, the headers, validation.
   for (const [p, type] of [['/static/pages.css', /^text\/css/], ['/static/drive.js', /javascript/],
-    ['/static/similar.js', /javascript/], ['/static/favicon.svg', /^image\/svg\+xml/]]) {
+    ['/static/confirm.js', /javascript/], ['/static/similar.js', /javascript/],
+    ['/static/favicon.svg', /^image\/svg\+xml/]]) {
     const s = await fetch(`${BASE}${p}`);
     assert.equal(s.status, 200, p);
     assert.match(s.headers.get('content-type'), type, p);
