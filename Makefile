@@ -10,7 +10,7 @@ CFLAGS	+= -std=c99 -D_GNU_SOURCE -O2 -g -fPIC -Wall -Wextra -Werror \
 	   -Wsign-compare -Wshadow -Wno-unused-parameter \
 	   -Wno-missing-field-initializers
 PURE_SRC = app/util.c app/form.c app/i18n.c app/tpl.c app/check.c app/mime.c \
-	   app/chain.c app/input.c app/factor.c app/guard.c
+	   app/chain.c app/input.c app/factor.c app/guard.c app/minify.c
 # What the pure code links with (factor.c: liboath, libqrencode, OpenSSL).
 PURE_LIBS = -ljansson -lcmark -loath -lqrencode -lcrypto
 KORE_SRC = app/main.c app/request.c app/routes.c app/db.c app/http_in.c app/http_out.c app/session.c \

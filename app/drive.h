@@ -57,6 +57,14 @@ int    text_acceptable(const char *, size_t);
 /* 1 when valid UTF-8 without any control character (single-line text). */
 int    line_acceptable(const char *, size_t);
 
+/*
+ * minify.c: appends the stylesheet src without its comments, line breaks
+ * and needless spaces (what static.c serves).
+ */
+void css_minify(struct dbuf *, const char *, size_t);
+/* The same for a script: without comments, indentation and blank lines. */
+void js_minify(struct dbuf *, const char *, size_t);
+
 /* Abort on allocation failure: a worker that cannot allocate must die. */
 void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);

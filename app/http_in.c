@@ -36,7 +36,7 @@ in_parse(struct http_request *req, struct dreq *r)
 /*
  * A destructive or widening change that pages confirm on a page of their
  * own: the form sent again with confirm=1 (or, with JavaScript, after the
- * browser's confirm(): drive.js adds it).  The API acts at once.
+ * browser's confirm(): confirm.js adds it).  The API acts at once.
  */
 int
 in_confirmed(struct dreq *r)

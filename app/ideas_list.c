@@ -552,6 +552,8 @@ list_render(struct http_request *req, struct dreq *r)
 		json_object_set_new(r->ctx, "user", session_user_json(r));
 		ctx_set_msg(r, r->ctx, "notice", "notice.welcome", r->ctx);
 	}
+	/* The list needs drive.css alone (pages.css: every other page). */
+	json_object_set_new(r->ctx, "css_core_only", json_true());
 	return (render_page(req, r, 200, "ideas", "title.ideas", "ideas"));
 }
 

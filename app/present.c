@@ -226,6 +226,8 @@ idea_json(struct dreq *r, int row, int with_body)
 		    json_boolean(row_bool(r, row, "private")));
 		json_object_set_new(o, "frozen",
 		    json_boolean(status_frozen(status)));
+		json_object_set_new(o, "duplicate",
+		    json_boolean(strcmp(status, "duplicate") == 0));
 	}
 	return (o);
 }

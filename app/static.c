@@ -1,11 +1,14 @@
 /*
- * /static/: the stylesheet, the script and the icon, read once per
+ * /static/: the stylesheets, the scripts and the icon, read once per
  * worker and served from memory with the same security headers as every
  * page (Kore's filemap answers without them and cannot be told to add
- * any).  Only the files that were in assets/static at start are known;
- * any other path is 404, so nothing outside can be named.  Each answer
- * carries an ETag (part of the file's SHA-256) and "no-cache": browsers
- * ask again and get 304 until a deployment changes the file.
+ * any).  A stylesheet or script is kept as css_minify() or js_minify()
+ * leaves it (minify.c): the file stays readable, the browser gets no
+ * comments and spaces.  Only the files that were in assets/static at
+ * start are known; any other path is 404, so nothing outside can be
+ * named.  Each answer carries an ETag (part of the served bytes' SHA-256)
+ * and "no-cache": browsers ask again and get 304 until a deployment
+ * changes the file.
  */
 
 #include <sys/stat.h>
@@ -18,6 +21,8 @@
 
 #define STATIC_PREFIX "/static/"
 #define STATIC_MAX    64
+#define STATIC_CSS    "text/css; charset=utf-8"
+#define STATIC_JS     "text/javascript; charset=utf-8"
 
 struct static_file {
 	char	   *name;
@@ -34,8 +39,8 @@ static const struct {
 	const char *ext;
 	const char *type;
 } static_types[] = {
-	{ ".css", "text/css; charset=utf-8" },
-	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".css", STATIC_CSS },
+	{ ".js", STATIC_JS },
 	{ ".svg", "image/svg+xml" },
 	{ ".png", "image/png" },
 	{ ".ico", "image/x-icon" },
@@ -63,7 +68,7 @@ static int
 static_load(struct static_file *f, const char *dir, const char *name)
 {
 	FILE	     *fp;
-	struct dbuf   b;
+	struct dbuf   b, min;
 	struct stat   st;
 	char	      path[PATH_MAX], chunk[8192], hex[17];
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -81,10 +86,21 @@ static_load(struct static_file *f, const char *dir, const char *name)
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 		dbuf_append(&b, chunk, n);
 	fclose(fp);
-	f->len = b.len;
-	f->data = b.len > 0 ? dbuf_release(&b) : xstrdup("");
 	f->name = kore_strdup(name);
 	f->type = static_type(name);
+	/* Stylesheets and scripts are served without comments and spaces. */
+	if (strcmp(f->type, STATIC_CSS) == 0 ||
+	    strcmp(f->type, STATIC_JS) == 0) {
+		dbuf_init(&min);
+		if (strcmp(f->type, STATIC_CSS) == 0)
+			css_minify(&min, b.data, b.len);
+		else
+			js_minify(&min, b.data, b.len);
+		dbuf_free(&b);
+		b = min;
+	}
+	f->len = b.len;
+	f->data = b.len > 0 ? dbuf_release(&b) : xstrdup("");
 	if (!EVP_Digest(f->data, f->len, md, &mdlen, EVP_sha256(), NULL))
 		return (-1);
 	hex_encode(md, 8, hex);

@@ -1,7 +1,8 @@
 // make screenshots: the main pages of each role, photographed in Debian's
 // chromium against a stack with the demo data (tests/run.sh screenshots
 // starts it and loads sql/demo.sql).  Desktop (1280 px) and phone
-// (375 px), English and German; the PNGs go to DRIVE_SCREENSHOTS
+// (375 px), each in English and German (the longer German words are
+// what a phone's width has to hold); the PNGs go to DRIVE_SCREENSHOTS
 // (default var/screenshots) and their names are printed.
 import { mkdirSync } from 'node:fs';
 import { launchChromium } from './lib/browser.mjs';
@@ -64,7 +65,7 @@ try {
     // The profile's language wins over the browser's: set it for each run.
     for (const lang of ['en', 'de']) {
       sql(`UPDATE users SET lang = '${lang}' WHERE email = '${email}'`);
-      for (const width of lang === 'en' ? [1280, 375] : [1280]) {
+      for (const width of [1280, 375]) {
         const ctx = await browser.newContext({
           viewport: { width, height: 900 },
           locale: lang === 'de' ? 'de-DE' : 'en-US',

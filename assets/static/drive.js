@@ -1,111 +1,65 @@
-/* Drive: progressive enhancements.  Every page works without this file:
-   voting without reload, similar ideas while typing a title, and a
-   confirmation before deleting.  Texts come from data attributes. */
+/* Drive: votes without a page load, for the pages with vote buttons (the
+   list and an idea; their templates load this).  They work without it.
+   The other enhancements are files of their own, loaded where they are
+   used: confirm.js (a question before deleting), similar.js (similar
+   ideas while a new idea's title is typed). */
 (() => {
   'use strict';
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = meta ? meta.content : '';
   const json = {Accept: 'application/json'};
 
-  async function vote(form) {
-    const btn = form.querySelector('button[data-idea]');
-    const act = form.querySelector('input[name="action"]');
-    if (!btn || !act || btn.getAttribute('aria-busy') === 'true') return;
+  /* A vote's count changes in place only here: read out when it does. */
+  for (const p of document.querySelectorAll('.vote-total')) {
+    p.setAttribute('aria-live', 'polite');
+    p.setAttribute('aria-atomic', 'true');
+  }
+
+  /* A vote button (the button of a .vote, vote_box.html) posts its form
+     to /ideas/<id>/vote with action=cast or withdraw; the API has the same
+     path under /api/v1 and takes POST or DELETE.  The form around it
+     carries the CSRF token and the button's words.  When the API cannot
+     take the vote, the button is clicked again as `plain`, for the form
+     to post. */
+  let plain = null;
+
+  async function vote(btn) {
+    const box = btn.closest('.vote');
+    const words = btn.closest('[data-label-vote]');
+    const token = btn.form.elements.namedItem('csrf_token');
+    if (!box || !words || !token || btn.getAttribute('aria-busy') === 'true') return;
     btn.setAttribute('aria-busy', 'true');
     try {
-      const r = await fetch('/api/v1/ideas/' + encodeURIComponent(btn.dataset.idea) + '/vote', {
-        method: act.value === 'withdraw' ? 'DELETE' : 'POST',
-        headers: Object.assign({'X-CSRF-Token': csrf}, json),
+      const r = await fetch('/api/v1' + new URL(btn.formAction).pathname, {
+        method: btn.value === 'withdraw' ? 'DELETE' : 'POST',
+        headers: Object.assign({'X-CSRF-Token': token.value}, json),
         credentials: 'same-origin'
       });
       if (r.status !== 200) throw new Error(r.status);
       const d = await r.json();
       const on = d.voted === true;
-      const count = form.querySelector('.vote-count');
-      const word = btn.querySelector('.vote-word');
-      if (count) count.textContent = String(d.vote_count);
-      if (word) word.textContent = on ? btn.dataset.labelVoted : btn.dataset.labelVote;
+      /* The count is the text after the hidden "Votes:". */
+      const total = box.querySelector('.vote-total');
+      if (total) total.lastChild.textContent = String(d.vote_count);
+      btn.textContent = on ? words.dataset.labelVoted : words.dataset.labelVote;
       btn.setAttribute('aria-pressed', on ? 'true' : 'false');
-      act.value = on ? 'withdraw' : 'cast';
-    } catch (e) {
-      /* The server shows the reason (closed, signed out, ...). */
-      form.submit();
-    } finally {
+      btn.value = on ? 'withdraw' : 'cast';
       btn.removeAttribute('aria-busy');
+    } catch (e) {
+      /* The server shows the reason (closed, signed out, ...): the
+         button posts its form as it does without this file. */
+      btn.removeAttribute('aria-busy');
+      plain = btn;
+      btn.click();
     }
   }
 
   document.addEventListener('submit', (e) => {
-    const f = e.target;
-    if (!(f instanceof HTMLFormElement)) return;
-    if (f.dataset.confirm && !window.confirm(f.dataset.confirm)) {
-      e.preventDefault();
-    } else if (f.dataset.confirm) {
-      /* Confirmed here: the server's own confirmation step (the page
-         that works without JavaScript) is not needed again. */
-      const c = document.createElement('input');
-      c.type = 'hidden';
-      c.name = 'confirm';
-      c.value = '1';
-      f.appendChild(c);
-    } else if (f.classList.contains('vote-form') && window.fetch) {
-      e.preventDefault();
-      vote(f);
+    const b = e.submitter;
+    if (!b || !b.parentElement.classList.contains('vote') || !window.fetch) return;
+    if (b === plain) {
+      plain = null;
+      return;
     }
-  });
-
-  /* Similar ideas while a new idea's title is typed. */
-  const title = document.getElementById('title');
-  const box = document.getElementById('similar-live');
-  if (!title || !box || !window.fetch) return;
-  const ds = box.dataset;
-  let timer = 0, last = '', ctl = null;
-
-  function el(tag, cls, text) {
-    const n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text != null) n.textContent = text;
-    return n;
-  }
-
-  function show(ideas) {
-    box.textContent = '';
-    if (!ideas.length) return;
-    box.append(el('p', 'similar-live-head', ds.heading + ' ' + ds.advice));
-    const ul = el('ul', 'similar-list');
-    for (const i of ideas.slice(0, 5)) {
-      const li = el('li');
-      const a = el('a', null, i.title);
-      a.href = '/ideas/' + encodeURIComponent(i.id);
-      const label = box.getAttribute('data-st-' + i.status);
-      const n = Number(i.vote_count) || 0;
-      li.append(a, ' ');
-      if (label) li.append(el('span', 'badge s-' + i.status, label), ' ');
-      li.append(el('span', 'similar-votes',
-        n === 1 ? ds.voteOne : ds.votes.replace('{n}', n)));
-      ul.append(li);
-    }
-    box.append(ul);
-  }
-
-  async function lookup() {
-    const v = title.value.trim();
-    if (v === last) return;
-    last = v;
-    if (ctl) ctl.abort();
-    if (v.length < 5) { show([]); return; }
-    ctl = new AbortController();
-    try {
-      const r = await fetch('/api/v1/ideas/similar?title=' + encodeURIComponent(v),
-        {headers: json, credentials: 'same-origin', signal: ctl.signal});
-      if (!r.ok) return;
-      const d = await r.json();
-      if (title.value.trim() === v) show(Array.isArray(d.ideas) ? d.ideas : []);
-    } catch (e) { /* aborted or offline: keep what is shown */ }
-  }
-
-  title.addEventListener('input', () => {
-    clearTimeout(timer);
-    timer = setTimeout(lookup, 250);
+    e.preventDefault();
+    vote(b);
   });
 })();

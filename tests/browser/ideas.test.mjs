@@ -295,15 +295,17 @@ async function assertBodyRendered(page) {
   for (let i = 1; i < tops.length; i++) assert.ok(tops[i] > tops[i - 1], 'blocks stack');
 }
 
-// The row of an idea in the list, with its vote parts.
+// The row of an idea in the list, with its vote parts: the button (its
+// word is all its text), the count (after the hidden "Votes:").
 function row(page, title) {
-  const li = page.locator('ol.ideas > li', { has: page.locator('.idea-title', { hasText: title }) });
-  return {
-    li,
-    button: li.locator('form.vote-form button.vote-btn'),
-    count: li.locator('.vote-count'),
-    word: li.locator('.vote-word'),
-  };
+  const li = page.locator('ol.ideas > li', { has: page.locator('h2', { hasText: title }) });
+  const button = li.locator('.vote button');
+  return { li, button, count: li.locator('.vote-total'), word: button };
+}
+
+// A vote count as shown: the text after the hidden "Votes:".
+async function votes(locator) {
+  return (await text(locator)).replace(/^\D*/, '');
 }
 
 // Searches with the box on /, as a person types and submits it.
@@ -396,10 +398,12 @@ test('with JavaScript: propose a Markdown idea, find it, vote and withdraw witho
       const rows = b.locator('ol.ideas > li');
       assert.equal(await rows.count(), 1, 'exactly the one idea');
       const v = row(b, title);
-      assert.equal(await v.li.locator('.idea-title a').getAttribute('href'), `/ideas/${id}`);
-      assert.equal(await text(v.count), '1');
+      assert.equal(await v.li.locator('h2 a').getAttribute('href'), `/ideas/${id}`);
+      assert.equal(await votes(v.count), '1');
       assert.equal(await v.button.getAttribute('aria-pressed'), 'false');
       assert.equal(await text(v.word), L.vote);
+      // The button is named by its word and the idea's title.
+      assert.equal(await b.getByRole('button', { name: `${L.vote} ${title}`, exact: true }).count(), 1);
 
       // Voting: the API answers, the page stays.
       let navigations = 0;
@@ -412,8 +416,11 @@ test('with JavaScript: propose a Markdown idea, find it, vote and withdraw witho
       assert.equal((await api).status(), 200, 'POST /api/v1/ideas/<id>/vote');
       await b.waitForFunction((el) => el.getAttribute('aria-pressed') === 'true' &&
         !el.hasAttribute('aria-busy'), await v.button.elementHandle());
-      assert.equal(await text(v.count), '2', 'the count went up');
+      assert.equal(await votes(v.count), '2', 'the count went up');
       assert.equal(await text(v.word), L.voted);
+      assert.equal(await b.getByRole('button', { name: `${L.voted} ${title}`, exact: true }).count(), 1,
+        'the name follows the word');
+      assert.equal(await v.count.getAttribute('aria-live'), 'polite', 'the count is read out');
       assert.equal(await b.evaluate(() => window.__stay), 'still here', 'no page load');
       assert.equal(navigations, 0, 'no navigation');
       assert.equal(b.url(), urlBefore);
@@ -422,7 +429,7 @@ test('with JavaScript: propose a Markdown idea, find it, vote and withdraw witho
 
       // The server agrees after a reload.
       await b.reload();
-      assert.equal(await text(v.count), '2');
+      assert.equal(await votes(v.count), '2');
       assert.equal(await v.button.getAttribute('aria-pressed'), 'true');
       assert.equal(await text(v.word), L.voted);
 
@@ -435,7 +442,7 @@ test('with JavaScript: propose a Markdown idea, find it, vote and withdraw witho
       assert.equal((await api).status(), 200, 'DELETE /api/v1/ideas/<id>/vote');
       await b.waitForFunction((el) => el.getAttribute('aria-pressed') === 'false' &&
         !el.hasAttribute('aria-busy'), await v.button.elementHandle());
-      assert.equal(await text(v.count), '1', 'the count went down');
+      assert.equal(await votes(v.count), '1', 'the count went down');
       assert.equal(await text(v.word), L.vote);
       assert.equal(await b.evaluate(() => window.__stay), 'still here', 'no page load');
       assert.equal(navigations, 0, 'no navigation');
@@ -444,15 +451,16 @@ test('with JavaScript: propose a Markdown idea, find it, vote and withdraw witho
 
       // And on the idea page, once more there.
       await Promise.all([b.waitForURL(`**/ideas/${id}`),
-        v.li.locator('.idea-title a').click()]);
+        v.li.locator('h2 a').click()]);
       await assertBodyRendered(b);
       const box = b.locator('.idea-head form.vote-form');
-      assert.equal(await text(box.locator('.vote-count')), '1');
+      assert.equal(await votes(box.locator('.vote-total')), '1');
+      assert.equal(await b.getByRole('button', { name: `${L.vote} ${title}`, exact: true }).count(), 1);
       await b.evaluate(() => { window.__stay = 'still here'; });
       await box.locator('button').click();
       await b.waitForFunction((el) => el.getAttribute('aria-pressed') === 'true',
         await box.locator('button').elementHandle());
-      assert.equal(await text(box.locator('.vote-count')), '2');
+      assert.equal(await votes(box.locator('.vote-total')), '2');
       assert.equal(await b.evaluate(() => window.__stay), 'still here');
       assert.equal(dbIdea(id).votes, 2);
     } finally {
@@ -518,7 +526,7 @@ test('without JavaScript: propose through "did you mean", search, vote and comme
       await search(d, L, word);
       const v = row(d, title);
       assert.equal(await d.locator('ol.ideas > li').count(), 1);
-      assert.equal(await text(v.count), '1');
+      assert.equal(await votes(v.count), '1');
       assert.equal(await v.button.getAttribute('aria-pressed'), 'false');
       const searched = path(d);
       r = await submit(d, v.button);
@@ -526,18 +534,17 @@ test('without JavaScript: propose through "did you mean", search, vote and comme
       assert.equal(r.page, 200);
       assert.equal(new URL(d.url()).searchParams.get('q'), word, 'back on the same results');
       assert.equal(new URL(d.url()).pathname, new URL(BASE + searched).pathname);
-      assert.equal(await text(v.count), '2', 'the page shows the vote');
+      assert.equal(await votes(v.count), '2', 'the page shows the vote');
       assert.equal(await v.button.getAttribute('aria-pressed'), 'true');
       assert.equal(await text(v.word), L.voted);
-      assert.equal(await v.li.locator('input[name=action]').inputValue(), 'withdraw',
-        'the next click withdraws');
+      assert.equal(await v.button.getAttribute('value'), 'withdraw', 'the next click withdraws');
       assert.equal(dbIdea(id).votes, 2);
       assert.ok(dbVoted(id, dave.id));
 
       // On the idea page: voted there too; a comment by form.
-      await Promise.all([d.waitForURL(`**/ideas/${id}`), v.li.locator('.idea-title a').click()]);
+      await Promise.all([d.waitForURL(`**/ideas/${id}`), v.li.locator('h2 a').click()]);
       const box = d.locator('.idea-head form.vote-form');
-      assert.equal(await text(box.locator('.vote-count')), '2');
+      assert.equal(await votes(box.locator('.vote-total')), '2');
       assert.equal(await box.locator('button').getAttribute('aria-pressed'), 'true');
       const comment = 'We would use this **daily**.\nTwo wishes:\n\n1. camt.052 too\n2. all accounts at once';
       await d.getByLabel(L.comment, { exact: true }).fill(comment);
@@ -561,7 +568,7 @@ test('without JavaScript: propose through "did you mean", search, vote and comme
       r = await submit(d, box.locator('button'));
       assert.equal(r.post, 303);
       assert.equal(new URL(d.url()).pathname, `/ideas/${id}`);
-      assert.equal(await text(box.locator('.vote-count')), '1');
+      assert.equal(await votes(box.locator('.vote-total')), '1');
       assert.equal(await box.locator('button').getAttribute('aria-pressed'), 'false');
       assert.equal(dbIdea(id).votes, 1);
       assert.ok(!dbVoted(id, dave.id));
@@ -583,20 +590,20 @@ test('without JavaScript: a vote on the second page of the list returns to the s
       await Promise.all([p.waitForURL(/cursor=/), p.getByRole('link', { name: EN.next }).click()]);
       const second = new URL(p.url());
       // (Not the showcase idea, whose count the screenshots' test checks.)
-      const open = p.locator('ol.ideas > li').filter({ has: p.locator('button.vote-btn:not([disabled])') })
+      const open = p.locator('ol.ideas > li').filter({ has: p.locator('.vote button:not([disabled])') })
         .filter({ hasNot: p.locator(`a[href="/ideas/${showcase}"]`) });
       const last = open.last();
-      const title = await text(last.locator('.idea-title'));
-      const id = Number((await last.locator('.idea-title a').getAttribute('href')).split('/').pop());
+      const title = await text(last.locator('h2'));
+      const id = Number((await last.locator('h2 a').getAttribute('href')).split('/').pop());
       const before = dbIdea(id).votes;
-      const r = await submit(p, last.locator('button.vote-btn'));
+      const r = await submit(p, last.locator('.vote button'));
       assert.equal(r.post, 303, 'POST /ideas/<id>/vote redirects');
       assert.equal(dbIdea(id).votes, before + 1, 'the vote is counted');
       const back = new URL(p.url());
       assert.equal(back.searchParams.get('cursor'), second.searchParams.get('cursor'),
         `back on the page of the vote (${second.pathname}${second.search}), not ${back.pathname}${back.search}`);
       const v = row(p, title);
-      assert.equal(await text(v.count), String(before + 1));
+      assert.equal(await votes(v.count), String(before + 1));
       assert.equal(await v.button.getAttribute('aria-pressed'), 'true');
     } finally {
       await p.context().close();
@@ -756,7 +763,7 @@ test('screenshots: list, form and idea page at 1280 and 390 px, English and Germ
         }
       }
     }
-    // The suggestions under the title while typing, built by drive.js from
+    // The suggestions under the title while typing, built by similar.js from
     // the texts the page carries: in the page's language.
     for (const [lang, L] of [['en', EN], ['de', DE]]) {
       const page = await newPage({ who: viewer, L });

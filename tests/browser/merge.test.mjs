@@ -63,7 +63,7 @@ for (const lang of ['en', 'de']) {
   }
 }
 
-// With JavaScript the browser's own confirm() asks, and drive.js adds
+// With JavaScript the browser's own confirm() asks, and confirm.js adds
 // confirm=1, so the comment is hidden without a second page; without it,
 // the server's confirmation page asks.
 for (const js of [true, false]) {

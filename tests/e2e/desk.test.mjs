@@ -713,7 +713,7 @@ test('API tokens from the profile page: a refused name is kept; a new one is sho
 
 // Issue 14, item 18: hiding a comment from a page without JavaScript asks
 // first (the comment, what hiding does); only the confirmed form hides.
-// With JavaScript, the browser's confirm() adds confirm=1 (drive.js).
+// With JavaScript, the browser's confirm() adds confirm=1 (confirm.js).
 test('hiding a comment by form: a confirmation page first, then hidden', async () => {
   const idea = await propose(a1);
   const c = await b1.api('POST', `/api/v1/ideas/${idea.id}/comments`, { body: 'Something **off-topic**' });

@@ -279,16 +279,30 @@ test('static files carry the security headers, are cached by validation, and sta
   assert.equal(r.headers.get('x-frame-options'), 'DENY');
   const body = await r.text();
   assert.ok(body.length > 1000);
+  // Served minified (app/minify.c): no comment, no line break.
+  assert.doesNotMatch(body, /\/\*|\n/);
   const etag = r.headers.get('etag');
   assert.ok(etag);
   const again = await fetch(`${BASE}/static/drive.css`, { headers: { 'if-none-match': etag } });
   assert.equal(again.status, 304);
   assert.equal(again.headers.get('x-content-type-options'), 'nosniff');
-  for (const [p, type] of [['/static/drive.js', /javascript/], ['/static/favicon.svg', /^image\/svg\+xml/]]) {
+  // Every file the pages reference: its type, the headers, validation.
+  for (const [p, type] of [['/static/pages.css', /^text\/css/], ['/static/drive.js', /javascript/],
+    ['/static/confirm.js', /javascript/], ['/static/similar.js', /javascript/],
+    ['/static/favicon.svg', /^image\/svg\+xml/]]) {
     const s = await fetch(`${BASE}${p}`);
     assert.equal(s.status, 200, p);
     assert.match(s.headers.get('content-type'), type, p);
     assert.equal(s.headers.get('x-content-type-options'), 'nosniff', p);
+    assert.equal(s.headers.get('cache-control'), 'no-cache', p);
+    const tag = s.headers.get('etag');
+    assert.match(tag || '', /^"[0-9a-f]{16}"$/, p);
+    const text = await s.text();
+    // Scripts too: no comment, no indentation, no blank line.
+    if (/javascript/.test(s.headers.get('content-type'))) assert.doesNotMatch(text, /\/\*|\n[ \n]/, p);
+    const same = await fetch(`${BASE}${p}`, { headers: { 'if-none-match': tag } });
+    assert.equal(same.status, 304, p);
+    assert.equal(await same.text(), '', p);
   }
   const head = await fetch(`${BASE}/static/drive.css`, { method: 'HEAD' });
   assert.equal(head.status, 200);

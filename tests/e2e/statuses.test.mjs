@@ -216,7 +216,7 @@ test('a closed custom status freezes votes; a response cannot set an unknown sta
   assert.equal((await clientDe.api('DELETE', `/api/v1/ideas/${id}/vote`)).status, 409);
   assert.equal(count('votes'), votes);
   const page = await client.page(`/ideas/${id}`);
-  assert.match(page.text, /class="vote-btn"[^>]* disabled/);
+  assert.match(page.text, /<button [^>]*formaction="\/ideas\/\d+\/vote"[^>]* disabled/);
 
   const before = { responses: count('responses'), status: sqlValue(`SELECT status FROM ideas WHERE id = ${id}`) };
   for (const status of ['no_such_status', 'duplicate', 'Released']) {
