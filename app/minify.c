@@ -119,9 +119,9 @@ css_minify(struct dbuf *out, const char *src, size_t len)
 			     n < 6 && i < len && css_hex((unsigned char)src[i]);
 			     n++)
 				i++;
-			if (n == 0)
-				i++;
-			else if (i < len && css_space((unsigned char)src[i]))
+			/* Not hex: the one character; hex: the space ending it. */
+			if (n == 0 ||
+			    (i < len && css_space((unsigned char)src[i])))
 				i++;
 			css_copy(&o, src + start, i - start);
 		} else {
