@@ -119,7 +119,7 @@ css_minify(struct dbuf *out, const char *src, size_t len)
 			     n < 6 && i < len && css_hex((unsigned char)src[i]);
 			     n++)
 				i++;
-			/* No digit: the character itself; digits: a space. */
+			/* Not hex: the one character; hex: the space ending it. */
 			if (n == 0 ||
 			    (i < len && css_space((unsigned char)src[i])))
 				i++;
