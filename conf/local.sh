@@ -157,6 +157,11 @@ pg_down() {
 	as_pg "$PG_BIN/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
 }
 
+# A TCP port nobody listens on now, on 127.0.0.1 (tests, bench).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 # pg_url DIR PORT [ROLE]: the portal's URL (ROLE drive), or the owner's
 # (ROLE drive_owner: migrations, demo data).
 pg_url() {

@@ -21,10 +21,6 @@ FAILED=0
 WORK="$(mktemp -d /tmp/drive-test.XXXXXX)"
 chmod 755 "$WORK"
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 cleanup() {
 	kore_down "$WORK/kore.conf"
 	pg_down "$WORK/pg"

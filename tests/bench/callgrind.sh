@@ -106,7 +106,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
+# conf/local.sh has free_port(); an older target's (CG_TARGET) may not.
+declare -F free_port >/dev/null || free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 PGPORT="$(free_port)"

@@ -103,9 +103,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 PGPORT="$(free_port)"
 KPORT="$(free_port)"
 KBASE="http://127.0.0.1:$KPORT"
