@@ -326,25 +326,36 @@ list_fold_ok(struct dreq *r)
 	    ((a = area_find(in->area)) != NULL && !a->retired));
 }
 
-/* The ideas of the page (at most PAGE_SIZE); 1 when more follow. */
+/*
+ * The rows of the page (at most PAGE_SIZE) and the cursor after the last
+ * ("" when no more follow).
+ */
+static int
+list_rows(struct dreq *r, char *cursor, size_t len)
+{
+	int n;
+
+	n = db_rows(r);
+	cursor[0] = '\0';
+	if (n <= PAGE_SIZE)
+		return (n);
+	(void)snprintf(cursor, len, "%lld.%lld",
+	    (long long)row_int(r, PAGE_SIZE - 1, "k"),
+	    (long long)row_int(r, PAGE_SIZE - 1, "id"));
+	return (PAGE_SIZE);
+}
+
+/* The ideas of the page; 1 when more follow. */
 static int
 list_ideas(struct dreq *r, json_t **ideas, char *cursor, size_t len)
 {
-	int i, n, more;
+	int i, n;
 
-	n = db_rows(r);
-	more = n > PAGE_SIZE;
-	if (more)
-		n = PAGE_SIZE;
+	n = list_rows(r, cursor, len);
 	*ideas = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(*ideas, idea_json(r, i, 0));
-	cursor[0] = '\0';
-	if (more)
-		(void)snprintf(cursor, len, "%lld.%lld",
-		    (long long)row_int(r, n - 1, "k"),
-		    (long long)row_int(r, n - 1, "id"));
-	return (more);
+	return (cursor[0] != '\0');
 }
 
 /* "/?sort=…&status=…" keeping the filters; cursor optional. */
@@ -376,20 +387,20 @@ static int
 list_json(struct http_request *req, struct dreq *r)
 {
 	struct dbuf b;
+	char	    cursor[48];
 	int	    i, n;
 
-	n = db_rows(r);
+	n = list_rows(r, cursor, sizeof(cursor));
 	dbuf_init(&b);
 	dbuf_appendstr(&b, "{\"ideas\":[");
-	for (i = 0; i < n && i < PAGE_SIZE; i++) {
+	for (i = 0; i < n; i++) {
 		if (i > 0)
 			dbuf_append(&b, ",", 1);
 		idea_api_write(r, i, &b);
 	}
-	if (n > PAGE_SIZE)
-		dbuf_appendf(&b, "],\"next_cursor\":\"%lld.%lld\"}",
-		    (long long)row_int(r, PAGE_SIZE - 1, "k"),
-		    (long long)row_int(r, PAGE_SIZE - 1, "id"));
+	/* The cursor is digits and a dot: nothing to escape. */
+	if (cursor[0] != '\0')
+		dbuf_appendf(&b, "],\"next_cursor\":\"%s\"}", cursor);
 	else
 		dbuf_appendstr(&b, "],\"next_cursor\":null}");
 	return (out_json_buf(req, r, 200, &b));
