@@ -22,7 +22,8 @@ struct decide_in {
 static const struct db_query q_response_approve = {
 	"response_approve",
 	"SELECT response_id, idea_id, from_status, to_status, body,"
-	" author_name, author_bank, extract(epoch FROM now())::bigint AS created"
+	" author_name, author_bank,"
+	" floor(extract(epoch FROM now()))::bigint AS created"
 	" FROM response_approve($1::bigint, nullif($2, '')::bigint, $3::bigint,"
 	" nullif($4, '')::inet)",
 };
@@ -45,8 +46,8 @@ static const struct db_query q_drafts = {
 	" CASE WHEN $1 = 'de' THEN a.name_de ELSE a.name_en END AS area_label,"
 	" d.from_status, d.to_status, d.body, d.author_id,"
 	" u.display_name AS author_name,"
-	" extract(epoch FROM d.created_at)::bigint AS created,"
-	" extract(epoch FROM now() - d.created_at)::bigint AS age_seconds,"
+	" floor(extract(epoch FROM d.created_at))::bigint AS created,"
+	" floor(extract(epoch FROM now() - d.created_at))::bigint AS age_seconds,"
 	" i.status <> d.from_status AS stale"
 	" FROM response_drafts d JOIN ideas i ON i.id = d.idea_id"
 	" JOIN areas a ON a.id = i.area_id JOIN users u ON u.id = d.author_id"

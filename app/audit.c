@@ -22,7 +22,7 @@ struct audit_in {
 
 static const struct db_query q_audit = {
 	"audit",
-	"SELECT a.id, extract(epoch FROM a.at)::bigint AS at,"
+	"SELECT a.id, floor(extract(epoch FROM a.at))::bigint AS at,"
 	" u.display_name AS actor, a.action, a.target,"
 	" host(a.address) AS address, a.details::text AS details"
 	" FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"

@@ -15,7 +15,7 @@ struct comment_in {
 static const struct db_query q_comment_create = {
 	"comment_create",
 	"SELECT comment_create($1::bigint, $2::bigint, $3) AS id,"
-	" extract(epoch FROM now())::bigint AS created",
+	" floor(extract(epoch FROM now()))::bigint AS created",
 };
 
 static const struct db_query q_comment_change = {
@@ -31,7 +31,7 @@ static const struct db_query q_comment_create_confirmed = {
 	" nullif($4, '')::inet, jsonb_build_object('idea', $1::bigint,"
 	" 'kinds', string_to_array($5, ','))) AS audited"
 	" FROM (SELECT comment_create($1::bigint, $2::bigint, $3) AS id,"
-	" extract(epoch FROM now())::bigint AS created) c",
+	" floor(extract(epoch FROM now()))::bigint AS created) c",
 };
 
 static const struct db_query q_comment_change_confirmed = {

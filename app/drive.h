@@ -748,8 +748,8 @@ void secret_free(char *);
 	"i.id, i.title, a.slug AS area, i.audience_org IS NOT NULL AS private," \
 	" CASE WHEN $2 = 'de' THEN a.name_de ELSE a.name_en END AS area_name," \
 	" i.status, i.vote_count, i.comment_count, i.organization_count," \
-	" extract(epoch FROM i.created_at)::bigint AS created," \
-	" extract(epoch FROM i.updated_at)::bigint AS updated," \
+	" floor(extract(epoch FROM i.created_at))::bigint AS created," \
+	" floor(extract(epoch FROM i.updated_at))::bigint AS updated," \
 	" u.display_name AS author_name, u.role <> 'client' AS author_bank," \
 	" mv.user_id IS NOT NULL AS voted, i.body"
 #define IDEA_FROM \
@@ -761,13 +761,13 @@ void secret_free(char *);
 	" i.author_id = $1::bigint AND i.first_response_at IS NULL" \
 	" AS can_edit, d.id AS dup_id, d.title AS dup_title," \
 	" i.author_id = $1::bigint AS own," \
-	" (SELECT extract(epoch FROM p.proposed_at)::bigint" \
+	" (SELECT floor(extract(epoch FROM p.proposed_at))::bigint" \
 	"  FROM audience_proposals p WHERE p.idea_id = i.id" \
 	"  AND p.decided_at IS NULL) AS widen_at," \
 	" (SELECT coalesce(json_agg(json_build_object('id', c.id," \
 	"  'body', CASE WHEN c.hidden_at IS NULL THEN c.body END," \
 	"  'name', cu.display_name, 'bank', cu.role <> 'client'," \
-	"  'created', extract(epoch FROM c.created_at)::bigint," \
+	"  'created', floor(extract(epoch FROM c.created_at))::bigint," \
 	"  'edited', c.updated_at > c.created_at," \
 	"  'hidden', c.hidden_at IS NOT NULL," \
 	"  'mine', c.author_id = $1::bigint AND c.hidden_at IS NULL" \
@@ -779,7 +779,7 @@ void secret_free(char *);
 	"  'kind', r.kind, 'from', r.from_status, 'to', r.to_status," \
 	"  'body', r.body, 'name', ru.display_name," \
 	"  'bank', ru.role <> 'client'," \
-	"  'at', extract(epoch FROM r.created_at)::bigint) ORDER BY r.id)," \
+	"  'at', floor(extract(epoch FROM r.created_at))::bigint) ORDER BY r.id)," \
 	"  '[]')" \
 	"  FROM responses r JOIN users ru ON ru.id = r.author_id" \
 	"  WHERE r.idea_id = i.id) AS responses" IDEA_FROM \

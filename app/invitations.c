@@ -73,7 +73,7 @@ static const struct db_query q_invitation_redeem = {
 
 static const struct db_query q_invitation_create = {
 	"invitation_create",
-	"SELECT id, extract(epoch FROM expires_at)::bigint AS expires"
+	"SELECT id, floor(extract(epoch FROM expires_at))::bigint AS expires"
 	" FROM invitation_create(decode($1, 'hex'), $2, $3, nullif($4, ''),"
 	" $5::bigint, nullif($6, '')::inet)",
 };
@@ -89,8 +89,8 @@ static const struct db_query q_invitation_list = {
 	"SELECT i.id, i.email, i.role, o.name AS organization," INVITATION_STATE
 	" AS state,"
 	" coalesce(u.display_name, 'drivectl') AS issued_by,"
-	" extract(epoch FROM i.created_at)::bigint AS created,"
-	" extract(epoch FROM i.expires_at)::bigint AS expires"
+	" floor(extract(epoch FROM i.created_at))::bigint AS created,"
+	" floor(extract(epoch FROM i.expires_at))::bigint AS expires"
 	" FROM invitations i"
 	" LEFT JOIN organizations o ON o.id = i.organization_id"
 	" LEFT JOIN users u ON u.id = i.issued_by"
@@ -115,8 +115,8 @@ static const struct db_query q_invitation_page = {
 	"  LIMIT $4::integer OFFSET $3::bigint)"
 	" SELECT t.total, i.id, i.email, i.role, o.name AS organization,"
 	" p.state, coalesce(u.display_name, 'drivectl') AS issued_by,"
-	" extract(epoch FROM i.created_at)::bigint AS created,"
-	" extract(epoch FROM i.expires_at)::bigint AS expires"
+	" floor(extract(epoch FROM i.created_at))::bigint AS created,"
+	" floor(extract(epoch FROM i.expires_at))::bigint AS expires"
 	" FROM (SELECT count(*) AS total FROM f) t"
 	" LEFT JOIN (p JOIN invitations i ON i.id = p.id"
 	"  LEFT JOIN organizations o ON o.id = i.organization_id"
@@ -923,7 +923,7 @@ struct reissue_in {
 
 static const struct db_query q_invitation_reissue = {
 	"invitation_reissue",
-	"SELECT id, extract(epoch FROM expires_at)::bigint AS expires"
+	"SELECT id, floor(extract(epoch FROM expires_at))::bigint AS expires"
 	" FROM invitation_reissue($1::bigint, decode($2, 'hex'), $3::bigint,"
 	" nullif($4, '')::inet)",
 };

@@ -667,7 +667,7 @@ claim(struct mailer *m, struct row *rows, int *n)
 	    "FOR UPDATE SKIP LOCKED) "
 	    "RETURNING id, user_id, kind, coalesce(idea_id, 0), "
 	    "payload::text, attempts, "
-	    "extract(epoch FROM created_at)::bigint, coalesce(digest_id, 0)",
+	    "floor(extract(epoch FROM created_at))::bigint, coalesce(digest_id, 0)",
 	    1, p);
 	if (res == NULL)
 		return (0);
@@ -1138,7 +1138,7 @@ digest_due(struct mailer *m)
 	p[0] = secs;
 	res = db_exec(m,
 	    "SELECT enqueued, to_char(period_end AT TIME ZONE 'UTC', "
-	    "'YYYY-MM-DD HH24:MI'), extract(epoch FROM next_at)::bigint "
+	    "'YYYY-MM-DD HH24:MI'), floor(extract(epoch FROM next_at))::bigint "
 	    "FROM digest_enqueue($1::integer)",
 	    1, p);
 	if (res == NULL) {

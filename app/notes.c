@@ -32,7 +32,7 @@ static const struct db_query q_idea_desk = {
 	"SELECT i.owner_id, ou.display_name AS owner_name,"
 	" (SELECT coalesce(json_agg(json_build_object('id', n.id,"
 	"  'body', n.body, 'name', nu.display_name,"
-	"  'created', extract(epoch FROM n.created_at)::bigint)"
+	"  'created', floor(extract(epoch FROM n.created_at))::bigint)"
 	"  ORDER BY n.id), '[]') FROM idea_notes n"
 	"  JOIN users nu ON nu.id = n.author_id WHERE n.idea_id = i.id)"
 	" AS notes,"
@@ -46,12 +46,12 @@ static const struct db_query q_idea_desk = {
 	" (SELECT json_build_object('id', d.id, 'from', d.from_status,"
 	"  'to', d.to_status, 'body', d.body, 'author_id', d.author_id,"
 	"  'name', du.display_name,"
-	"  'created', extract(epoch FROM d.created_at)::bigint)"
+	"  'created', floor(extract(epoch FROM d.created_at))::bigint)"
 	"  FROM response_drafts d JOIN users du ON du.id = d.author_id"
 	"  WHERE d.idea_id = i.id AND d.state = 'pending') AS draft,"
 	" (SELECT json_build_object('to', d.to_status, 'reason', d.reason,"
 	"  'name', du.display_name,"
-	"  'decided', extract(epoch FROM d.decided_at)::bigint)"
+	"  'decided', floor(extract(epoch FROM d.decided_at))::bigint)"
 	"  FROM response_drafts d JOIN users du ON du.id = d.decided_by"
 	"  WHERE d.idea_id = i.id AND d.state = 'rejected'"
 	"  AND d.decided_at > coalesce((SELECT max(r.created_at)"
@@ -65,7 +65,7 @@ static const struct db_query q_idea_desk = {
 static const struct db_query q_note_create = {
 	"note_create",
 	"SELECT note_create($1::bigint, $2::bigint, $3, nullif($4, '')::inet)"
-	" AS id, extract(epoch FROM now())::bigint AS created",
+	" AS id, floor(extract(epoch FROM now()))::bigint AS created",
 };
 
 static const struct db_query q_owner_set = {

@@ -12,7 +12,7 @@ static const struct db_query q_notifications = {
 	"notifications",
 	"SELECT n.id, n.kind, i.id AS idea_id, i.title AS idea_title,"
 	" u.display_name AS actor, u.role <> 'client' AS actor_bank,"
-	" extract(epoch FROM n.created_at)::bigint AS created,"
+	" floor(extract(epoch FROM n.created_at))::bigint AS created,"
 	" n.read_at IS NOT NULL AS read, i.status, n.comment_id,"
 	" i.duplicate_of AS into_id, o.title AS into_title"
 	" FROM notifications n LEFT JOIN ideas i ON i.id = n.idea_id"

@@ -22,7 +22,7 @@ static const struct db_query q_orgs = {
 static const struct db_query q_org = {
 	"admin_organization",
 	"SELECT o.name AS org_name, u.display_name AS name, u.email, u.role,"
-	" u.active, extract(epoch FROM u.last_sign_in_at)::bigint"
+	" u.active, floor(extract(epoch FROM u.last_sign_in_at))::bigint"
 	" AS last_sign_in"
 	" FROM organizations o LEFT JOIN users u ON u.organization_id = o.id"
 	" WHERE o.id = $1::bigint ORDER BY lower(u.display_name)",

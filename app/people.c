@@ -31,7 +31,7 @@ static const struct db_query q_users = {
 	"admin_users",
 	"SELECT u.id, u.display_name AS name, u.email, u.role,"
 	" o.name AS organization, u.active,"
-	" extract(epoch FROM u.last_sign_in_at)::bigint AS last_sign_in"
+	" floor(extract(epoch FROM u.last_sign_in_at))::bigint AS last_sign_in"
 	" FROM users u LEFT JOIN organizations o ON o.id = u.organization_id"
 	" WHERE $1 = '' OR strpos(lower(u.display_name), lower($1)) > 0"
 	" OR strpos(lower(u.email), lower($1)) > 0"
@@ -53,7 +53,7 @@ static const struct db_query q_users_page = {
 	"  LIMIT $3::integer OFFSET $2::bigint)"
 	" SELECT t.total, u.id, u.display_name AS name, u.email, u.role,"
 	" o.name AS organization, u.active,"
-	" extract(epoch FROM u.last_sign_in_at)::bigint AS last_sign_in,"
+	" floor(extract(epoch FROM u.last_sign_in_at))::bigint AS last_sign_in,"
 	" u.totp_enrolled_at IS NOT NULL AS factor"
 	" FROM (SELECT count(*) AS total FROM m) t"
 	" LEFT JOIN (p JOIN users u ON u.id = p.id"

@@ -25,7 +25,7 @@ struct comment_hide_in {
 static const struct db_query q_response_create = {
 	"response_create",
 	"SELECT response_id, from_status, state,"
-	" extract(epoch FROM now())::bigint AS created"
+	" floor(extract(epoch FROM now()))::bigint AS created"
 	" FROM response_create($1::bigint, $2::bigint, $3, $4,"
 	" nullif($5, '')::inet)",
 };
@@ -34,7 +34,7 @@ static const struct db_query q_voters = {
 	"voters",
 	"SELECT i.title, u.display_name AS name, o.name AS organization,"
 	" u.role <> 'client' AS bank,"
-	" extract(epoch FROM v.created_at)::bigint AS voted,"
+	" floor(extract(epoch FROM v.created_at))::bigint AS voted,"
 	" i.organization_count"
 	" FROM ideas i LEFT JOIN votes v ON v.idea_id = i.id"
 	" LEFT JOIN users u ON u.id = v.user_id"
@@ -47,7 +47,7 @@ static const struct db_query q_comment_show = {
 	"comment_show",
 	"SELECT c.id, c.body, c.hidden_at IS NOT NULL AS hidden, i.id AS idea_id,"
 	" i.title AS idea_title, u.display_name AS author,"
-	" extract(epoch FROM c.created_at)::bigint AS created"
+	" floor(extract(epoch FROM c.created_at))::bigint AS created"
 	" FROM comments c JOIN ideas i ON i.id = c.idea_id"
 	" JOIN users u ON u.id = c.author_id WHERE c.id = $1::bigint",
 };

@@ -32,7 +32,7 @@ static const struct db_query q_enrolment = {
 	"enrolment",
 	"SELECT u.email, encode(u.totp_pending, 'hex') AS pending,"
 	" u.totp_pending_at > now() - interval '30 minutes' AS fresh,"
-	" extract(epoch FROM u.totp_enrolled_at)::bigint AS enrolled,"
+	" floor(extract(epoch FROM u.totp_enrolled_at))::bigint AS enrolled,"
 	" (SELECT count(*) FROM recovery_codes c WHERE c.user_id = u.id"
 	"  AND c.used_at IS NULL) AS codes_left,"
 	" second_factor_required(u.role) AS required"
@@ -66,7 +66,7 @@ static const struct db_query q_remove = {
 static const struct db_query q_reset_who = {
 	"second_factor_reset_who",
 	"SELECT u.id, u.display_name AS name, u.email, u.role,"
-	" extract(epoch FROM u.totp_enrolled_at)::bigint AS enrolled"
+	" floor(extract(epoch FROM u.totp_enrolled_at))::bigint AS enrolled"
 	" FROM users u WHERE u.id = $1::bigint AND u.active",
 };
 

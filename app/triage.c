@@ -52,7 +52,7 @@ static const struct db_query q_triage = {
 	") SELECT s.median::text AS median, s.old, s.open, pl.total, pl.skip,"
 	" pg.k, i.id, i.title,"
 	" CASE WHEN $2 = 'de' THEN a.name_de ELSE a.name_en END AS area_label,"
-	" i.status, extract(epoch FROM i.created_at)::bigint AS created,"
+	" i.status, floor(extract(epoch FROM i.created_at))::bigint AS created,"
 	" (extract(epoch FROM now() - i.created_at) / 86400)::integer"
 	" AS age_days, i.vote_count, i.organization_count,"
 	" ou.display_name AS owner_name"

@@ -527,7 +527,8 @@ test('proposing and editing: every wrong field is named at once', async () => {
 
 // The times an answer carries are PostgreSQL's, in UTC, to the second
 // (written by hand in http_out.c since the callgrind profile of
-// 2026-12-07, no longer by strftime); a date before 1000 keeps four digits.
+// 2026-12-07, no longer by strftime); a date before 1000 keeps four digits;
+// a fraction of a second is cut, not rounded.
 test('times: ISO 8601 in UTC as PostgreSQL has them, the page says how long ago', async () => {
   const idea = await propose(alice);
   sql(`UPDATE ideas SET created_at = '0987-03-04 05:06:07+00' WHERE id = ${idea.id}`);
@@ -536,6 +537,11 @@ test('times: ISO 8601 in UTC as PostgreSQL has them, the page says how long ago'
   assert.equal(r.status, 200);
   assert.equal(r.json.created_at, '0987-03-04T05:06:07Z');
   assert.equal(r.json.created_at, iso(idea.id));
+  // A time past the half second is that second, as to_char() has it, not
+  // the next (extract(epoch)::bigint rounded it up until 2026-12-07).
+  sql(`UPDATE ideas SET created_at = '2026-01-02 03:04:05.7+00' WHERE id = ${idea.id}`);
+  r = await alice.api('GET', `/api/v1/ideas/${idea.id}`);
+  assert.equal(r.json.created_at, '2026-01-02T03:04:05Z');
   sql(`UPDATE ideas SET created_at = now() - interval '3 days 2 hours' WHERE id = ${idea.id}`);
   r = await alice.api('GET', `/api/v1/ideas/${idea.id}`);
   assert.equal(r.json.created_at, iso(idea.id));
