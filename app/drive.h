@@ -461,6 +461,7 @@ struct session {
 	int	unread;	      /* notifications not read yet */
 	int	needs_factor; /* the role requires one, the session has none */
 	int	bearer;	      /* signed in by an API token */
+	int	asked;	      /* a lookup was sent for the cookie or token */
 	int64_t catalog_version; /* catalog_version's stamp */
 };
 

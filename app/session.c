@@ -90,12 +90,14 @@ session_step_lookup(struct http_request *req, struct dreq *r)
 	    strncasecmp(auth, "Bearer ", 7) == 0) {
 		if (token_hash(auth + 7, hash)) {
 			r->sess.bearer = 1;
+			r->sess.asked = 1;
 			db_query(r, &q_token_lookup, 1, hash);
 		}
 		return (STEP_NEXT);
 	}
 	if (!token_hash(r->cookie_session, hash))
 		return (STEP_NEXT);
+	r->sess.asked = 1;
 	/*
 	 * A page that folds (README, "One round trip a page"): its own
 	 * statement carries the lookup, unless its input says it will not
@@ -267,8 +269,22 @@ session_step_loaded(struct http_request *req, struct dreq *r)
 {
 	int folded;
 
-	if (r->res == NULL)
-		return (STEP_NEXT);
+	/*
+	 * A lookup that was sent and came back with no result at all (not
+	 * even "no row") says nothing about the session: the person is not
+	 * signed out, the database is not answering as it should (seen
+	 * during a switchover, after a read-only server's statement was
+	 * tried again).  Unavailable, never "sign in first".
+	 */
+	if (r->res == NULL) {
+		if (!r->sess.asked)
+			return (STEP_NEXT);
+		kore_log(LOG_NOTICE, "session lookup: no result (%s%s)",
+		    r->sqlstate[0] != '\0' ? "after SQLSTATE " : "no error",
+		    r->sqlstate);
+		out_error(req, r, 503, "unavailable", NULL, "err.unavailable");
+		return (STEP_DONE);
+	}
 	folded = r->fold_q != NULL && r->res_query == r->fold_q;
 
 	if (folded ? db_rows(r) < 1 : db_rows(r) != 1) {

@@ -424,7 +424,7 @@ test('connections that find a read-only server (a demoted primary): 503 envelope
     for (let i = 0; i < 60; i++) {
       const [v, p] = await Promise.all([c.api('POST', `/api/v1/ideas/${id}/vote`), c.page(`/ideas/${id}`)]);
       answers.push({ what: 'vote', status: v.status, code: v.json?.error?.code ?? null },
-        { what: 'page', status: p.status, type: p.headers.get('content-type') });
+        { what: 'page', status: p.status, type: p.headers.get('content-type'), location: p.headers.get('location') });
       if (v.status === 200 && p.status === 200) break;
       await sleep(100);
     }
