@@ -2,7 +2,8 @@
 # Where the schema's code lives (README, "Migrations"): a function,
 # procedure, trigger or view is made in sql/repeatable/ only, by CREATE OR
 # REPLACE (a file there runs again whenever it changes), and in one file
-# only; the numbered migrations make none of them.  Names each breach and
+# only; the numbered migrations make none of them.  And a time app/ reads
+# as whole seconds is cut, not rounded (below).  Names each breach and
 # exits 1; run by tests/run.sh unit.
 #   tests/sql-check.sh [SQLDIR]
 set -uo pipefail
@@ -44,6 +45,17 @@ for f in "$dir"/[0-9][0-9][0-9]_*.sql; do
 		bad=1
 	done < <(made "$f")
 done
+
+# A time the portal reads as whole seconds is floor(extract(epoch FROM
+# t))::bigint: the cast alone rounds the numeric (05.7 s became 06, which
+# to_char() and every reader call 05).
+app="$(dirname "$dir")/app"
+[ -d "$app" ] && while IFS= read -r hit; do
+	echo "sql: $hit: the cast rounds; write floor(extract(epoch FROM t))::bigint"
+	bad=1
+done < <(cd "$app" && perl -ne 'print "app/$ARGV:$.\n" if
+    /extract\(epoch FROM ((?:[^()]|\((?1)\))*)\)::bigint/; close ARGV if eof' \
+    ./*.c ./*.h | sed 's|app/\./|app/|')
 
 if [ "$bad" = 0 ]; then
 	echo "sql: ${#where[@]} functions, triggers and views, each in one file of sql/repeatable/; none in a numbered migration"
