@@ -602,6 +602,16 @@ dreq_free(struct http_request *req)
 
 	if (!r->freed) {
 		r->freed = 1;
+		/*
+		 * The answer is out: the connection's idle time starts now.
+		 * Kore 4.1.0 counts it from the request's last read, so an
+		 * answer that took T seconds left the connection open only
+		 * http_keepalive_time - T after it, while "keep-alive:
+		 * timeout=N" lets a client reuse it for about N: a reuse in
+		 * that gap was cut (tests/e2e/keepalive.test.mjs).
+		 */
+		if (req->owner != NULL)
+			kore_connection_start_idletimer(req->owner);
 		db_release(r);
 		db_result_free(r);
 		db_fold_forget(r);

@@ -183,26 +183,12 @@ class Kore {
   }
 }
 
-// A client of one of our own Kores.  Kore answers 408 by itself on a
-// kept-alive connection idle for http_header_timeout (10 s) and closes it;
-// a request sent on it at that moment reads that 408 (browsers retry such
-// a request on a new connection, and so does this client, once).
+// A client of one of our own Kores.
 class At extends Client {
   constructor(base) { super(); this.base = base; }
 
   async fetch(path, opts = {}) {
-    const headers = { 'x-forwarded-for': this.address, ...(opts.headers || {}) };
-    if (this.cookies.size) headers.cookie = this.cookieHeader();
-    const send = () => fetch(this.base + path, {
-      redirect: 'manual', signal: AbortSignal.timeout(15000), ...opts, headers,
-    });
-    let res = await send();
-    if (res.status === 408) {
-      await res.arrayBuffer();
-      res = await send();
-    }
-    this.remember(res);
-    return res;
+    return super.fetch(path, { signal: AbortSignal.timeout(15000), ...opts });
   }
 }
 

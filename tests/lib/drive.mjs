@@ -88,6 +88,29 @@ export function setCookies(headers) {
   return joined ? joined.split(/,\s*(?=[A-Za-z0-9_.-]+=)/) : [];
 }
 
+// Every test's fetch (this module is imported by all of them) first lets
+// the event loop poll for I/O, and names what it asked when it gets no
+// answer (Node says only "fetch failed").  The tests block the event loop
+// in synchronous children (psql, drivectl); a kept-alive connection that
+// Kore closed meanwhile (idle for http_keepalive_time) is known to
+// fetch's pool only once its close was read, and a request sent on it
+// before that is cut ("other side closed").  A browser retries such a
+// request on a new connection; these clients look first.  The first
+// setImmediate ends the current turn, the second runs after the next poll.
+const settled = () => new Promise((r) => setImmediate(() => setImmediate(r)));
+const nodeFetch = globalThis.fetch;
+globalThis.fetch = async (url, opts = {}) => {
+  await settled();
+  try {
+    return await nodeFetch(url, opts);
+  } catch (e) {
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw e;
+    const why = e.cause ? ` (${e.cause.code || e.cause.name}: ${e.cause.message})` : '';
+    throw Object.assign(new Error(`${opts.method || 'GET'} ${url}: ${e.message}${why}`, { cause: e }),
+      { code: e.cause?.code });
+  }
+};
+
 // A person's browser, minus the browser: keeps cookies, knows its CSRF.
 export class Client {
   constructor() {
@@ -116,10 +139,11 @@ export class Client {
     }
   }
 
+  // this.base: a Kore of a test's own; otherwise the suite's.
   async fetch(path, opts = {}) {
     const headers = { 'x-forwarded-for': this.address, ...(opts.headers || {}) };
     if (this.cookies.size) headers.cookie = this.cookieHeader();
-    const res = await fetch(BASE + path, { redirect: 'manual', ...opts, headers });
+    const res = await fetch((this.base || BASE) + path, { redirect: 'manual', ...opts, headers });
     this.remember(res);
     return res;
   }
