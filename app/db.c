@@ -19,6 +19,7 @@
 
 static void	   db_note_error(struct dreq *);
 static int	   db_prepared_before(struct dreq *);
+static void	   db_check_answered(struct dreq *);
 static void	   db_release_keep(struct dreq *);
 static void	   db_params_free(struct dreq *);
 static int	   db_send(struct dreq *);
@@ -485,6 +486,7 @@ db_start(struct http_request *req, struct dreq *r)
 	kore_pgsql_init(&r->sql);
 	kore_pgsql_bind_request(&r->sql, req);
 	r->sql_active = DBS_SETUP;
+	r->db_status = 0;
 }
 
 int
@@ -584,9 +586,13 @@ db_poll(struct dreq *r)
 				db_prepared_send(r);
 				break;
 			}
+			/* A command status (an UPDATE without RETURNING). */
+			if (r->sql.result != NULL)
+				r->db_status = 1;
 			kore_pgsql_continue(&r->sql);
 			break;
 		case KORE_PGSQL_STATE_COMPLETE:
+			db_check_answered(r);
 			db_release(r);
 			return (r->db_error == DB_OK ? POLL_DONE : POLL_FAILED);
 		default:
@@ -594,6 +600,24 @@ db_poll(struct dreq *r)
 			break;
 		}
 	}
+}
+
+/*
+ * Every statement that ran answers rows or a command status; one that
+ * ends with neither and no error says nothing about the data (seen once
+ * in a while after a read-only server's statement was tried again, cause
+ * not found).  Unavailable: never "no rows", which a session lookup would
+ * take for "signed out" and a page for "not found".
+ */
+static void
+db_check_answered(struct dreq *r)
+{
+	if (r->db_error != DB_OK || r->res != NULL || r->db_status)
+		return;
+	kore_log(LOG_NOTICE,
+	    "query %s: no result and no error (tried %d times)", r->query->name,
+	    r->retried + 1);
+	r->db_error = DB_ECONN;
 }
 
 /* Our PREPARE was refused because the statement exists (see above). */

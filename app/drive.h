@@ -588,6 +588,7 @@ struct dreq {
 	const struct db_query *res_query; /* what res answers */
 	int		       retried;	  /* stale connections tried */
 	int		       db_stale;  /* its connection: replace it */
+	int		       db_status; /* it answered a command status */
 	int		       res_empty; /* res has no row of the page */
 	/* A page's statement folded with the session's lookup (db.c). */
 	const struct db_query *fold_src; /* what the page asked for */
