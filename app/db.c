@@ -20,6 +20,9 @@
 static void	   db_note_error(struct dreq *);
 static int	   db_prepared_before(struct dreq *);
 static void	   db_check_answered(struct dreq *);
+static void	   db_bind(struct dreq *);
+static void	   db_read_cb(struct kore_pgsql *, void *);
+static void	   db_done_seen(struct dreq *);
 static void	   db_release_keep(struct dreq *);
 static void	   db_params_free(struct dreq *);
 static int	   db_send(struct dreq *);
@@ -483,8 +486,7 @@ db_get(struct dreq *r, int row, int col)
 void
 db_start(struct http_request *req, struct dreq *r)
 {
-	kore_pgsql_init(&r->sql);
-	kore_pgsql_bind_request(&r->sql, req);
+	db_bind(r);
 	r->sql_active = DBS_SETUP;
 	r->db_status = 0;
 }
@@ -496,8 +498,7 @@ db_poll(struct dreq *r)
 		if (r->parked) {
 			/* Woken by Kore or by our timer: ask again. */
 			kore_pgsql_cleanup(&r->sql);
-			kore_pgsql_init(&r->sql);
-			kore_pgsql_bind_request(&r->sql, r->req);
+			db_bind(r);
 			if (kore_time_ms() - r->parked_since > PARK_MAX_MS) {
 				db_unpark(r);
 				r->db_error = DB_ECONN;
@@ -586,9 +587,7 @@ db_poll(struct dreq *r)
 				db_prepared_send(r);
 				break;
 			}
-			/* A command status (an UPDATE without RETURNING). */
-			if (r->sql.result != NULL)
-				r->db_status = 1;
+			db_done_seen(r);
 			kore_pgsql_continue(&r->sql);
 			break;
 		case KORE_PGSQL_STATE_COMPLETE:
@@ -603,11 +602,69 @@ db_poll(struct dreq *r)
 }
 
 /*
+ * A fresh statement for the request: Kore wakes the request when the
+ * connection has news, and calls db_read_cb() after each of its reads.
+ * (kore_pgsql_bind_callback() refuses a request-bound statement, so the
+ * callback is set by hand; Kore calls both.)
+ */
+static void
+db_bind(struct dreq *r)
+{
+	kore_pgsql_init(&r->sql);
+	kore_pgsql_bind_request(&r->sql, r->req);
+	r->sql.cb = db_read_cb;
+	r->sql.arg = r;
+}
+
+/*
+ * Kore 4.1.0 reads a connection on every event, whether or not the
+ * request has seen what the last read found: http_process() stops after
+ * http_request_ms (10 ms) of work in a turn (a PQreset() of a stale
+ * connection takes that), so a woken request may wait a turn while the
+ * next read replaces RESULT, a command status or ERROR with DONE and no
+ * result.  Seen in the read-only switchover test (tests/e2e/faults), where
+ * stale connections are reset in the request path: a session lookup came
+ * back as "no session" (303 to /login); a page's would be "not found".
+ * Rows and the command status are taken here as they arrive; a replaced
+ * error still has its text (db_done_seen).
+ */
+static void
+db_read_cb(struct kore_pgsql *sql, void *arg)
+{
+	struct dreq *r = arg;
+
+	if (r->sql_active != DBS_WAIT || sql->result == NULL)
+		return;
+	if (sql->state == KORE_PGSQL_STATE_RESULT && r->res == NULL) {
+		r->res = sql->result;
+		r->res_query = r->query;
+		sql->result = NULL;
+	} else if (sql->state == KORE_PGSQL_STATE_DONE) {
+		r->db_status = 1;
+	}
+}
+
+/* DONE: a command status, or an error a later read replaced (above). */
+static void
+db_done_seen(struct dreq *r)
+{
+	if (r->sql.result != NULL)
+		r->db_status = 1;
+	if (r->sql.error != NULL && r->db_error == DB_OK) {
+		/* Its SQLSTATE is gone: unavailable, and a new connection. */
+		kore_log(LOG_NOTICE, "query %s: its error was read over",
+		    r->query->name);
+		db_note_error(r);
+		r->db_stale = 1;
+	}
+}
+
+/*
  * Every statement that ran answers rows or a command status; one that
- * ends with neither and no error says nothing about the data (seen once
- * in a while after a read-only server's statement was tried again, cause
- * not found).  Unavailable: never "no rows", which a session lookup would
- * take for "signed out" and a page for "not found".
+ * ends with neither and no error says nothing about the data.  What did
+ * that (a read that replaced the last one, db_read_cb) is mended; should
+ * anything else, it is unavailable: never "no rows", which a session
+ * lookup would take for "signed out" and a page for "not found".
  */
 static void
 db_check_answered(struct dreq *r)
