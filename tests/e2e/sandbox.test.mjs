@@ -16,27 +16,15 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, openSync, closeSync,
   readdirSync, existsSync } from 'node:fs';
-import net from 'node:net';
 import otplib from 'otplib';
 import http from 'node:http';
 import { Client, drivectlInvite, unique, sql, sqlValue, PASSWORD, ROOT }
   from '../lib/drive.mjs';
+import { freePort, sleep, waitFor } from '../lib/kore.mjs';
 
 const WORK = process.env.DRIVE_TEST_WORK;
 const SUITE_CONF = readFileSync(process.env.DRIVE_TEST_KORE_CONF, 'utf8');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // /proc/<pid>/stat: [state, ppid]; null when the process is gone.
 function procStat(pid) {
@@ -55,15 +43,6 @@ function threadsOf(pid) {
   } catch {
     return [];
   }
-}
-
-async function waitFor(pred, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return true;
-    await sleep(100);
-  }
-  return false;
 }
 
 // The kernel's seccomp records (audit type=1326), or null when dmesg
